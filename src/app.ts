@@ -1,0 +1,92 @@
+// Composition root: config → source → index → cache → ledger → server; start and stop.
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
+import { LRUCache } from 'lru-cache';
+import { type Corpus, loadCorpus } from './index/corpus.js';
+import type { Snapshot } from './index/snapshot.js';
+import { DEFAULT_LEDGER_PATH, openLedger } from './ledger/open.js';
+import type { LedgerStore } from './ledger/types.js';
+import { type ConnectionInfo, runIdFromEnv } from './mcp/context.js';
+import type { RenderedResult, SpecServerDeps } from './mcp/deps.js';
+import { createRecorder, type RecordHook } from './mcp/recorder.js';
+import { createSpecServer, type SpecServer } from './mcp/server.js';
+import { createGitInfo } from './source/git.js';
+import { createTokenCounter, type TokenCounter } from './spec/tokens.js';
+
+export interface AppOptions {
+  specs: string;
+  /** `off`, a SQLite path or a postgres:// URL; default `.specledger/ledger.db` under the working directory. */
+  ledger?: string;
+  transport: ConnectionInfo['transport'];
+  env?: NodeJS.ProcessEnv;
+  /** Diagnostics; always stderr in the CLI. */
+  log?: (message: string) => void;
+  onProgress?: (done: number, total: number) => void;
+  /** Observes every committed read (tracing hooks here). */
+  onRecorded?: RecordHook;
+  /** 64 MiB of rendered responses: thousands of clauses, small beside the corpus itself. */
+  cacheBytes?: number;
+}
+
+export interface App {
+  corpus: Corpus;
+  ledger: LedgerStore;
+  tokens: TokenCounter;
+  deps: SpecServerDeps;
+  /** Builds one MCP server over the shared state; each is told about reloads until it closes. */
+  createServer(options?: { connectionId?: string }): SpecServer;
+  /** Re-reads files and tells every live server what changed. */
+  applyReload(result: { before: Snapshot; after: Snapshot; rejected: string[] }): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createApp(options: AppOptions): Promise<App> {
+  const env = options.env ?? process.env;
+  const tokens = createTokenCounter();
+  const corpus = loadCorpus({ root: options.specs, tokens, onProgress: options.onProgress });
+  const ledgerSpec = options.ledger ?? path.join(process.cwd(), DEFAULT_LEDGER_PATH);
+  const ledger = await openLedger(ledgerSpec);
+  const git = await createGitInfo(corpus.root);
+  const deps: SpecServerDeps = {
+    corpus,
+    ledger,
+    tokens,
+    recorder: createRecorder(ledger, git, options.onRecorded),
+    cache: new LRUCache<string, RenderedResult>({
+      maxSize: options.cacheBytes ?? 64 * 1024 * 1024,
+      sizeCalculation: (v) => 2 * (v.text.length + JSON.stringify(v.structured).length) + 64,
+    }),
+    connection: { transport: options.transport, connectionId: `conn-${randomUUID()}`, envRunId: runIdFromEnv(env) },
+  };
+  const validator = new AjvJsonSchemaValidator();
+  const live = new Set<SpecServer>();
+
+  return {
+    corpus,
+    ledger,
+    tokens,
+    deps,
+    createServer(serverOptions = {}) {
+      const spec = createSpecServer(deps, { jsonSchemaValidator: validator, connectionId: serverOptions.connectionId });
+      live.add(spec);
+      const close = spec.close;
+      spec.close = async () => {
+        live.delete(spec);
+        await close();
+      };
+      return spec;
+    },
+    async applyReload({ before, after, rejected }) {
+      const warnings = rejected.flatMap((file) =>
+        after.problems.filter((p) => p.file === file).map((p) => `${p.file}:${p.line}: ${p.message} (last good version still served)`),
+      );
+      for (const w of warnings) options.log?.(`warning: ${w}`);
+      await Promise.allSettled([...live].map((s) => s.snapshotChanged(before, after, warnings)));
+    },
+    async close() {
+      await Promise.allSettled([...live].map((s) => s.close()));
+      await ledger.close();
+    },
+  };
+}

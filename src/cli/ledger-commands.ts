@@ -1,0 +1,139 @@
+// runs, who-read, stale, attest, verify: provenance questions asked after a run.
+import type { Command } from 'commander';
+import { ExitError } from '../errors.js';
+import { loadCorpus } from '../index/corpus.js';
+import { openLedger } from '../ledger/open.js';
+import { attest, runShow, runsList, staleReads, whoRead } from '../ledger/queries.js';
+import type { LedgerStore } from '../ledger/types.js';
+import { type CommonOptions, defaultLedger, defaultSpecs, resolveLedger } from './options.js';
+import { printJson, printText, table } from './output.js';
+
+async function withLedger<T>(opts: { ledger: string }, fn: (store: LedgerStore) => Promise<T>): Promise<T> {
+  if (opts.ledger === 'off') throw new ExitError('--ledger off has no records to query');
+  const store = await openLedger(resolveLedger(opts.ledger), { readonly: true });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+export function registerLedgerCommands(program: Command): void {
+  const runs = program
+    .command('runs')
+    .description('list the runs in the ledger')
+    .option('--ledger <path>', 'ledger file or postgres:// URL', defaultLedger())
+    .option('--json', 'print JSON')
+    .action((opts: CommonOptions) =>
+      withLedger(opts, async (store) => {
+        const list = await runsList(store);
+        if (opts.json) return printJson({ runs: list });
+        printText(
+          table(
+            ['RUN', 'SOURCE', 'READS', 'FIRST', 'LAST', 'CLIENTS', 'PRINCIPALS'],
+            list.map((r) => [r.run_id, r.run_id_source, r.reads, r.first_ts, r.last_ts, r.clients.join(','), r.principals.join(',')]),
+          ),
+        );
+      }),
+    );
+  runs
+    .command('show')
+    .description('what one run read, in order, with versions and digests')
+    .argument('<run>', 'run ID')
+    .option('--ledger <path>', 'ledger file or postgres:// URL', defaultLedger())
+    .option('--json', 'print JSON')
+    .action((runId: string, opts: CommonOptions) =>
+      withLedger(opts, async (store) => {
+        const shown = await runShow(store, runId);
+        if (opts.json) return printJson(shown);
+        printText(`run ${shown.run.id} (${shown.run.source}) ${shown.run.first_ts} → ${shown.run.last_ts}`);
+        printText(
+          table(
+            ['SEQ', 'TS', 'TOOL', 'KIND', 'REF', 'VERSION', 'DIGEST'],
+            shown.reads.map((r) => [r.seq, r.ts, r.tool, r.kind, r.ref, r.version, r.digest ? `${r.digest.slice(0, 19)}…` : null]),
+          ),
+        );
+      }),
+    );
+
+  program
+    .command('who-read')
+    .description('which runs read a clause (optionally at one digest)')
+    .argument('<ref>', 'SPEC#CLAUSE or SPEC#CLAUSE@sha256:…')
+    .option('--ledger <path>', 'ledger file or postgres:// URL', defaultLedger())
+    .option('--json', 'print JSON')
+    .action((ref: string, opts: CommonOptions) =>
+      withLedger(opts, async (store) => {
+        const at = ref.lastIndexOf('@');
+        const result = at > 0 ? await whoRead(store, ref.slice(0, at), ref.slice(at + 1)) : await whoRead(store, ref);
+        if (opts.json) return printJson(result);
+        printText(
+          result.runs.length === 0
+            ? `no run read ${ref}`
+            : table(
+                ['RUN', 'READS', 'FIRST', 'LAST', 'DIGESTS'],
+                result.runs.map((r) => [r.run_id, r.reads, r.first_ts, r.last_ts, r.digests.map((d) => d.slice(0, 19)).join(',')]),
+              ),
+        );
+      }),
+    );
+
+  program
+    .command('stale')
+    .description('what a run read that has changed or disappeared since')
+    .requiredOption('--run <run>', 'run ID')
+    .option('--specs <dir>', 'spec root (the current versions)', defaultSpecs())
+    .option('--ledger <path>', 'ledger file or postgres:// URL', defaultLedger())
+    .option('--json', 'print JSON')
+    .action((opts: CommonOptions & { run: string }) =>
+      withLedger(opts, async (store) => {
+        const snapshot = loadCorpus({ root: opts.specs }).current();
+        const report = await staleReads(store, opts.run, (specId, clauseId) => {
+          const spec = snapshot.spec(specId);
+          if (!spec) return undefined;
+          if (clauseId === null) return { digest: spec.digest };
+          const clause = spec.clauses.find((c) => c.id === clauseId);
+          return clause ? { digest: clause.digest } : undefined;
+        });
+        if (opts.json) return printJson(report);
+        printText(
+          report.stale.length === 0
+            ? `nothing run ${report.run} read has changed`
+            : table(
+                ['REF', 'REASON', 'READ', 'CURRENT'],
+                report.stale.map((s) => [s.ref, s.reason, s.read_digest.slice(0, 19), s.current_digest?.slice(0, 19) ?? null]),
+              ),
+        );
+        if (report.stale.length > 0) process.exitCode = 1;
+      }),
+    );
+
+  program
+    .command('attest')
+    .description('print an in-toto Statement (SLSA provenance v1) of the clauses a run read')
+    .requiredOption('--run <run>', 'run ID')
+    .option('--commit <sha>', 'the commit the run produced (the subject)')
+    .option('--ledger <path>', 'ledger file or postgres:// URL', defaultLedger())
+    .action((opts: CommonOptions & { run: string; commit?: string }) =>
+      withLedger(opts, async (store) => {
+        const verified = await store.verify();
+        if (!verified.ok) throw new ExitError(`refusing to attest: ledger verification failed at seq ${verified.seq}: ${verified.reason}`);
+        printJson(await attest(store, opts.run, { commit: opts.commit }));
+      }),
+    );
+
+  program
+    .command('verify')
+    .description('walk the hash chain; exit 1 naming the first bad record')
+    .option('--ledger <path>', 'ledger file or postgres:// URL', defaultLedger())
+    .option('--json', 'print JSON')
+    .action((opts: CommonOptions) =>
+      withLedger(opts, async (store) => {
+        const result = await store.verify();
+        if (opts.json) printJson(result);
+        else if (result.ok) printText(`ok: ${result.records} records, chain intact`);
+        else printText(`FAILED at seq ${result.seq}: ${result.reason} (${result.records} records checked)`);
+        if (!result.ok) process.exitCode = 1;
+      }),
+    );
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// The specledger command: parses arguments once and maps every error to one line on stderr and an exit code.
+import { Command, CommanderError } from 'commander';
+import { ExitError, SpecLedgerError } from '../errors.js';
+import { SERVER_VERSION } from '../mcp/server.js';
+import { registerLedgerCommands } from './ledger-commands.js';
+import { registerReadCommands } from './read-commands.js';
+import { registerServeCommand } from './serve.js';
+
+export function buildProgram(): Command {
+  const program = new Command('specledger')
+    .description('Serve governed specs to coding agents over MCP, and answer which spec versions shaped each run.')
+    .version(SERVER_VERSION)
+    .showHelpAfterError()
+    .exitOverride();
+  registerServeCommand(program);
+  registerReadCommands(program);
+  registerLedgerCommands(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode;
+      return;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`specledger: ${message}\n`);
+    process.exitCode = error instanceof ExitError ? error.exitCode : error instanceof SpecLedgerError ? 2 : 1;
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,100 @@
+// The live corpus: the last good parse of every file, and the current snapshot, swapped atomically on reload.
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
+import { listSpecFiles, readSpecFile } from '../source/read-tree.js';
+import { createMarkdownScanner } from '../spec/markdown.js';
+import { parseSpec } from '../spec/parse-spec.js';
+import { createTokenCounter, type TokenCounter } from '../spec/tokens.js';
+import type { Problem, SpecDoc } from '../spec/types.js';
+import { buildSnapshot, type Snapshot } from './snapshot.js';
+
+export interface CorpusOptions {
+  root: string;
+  maxFileBytes?: number;
+  tokens?: TokenCounter;
+  /** Called with (done, total) while loading; used for a progress line on a terminal. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ReloadResult {
+  before: Snapshot;
+  after: Snapshot;
+  /** Files whose new content could not be served; their last good version stays in service. */
+  rejected: string[];
+}
+
+export interface Corpus {
+  /** The real, absolute spec root. */
+  readonly root: string;
+  current(): Snapshot;
+  /** Re-reads the given root-relative paths (changed, added or deleted) and swaps in a new snapshot. */
+  reload(paths: readonly string[]): ReloadResult;
+  /** Re-lists the whole tree (new folders, renames) and reloads what changed. */
+  rescan(): ReloadResult;
+}
+
+export function loadCorpus(options: CorpusOptions): Corpus {
+  const root = realpathSync(options.root);
+  const tokens = options.tokens ?? createTokenCounter();
+  const ctx = { scanner: createMarkdownScanner(), tokens };
+  const docs = new Map<string, SpecDoc>();
+  const problemsByPath = new Map<string, Problem[]>();
+  const treeProblems: Problem[] = [];
+  let generation = 0;
+
+  /** A file that cannot be served keeps its last good version (if any) in `docs`. */
+  const loadOne = (rel: string): 'served' | 'rejected' | 'gone' => {
+    const read = readSpecFile(root, rel, options.maxFileBytes);
+    if (!read.ok) {
+      if (read.problem.code === 'ENOENT' || read.problem.code === 'ENOTDIR') {
+        docs.delete(rel);
+        problemsByPath.delete(rel);
+        return 'gone';
+      }
+      problemsByPath.set(rel, [read.problem]);
+      return 'rejected';
+    }
+    const parsed = parseSpec(rel, read.file.text, ctx);
+    problemsByPath.set(rel, parsed.problems);
+    if (!parsed.doc) return 'rejected';
+    docs.set(rel, parsed.doc);
+    return 'served';
+  };
+  const snapshot = (): Snapshot =>
+    buildSnapshot({
+      generation: ++generation,
+      docs,
+      problems: [...treeProblems, ...[...problemsByPath.values()].flat()],
+      rootName: path.basename(root),
+      tokens,
+    });
+
+  const files = listSpecFiles(root, treeProblems);
+  files.forEach((rel, i) => {
+    loadOne(rel);
+    if (i % 500 === 499) options.onProgress?.(i + 1, files.length);
+  });
+  let current = snapshot();
+
+  const reload = (paths: readonly string[]): ReloadResult => {
+    const before = current;
+    const rejected: string[] = [];
+    for (const rel of new Set(paths)) if (loadOne(rel) === 'rejected') rejected.push(rel);
+    current = snapshot();
+    return { before, after: current, rejected };
+  };
+
+  return {
+    root,
+    current: () => current,
+    reload,
+    rescan() {
+      treeProblems.length = 0;
+      const listed = new Set(listSpecFiles(root, treeProblems));
+      const known = new Set([...docs.keys(), ...problemsByPath.keys()]);
+      const added = [...listed].filter((p) => !known.has(p));
+      const gone = [...known].filter((p) => !listed.has(p));
+      return reload([...added, ...gone]);
+    },
+  };
+}

@@ -1,0 +1,128 @@
+// Reference resolution: `SPEC#CLAUSE`, a bare spec ID, or a bare clause ID unique across the corpus.
+import { SpecLedgerError } from '../errors.js';
+import type { Clause, SpecDoc } from '../spec/types.js';
+
+export interface Resolved {
+  spec: SpecDoc;
+  /** Null when the reference names a whole spec. */
+  clause: Clause | null;
+}
+
+export interface RefTables {
+  specs: ReadonlyMap<string, SpecDoc>;
+  clausesByRef: ReadonlyMap<string, { spec: SpecDoc; clause: Clause }>;
+  /** Bare clause ID → every ref that carries it. */
+  refsById: ReadonlyMap<string, readonly string[]>;
+}
+
+export function resolveRef(tables: RefTables, input: string): Resolved {
+  const ref = input.trim().replace(/^spec:\/\//, '');
+  if (ref.length === 0) throw new SpecLedgerError('INVALID_ARGUMENT', 'empty reference; expected SPEC#CLAUSE');
+  const hash = ref.indexOf('#');
+  if (hash >= 0) {
+    const spec = findSpec(tables, ref.slice(0, hash), input);
+    const clauseId = ref.slice(hash + 1);
+    if (clauseId === '') return { spec, clause: null };
+    const clause =
+      tables.clausesByRef.get(`${spec.id}#${clauseId}`)?.clause ??
+      spec.clauses.find((c) => c.id.toLowerCase() === clauseId.toLowerCase());
+    if (clause) return { spec, clause };
+    throw notFound(
+      `clause "${clauseId}" not found in spec "${spec.id}"`,
+      didYouMean(
+        clauseId,
+        spec.clauses.map((c) => c.ref),
+        (r) => r.slice(r.indexOf('#') + 1),
+      ),
+    );
+  }
+  const exactSpec = tables.specs.get(ref);
+  if (exactSpec) return { spec: exactSpec, clause: null };
+  const refs = tables.refsById.get(ref);
+  if (refs && refs.length === 1) {
+    const hit = tables.clausesByRef.get(refs[0]!)!;
+    return { spec: hit.spec, clause: hit.clause };
+  }
+  if (refs && refs.length > 1) {
+    throw new SpecLedgerError(
+      'AMBIGUOUS',
+      `"${ref}" is a clause ID in ${refs.length} specs; name the spec as SPEC#CLAUSE: ${refs.slice(0, 10).join(', ')}`,
+      { candidates: refs },
+    );
+  }
+  const specMatch = matchSpec(tables, ref);
+  if (specMatch.length === 1) return { spec: specMatch[0]!, clause: null };
+  const candidates = [
+    ...didYouMean(ref, [...tables.specs.keys()], (s) => s.split('/').pop()!),
+    ...didYouMean(ref, [...tables.refsById.keys()], (s) => s).flatMap((id) => tables.refsById.get(id) ?? []),
+  ].slice(0, 8);
+  throw notFound(`no spec or clause "${ref}"`, candidates);
+}
+
+function findSpec(tables: RefTables, specRef: string, input: string): SpecDoc {
+  const exact = tables.specs.get(specRef);
+  if (exact) return exact;
+  const matches = matchSpec(tables, specRef);
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length > 1) {
+    throw new SpecLedgerError(
+      'AMBIGUOUS',
+      `spec "${specRef}" in "${input}" matches ${matches.length} specs: ${matches.map((s) => s.id).join(', ')}`,
+      { candidates: matches.map((s) => s.id) },
+    );
+  }
+  throw notFound(
+    `no spec "${specRef}"`,
+    didYouMean(specRef, [...tables.specs.keys()], (s) => s.split('/').pop()!),
+  );
+}
+
+/** Case-insensitive match, then a match on the last path segments (`model_spec` for `openai-model_spec/model_spec`). */
+function matchSpec(tables: RefTables, specRef: string): SpecDoc[] {
+  const lower = specRef.toLowerCase();
+  const all = [...tables.specs.values()];
+  const ci = all.filter((s) => s.id.toLowerCase() === lower);
+  if (ci.length > 0) return ci;
+  return all.filter((s) => s.id.toLowerCase().endsWith(`/${lower}`));
+}
+
+function notFound(message: string, candidates: string[]): SpecLedgerError {
+  const hint = candidates.length > 0 ? `; did you mean ${candidates.slice(0, 5).join(', ')}?` : '';
+  return new SpecLedgerError('NOT_FOUND', `${message}${hint}`, { candidates });
+}
+
+/** Up to five candidates by edit distance on `key(candidate)`, substring matches first. */
+export function didYouMean(wanted: string, candidates: readonly string[], key: (c: string) => string): string[] {
+  const w = wanted.toLowerCase();
+  const scored: Array<[string, number]> = [];
+  for (const c of candidates) {
+    const k = key(c).toLowerCase();
+    if (k.includes(w) || (w.length >= 3 && w.includes(k) && k.length >= 3)) scored.push([c, 0]);
+    else {
+      const d = editDistance(w, k, 3);
+      if (d <= Math.max(1, Math.floor(w.length / 3))) scored.push([c, d]);
+    }
+  }
+  return scored
+    .sort((a, b) => a[1] - b[1] || a[0].length - b[0].length)
+    .slice(0, 5)
+    .map(([c]) => c);
+}
+
+/** Levenshtein distance, giving up (returning max+1) once it exceeds `max`. */
+function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      cur.push(v);
+      rowMin = Math.min(rowMin, v);
+    }
+    if (rowMin > max) return max + 1;
+    prev = cur;
+  }
+  return prev[b.length]!;
+}

@@ -1,0 +1,180 @@
+// The immutable snapshot of every served spec and clause: lookup, catalog, search and path matching.
+import picomatch from 'picomatch';
+import { SpecLedgerError } from '../errors.js';
+import { digestOf } from '../spec/digest.js';
+import { specIdFromPath } from '../spec/parse-spec.js';
+import type { TokenCounter } from '../spec/tokens.js';
+import type { Clause, Problem, SpecDoc } from '../spec/types.js';
+import { type RefTables, type Resolved, resolveRef } from './resolve.js';
+import { buildClauseSearch, type ClauseSearch } from './search.js';
+
+export interface RootDoc {
+  /** The file the root text came from, or null when it was generated. */
+  path: string | null;
+  text: string;
+  digest: string;
+  tokens: number;
+}
+
+export interface PathMatch {
+  path: string;
+  specs: Array<{ id: string; title: string; status: string; version: string; tokens: number; matched: string }>;
+  clauses: Array<{ ref: string; title: string; tokens: number }>;
+  agents: Array<{ ref: string; path: string; tokens: number }>;
+}
+
+export interface Snapshot {
+  /** Increases with every reload; a request keeps the snapshot it started with. */
+  readonly generation: number;
+  readonly root: RootDoc;
+  /** Every served spec, sorted by ID. */
+  readonly specs: readonly SpecDoc[];
+  /** The specs listed by `read_root`: not the root document, not proposals. */
+  readonly catalog: readonly SpecDoc[];
+  /** Specs with `inclusion: always`, whose text is shown in the root. */
+  readonly always: readonly SpecDoc[];
+  readonly problems: readonly Problem[];
+  readonly clauseCount: number;
+  spec(id: string): SpecDoc | undefined;
+  resolve(ref: string): Resolved;
+  search: ClauseSearch['search'];
+  specsForPath(path: string): PathMatch;
+}
+
+export interface SnapshotInput {
+  generation: number;
+  /** Parsed documents keyed by root-relative path. */
+  docs: ReadonlyMap<string, SpecDoc>;
+  problems: readonly Problem[];
+  rootName: string;
+  tokens: TokenCounter;
+}
+
+/** The first of these at the top of the spec root is the root document. */
+export const ROOT_FILES = ['README.md', 'AGENTS.md', 'index.md'] as const;
+
+export function buildSnapshot(input: SnapshotInput): Snapshot {
+  const problems = [...input.problems];
+  const byId = new Map<string, SpecDoc>();
+  const paths = [...input.docs.keys()].sort();
+  for (const path of paths) {
+    let doc = input.docs.get(path)!;
+    const clash = byId.get(doc.id);
+    if (clash) {
+      const fallback = specIdFromPath(path);
+      problems.push({
+        file: path,
+        line: 1,
+        rule: 'duplicate-spec-id',
+        severity: 'error',
+        message: `spec ID "${doc.id}" is already used by ${clash.path}; served as "${fallback}" until fixed`,
+        hint: 'give each spec its own `id` in the frontmatter',
+      });
+      doc = withId(doc, fallback);
+    }
+    byId.set(doc.id, doc);
+  }
+  const specs = [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const rootPath = ROOT_FILES.find((f) => input.docs.has(f)) ?? null;
+  const rootDoc = rootPath ? specs.find((s) => s.path === rootPath) : undefined;
+  const catalog = specs.filter((s) => s !== rootDoc && s.kind !== 'proposal');
+  const always = catalog.filter((s) => s.inclusion === 'always' && s.status !== 'deprecated');
+
+  const clausesByRef = new Map<string, { spec: SpecDoc; clause: Clause }>();
+  const refsById = new Map<string, string[]>();
+  let clauseCount = 0;
+  for (const spec of specs) {
+    for (const clause of spec.clauses) {
+      clauseCount++;
+      clausesByRef.set(clause.ref, { spec, clause });
+      if (spec.kind === 'proposal') continue;
+      const list = refsById.get(clause.id);
+      if (list) list.push(clause.ref);
+      else refsById.set(clause.id, [clause.ref]);
+    }
+  }
+  const tables: RefTables = { specs: byId, clausesByRef, refsById };
+  const rootText = rootDoc ? rootDoc.body.trim() : generatedRoot(input.rootName, catalog.length);
+  const root: RootDoc = {
+    path: rootDoc?.path ?? null,
+    text: rootText,
+    digest: digestOf(rootText),
+    tokens: input.tokens.count(rootText),
+  };
+  let search: ClauseSearch | undefined;
+  const matchers = appliesToMatchers(catalog);
+
+  return {
+    generation: input.generation,
+    root,
+    specs,
+    catalog,
+    always,
+    problems,
+    clauseCount,
+    spec: (id) => byId.get(id),
+    resolve: (ref) => resolveRef(tables, ref),
+    search(query, options) {
+      search ??= buildClauseSearch(specs);
+      return search.search(query, options);
+    },
+    specsForPath: (path) => matchPath(specs, matchers, path),
+  };
+}
+
+function withId(doc: SpecDoc, id: string): SpecDoc {
+  return { ...doc, id, clauses: doc.clauses.map((c) => ({ ...c, ref: `${id}#${c.id}` })) };
+}
+
+function generatedRoot(rootName: string, specCount: number): string {
+  return [
+    `# Specs: ${rootName}`,
+    '',
+    `${specCount} specs are served here. Each catalog line below names a spec ID; open one with get_outline,`,
+    'then read only the clauses you need with get_clause (SPEC#CLAUSE). Cite the refs you used.',
+  ].join('\n');
+}
+
+type Matcher = { spec: SpecDoc; glob: string; test: (p: string) => boolean };
+
+function appliesToMatchers(catalog: readonly SpecDoc[]): Matcher[] {
+  const out: Matcher[] = [];
+  for (const spec of catalog) {
+    if (spec.kind === 'agents') continue;
+    for (const glob of spec.appliesTo) out.push({ spec, glob, test: picomatch(glob, { dot: true }) });
+  }
+  return out;
+}
+
+function matchPath(allSpecs: readonly SpecDoc[], matchers: readonly Matcher[], rawPath: string): PathMatch {
+  const path = normalizeCodePath(rawPath);
+  const specs: PathMatch['specs'] = [];
+  const clauses: PathMatch['clauses'] = [];
+  const seen = new Set<string>();
+  for (const m of matchers) {
+    if (seen.has(m.spec.id) || !m.test(path)) continue;
+    seen.add(m.spec.id);
+    const s = m.spec;
+    specs.push({ id: s.id, title: s.title, status: s.status, version: s.version, tokens: s.tokens, matched: m.glob });
+    for (const c of s.clauses) if (c.depth === 1) clauses.push({ ref: c.ref, title: c.title, tokens: c.tokens });
+  }
+  const agents = allSpecs
+    .filter((s) => s.kind === 'agents')
+    .map((s) => ({ s, dir: s.path.includes('/') ? s.path.slice(0, s.path.lastIndexOf('/')) : '' }))
+    .filter(({ dir }) => dir === '' || path === dir || path.startsWith(`${dir}/`))
+    .sort((a, b) => a.dir.split('/').length - b.dir.split('/').length || a.dir.length - b.dir.length)
+    .map(({ s }) => ({ ref: s.id, path: s.path, tokens: s.tokens }));
+  return { path, specs, clauses, agents };
+}
+
+/** Code paths are relative to the repository; `..` and absolute paths cannot name anything under it. */
+function normalizeCodePath(raw: string): string {
+  const p = raw.replace(/\\/g, '/').replace(/^\.\/+/, '').replace(/\/+/g, '/');
+  if (p.includes('\0') || p.startsWith('/') || p.split('/').includes('..')) {
+    throw new SpecLedgerError(
+      'INVALID_ARGUMENT',
+      `path "${raw}" must be relative to the repository root, without "..", e.g. src/refunds/api.ts`,
+    );
+  }
+  return p.replace(/\/$/, '');
+}

@@ -1,0 +1,103 @@
+// The ledger's hash chain: each record's hash covers the previous hash, so edits, deletions and reordering show up in verify.
+import { createHash } from 'node:crypto';
+import type { ReadRecord, VerifyResult } from './types.js';
+
+/** prev_hash of the first record (seq 1). */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/**
+ * Every ReadRecord field except `hash`, in a fixed order. The order is part of the on-disk format:
+ * changing it (or adding a field) invalidates every existing chain, so a new field needs a new
+ * schema version, not an edit here.
+ */
+export const HASHED_FIELDS = [
+  'seq',
+  'ts',
+  'run_id',
+  'run_id_source',
+  'principal',
+  'session_id',
+  'client_name',
+  'client_version',
+  'transport',
+  'tool',
+  'kind',
+  'spec_id',
+  'clause_id',
+  'spec_version',
+  'status',
+  'digest',
+  'git_commit',
+  'tokens',
+  'prev_hash',
+] as const satisfies readonly (keyof Omit<ReadRecord, 'hash'>)[];
+
+/**
+ * JSON of the hashed fields in HASHED_FIELDS order. An array of values rather than an object so
+ * the result does not depend on how a store happened to build the row (column order, extra keys);
+ * `undefined` is written as null because SQL NULL comes back as null and must hash the same.
+ */
+export function canonicalRecordJson(record: Omit<ReadRecord, 'hash'>): string {
+  return JSON.stringify(HASHED_FIELDS.map((field) => record[field] ?? null));
+}
+
+/** sha256(prev_hash + canonical JSON of the record without `hash`), hex. */
+export function computeRecordHash(record: Omit<ReadRecord, 'hash'>): string {
+  return createHash('sha256').update(record.prev_hash).update(canonicalRecordJson(record)).digest('hex');
+}
+
+export interface VerifyChainOptions {
+  /**
+   * The newest (seq, hash) the store recorded separately from the rows. A chain alone cannot show
+   * that its tail was cut off; comparing against a head kept elsewhere can.
+   */
+  head?: { seq: number; hash: string } | null;
+}
+
+/** Walks records in seq order (starting at seq 1) and reports the first one that breaks the chain. */
+export function verifyChain(records: Iterable<ReadRecord>, options: VerifyChainOptions = {}): VerifyResult {
+  let count = 0;
+  let prevSeq = 0;
+  let prevHash = GENESIS_HASH;
+  for (const record of records) {
+    const expected = prevSeq + 1;
+    if (record.seq !== expected) {
+      const reason =
+        record.seq > expected
+          ? `seq ${record.seq}: expected seq ${expected} after seq ${prevSeq}; ${
+              record.seq - expected === 1 ? `seq ${expected} is` : `seqs ${expected}..${record.seq - 1} are`
+            } missing (deleted)`
+          : `seq ${record.seq}: appears after seq ${prevSeq} (reordered or duplicated)`;
+      return { ok: false, records: count, seq: record.seq, reason };
+    }
+    if (record.prev_hash !== prevHash) {
+      const previous = prevSeq === 0 ? 'the genesis hash' : `the hash of seq ${prevSeq}`;
+      return {
+        ok: false,
+        records: count,
+        seq: record.seq,
+        reason: `seq ${record.seq}: prev_hash does not match ${previous} (a record was deleted, reordered or edited)`,
+      };
+    }
+    if (computeRecordHash(record) !== record.hash) {
+      return {
+        ok: false,
+        records: count,
+        seq: record.seq,
+        reason: `seq ${record.seq}: hash does not match the record's content (the record was edited)`,
+      };
+    }
+    count += 1;
+    prevSeq = record.seq;
+    prevHash = record.hash;
+  }
+  const head = options.head;
+  if (head && (head.seq !== prevSeq || head.hash !== prevHash)) {
+    const reason =
+      head.seq > prevSeq
+        ? `seq ${prevSeq + 1}: missing; the ledger head records seq ${head.seq} but the last record is seq ${prevSeq} (records were deleted from the end)`
+        : `seq ${prevSeq}: the last record does not match the ledger head (seq ${head.seq}); the head or the last records were edited`;
+    return { ok: false, records: count, seq: head.seq > prevSeq ? prevSeq + 1 : prevSeq, reason };
+  }
+  return { ok: true, records: count };
+}

@@ -1,0 +1,27 @@
+// The `--ledger off` store: records nothing, for local experiments where governance is not wanted.
+import { toReadRecord, validateInput } from './records.js';
+import type { LedgerStore } from './types.js';
+
+/** Accepts appends without keeping them; returned records have seq 0 and empty hashes, queries are empty. */
+export function createNullStore(): LedgerStore {
+  return {
+    async append(records) {
+      records.forEach(validateInput); // same errors as a real store, so `off` does not hide bad callers
+      return records.map((input) => ({ ...toReadRecord(input, 0, ''), hash: '' }));
+    },
+    async runs() {
+      return [];
+    },
+    async reads() {
+      return [];
+    },
+    async snapshot() {
+      return null;
+    },
+    async verify() {
+      return { ok: true, records: 0 };
+    },
+    async ping() {},
+    async close() {},
+  };
+}

@@ -1,0 +1,178 @@
+// Ledger queries behind the CLI and MCP (runs, who-read, stale), written against LedgerStore so every store answers alike.
+import { readsOfRun } from './records.js';
+import { formatClient, formatRef, normalizeDigest, parseRef } from './refs.js';
+import type { LedgerStore, ReadFilter, ReadKind, ReadRecord, RunIdSource, RunSummary } from './types.js';
+
+export { type AttestOptions, attest, type InTotoStatement } from './attest.js';
+export { readsOfRun } from './records.js';
+
+export interface RunInfo {
+  id: string;
+  /** How the run ID was learned, from the run's first read. */
+  source: RunIdSource;
+  principals: string[];
+  clients: string[];
+  first_ts: string;
+  last_ts: string;
+}
+
+export interface RunShowRead {
+  seq: number;
+  ts: string;
+  kind: ReadKind;
+  /** `spec#clause`, the spec id alone, or null for reads not tied to a spec (e.g. search). */
+  ref: string | null;
+  digest: string | null;
+  version: string | null;
+  tool: string;
+  principal: string | null;
+  transport: ReadRecord['transport'];
+}
+
+export interface RunShow {
+  run: RunInfo;
+  reads: RunShowRead[];
+}
+
+export interface WhoReadRun {
+  run_id: string;
+  /** Reads of the ref by this run. */
+  reads: number;
+  /** Distinct digests of the ref this run read, in the order first read. */
+  digests: string[];
+  principals: string[];
+  clients: string[];
+  first_ts: string;
+  last_ts: string;
+}
+
+export interface WhoReadResult {
+  ref: string;
+  digest: string | null;
+  runs: WhoReadRun[];
+}
+
+export interface StaleRead {
+  ref: string;
+  read_digest: string;
+  /** null when the clause no longer exists. */
+  current_digest: string | null;
+  reason: 'changed' | 'removed';
+}
+
+export interface StaleReport {
+  run: string;
+  stale: StaleRead[];
+}
+
+/**
+ * The digest a ref has now, or undefined when it is gone. `kind` says which text the run read (an
+ * outline and a whole spec share the ref `spec` but not a digest).
+ */
+export type CurrentDigest = (
+  specId: string,
+  clauseId: string | null,
+  kind: ReadKind,
+) => { digest: string } | undefined;
+
+/** Kinds whose digest names text the agent relied on; search results and resources are not compared. */
+const STALE_KINDS: ReadonlySet<ReadKind> = new Set(['clause', 'outline', 'root']);
+
+interface Summary {
+  principals: string[];
+  clients: string[];
+  first_ts: string;
+  last_ts: string;
+}
+
+/** Distinct principals and clients in first-seen order, and the earliest and latest timestamps. */
+function summarize(records: readonly ReadRecord[]): Summary {
+  const principals = new Set<string>();
+  const clients = new Set<string>();
+  let first = records[0]?.ts ?? '';
+  let last = first;
+  for (const record of records) {
+    if (record.principal !== null) principals.add(record.principal);
+    const client = formatClient(record.client_name, record.client_version);
+    if (client !== null) clients.add(client);
+    // ISO-8601 UTC strings order lexically; two processes' clocks can interleave, so no seq order.
+    if (record.ts < first) first = record.ts;
+    if (record.ts > last) last = record.ts;
+  }
+  return { principals: [...principals], clients: [...clients], first_ts: first, last_ts: last };
+}
+
+export async function runsList(store: LedgerStore): Promise<RunSummary[]> {
+  return store.runs();
+}
+
+export async function runShow(store: LedgerStore, runId: string): Promise<RunShow> {
+  const records = await readsOfRun(store, runId);
+  const first = records[0] as ReadRecord;
+  return {
+    run: { id: runId, source: first.run_id_source, ...summarize(records) },
+    reads: records.map((r) => ({
+      seq: r.seq,
+      ts: r.ts,
+      kind: r.kind,
+      ref: formatRef(r.spec_id, r.clause_id),
+      digest: r.digest,
+      version: r.spec_version,
+      tool: r.tool,
+      principal: r.principal,
+      transport: r.transport,
+    })),
+  };
+}
+
+/**
+ * Runs that read `ref` (`SPEC#CLAUSE`, optionally `@DIGEST`, or `SPEC` for any part of a spec),
+ * optionally only at `digest`, in the order they first read it.
+ */
+export async function whoRead(store: LedgerStore, ref: string, digest?: string): Promise<WhoReadResult> {
+  const parsed = parseRef(ref);
+  const wanted = digest === undefined ? parsed.digest : normalizeDigest(digest);
+  const filter: ReadFilter = { spec_id: parsed.spec_id };
+  if (parsed.clause_id !== null) filter.clause_id = parsed.clause_id;
+  if (wanted !== null) filter.digest = wanted;
+  const byRun = new Map<string, ReadRecord[]>();
+  for (const record of await store.reads(filter)) {
+    const list = byRun.get(record.run_id);
+    if (list) list.push(record);
+    else byRun.set(record.run_id, [record]);
+  }
+  const runs = [...byRun].map(([runId, records]) => {
+    const digests = new Set<string>();
+    for (const record of records) if (record.digest !== null) digests.add(record.digest);
+    return { run_id: runId, reads: records.length, digests: [...digests], ...summarize(records) };
+  });
+  return { ref: formatRef(parsed.spec_id, parsed.clause_id) as string, digest: wanted, runs };
+}
+
+/**
+ * What the run read that has changed or gone since. Each ref is judged once, by the last digest
+ * the run read for it: re-reading a clause after it changed means the run saw the new text.
+ */
+export async function staleReads(
+  store: LedgerStore,
+  runId: string,
+  current: CurrentDigest,
+): Promise<StaleReport> {
+  const lastRead = new Map<string, ReadRecord & { spec_id: string; digest: string }>();
+  for (const record of await readsOfRun(store, runId)) {
+    if (!STALE_KINDS.has(record.kind) || record.spec_id === null || record.digest === null) continue;
+    const ref = formatRef(record.spec_id, record.clause_id) as string;
+    lastRead.delete(ref); // re-insert so the report follows the order of each ref's last read
+    lastRead.set(ref, record as ReadRecord & { spec_id: string; digest: string });
+  }
+  const stale: StaleRead[] = [];
+  for (const [ref, record] of lastRead) {
+    const now = current(record.spec_id, record.clause_id, record.kind);
+    if (now === undefined) {
+      stale.push({ ref, read_digest: record.digest, current_digest: null, reason: 'removed' });
+    } else if (now.digest !== record.digest) {
+      stale.push({ ref, read_digest: record.digest, current_digest: now.digest, reason: 'changed' });
+    }
+  }
+  return { run: runId, stale };
+}

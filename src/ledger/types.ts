@@ -1,0 +1,77 @@
+// The ledger's contract: what a read record holds and what every store (SQLite, PostgreSQL) must do.
+
+export type ReadKind = 'root' | 'outline' | 'clause' | 'search' | 'resource' | 'path';
+
+export type RunIdSource =
+  | 'argument'
+  | 'meta'
+  | 'traceparent'
+  | 'baggage'
+  | 'header'
+  | 'env'
+  | 'session'
+  | 'connection';
+
+export interface ReadRecordInput {
+  /** ISO-8601 timestamp with milliseconds. */
+  ts: string;
+  run_id: string;
+  run_id_source: RunIdSource;
+  principal: string | null;
+  session_id: string | null;
+  client_name: string | null;
+  client_version: string | null;
+  transport: 'stdio' | 'http' | 'memory';
+  tool: string;
+  kind: ReadKind;
+  spec_id: string | null;
+  clause_id: string | null;
+  spec_version: string | null;
+  status: string | null;
+  /** `sha256:<hex>` of the exact text served. */
+  digest: string | null;
+  git_commit: string | null;
+  tokens: number;
+  /** The exact text served; stored once per digest (content-addressed), not in the record itself. */
+  text?: string;
+}
+
+export interface ReadRecord extends Omit<ReadRecordInput, 'text'> {
+  seq: number;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface RunSummary {
+  run_id: string;
+  run_id_source: RunIdSource;
+  first_ts: string;
+  last_ts: string;
+  reads: number;
+  principals: string[];
+  clients: string[];
+}
+
+export interface ReadFilter {
+  run_id?: string;
+  spec_id?: string;
+  clause_id?: string;
+  digest?: string;
+}
+
+export type VerifyResult =
+  | { ok: true; records: number }
+  | { ok: false; records: number; seq: number; reason: string };
+
+export interface LedgerStore {
+  /** Appends records in order, extending the hash chain; resolves only once they are durably committed. */
+  append(records: readonly ReadRecordInput[]): Promise<ReadRecord[]>;
+  runs(): Promise<RunSummary[]>;
+  reads(filter: ReadFilter): Promise<ReadRecord[]>;
+  /** The exact text stored for a digest, or null. */
+  snapshot(digest: string): Promise<string | null>;
+  verify(): Promise<VerifyResult>;
+  /** Throws if the store cannot be written (for /readyz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

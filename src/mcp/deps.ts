@@ -1,0 +1,22 @@
+// What the MCP layer needs from the rest of the app; built once in app.ts and shared by every server instance.
+import type { LRUCache } from 'lru-cache';
+import type { Snapshot } from '../index/snapshot.js';
+import type { LedgerStore } from '../ledger/types.js';
+import type { TokenCounter } from '../spec/tokens.js';
+import type { ConnectionInfo } from './context.js';
+import type { Recorder } from './recorder.js';
+
+export interface RenderedResult {
+  structured: Record<string, unknown>;
+  text: string;
+}
+
+export interface SpecServerDeps {
+  corpus: { current(): Snapshot };
+  recorder: Recorder;
+  ledger: LedgerStore;
+  tokens: TokenCounter;
+  /** Rendered responses keyed by tool, reference, digest and options; bounded in bytes. */
+  cache: LRUCache<string, RenderedResult>;
+  connection: Omit<ConnectionInfo, 'clientInfo'>;
+}

@@ -1,0 +1,28 @@
+// Maps SpecLedger errors to MCP: what the model can act on becomes an isError tool result; the rest a protocol error.
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { SpecLedgerError } from '../errors.js';
+
+export function toToolError(tool: string, asked: unknown, error: unknown): CallToolResult {
+  if (!(error instanceof SpecLedgerError)) throw error;
+  const lines = [`${tool} ${JSON.stringify(asked)} failed: ${error.message}`];
+  if (error.candidates.length > 0) lines.push(`candidates: ${error.candidates.slice(0, 10).join(', ')}`);
+  return {
+    isError: true,
+    content: [{ type: 'text', text: lines.join('\n') }],
+    // Not structuredContent: clients validate it against the tool's outputSchema even on errors.
+    _meta: { 'specledger/error': { code: error.code, message: error.message, candidates: [...error.candidates] } },
+  };
+}
+
+/** Resource reads have no tool-error channel: unknown URIs are invalid params, a down ledger an internal error. */
+export function toProtocolError(error: unknown): McpError {
+  if (error instanceof McpError) return error;
+  if (error instanceof SpecLedgerError) {
+    const code =
+      error.code === 'LEDGER_UNAVAILABLE' || error.code === 'INTERNAL' ? ErrorCode.InternalError : ErrorCode.InvalidParams;
+    const hint = error.candidates.length > 0 ? ` (candidates: ${error.candidates.slice(0, 5).join(', ')})` : '';
+    return new McpError(code, `${error.message}${hint}`, { code: error.code, candidates: error.candidates });
+  }
+  return new McpError(ErrorCode.InternalError, error instanceof Error ? error.message : String(error));
+}

@@ -1,0 +1,76 @@
+// The one place every response carrying spec content passes through: its reads are committed to the ledger first.
+import { LRUCache } from 'lru-cache';
+import { SpecLedgerError } from '../errors.js';
+import type { LedgerStore, ReadKind, ReadRecord, ReadRecordInput } from '../ledger/types.js';
+import type { GitInfo } from '../source/git.js';
+import { normalizeText } from '../spec/digest.js';
+import type { Clause, SpecDoc } from '../spec/types.js';
+import type { CallContext } from './context.js';
+
+export interface ServedRead {
+  kind: ReadKind;
+  spec: SpecDoc | null;
+  clause: Clause | null;
+  /** `sha256:<hex>` of `text`. */
+  digest: string;
+  /** The text the digest covers; stored once per digest so `show REF@DIGEST` can return it later. */
+  text: string;
+  /** Tokens actually sent to the agent. */
+  tokens: number;
+}
+
+export interface RecordHook {
+  (records: readonly ReadRecord[], ctx: CallContext, tool: string): void;
+}
+
+export interface Recorder {
+  /** Resolves once the reads are durably in the ledger; rejects with LEDGER_UNAVAILABLE otherwise (fail-closed). */
+  record(ctx: CallContext, tool: string, reads: readonly ServedRead[]): Promise<ReadRecord[]>;
+}
+
+export function createRecorder(ledger: LedgerStore, git: GitInfo, onRecorded?: RecordHook): Recorder {
+  // Digests whose text this process has already stored: the snapshot is written once, not once per read.
+  const stored = new LRUCache<string, true>({ max: 50_000 });
+  return {
+    async record(ctx, tool, reads) {
+      if (reads.length === 0) return [];
+      const ts = new Date().toISOString();
+      const inputs: ReadRecordInput[] = await Promise.all(
+        reads.map(async (r) => ({
+          ts,
+          run_id: ctx.runId,
+          run_id_source: ctx.runIdSource,
+          principal: ctx.principal,
+          session_id: ctx.sessionId,
+          client_name: ctx.clientName,
+          client_version: ctx.clientVersion,
+          transport: ctx.transport,
+          tool,
+          kind: r.kind,
+          spec_id: r.spec?.id ?? null,
+          clause_id: r.clause?.id ?? null,
+          spec_version: r.spec?.version ?? null,
+          status: r.spec?.status ?? null,
+          digest: r.digest,
+          git_commit: r.spec ? await git.commitFor(r.spec.path, r.spec.digest) : null,
+          tokens: r.tokens,
+          ...(stored.has(r.digest) ? {} : { text: normalizeText(r.text) }),
+        })),
+      );
+      let records: ReadRecord[];
+      try {
+        records = await ledger.append(inputs);
+      } catch (error) {
+        if (error instanceof SpecLedgerError) throw error;
+        throw new SpecLedgerError(
+          'LEDGER_UNAVAILABLE',
+          `the provenance ledger could not record this read, so it was not served: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+      for (const r of reads) stored.set(r.digest, true);
+      onRecorded?.(records, ctx, tool);
+      return records;
+    },
+  };
+}

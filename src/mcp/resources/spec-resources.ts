@@ -1,0 +1,134 @@
+// Resources: spec://root, spec://{spec}, spec://{spec}/{clause} (current) and …@{digest} (pinned), with subscriptions.
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import {
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ReadResourceRequestSchema,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
+} from '@modelcontextprotocol/sdk/types.js';
+import { SpecLedgerError } from '../../errors.js';
+import type { Snapshot } from '../../index/snapshot.js';
+import { specSource } from '../../spec/types.js';
+import { type ConnectionInfo, resolveCallContext } from '../context.js';
+import type { SpecServerDeps } from '../deps.js';
+import { toProtocolError } from '../errors.js';
+import type { ServedRead } from '../recorder.js';
+import { parseSpecUri, ROOT_URI, specUri } from '../uri.js';
+import { viewRoot } from '../views/root-view.js';
+import { DEFAULT_ROOT_TOKENS } from '../tools/read-root.js';
+
+export interface ResourceNotifier {
+  /** Sends list_changed and per-URI `updated` notifications for what differs between two snapshots. */
+  snapshotChanged(before: Snapshot, after: Snapshot): Promise<void>;
+}
+
+export function registerSpecResources(server: McpServer, deps: SpecServerDeps, conn: ConnectionInfo): ResourceNotifier {
+  const low = server.server;
+  const subscriptions = new Set<string>();
+
+  low.setRequestHandler(ListResourcesRequestSchema, () => {
+    const snapshot = deps.corpus.current();
+    return {
+      resources: [
+        { uri: ROOT_URI, name: 'root', title: 'Spec root', mimeType: 'text/markdown', description: 'Root document, standing rules and catalog' },
+        ...snapshot.catalog.map((s) => ({
+          uri: specUri(s.id),
+          name: s.id,
+          title: s.title,
+          mimeType: 'text/markdown',
+          description: `[${s.status} v${s.version}] ${s.summary}`,
+        })),
+      ],
+    };
+  });
+
+  low.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({
+    resourceTemplates: [
+      {
+        uriTemplate: 'spec://{spec}/{clause}',
+        name: 'clause',
+        title: 'A clause, current text',
+        mimeType: 'text/markdown',
+        description: 'Spec and clause IDs percent-encoded, e.g. spec://auth/token-lifetime',
+      },
+      {
+        uriTemplate: 'spec://{spec}/{clause}@{digest}',
+        name: 'clause-pinned',
+        title: 'A clause at one version',
+        mimeType: 'text/markdown',
+        description: 'The exact text recorded in the ledger for that digest (sha256:<hex>)',
+      },
+    ],
+  }));
+
+  low.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => {
+    try {
+      const uri = request.params.uri;
+      const snapshot = deps.corpus.current();
+      const { text, read } = await readUri(snapshot, deps, uri);
+      await deps.recorder.record(resolveCallContext(conn, extra), 'resources/read', [read]);
+      return { contents: [{ uri, mimeType: 'text/markdown', text }] };
+    } catch (error) {
+      throw toProtocolError(error);
+    }
+  });
+
+  low.setRequestHandler(SubscribeRequestSchema, (request) => {
+    subscriptions.add(request.params.uri);
+    return {};
+  });
+  low.setRequestHandler(UnsubscribeRequestSchema, (request) => {
+    subscriptions.delete(request.params.uri);
+    return {};
+  });
+
+  return {
+    async snapshotChanged(before, after) {
+      const ids = (s: Snapshot) => s.catalog.map((d) => d.id).join('\n');
+      if (ids(before) !== ids(after)) await server.sendResourceListChanged();
+      for (const uri of subscriptions) {
+        if (digestAt(before, uri) !== digestAt(after, uri)) await low.sendResourceUpdated({ uri });
+      }
+    },
+  };
+}
+
+async function readUri(snapshot: Snapshot, deps: SpecServerDeps, uri: string): Promise<{ text: string; read: ServedRead }> {
+  if (uri === ROOT_URI) {
+    const page = viewRoot(snapshot, { maxTokens: DEFAULT_ROOT_TOKENS }, deps.tokens);
+    const digest = snapshot.root.digest;
+    return { text: page.text, read: { kind: 'resource', spec: null, clause: null, digest, text: snapshot.root.text, tokens: page.tokens } };
+  }
+  const parsed = parseSpecUri(uri);
+  if (!parsed) {
+    throw new SpecLedgerError('INVALID_ARGUMENT', `"${uri}" is not a spec URI; expected spec://root, spec://{spec} or spec://{spec}/{clause}[@sha256:<hex>]`);
+  }
+  const { spec, clause } = snapshot.resolve(`${parsed.specId}#${parsed.clauseId ?? ''}`);
+  const current = clause ? clause.text : specSource(spec);
+  const currentDigest = clause ? clause.digest : spec.digest;
+  let text = current;
+  if (parsed.digest && parsed.digest !== currentDigest) {
+    const pinned = await deps.ledger.snapshot(parsed.digest);
+    if (pinned === null) {
+      throw new SpecLedgerError('NOT_FOUND', `no recorded text for ${uri}; the current version is ${specUri(spec.id, clause?.id, currentDigest)}`, {
+        candidates: [clause ? clause.ref : spec.id],
+      });
+    }
+    text = pinned;
+  }
+  const digest = parsed.digest ?? currentDigest;
+  return { text, read: { kind: 'resource', spec, clause, digest, text, tokens: deps.tokens.count(text) } };
+}
+
+function digestAt(snapshot: Snapshot, uri: string): string | null {
+  if (uri === ROOT_URI) return snapshot.root.digest + snapshot.catalog.map((s) => s.digest).join('');
+  const parsed = parseSpecUri(uri);
+  if (!parsed || parsed.digest) return null;
+  try {
+    const { spec, clause } = snapshot.resolve(`${parsed.specId}#${parsed.clauseId ?? ''}`);
+    return clause ? clause.digest : spec.digest;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,34 @@
+// get_outline's view: a spec's clause tree to a depth, with token costs and no bodies.
+import type { SpecDoc } from '../../spec/types.js';
+
+export interface OutlineView {
+  spec: { id: string; title: string; version: string; status: string; summary: string; tokens: number; path: string };
+  clauses: Array<{ ref: string; id: string; title: string; depth: number; tokens: number }>;
+  /** Clauses deeper than `depth`, not listed. */
+  hidden: number;
+}
+
+export function viewOutline(spec: SpecDoc, depth: number): OutlineView {
+  const shown = spec.clauses.filter((c) => c.depth <= depth);
+  return {
+    spec: {
+      id: spec.id,
+      title: spec.title,
+      version: spec.version,
+      status: spec.status,
+      summary: spec.summary,
+      tokens: spec.tokens,
+      path: spec.path,
+    },
+    clauses: shown.map((c) => ({ ref: c.ref, id: c.id, title: c.title, depth: c.depth, tokens: c.tokens })),
+    hidden: spec.clauses.length - shown.length,
+  };
+}
+
+export function renderOutline(view: OutlineView): string {
+  const s = view.spec;
+  const head = `${s.id} — ${s.title} [${s.status} v${s.version}, ${s.tokens} tokens]`;
+  const lines = view.clauses.map((c) => `${'  '.repeat(c.depth - 1)}- ${c.ref} — ${c.title} (${c.tokens})`);
+  const more = view.hidden > 0 ? [`(${view.hidden} deeper clauses; raise depth to list them)`] : [];
+  return [head, ...lines, ...more].join('\n');
+}

@@ -1,0 +1,245 @@
+// parseSpec: one file's text → a SpecDoc with its clause tree, IDs, digests and token counts. Pure: no I/O.
+import { parseAnchor, parseBoldId, plainTitle, slugify } from './clause-ids.js';
+import { digestOf } from './digest.js';
+import { formatFor } from './formats/index.js';
+import { parseFrontmatter } from './frontmatter.js';
+import type { Block, MarkdownScanner } from './markdown.js';
+import type { TokenCounter } from './tokens.js';
+import type { Clause, IdSource, Problem, SpecDoc, SpecMeta } from './types.js';
+
+export interface ParseContext {
+  scanner: MarkdownScanner;
+  tokens: TokenCounter;
+}
+
+export interface ParseResult {
+  /** Null when the file cannot be served (e.g. broken frontmatter); its problems say why. */
+  doc: SpecDoc | null;
+  problems: Problem[];
+}
+
+interface Draft {
+  kind: Block['kind'];
+  id: string;
+  idSource: IdSource;
+  title: string;
+  attrs: Record<string, string>;
+  start: number;
+  end: number;
+  parent: Draft | null;
+  children: Draft[];
+  depth: number;
+}
+
+/** Spec IDs default to the path without `.md`: predictable, and unique per file by construction. */
+export function specIdFromPath(path: string): string {
+  return path.replace(/\.md$/i, '').replace(/\s+/g, '-');
+}
+
+export function parseSpec(path: string, rawText: string, ctx: ParseContext): ParseResult {
+  const text = rawText.replace(/\r\n?/g, '\n').replace(/^\uFEFF/, '');
+  const fm = parseFrontmatter(path, text);
+  if (fm.fatal) return { doc: null, problems: fm.problems };
+  const problems = [...fm.problems];
+  const format = formatFor(path);
+  const defaults = format.defaults?.(path, fm.data) ?? {};
+  const bodyLines = fm.body.split('\n');
+  const blocks = ctx.scanner.scan(fm.body);
+
+  // A lone first-level heading that opens the document is its title, not a clause.
+  const h1s = blocks.filter((b) => b.kind === 'heading' && b.level === 1);
+  const firstHeading = blocks.find((b) => b.kind === 'heading');
+  const titleBlock =
+    firstHeading && h1s.length === 1 && firstHeading === h1s[0] && !parseAnchor(firstHeading.inline)
+      ? firstHeading
+      : null;
+
+  const drafts = buildDrafts(blocks, titleBlock, format, path, fm.bodyLine, problems);
+  const specId = fm.fields.id ?? specIdFromPath(path);
+  const clauses = finishClauses(drafts, specId, bodyLines, fm.bodyLine, ctx.tokens);
+
+  const firstParagraph = blocks.find((b) => b.kind === 'item' && b.listDepth === 0 && !parseBoldId(b.inline));
+  const meta: SpecMeta = {
+    id: specId,
+    title:
+      fm.fields.title ??
+      defaults.title ??
+      (titleBlock ? plainTitle(titleBlock.inline) : path.split('/').pop()!.replace(/\.md$/i, '')),
+    summary: fm.fields.summary ?? defaults.summary ?? summarize(firstParagraph?.inline ?? ''),
+    version: fm.fields.version ?? '0.0.0',
+    status: fm.fields.status ?? defaults.status ?? 'draft',
+    owners: fm.fields.owners ?? [],
+    reviewers: fm.fields.reviewers ?? [],
+    appliesTo: fm.fields.applies_to ?? defaults.appliesTo ?? [],
+    supersedes: fm.fields.supersedes ?? [],
+    tags: fm.fields.tags ?? [],
+    inclusion: fm.fields.inclusion === 'always' ? 'always' : (defaults.inclusion ?? 'on-request'),
+    frontmatter: fm.data,
+  };
+  const doc: SpecDoc = {
+    ...meta,
+    path,
+    format: format.format,
+    kind: format.kind(path),
+    digest: digestOf(text),
+    frontmatterText: text.slice(0, text.length - fm.body.length),
+    tokens: ctx.tokens.count(fm.body),
+    body: fm.body,
+    bodyLine: fm.bodyLine,
+    clauses,
+    problems,
+  };
+  return { doc, problems };
+}
+
+function buildDrafts(
+  blocks: readonly Block[],
+  titleBlock: Block | null,
+  format: ReturnType<typeof formatFor>,
+  path: string,
+  bodyLine: number,
+  problems: Problem[],
+): Draft[] {
+  const drafts: Draft[] = [];
+  const stack: Draft[] = [];
+  const seen = new Map<string, Draft>();
+  for (const block of blocks) {
+    if (block === titleBlock) continue;
+    while (stack.length > 0 && stack[stack.length - 1]!.end <= block.start) stack.pop();
+    const parent = stack[stack.length - 1] ?? null;
+    const ancestors = stack.map((d) => d.id);
+    const headingTitles = stack.filter((d) => d.kind === 'heading').map((d) => d.title);
+    let id: string | null = null;
+    let idSource: IdSource = 'slug';
+    let title: string;
+    let attrs: Record<string, string> = {};
+    if (block.kind === 'heading') {
+      const anchor = parseAnchor(block.inline);
+      title = plainTitle(anchor ? anchor.title : block.inline);
+      if (anchor) {
+        id = anchor.id;
+        idSource = 'anchor';
+        attrs = anchor.attrs;
+      } else {
+        id = format.headingId?.(title, { ancestors, headingPath: headingTitles }) ?? null;
+        if (id) idSource = 'format';
+        else id = uniqueSlug(slugify(title), parent, seen);
+      }
+    } else {
+      const bold = parseBoldId(block.inline);
+      if (bold) {
+        id = bold;
+        idSource = 'bold';
+      } else {
+        id = format.itemId?.(block, { ancestors, headingPath: headingTitles }) ?? null;
+        if (!id) continue;
+        idSource = 'format';
+      }
+      title = itemTitle(block.inline);
+    }
+    const existing = seen.get(id);
+    if (existing) {
+      problems.push({
+        file: path,
+        line: bodyLine + block.start,
+        rule: 'duplicate-clause-id',
+        severity: 'error',
+        message: `clause ID "${id}" is already used on line ${bodyLine + existing.start}`,
+        hint: 'give each clause its own ID; this one is served with a numeric suffix until then',
+      });
+      id = uniqueSuffix(id, seen);
+    }
+    const draft: Draft = {
+      kind: block.kind,
+      id,
+      idSource,
+      title,
+      attrs,
+      start: block.start,
+      end: block.end,
+      parent,
+      children: [],
+      depth: stack.length + 1,
+    };
+    if (parent) parent.children.push(draft);
+    seen.set(id, draft);
+    drafts.push(draft);
+    stack.push(draft);
+  }
+  return drafts;
+}
+
+function uniqueSlug(slug: string, parent: Draft | null, seen: Map<string, Draft>): string {
+  if (!seen.has(slug)) return slug;
+  const qualified = parent ? `${parent.id}.${slug}` : slug;
+  return seen.has(qualified) ? uniqueSuffix(qualified, seen) : qualified;
+}
+
+function uniqueSuffix(id: string, seen: Map<string, Draft>): string {
+  for (let n = 2; ; n++) if (!seen.has(`${id}-${n}`)) return `${id}-${n}`;
+}
+
+function finishClauses(
+  drafts: readonly Draft[],
+  specId: string,
+  bodyLines: readonly string[],
+  bodyLine: number,
+  tokens: TokenCounter,
+): Clause[] {
+  // Each line is tokenized once: a clause's count is its own lines plus its children's counts.
+  const own = new Map<Draft, number>();
+  const total = new Map<Draft, number>();
+  for (let i = drafts.length - 1; i >= 0; i--) {
+    const d = drafts[i]!;
+    const end = trimEnd(bodyLines, d.start, d.end);
+    d.end = end;
+    let cursor = d.start;
+    let ownText = '';
+    for (const child of d.children) {
+      ownText += bodyLines.slice(cursor, child.start).join('\n');
+      cursor = Math.max(cursor, child.end);
+    }
+    ownText += bodyLines.slice(cursor, end).join('\n');
+    own.set(d, tokens.count(ownText));
+    total.set(d, own.get(d)! + d.children.reduce((s, c) => s + (total.get(c) ?? 0), 0));
+  }
+  return drafts.map((d) => {
+    const text = bodyLines.slice(d.start, d.end).join('\n');
+    return {
+      id: d.id,
+      ref: `${specId}#${d.id}`,
+      title: d.title,
+      idSource: d.idSource,
+      kind: d.kind === 'heading' ? 'section' : 'item',
+      attrs: d.attrs,
+      depth: d.depth,
+      line: bodyLine + d.start,
+      endLine: bodyLine + Math.max(d.start, d.end - 1),
+      text,
+      digest: digestOf(text),
+      tokens: total.get(d) ?? 0,
+      parentId: d.parent?.id ?? null,
+      childIds: d.children.map((c) => c.id),
+    };
+  });
+}
+
+/** Drops trailing blank lines so a clause's text ends with its last line of content. */
+function trimEnd(lines: readonly string[], start: number, end: number): number {
+  let e = Math.min(end, lines.length);
+  while (e > start + 1 && lines[e - 1]!.trim() === '') e--;
+  return e;
+}
+
+function itemTitle(inline: string): string {
+  const firstLine = plainTitle(inline.split('\n')[0] ?? '')
+    .replace(/^\[[ xX-]\]\s*/, '')
+    .replace(/^[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]+)*-?\d+(?:\.\d+)*[a-z]?:?\s*/, '');
+  return firstLine.length > 80 ? `${firstLine.slice(0, 77)}…` : firstLine;
+}
+
+function summarize(inline: string): string {
+  const plain = plainTitle(inline);
+  const sentence = /^(.{20,}?[.!?])(\s|$)/.exec(plain)?.[1] ?? plain;
+  return sentence.length > 160 ? `${sentence.slice(0, 157)}…` : sentence;
+}

@@ -1,0 +1,157 @@
+// Admits a POST /mcp body: SDK-identical header checks, a byte limit enforced while streaming, one JSON.parse.
+import type { IncomingMessage } from 'node:http';
+import { MAX_BATCH_SIZE, requestBodyTooLargeMessage } from '@modelcontextprotocol/sdk/server/requestBody.js';
+import { isJsonContentType } from '@modelcontextprotocol/sdk/shared/mediaType.js';
+import {
+  type JSONRPCMessage,
+  JSONRPCMessageSchema,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from '@modelcontextprotocol/sdk/types.js';
+
+/** Why a request is refused: the HTTP status plus the JSON-RPC error the SDK transport would answer with. */
+export interface HttpRejection {
+  status: number;
+  code: number;
+  message: string;
+}
+
+export interface ParsedPost {
+  /** The body as parsed: handed to the SDK transport as `parsedBody` so it never reads the stream again. */
+  raw: unknown;
+  messages: JSONRPCMessage[];
+  batch: boolean;
+  /** The body carries an `initialize` request (then it is the only message). */
+  initialize: boolean;
+}
+
+export function isRejection(value: ParsedPost | HttpRejection): value is HttpRejection {
+  return 'status' in value;
+}
+
+/** Checks what can be refused before a byte of the body is read (SDK order: Accept, Content-Type, then size). */
+export function checkPostHeaders(req: IncomingMessage, maxBodyBytes: number): HttpRejection | undefined {
+  const accept = req.headers.accept;
+  if (!accept?.includes('application/json') || !accept.includes('text/event-stream')) {
+    return {
+      status: 406,
+      code: -32000,
+      message: 'Not Acceptable: Client must accept both application/json and text/event-stream',
+    };
+  }
+  if (!isJsonContentType(req.headers['content-type'])) {
+    return { status: 415, code: -32000, message: 'Unsupported Media Type: Content-Type must be application/json' };
+  }
+  if (Number(req.headers['content-length']) > maxBodyBytes) {
+    return { status: 413, code: -32000, message: requestBodyTooLargeMessage(maxBodyBytes) };
+  }
+  return undefined;
+}
+
+/** Mirrors the SDK: a declared but unsupported Mcp-Protocol-Version is refused on every non-initialize request. */
+export function checkProtocolVersion(req: IncomingMessage): HttpRejection | undefined {
+  const version = req.headers['mcp-protocol-version'];
+  if (typeof version !== 'string' || SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return undefined;
+  return {
+    status: 400,
+    code: -32000,
+    message: `Bad Request: Unsupported protocol version: ${version} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`,
+  };
+}
+
+/**
+ * Collects the body as Buffer chunks; resolves undefined as soon as it grows past `maxBytes` (chunked bodies
+ * have no Content-Length to check up front) and stops reading, so an oversized upload costs nothing more.
+ */
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        finish();
+        req.pause();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      finish();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    };
+    const onError = (error: Error): void => {
+      finish();
+      reject(error);
+    };
+    const onClose = (): void => {
+      finish();
+      reject(new Error('HTTP request closed before its body was read'));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
+}
+
+const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Accepts exactly what the SDK's strict JSONRPCMessageSchema accepts. Requests and notifications — nearly all
+ * traffic — are checked by hand because zod costs several microseconds per message; the rare shapes (responses,
+ * `_meta`) go through the SDK schema itself so nothing the protocol layer would drop slips through and hangs.
+ */
+function isJsonRpcMessage(value: unknown): value is JSONRPCMessage {
+  if (!isPlainObject(value) || value.jsonrpc !== '2.0') return false;
+  if (typeof value.method !== 'string') return JSONRPCMessageSchema.safeParse(value).success;
+  for (const key in value) if (!REQUEST_KEYS.has(key)) return false;
+  const { id, params } = value;
+  if (id !== undefined && typeof id !== 'string' && !Number.isSafeInteger(id)) return false;
+  if (params === undefined) return true;
+  if (!isPlainObject(params)) return false;
+  return params._meta === undefined || JSONRPCMessageSchema.safeParse(value).success;
+}
+
+const INVALID_MESSAGE: HttpRejection = {
+  status: 400,
+  code: -32700,
+  message: 'Parse error: Invalid JSON-RPC message',
+};
+
+/** Parses the body once and checks every message, with the SDK transport's statuses, codes and messages. */
+export function parseMessages(body: Buffer): ParsedPost | HttpRejection {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body.toString('utf8'));
+  } catch {
+    return { status: 400, code: -32700, message: 'Parse error: Invalid JSON' };
+  }
+  const batch = Array.isArray(raw);
+  const messages: unknown[] = batch ? (raw as unknown[]) : [raw];
+  if (messages.length > MAX_BATCH_SIZE) {
+    return {
+      status: 400,
+      code: -32600,
+      message: `Invalid Request: Batch must not exceed ${MAX_BATCH_SIZE} messages`,
+    };
+  }
+  let initialize = false;
+  for (const message of messages) {
+    if (!isJsonRpcMessage(message)) return INVALID_MESSAGE;
+    if ('method' in message && message.method === 'initialize' && 'id' in message) initialize = true;
+  }
+  if (initialize && messages.length > 1) {
+    return { status: 400, code: -32600, message: 'Invalid Request: Only one initialization request is allowed' };
+  }
+  return { raw, messages: messages as JSONRPCMessage[], batch, initialize };
+}

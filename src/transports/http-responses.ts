@@ -1,0 +1,40 @@
+// Small response writers shared by the HTTP routes, so every error leaves as a JSON-RPC error object with id null.
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+
+/** Writes a JSON body that is already serialized (the fast path stringifies exactly once). */
+export function sendJsonText(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  headers?: OutgoingHttpHeaders,
+): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    ...headers,
+  });
+  res.end(body);
+}
+
+export function sendJson(res: ServerResponse, status: number, value: unknown, headers?: OutgoingHttpHeaders): void {
+  sendJsonText(res, status, JSON.stringify(value), headers);
+}
+
+/** The same shape and codes as the SDK transport, so clients see one behaviour whichever path served them. */
+export function sendJsonRpcError(
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  headers?: OutgoingHttpHeaders,
+): void {
+  sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null }, headers);
+}
+
+/** Answers 202 with no body: the POST carried only notifications or responses. */
+export function sendAccepted(res: ServerResponse, headers?: OutgoingHttpHeaders): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(202, headers);
+  res.end();
+}

@@ -1,0 +1,253 @@
+// Streamable HTTP transport: routes, admission (Host, Origin, bearer token, body), fast path or sessions, shutdown.
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { requestBodyTooLargeMessage } from '@modelcontextprotocol/sdk/server/requestBody.js';
+import { errorMessage } from '../errors.js';
+import {
+  checkPostHeaders,
+  checkProtocolVersion,
+  type HttpRejection,
+  isRejection,
+  type ParsedPost,
+  parseMessages,
+  readBody,
+} from './http-body.js';
+import { createFastPath, type FastPath } from './http-fast-path.js';
+import { sendJson, sendJsonRpcError } from './http-responses.js';
+import { createBearerAuth, createHostPolicy, type HostPolicy, redactAuthorization } from './http-security.js';
+import { SessionRegistry } from './http-sessions.js';
+
+export { isLoopbackHost } from './http-security.js';
+
+export interface HttpServerOptions {
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** 0 = ephemeral. */
+  port: number;
+  /** --stateless: no sessions, for replicas behind a load balancer. */
+  stateless: boolean;
+  /** Builds one MCP server. Stateful mode: one per session. Fast JSON path: ONE long-lived instance. */
+  createServer: () => { server: McpServer; close(): Promise<void> };
+  /** Named bearer tokens (name = principal recorded in the ledger); empty = no auth. */
+  tokens: ReadonlyArray<{ name: string; token: string }>;
+  /** Default: localhost, 127.0.0.1, [::1] with the bound port, plus the bind host. */
+  allowedHosts?: string[];
+  /** Default: http(s)://localhost|127.0.0.1|[::1] on any port; requests without Origin are allowed. */
+  allowedOrigins?: string[];
+  /** Default 1 MiB. */
+  maxBodyBytes?: number;
+  readiness: () => Promise<{ ready: boolean; detail: Record<string, unknown> }>;
+  /** Goes to stderr; never stdout. */
+  log: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** Stateful mode: a session without requests for this long is closed. Default 30 minutes. */
+  sessionIdleMs?: number;
+}
+
+export interface HttpServerHandle {
+  /** The MCP endpoint, e.g. http://127.0.0.1:3000/mcp. */
+  url: string;
+  port: number;
+  /** Stops accepting, lets in-flight requests finish (10 s cap), closes sessions, servers and sockets. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
+const SHUTDOWN_GRACE_MS = 10_000;
+// Longer than the 60 s idle timeout of common load balancers, so the balancer, not us, closes idle sockets.
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/** Counts requests that shutdown must wait for (everything on /mcp except long-lived GET SSE streams). */
+function createInFlight(): { track(res: ServerResponse): void; drained(capMs: number): Promise<void> } {
+  let count = 0;
+  const waiters = new Set<() => void>();
+  return {
+    track(res) {
+      count++;
+      res.once('close', () => {
+        if (--count === 0) for (const wake of waiters) wake();
+      });
+    },
+    drained(capMs) {
+      if (count === 0) return Promise.resolve();
+      return new Promise((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          waiters.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, capMs);
+        waiters.add(done);
+      });
+    },
+  };
+}
+
+/** A request whose body was not read closes its connection, so leftover bytes are never parsed as a request. */
+function hasUnreadBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+function reject(req: IncomingMessage, res: ServerResponse, rejection: HttpRejection, headers?: OutgoingHttpHeaders) {
+  const extra: OutgoingHttpHeaders = { ...headers };
+  if (!req.readableEnded && hasUnreadBody(req)) {
+    extra.connection = 'close';
+    // Discard what is still arriving: closing with unread bytes would reset the socket under the answer.
+    req.resume();
+  }
+  sendJsonRpcError(res, rejection.status, rejection.code, rejection.message, extra);
+}
+
+const hostLiteral = (host: string): string => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
+
+export async function startHttpServer(options: HttpServerOptions): Promise<HttpServerHandle> {
+  const host = options.host ?? '127.0.0.1';
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const { log, stateless } = options;
+  const auth = createBearerAuth(options.tokens);
+  const inFlight = createInFlight();
+  const fastPath: FastPath | undefined = stateless
+    ? await createFastPath({ createServer: options.createServer, log })
+    : undefined;
+  const sessions = stateless
+    ? undefined
+    : new SessionRegistry({
+        createServer: options.createServer,
+        log,
+        idleMs: options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS,
+      });
+  const allow = stateless ? 'POST' : 'GET, POST, DELETE';
+  // Per-instance state; the Host policy needs the bound port, known once listening.
+  let policy: HostPolicy | undefined;
+  let closing = false;
+  let closed: Promise<void> | undefined;
+
+  async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { host: hostHeader, origin } = req.headers;
+    if (policy === undefined || !policy.isHostAllowed(hostHeader)) {
+      log('warn', `http: refused Host ${JSON.stringify(hostHeader)}`);
+      return reject(req, res, { status: 403, code: -32000, message: `Invalid Host header: ${hostHeader}` });
+    }
+    if (!policy.isOriginAllowed(origin)) {
+      log('warn', `http: refused Origin ${JSON.stringify(origin)}`);
+      return reject(req, res, { status: 403, code: -32000, message: `Invalid Origin header: ${origin}` });
+    }
+    let authInfo: AuthInfo | undefined;
+    if (auth.enabled) {
+      authInfo = auth.authenticate(req.headers.authorization);
+      if (authInfo === undefined) {
+        const message = 'Unauthorized: a valid bearer token is required';
+        return reject(req, res, { status: 401, code: -32000, message }, { 'www-authenticate': 'Bearer' });
+      }
+      redactAuthorization(req);
+    }
+    const method = req.method ?? '';
+    if (method !== 'POST' && (stateless || (method !== 'GET' && method !== 'DELETE'))) {
+      return reject(req, res, { status: 405, code: -32000, message: 'Method not allowed.' }, { allow });
+    }
+    if (closing) {
+      const rejection = { status: 503, code: -32000, message: 'Server is shutting down' };
+      return reject(req, res, rejection, { connection: 'close', 'retry-after': '1' });
+    }
+    if (method !== 'GET') inFlight.track(res);
+
+    let post: ParsedPost | undefined;
+    if (method === 'POST') {
+      const refused = checkPostHeaders(req, maxBodyBytes);
+      if (refused) return reject(req, res, refused);
+      const body = await readBody(req, maxBodyBytes);
+      if (body === undefined) {
+        return reject(req, res, { status: 413, code: -32000, message: requestBodyTooLargeMessage(maxBodyBytes) });
+      }
+      const parsed = parseMessages(body);
+      if (isRejection(parsed)) return reject(req, res, parsed);
+      post = parsed;
+    }
+
+    if (fastPath && post) {
+      const badVersion = post.initialize ? undefined : checkProtocolVersion(req);
+      if (badVersion) return reject(req, res, badVersion);
+      fastPath.handlePost(req, res, post, authInfo);
+      return;
+    }
+    await sessions?.handle(req, res, post, authInfo);
+  }
+
+  async function handleProbe(path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return sendJson(res, 405, { error: 'Method not allowed' }, { allow: 'GET, HEAD' });
+    }
+    if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    // Failing readiness first lets a load balancer drain this replica while in-flight requests finish.
+    if (closing) return sendJson(res, 503, { ready: false, detail: { shutting_down: true } });
+    try {
+      const result = await options.readiness();
+      sendJson(res, result.ready ? 200 : 503, result);
+    } catch (error) {
+      sendJson(res, 503, { ready: false, detail: { error: errorMessage(error) } });
+    }
+  }
+
+  function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
+    if (path === '/mcp') return handleMcp(req, res);
+    // Probes skip the Host/token checks: orchestrators call them by pod IP and without credentials.
+    if (path === '/healthz' || path === '/readyz') return handleProbe(path, req, res);
+    sendJson(res, 404, { error: 'Not found', routes: ['/mcp', '/healthz', '/readyz'] });
+    return Promise.resolve();
+  }
+
+  const server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, (req, res) => {
+    route(req, res).catch((error: unknown) => {
+      log('error', `http ${req.method} ${req.url}: ${errorMessage(error)}`);
+      if (!res.headersSent) sendJsonRpcError(res, 500, -32603, 'Internal error', { connection: 'close' });
+      else res.destroy();
+    });
+  });
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
+
+  try {
+    await new Promise<void>((resolve, fail) => {
+      server.once('error', fail);
+      server.listen(options.port, host, () => {
+        server.off('error', fail);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await Promise.allSettled([fastPath?.close(), sessions?.closeAll()]);
+    throw error;
+  }
+  const port = (server.address() as AddressInfo).port;
+  policy = createHostPolicy({
+    bindHost: host,
+    port,
+    allowedHosts: options.allowedHosts,
+    allowedOrigins: options.allowedOrigins,
+  });
+  server.on('error', (error) => log('error', `http server: ${error.message}`));
+
+  return {
+    url: `http://${hostLiteral(host)}:${port}/mcp`,
+    port,
+    close() {
+      closed ??= (async () => {
+        closing = true;
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await inFlight.drained(SHUTDOWN_GRACE_MS);
+        await sessions?.closeAll();
+        await fastPath?.close();
+        // Anything still open after the grace period (a stuck call, an SSE stream) is cut.
+        server.closeAllConnections();
+        await stopped;
+      })();
+      return closed;
+    },
+  };
+}

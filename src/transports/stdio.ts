@@ -1,0 +1,14 @@
+// stdio: what IDE configs launch. stdout carries only JSON-RPC; everything else goes to stderr.
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { App } from '../app.js';
+
+export async function serveStdio(app: App): Promise<{ closed: Promise<void> }> {
+  const spec = app.createServer();
+  const transport = new StdioServerTransport();
+  const closed = new Promise<void>((resolve) => {
+    transport.onclose = () => resolve();
+    process.stdin.on('end', () => resolve());
+  });
+  await spec.server.connect(transport);
+  return { closed };
+}

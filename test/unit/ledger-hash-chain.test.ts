@@ -1,0 +1,130 @@
+// The hash chain: its on-disk format, and that verify catches edits, deletions and reordering.
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { computeRecordHash, GENESIS_HASH, HASHED_FIELDS, verifyChain } from '../../src/ledger/hash-chain.js';
+import { toReadRecord } from '../../src/ledger/records.js';
+import type { ReadRecord } from '../../src/ledger/types.js';
+import { readInput } from '../fixtures/ledger-records.js';
+
+/** A valid chain of `n` records, built the way a store builds one. */
+function chain(n: number): ReadRecord[] {
+  const records: ReadRecord[] = [];
+  let prev = GENESIS_HASH;
+  for (let seq = 1; seq <= n; seq += 1) {
+    const unhashed = toReadRecord(readInput({ clause_id: `C-${seq}`, tokens: seq }), seq, prev);
+    const record = { ...unhashed, hash: computeRecordHash(unhashed) };
+    records.push(record);
+    prev = record.hash;
+  }
+  return records;
+}
+
+describe('computeRecordHash', () => {
+  it('hashes prev_hash followed by the JSON array of the fields in their fixed order', () => {
+    const [record] = chain(1);
+    const values = [
+      1,
+      '2025-03-01T10:00:00.000Z',
+      'run-1',
+      'argument',
+      'ci-bot',
+      'session-1',
+      'claude-code',
+      '1.2.3',
+    ]
+      .concat(['http', 'get_clause', 'clause', 'auth', 'C-1', '1.0.0', 'approved', record?.digest as string])
+      .concat(['a'.repeat(40)]);
+    const json = JSON.stringify([...values, 1, GENESIS_HASH]);
+    expect(record?.hash).toBe(
+      createHash('sha256')
+        .update(GENESIS_HASH + json)
+        .digest('hex'),
+    );
+  });
+
+  it('starts the chain from 64 zeros', () => {
+    expect(GENESIS_HASH).toBe('0'.repeat(64));
+  });
+
+  it('does not depend on the order of the keys in the record object', () => {
+    const [record] = chain(1) as [ReadRecord];
+    const reversed = Object.fromEntries(Object.entries(record).reverse()) as unknown as ReadRecord;
+    expect(computeRecordHash(reversed)).toBe(record.hash);
+  });
+
+  it('hashes a missing optional field like null, as a database returns it', () => {
+    const [record] = chain(1) as [ReadRecord];
+    const { principal: _principal, ...withoutPrincipal } = { ...record, principal: null };
+    expect(computeRecordHash(withoutPrincipal as unknown as ReadRecord)).toBe(
+      computeRecordHash({ ...record, principal: null }),
+    );
+  });
+});
+
+describe('verifyChain', () => {
+  it('accepts an empty ledger and an intact chain', () => {
+    expect(verifyChain([])).toEqual({ ok: true, records: 0 });
+    expect(verifyChain(chain(5))).toEqual({ ok: true, records: 5 });
+  });
+
+  it('names the edited record when any hashed field of any record changes', () => {
+    const editable = HASHED_FIELDS.filter((f) => f !== 'seq' && f !== 'prev_hash');
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.constantFrom(...editable),
+        fc.nat(),
+        (seq, field, pick) => {
+          const records = chain(8);
+          const target = records[seq - 1] as ReadRecord;
+          const current = target[field];
+          const edited =
+            typeof current === 'number' ? current + 1 + (pick % 5) : `${String(current)}~${pick}`;
+          (target as unknown as Record<string, unknown>)[field] = edited;
+          const result = verifyChain(records);
+          expect(result).toMatchObject({ ok: false, seq, records: seq - 1 });
+          expect(result.ok === false && result.reason).toContain(`seq ${seq}`);
+        },
+      ),
+    );
+  });
+
+  it('reports a deleted record at the record after the gap', () => {
+    const records = chain(5);
+    records.splice(2, 1);
+    const result = verifyChain(records);
+    expect(result).toMatchObject({ ok: false, seq: 4 });
+    expect(result.ok === false && result.reason).toContain('seq 3 is missing');
+  });
+
+  it('reports swapped records at the first swapped position', () => {
+    const records = chain(5);
+    const [third, fifth] = [records[2] as ReadRecord, records[4] as ReadRecord];
+    records[2] = { ...fifth, seq: 3 };
+    records[4] = { ...third, seq: 5 };
+    expect(verifyChain(records)).toMatchObject({ ok: false, seq: 3 });
+  });
+
+  it('reports records delivered out of seq order', () => {
+    const records = chain(3);
+    expect(verifyChain([records[0], records[2], records[1]] as ReadRecord[])).toMatchObject({
+      ok: false,
+      seq: 3,
+    });
+    expect(verifyChain([records[0], records[0]] as ReadRecord[])).toMatchObject({ ok: false, seq: 1 });
+  });
+
+  it('reports a chain that does not start at seq 1 from the genesis hash', () => {
+    expect(verifyChain(chain(3).slice(1))).toMatchObject({ ok: false, seq: 2 });
+  });
+
+  it('reports records cut off the end when a head is known', () => {
+    const records = chain(5);
+    const head = { seq: 5, hash: (records[4] as ReadRecord).hash };
+    expect(verifyChain(records, { head })).toEqual({ ok: true, records: 5 });
+    const result = verifyChain(records.slice(0, 3), { head });
+    expect(result).toMatchObject({ ok: false, seq: 4, records: 3 });
+    expect(result.ok === false && result.reason).toContain('seq 5');
+  });
+});

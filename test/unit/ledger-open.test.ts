@@ -1,0 +1,67 @@
+// openLedger: what each `--ledger` value opens.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openLedger } from '../../src/ledger/open.js';
+import { readInput } from '../fixtures/ledger-records.js';
+
+describe('openLedger', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'specledger-open-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('opens a SQLite ledger at a path, creating its directory', async () => {
+    const path = join(dir, '.specledger', 'ledger.db');
+    const store = await openLedger(path);
+    const [record] = await store.append([readInput()]);
+    expect(record?.seq).toBe(1);
+    await store.close();
+    expect(existsSync(path)).toBe(true);
+  });
+
+  it('accepts a file: URL for the SQLite path', async () => {
+    const path = join(dir, 'url.db');
+    const store = await openLedger(pathToFileURL(path).href);
+    await store.close();
+    expect(existsSync(path)).toBe(true);
+  });
+
+  it('records nothing when the ledger is off', async () => {
+    const store = await openLedger('off');
+    const [record] = await store.append([readInput()]);
+    expect(record).toMatchObject({ seq: 0, prev_hash: '', hash: '', run_id: 'run-1' });
+    expect(await store.reads({})).toEqual([]);
+    expect(await store.runs()).toEqual([]);
+    expect(await store.snapshot(readInput().digest as string)).toBeNull();
+    expect(await store.verify()).toEqual({ ok: true, records: 0 });
+    await expect(store.ping()).resolves.toBeUndefined();
+    await store.close();
+  });
+
+  it('still rejects malformed records when the ledger is off', async () => {
+    const store = await openLedger('off');
+    await expect(store.append([readInput({ run_id: '' })])).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+  });
+
+  it('reports PostgreSQL URLs as not available yet', async () => {
+    for (const url of ['postgres://u@db/ledger', 'postgresql://db/ledger']) {
+      await expect(openLedger(url)).rejects.toMatchObject({
+        code: 'CONFIG',
+        message: 'PostgreSQL ledger not available yet',
+      });
+    }
+  });
+
+  it('rejects an empty location and unknown URL schemes as CONFIG errors', async () => {
+    await expect(openLedger('  ')).rejects.toMatchObject({ code: 'CONFIG' });
+    await expect(openLedger('mysql://db/ledger')).rejects.toMatchObject({ code: 'CONFIG', message: /mysql/ });
+  });
+});
