@@ -99,8 +99,9 @@ export function didYouMean(wanted: string, candidates: readonly string[], key: (
     const k = key(c).toLowerCase();
     if (k.includes(w) || (w.length >= 3 && w.includes(k) && k.length >= 3)) scored.push([c, 0]);
     else {
-      const d = editDistance(w, k, 3);
-      if (d <= Math.max(1, Math.floor(w.length / 3))) scored.push([c, d]);
+      const max = Math.max(1, Math.floor(w.length / 4));
+      const d = editDistance(w, k, max);
+      if (d <= max) scored.push([c, d]);
     }
   }
   return scored

@@ -15,6 +15,8 @@ export interface CallContext {
   transport: 'stdio' | 'http' | 'memory';
   /** W3C traceparent from `_meta` or headers, for OpenTelemetry parenting. */
   traceparent: string | null;
+  /** The JSON-RPC request ID, for tracing. */
+  requestId: string | number;
 }
 
 export interface ConnectionInfo {
@@ -89,5 +91,6 @@ export function resolveCallContext(conn: ConnectionInfo, extra: Extra, argRunId?
     clientVersion: client?.version ?? null,
     transport: conn.transport,
     traceparent,
+    requestId: extra.requestId,
   };
 }

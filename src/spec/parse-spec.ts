@@ -76,6 +76,7 @@ export function parseSpec(path: string, rawText: string, ctx: ParseContext): Par
     inclusion: fm.fields.inclusion === 'always' ? 'always' : (defaults.inclusion ?? 'on-request'),
     frontmatter: fm.data,
   };
+  let bodyTokens: number | undefined;
   const doc: SpecDoc = {
     ...meta,
     path,
@@ -83,7 +84,10 @@ export function parseSpec(path: string, rawText: string, ctx: ParseContext): Par
     kind: format.kind(path),
     digest: digestOf(text),
     frontmatterText: text.slice(0, text.length - fm.body.length),
-    tokens: ctx.tokens.count(fm.body),
+    get tokens(): number {
+      bodyTokens ??= ctx.tokens.count(fm.body);
+      return bodyTokens;
+    },
     body: fm.body,
     bodyLine: fm.bodyLine,
     clauses,
@@ -138,6 +142,18 @@ function buildDrafts(
       title = itemTitle(block.inline);
     }
     const existing = seen.get(id);
+    if (existing && block.kind === 'item') {
+      // A list item that repeats an item ID ("- **T019** depends on …") mentions it; the first one defines it.
+      problems.push({
+        file: path,
+        line: bodyLine + block.start,
+        rule: 'duplicate-clause-id',
+        severity: 'warning',
+        message: `"${id}" was defined on line ${bodyLine + existing.start}; this later item is read as a mention, not a clause`,
+        hint: 'if this is a separate requirement, give it its own ID',
+      });
+      continue;
+    }
     if (existing) {
       problems.push({
         file: path,
@@ -186,23 +202,25 @@ function finishClauses(
   bodyLine: number,
   tokens: TokenCounter,
 ): Clause[] {
-  // Each line is tokenized once: a clause's count is its own lines plus its children's counts.
-  const own = new Map<Draft, number>();
-  const total = new Map<Draft, number>();
-  for (let i = drafts.length - 1; i >= 0; i--) {
-    const d = drafts[i]!;
-    const end = trimEnd(bodyLines, d.start, d.end);
-    d.end = end;
-    let cursor = d.start;
-    let ownText = '';
-    for (const child of d.children) {
-      ownText += bodyLines.slice(cursor, child.start).join('\n');
-      cursor = Math.max(cursor, child.end);
+  for (const d of drafts) d.end = trimEnd(bodyLines, d.start, d.end);
+  // Token counts are the slowest part of indexing (~3 MB/s), and most specs are never opened, so a
+  // spec's counts are computed on first use. Each line is tokenized once: own lines plus children's counts.
+  let totals: Map<Draft, number> | null = null;
+  const countAll = (): Map<Draft, number> => {
+    const total = new Map<Draft, number>();
+    for (let i = drafts.length - 1; i >= 0; i--) {
+      const d = drafts[i]!;
+      let cursor = d.start;
+      let ownText = '';
+      for (const child of d.children) {
+        ownText += bodyLines.slice(cursor, child.start).join('\n');
+        cursor = Math.max(cursor, child.end);
+      }
+      ownText += bodyLines.slice(cursor, d.end).join('\n');
+      total.set(d, tokens.count(ownText) + d.children.reduce((sum, c) => sum + (total.get(c) ?? 0), 0));
     }
-    ownText += bodyLines.slice(cursor, end).join('\n');
-    own.set(d, tokens.count(ownText));
-    total.set(d, own.get(d)! + d.children.reduce((s, c) => s + (total.get(c) ?? 0), 0));
-  }
+    return total;
+  };
   return drafts.map((d) => {
     const text = bodyLines.slice(d.start, d.end).join('\n');
     return {
@@ -217,7 +235,10 @@ function finishClauses(
       endLine: bodyLine + Math.max(d.start, d.end - 1),
       text,
       digest: digestOf(text),
-      tokens: total.get(d) ?? 0,
+      get tokens(): number {
+        totals ??= countAll();
+        return totals.get(d) ?? 0;
+      },
       parentId: d.parent?.id ?? null,
       childIds: d.children.map((c) => c.id),
     };

@@ -86,7 +86,7 @@ function renderLines(
     if (start < cursor) continue;
     out.push(...lines.slice(cursor, start));
     if (child.kind === 'section' && depth <= 0) {
-      out.push(`[… ${child.ref} — ${child.title} · ${child.tokens} tokens · get_clause to read]`, '');
+      out.push(`[… ${child.ref} — ${child.title} · ${child.tokens} tokens · get_clause to read]`);
     } else {
       const grand = child.childIds.map((id) => byId.get(id)!);
       out.push(...renderLines(lines.slice(start, end), child.line, grand, byId, depth - 1));
