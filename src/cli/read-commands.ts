@@ -67,9 +67,9 @@ export function registerReadCommands(program: Command): void {
     .option('--spec <id>', 'only this spec')
     .option('--limit <n>', 'maximum hits', '10')
     .option('--json', 'print JSON')
-    .action((words: string[], opts: CommonOptions & { spec?: string; limit: string }) => {
+    .action(async (words: string[], opts: CommonOptions & { spec?: string; limit: string }) => {
       const { snapshot } = open(opts.specs);
-      const hits = snapshot.search(words.join(' '), { spec: opts.spec, limit: Number(opts.limit) });
+      const hits = await snapshot.search(words.join(' '), { spec: opts.spec, limit: Number(opts.limit) });
       if (opts.json) printJson({ hits });
       else printText(hits.map((h) => `${h.ref} — ${h.title} (${h.score})\n  ${h.snippet}`).join('\n') || 'no matches');
     });

@@ -6,6 +6,7 @@ import { createMarkdownScanner } from '../spec/markdown.js';
 import { parseSpec } from '../spec/parse-spec.js';
 import { createTokenCounter, type TokenCounter } from '../spec/tokens.js';
 import type { Problem, SpecDoc } from '../spec/types.js';
+import { createSearchIndex } from './search.js';
 import { buildSnapshot, type Snapshot } from './snapshot.js';
 
 export interface CorpusOptions {
@@ -29,8 +30,13 @@ export interface Corpus {
   current(): Snapshot;
   /** Re-reads the given root-relative paths (changed, added or deleted) and swaps in a new snapshot. */
   reload(paths: readonly string[]): ReloadResult;
-  /** Re-lists the whole tree (new folders, renames) and reloads what changed. */
-  rescan(): ReloadResult;
+  /**
+   * Re-lists the whole tree (new folders, renames) and reloads what was added or removed, plus `paths`,
+   * in one swap; when nothing differs the snapshot is kept (`after === before`).
+   */
+  rescan(paths?: readonly string[]): ReloadResult;
+  /** Builds the search index in the background so the first search does not pay for it. */
+  warmSearch(): Promise<void>;
 }
 
 export function loadCorpus(options: CorpusOptions): Corpus {
@@ -41,6 +47,7 @@ export function loadCorpus(options: CorpusOptions): Corpus {
   const problemsByPath = new Map<string, Problem[]>();
   const treeProblems: Problem[] = [];
   let generation = 0;
+  const searchIndex = createSearchIndex();
 
   /** A file that cannot be served keeps its last good version (if any) in `docs`. */
   const loadOne = (rel: string): 'served' | 'rejected' | 'gone' => {
@@ -67,6 +74,7 @@ export function loadCorpus(options: CorpusOptions): Corpus {
       problems: [...treeProblems, ...[...problemsByPath.values()].flat()],
       rootName: path.basename(root),
       tokens,
+      searchIndex,
     });
 
   const files = listSpecFiles(root, treeProblems);
@@ -87,14 +95,21 @@ export function loadCorpus(options: CorpusOptions): Corpus {
   return {
     root,
     current: () => current,
+    warmSearch: () => current.search('', { limit: 1 }).then(() => undefined),
     reload,
-    rescan() {
+    rescan(paths = []) {
+      const treeBefore = JSON.stringify(treeProblems);
       treeProblems.length = 0;
       const listed = new Set(listSpecFiles(root, treeProblems));
       const known = new Set([...docs.keys(), ...problemsByPath.keys()]);
       const added = [...listed].filter((p) => !known.has(p));
       const gone = [...known].filter((p) => !listed.has(p));
-      return reload([...added, ...gone]);
+      const changed = [...added, ...gone, ...paths];
+      // A watcher rescans on every folder event; an unchanged tree should not cost a snapshot or a notification.
+      if (changed.length === 0 && JSON.stringify(treeProblems) === treeBefore) {
+        return { before: current, after: current, rejected: [] };
+      }
+      return reload(changed);
     },
   };
 }

@@ -6,7 +6,7 @@ import { specIdFromPath } from '../spec/parse-spec.js';
 import type { TokenCounter } from '../spec/tokens.js';
 import type { Clause, Problem, SpecDoc } from '../spec/types.js';
 import { type RefTables, type Resolved, resolveRef } from './resolve.js';
-import { buildClauseSearch, type ClauseSearch } from './search.js';
+import type { SearchHit, SearchIndex, SearchOptions } from './search.js';
 
 export interface RootDoc {
   /** The file the root text came from, or null when it was generated. */
@@ -37,7 +37,8 @@ export interface Snapshot {
   readonly clauseCount: number;
   spec(id: string): SpecDoc | undefined;
   resolve(ref: string): Resolved;
-  search: ClauseSearch['search'];
+  /** Ranked clauses; waits for the shared search index to catch up with this snapshot on first use. */
+  search(query: string, options: SearchOptions): Promise<SearchHit[]>;
   specsForPath(path: string): PathMatch;
 }
 
@@ -48,6 +49,8 @@ export interface SnapshotInput {
   problems: readonly Problem[];
   rootName: string;
   tokens: TokenCounter;
+  /** Shared by every snapshot of one corpus; updated per changed spec. */
+  searchIndex: SearchIndex;
 }
 
 /** The first of these at the top of the spec root is the root document. */
@@ -101,7 +104,6 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
     digest: digestOf(rootText),
     tokens: input.tokens.count(rootText),
   };
-  let search: ClauseSearch | undefined;
   const matchers = appliesToMatchers(catalog);
 
   return {
@@ -114,9 +116,9 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
     clauseCount,
     spec: (id) => byId.get(id),
     resolve: (ref) => resolveRef(tables, ref),
-    search(query, options) {
-      search ??= buildClauseSearch(specs);
-      return search.search(query, options);
+    async search(query, options) {
+      await input.searchIndex.sync(input.generation, specs);
+      return input.searchIndex.search(query, options, (ref) => clausesByRef.get(ref)?.clause);
     },
     specsForPath: (path) => matchPath(specs, matchers, path),
   };

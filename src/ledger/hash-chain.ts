@@ -54,50 +54,77 @@ export interface VerifyChainOptions {
   head?: { seq: number; hash: string } | null;
 }
 
-/** Walks records in seq order (starting at seq 1) and reports the first one that breaks the chain. */
-export function verifyChain(records: Iterable<ReadRecord>, options: VerifyChainOptions = {}): VerifyResult {
+export type VerifyFailure = Extract<VerifyResult, { ok: false }>;
+
+/**
+ * verifyChain one record at a time, for stores that stream rows asynchronously (PostgreSQL pages
+ * through the chain): a synchronous Iterable cannot wait for the next page.
+ */
+export interface ChainVerifier {
+  /** Checks the next record in seq order; the failure once the chain breaks, null while it holds. */
+  push(record: ReadRecord): VerifyFailure | null;
+  /** The verdict after the last record, including the comparison against the head. */
+  finish(): VerifyResult;
+}
+
+export function createChainVerifier(options: VerifyChainOptions = {}): ChainVerifier {
   let count = 0;
   let prevSeq = 0;
   let prevHash = GENESIS_HASH;
+  return {
+    push(record) {
+      const expected = prevSeq + 1;
+      if (record.seq !== expected) {
+        const reason =
+          record.seq > expected
+            ? `seq ${record.seq}: expected seq ${expected} after seq ${prevSeq}; ${
+                record.seq - expected === 1 ? `seq ${expected} is` : `seqs ${expected}..${record.seq - 1} are`
+              } missing (deleted)`
+            : `seq ${record.seq}: appears after seq ${prevSeq} (reordered or duplicated)`;
+        return { ok: false, records: count, seq: record.seq, reason };
+      }
+      if (record.prev_hash !== prevHash) {
+        const previous = prevSeq === 0 ? 'the genesis hash' : `the hash of seq ${prevSeq}`;
+        return {
+          ok: false,
+          records: count,
+          seq: record.seq,
+          reason: `seq ${record.seq}: prev_hash does not match ${previous} (a record was deleted, reordered or edited)`,
+        };
+      }
+      if (computeRecordHash(record) !== record.hash) {
+        return {
+          ok: false,
+          records: count,
+          seq: record.seq,
+          reason: `seq ${record.seq}: hash does not match the record's content (the record was edited)`,
+        };
+      }
+      count += 1;
+      prevSeq = record.seq;
+      prevHash = record.hash;
+      return null;
+    },
+    finish() {
+      const head = options.head;
+      if (head && (head.seq !== prevSeq || head.hash !== prevHash)) {
+        const reason =
+          head.seq > prevSeq
+            ? `seq ${prevSeq + 1}: missing; the ledger head records seq ${head.seq} but the last record is seq ${prevSeq} (records were deleted from the end)`
+            : `seq ${prevSeq}: the last record does not match the ledger head (seq ${head.seq}); the head or the last records were edited`;
+        return { ok: false, records: count, seq: head.seq > prevSeq ? prevSeq + 1 : prevSeq, reason };
+      }
+      return { ok: true, records: count };
+    },
+  };
+}
+
+/** Walks records in seq order (starting at seq 1) and reports the first one that breaks the chain. */
+export function verifyChain(records: Iterable<ReadRecord>, options: VerifyChainOptions = {}): VerifyResult {
+  const verifier = createChainVerifier(options);
   for (const record of records) {
-    const expected = prevSeq + 1;
-    if (record.seq !== expected) {
-      const reason =
-        record.seq > expected
-          ? `seq ${record.seq}: expected seq ${expected} after seq ${prevSeq}; ${
-              record.seq - expected === 1 ? `seq ${expected} is` : `seqs ${expected}..${record.seq - 1} are`
-            } missing (deleted)`
-          : `seq ${record.seq}: appears after seq ${prevSeq} (reordered or duplicated)`;
-      return { ok: false, records: count, seq: record.seq, reason };
-    }
-    if (record.prev_hash !== prevHash) {
-      const previous = prevSeq === 0 ? 'the genesis hash' : `the hash of seq ${prevSeq}`;
-      return {
-        ok: false,
-        records: count,
-        seq: record.seq,
-        reason: `seq ${record.seq}: prev_hash does not match ${previous} (a record was deleted, reordered or edited)`,
-      };
-    }
-    if (computeRecordHash(record) !== record.hash) {
-      return {
-        ok: false,
-        records: count,
-        seq: record.seq,
-        reason: `seq ${record.seq}: hash does not match the record's content (the record was edited)`,
-      };
-    }
-    count += 1;
-    prevSeq = record.seq;
-    prevHash = record.hash;
+    const failure = verifier.push(record);
+    if (failure) return failure;
   }
-  const head = options.head;
-  if (head && (head.seq !== prevSeq || head.hash !== prevHash)) {
-    const reason =
-      head.seq > prevSeq
-        ? `seq ${prevSeq + 1}: missing; the ledger head records seq ${head.seq} but the last record is seq ${prevSeq} (records were deleted from the end)`
-        : `seq ${prevSeq}: the last record does not match the ledger head (seq ${head.seq}); the head or the last records were edited`;
-    return { ok: false, records: count, seq: head.seq > prevSeq ? prevSeq + 1 : prevSeq, reason };
-  }
-  return { ok: true, records: count };
+  return verifier.finish();
 }

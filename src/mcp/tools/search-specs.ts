@@ -27,9 +27,9 @@ export function registerSearchSpecsTool(server: McpServer, deps: SpecServerDeps,
       annotations: READ_ONLY,
     },
     (args, extra) =>
-      runReadingTool(deps, conn, 'search_specs', args, extra, (snapshot) => {
+      runReadingTool(deps, conn, 'search_specs', args, extra, async (snapshot) => {
         const specId = args.spec ? snapshot.resolve(`${args.spec.split('#')[0]}#`).spec.id : undefined;
-        const hits = snapshot.search(args.query, {
+        const hits = await snapshot.search(args.query, {
           spec: specId,
           limit: args.limit ?? 10,
           includeProposals: args.include_proposals ?? false,
