@@ -45,7 +45,9 @@ export function slugify(text: string): string {
 export function plainTitle(inline: string): string {
   return inline
     .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
-    .replace(/[*_`]+/g, '')
+    .replace(/[*`]+/g, '')
+    // `_` is emphasis only at a word's edge: `expires_in` keeps its underscore, `_not_` loses both.
+    .replace(/(?<![\p{L}\p{N}])_+|_+(?![\p{L}\p{N}])/gu, '')
     .replace(/\s+/g, ' ')
     .trim();
 }

@@ -17,6 +17,17 @@ export interface FastPath {
 }
 
 /**
+ * The protocol layer's own request entry point, when this SDK version has it (see JsonRpcMux.requestSink).
+ * It is private API, hence the shape check and the fallback to onmessage; the integration tests exercise it.
+ */
+function protocolRequestEntry(server: McpServer): JsonRpcMux['requestSink'] {
+  const protocol = server.server as unknown as { _onrequest?: unknown };
+  const entry = protocol._onrequest;
+  if (typeof entry !== 'function' || entry.length !== 2) return undefined;
+  return (request, extra) => entry.call(protocol, request, extra);
+}
+
+/**
  * Why one server: the SDK's stock stateless transport builds a server and a transport per request, which caps
  * it near 1–2k calls/s; a single connected server plus id rewriting costs one JSON.parse and one stringify.
  */
@@ -26,6 +37,8 @@ export async function createFastPath(options: FastPathOptions): Promise<FastPath
   // Set before connect(): the protocol layer chains its own handler after ours.
   mux.onerror = (error) => options.log('warn', `http fast path: ${error.message}`);
   await built.server.connect(mux);
+  mux.requestSink = protocolRequestEntry(built.server);
+  if (mux.requestSink === undefined) options.log('warn', 'http fast path: SDK request entry not found; using onmessage');
 
   return {
     handlePost(req, res, post, authInfo) {

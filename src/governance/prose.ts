@@ -1,0 +1,69 @@
+// Markdown structure the rules need (code lines to skip, directives to count), from markdown-it rather than regexes.
+import MarkdownIt from 'markdown-it';
+
+export interface ProseScanner {
+  /** 0-based lines of `text` inside fenced or indented code blocks. */
+  codeLines(text: string): Set<number>;
+  /** Counts directives in `text`; see `countInstructions`. */
+  instructions(text: string): number;
+}
+
+/**
+ * A sentence is a directive when it carries one of these words: RFC 2119 keywords plus the plain
+ * imperatives people write in AGENTS.md files. Matched case-insensitively because "Never edit…"
+ * binds as much as "MUST NOT".
+ */
+const DIRECTIVE_RE =
+  /\b(must|should|shall|never|always|do not|don't|required?|ensure|avoid|prefer|only use|make sure)\b/i;
+
+export function createProseScanner(): ProseScanner {
+  // One parser per lint run: markdown-it keeps no per-document state between parse calls.
+  const md = new MarkdownIt({ html: true, linkify: false });
+  return {
+    codeLines(text) {
+      const lines = new Set<number>();
+      for (const t of md.parse(text, {})) {
+        if ((t.type === 'fence' || t.type === 'code_block') && t.map) {
+          for (let i = t.map[0]; i < t.map[1]; i++) lines.add(i);
+        }
+      }
+      return lines;
+    },
+    instructions: (text) => countInstructions(md, text),
+  };
+}
+
+/**
+ * The instruction heuristic: every list item is one instruction (standing-instruction lists are
+ * directives almost by definition), and outside lists every sentence with a directive word is one.
+ * Headings, tables and code do not count.
+ */
+function countInstructions(md: MarkdownIt, text: string): number {
+  let count = 0;
+  let listItems = 0;
+  const tokens = md.parse(text, {});
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.type === 'list_item_open') {
+      count++;
+      listItems++;
+    } else if (t.type === 'list_item_close') listItems--;
+    else if (t.type === 'paragraph_open' && listItems === 0) {
+      const inline = tokens[i + 1];
+      if (inline?.type !== 'inline') continue;
+      for (const sentence of inline.content.split(/(?<=[.!?])\s+|\n{2,}/)) {
+        if (DIRECTIVE_RE.test(sentence)) count++;
+      }
+    }
+  }
+  return count;
+}
+
+/** Lower-case words of a clause with anchors, bold IDs, markup and punctuation removed. */
+export function clauseWords(text: string): string[] {
+  const cleaned = text
+    .replace(/\{#[^}]*\}/g, ' ')
+    .replace(/\*\*[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]+)*-?\d+(?:\.\d+)*[a-z]?:?\*\*:?/g, ' ')
+    .toLowerCase();
+  return cleaned.match(/[\p{L}\p{N}]+/gu) ?? [];
+}

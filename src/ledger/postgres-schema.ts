@@ -1,0 +1,219 @@
+// The PostgreSQL ledger's schema: versioned migrations run under an advisory lock, and the append-only guard on ledger rows.
+import type { PoolClient } from 'pg';
+import { SpecLedgerError } from '../errors.js';
+import { GENESIS_HASH, HASHED_FIELDS } from './hash-chain.js';
+import type { ReadRecord } from './types.js';
+
+/** The schema all ledger tables live in unless `schema` (or `?schema=` in the URL) names another. */
+export const DEFAULT_SCHEMA = 'specledger';
+
+/**
+ * Key of the transaction-level advisory lock taken around migrations. Advisory locks are per
+ * database, not per schema, so one constant serialises every SpecLedger migration in a database;
+ * migrations are rare and short, so that costs nothing. The value spells "SPECLDGR" in ASCII.
+ */
+export const MIGRATION_LOCK_KEY = 0x5350_4543_4c44_4752n;
+
+/** Every ReadRecord column, in hashing order; `reads` rows come back in exactly this shape. */
+export const COLUMNS = [...HASHED_FIELDS, 'hash'] as const satisfies readonly (keyof ReadRecord)[];
+
+/** The PostgreSQL type of each column, for the `unnest($n::type[])` batch insert. */
+export const COLUMN_TYPES: Readonly<Record<(typeof COLUMNS)[number], string>> = {
+  seq: 'bigint',
+  ts: 'text',
+  run_id: 'text',
+  run_id_source: 'text',
+  principal: 'text',
+  session_id: 'text',
+  client_name: 'text',
+  client_version: 'text',
+  transport: 'text',
+  tool: 'text',
+  kind: 'text',
+  spec_id: 'text',
+  clause_id: 'text',
+  spec_version: 'text',
+  status: 'text',
+  digest: 'text',
+  git_commit: 'text',
+  tokens: 'integer',
+  prev_hash: 'text',
+  hash: 'text',
+};
+
+/** The columns a record may leave empty; the same as the SQLite schema's. */
+const NULLABLE_COLUMNS: ReadonlySet<string> = new Set([
+  'principal',
+  'session_id',
+  'client_name',
+  'client_version',
+  'spec_id',
+  'clause_id',
+  'spec_version',
+  'status',
+  'digest',
+  'git_commit',
+]);
+
+/**
+ * Migrations by target version: MIGRATIONS[0] takes an empty schema to version 1. Each runs in the
+ * transaction that holds MIGRATION_LOCK_KEY, so replicas starting together apply it exactly once
+ * (CREATE … IF NOT EXISTS alone still races on the catalogs and fails with duplicate-key errors).
+ *
+ * Protection of ledger rows, two layers, both installed here so the store needs nothing but its URL:
+ * 1. Privileges: UPDATE, DELETE and TRUNCATE on `reads` and `snapshots` are revoked from PUBLIC and
+ *    from the migrating role itself, so the server's own connection gets "permission denied".
+ *    In a fleet, run the server as a separate role that was only granted what it needs:
+ *      GRANT USAGE ON SCHEMA specledger TO specledger_app;
+ *      GRANT SELECT, INSERT ON specledger.reads, specledger.snapshots TO specledger_app;
+ *      GRANT SELECT, INSERT, UPDATE ON specledger.head, specledger.meta TO specledger_app;
+ *    (start one replica with the owner's URL first, or let any replica migrate and then switch).
+ * 2. Triggers that raise on UPDATE, DELETE and TRUNCATE of those tables, and on moving the head
+ *    backwards: they also stop roles that bypass privileges (superusers) and an owner that granted
+ *    itself the rights back; undoing them takes DDL, which leaves its own trace, and `verify`
+ *    still names any record edited that way.
+ */
+export function migrations(schema: string): readonly string[] {
+  const s = quoteIdent(schema);
+  const columns = COLUMNS.map((c) => {
+    if (c === 'seq') return '  seq bigint PRIMARY KEY';
+    return `  ${c} ${COLUMN_TYPES[c]}${NULLABLE_COLUMNS.has(c) ? '' : ' NOT NULL'}`;
+  }).join(',\n');
+  return [
+    `
+CREATE SCHEMA IF NOT EXISTS ${s};
+CREATE TABLE ${s}.meta (key text PRIMARY KEY, value text NOT NULL);
+-- One row: the newest (seq, hash). Appends lock it (SELECT … FOR UPDATE), which is what serialises
+-- the chain step across replicas, and verify compares it with the last row to catch a cut-off tail.
+CREATE TABLE ${s}.head (
+  id smallint PRIMARY KEY CHECK (id = 1),
+  seq bigint NOT NULL,
+  hash text NOT NULL
+);
+INSERT INTO ${s}.head (id, seq, hash) VALUES (1, 0, '${GENESIS_HASH}');
+CREATE TABLE ${s}.reads (
+${columns}
+);
+CREATE TABLE ${s}.snapshots (digest text PRIMARY KEY, text text NOT NULL);
+CREATE INDEX reads_run_id ON ${s}.reads (run_id);
+CREATE INDEX reads_spec_clause ON ${s}.reads (spec_id, clause_id);
+CREATE INDEX reads_digest ON ${s}.reads (digest);
+
+CREATE FUNCTION ${s}.reject_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'SpecLedger % rows are append-only: % is not allowed', TG_TABLE_NAME, TG_OP
+    USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+CREATE TRIGGER reads_append_only BEFORE UPDATE OR DELETE ON ${s}.reads
+  FOR EACH ROW EXECUTE FUNCTION ${s}.reject_change();
+CREATE TRIGGER reads_no_truncate BEFORE TRUNCATE ON ${s}.reads
+  FOR EACH STATEMENT EXECUTE FUNCTION ${s}.reject_change();
+CREATE TRIGGER snapshots_append_only BEFORE UPDATE OR DELETE ON ${s}.snapshots
+  FOR EACH ROW EXECUTE FUNCTION ${s}.reject_change();
+CREATE TRIGGER snapshots_no_truncate BEFORE TRUNCATE ON ${s}.snapshots
+  FOR EACH STATEMENT EXECUTE FUNCTION ${s}.reject_change();
+
+CREATE FUNCTION ${s}.head_forward_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP <> 'UPDATE' OR NEW.seq < OLD.seq THEN
+    RAISE EXCEPTION 'SpecLedger head only moves forward: % is not allowed', TG_OP
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER head_forward_only BEFORE UPDATE OR DELETE ON ${s}.head
+  FOR EACH ROW EXECUTE FUNCTION ${s}.head_forward_only();
+CREATE TRIGGER head_no_truncate BEFORE TRUNCATE ON ${s}.head
+  FOR EACH STATEMENT EXECUTE FUNCTION ${s}.head_forward_only();
+
+REVOKE UPDATE, DELETE, TRUNCATE ON ${s}.reads, ${s}.snapshots FROM PUBLIC;
+REVOKE UPDATE, DELETE, TRUNCATE ON ${s}.reads, ${s}.snapshots FROM CURRENT_USER;
+REVOKE DELETE, TRUNCATE ON ${s}.head FROM CURRENT_USER;
+`,
+  ];
+}
+
+export const SCHEMA_VERSION = migrations(DEFAULT_SCHEMA).length;
+
+export function unavailable(message: string, cause?: unknown): SpecLedgerError {
+  return new SpecLedgerError('LEDGER_UNAVAILABLE', message, cause === undefined ? {} : { cause });
+}
+
+/**
+ * Schema names are interpolated into SQL (identifiers cannot be bound parameters), so only plain
+ * lower-case identifiers are accepted.
+ */
+export function checkSchemaName(schema: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new SpecLedgerError(
+      'CONFIG',
+      `invalid ledger schema "${schema}": use lower-case letters, digits and _ (at most 63), e.g. ${DEFAULT_SCHEMA}`,
+    );
+  }
+  return schema;
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** The schema version recorded in `schema`, 0 when the schema holds no ledger yet. */
+async function schemaVersion(client: PoolClient, schema: string): Promise<number> {
+  const s = quoteIdent(schema);
+  const exists = await client.query<{ meta: string | null }>('SELECT to_regclass($1) AS meta', [`${s}.meta`]);
+  if (exists.rows[0]?.meta == null) return 0;
+  const row = await client.query<{ value: string }>(`SELECT value FROM ${s}.meta WHERE key = 'schema_version'`);
+  const version = Number(row.rows[0]?.value ?? Number.NaN);
+  if (!Number.isSafeInteger(version) || version < 1) {
+    throw new Error(`${schema}.meta holds no valid schema_version (${row.rows[0]?.value ?? 'missing'}): not a SpecLedger ledger`);
+  }
+  return version;
+}
+
+function tooNew(version: number): Error {
+  return new Error(`ledger schema version ${version} is newer than this SpecLedger reads (${SCHEMA_VERSION}); upgrade SpecLedger`);
+}
+
+/**
+ * Brings `schema` to SCHEMA_VERSION. Checks first without the lock, so replicas starting against a
+ * migrated database neither wait on each other nor need DDL rights (a serving role that was only
+ * granted SELECT/INSERT can start); only when something is missing does it lock and re-check.
+ */
+export async function migrate(client: PoolClient, schema: string): Promise<void> {
+  const current = await schemaVersion(client, schema);
+  if (current === SCHEMA_VERSION) return;
+  if (current > SCHEMA_VERSION) throw tooNew(current);
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
+    const locked = await schemaVersion(client, schema);
+    if (locked > SCHEMA_VERSION) throw tooNew(locked);
+    const steps = migrations(schema);
+    for (let version = locked; version < SCHEMA_VERSION; version += 1) {
+      await client.query(steps[version] as string);
+    }
+    if (locked < SCHEMA_VERSION) {
+      await client.query(
+        `INSERT INTO ${quoteIdent(schema)}.meta (key, value) VALUES ('schema_version', $1)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+        [String(SCHEMA_VERSION)],
+      );
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
+}
+
+/** For read-only opens (the CLI): the ledger must already exist at this version; nothing is created. */
+export async function checkSchema(client: PoolClient, schema: string): Promise<void> {
+  const version = await schemaVersion(client, schema);
+  if (version === 0) throw new Error(`no SpecLedger ledger in schema "${schema}" (a server creates it on start-up)`);
+  if (version > SCHEMA_VERSION) throw tooNew(version);
+  if (version < SCHEMA_VERSION) {
+    throw new Error(`ledger schema version ${version} is older than ${SCHEMA_VERSION}; start a server once to migrate it`);
+  }
+}
