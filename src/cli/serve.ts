@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type App, createApp } from '../app.js';
 import { ExitError } from '../errors.js';
+import { watchCorpus } from '../source/watcher.js';
 import { isLoopbackHost, startHttpServer } from '../transports/http.js';
 import { serveStdio } from '../transports/stdio.js';
 import { type CommonOptions, defaultLedger, defaultSpecs, resolveLedger } from './options.js';
@@ -51,6 +52,10 @@ export function registerServeCommand(program: Command): void {
         onProgress: progressReporter(),
       });
       const stops: Array<() => Promise<void>> = [];
+      if (opts.watch) {
+        const watcher = await watchCorpus(app.corpus, { poll: opts.poll, log: logErr, onReload: (result) => app.applyReload(result) });
+        stops.push(() => watcher.close());
+      }
       let where = 'stdio';
       let done: Promise<void>;
       if (opts.http) {

@@ -23,7 +23,7 @@ export function parseAnchor(headingText: string): Anchor | null {
 }
 
 /** `**FR-001**`, `**AUTH-7**:`, `**SC-002.a**` opening an item: upper-case prefix, a dash or not, a number. */
-const BOLD_ID_RE = /^\*\*([A-Z][A-Z0-9]*(?:[-_][A-Z0-9]+)*-?\d+(?:\.\d+)*[a-z]?)(?::)?\*\*:?/;
+const BOLD_ID_RE = /^\*\*([A-Z][A-Z0-9]*(?:[-_][A-Z0-9]+)*-?\d+(?:\.\d+)*(?:\.?[a-z])?)(?::)?\*\*:?/;
 
 export function parseBoldId(inline: string): string | null {
   const m = BOLD_ID_RE.exec(inline);

@@ -255,7 +255,7 @@ function trimEnd(lines: readonly string[], start: number, end: number): number {
 function itemTitle(inline: string): string {
   const firstLine = plainTitle(inline.split('\n')[0] ?? '')
     .replace(/^\[[ xX-]\]\s*/, '')
-    .replace(/^[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]+)*-?\d+(?:\.\d+)*[a-z]?:?\s*/, '');
+    .replace(/^[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]+)*-?\d+(?:\.\d+)*(?:\.?[a-z])?:?\s*/, '');
   return firstLine.length > 80 ? `${firstLine.slice(0, 77)}…` : firstLine;
 }
 

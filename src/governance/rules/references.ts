@@ -1,0 +1,68 @@
+// broken-ref: `SPEC#CLAUSE` references in spec text that name no spec or no clause.
+import { SpecLedgerError } from '../../errors.js';
+import type { Finding } from '../types.js';
+import type { SnapshotRule } from './context.js';
+
+/** `spec#clause`, not preceded by anything that would make it part of a longer token (a path, a URL, an email). */
+const REF_RE = /(?<![\w./#@:%~+=-])([a-z0-9][\w./-]*)#([\w.-]+)/g;
+/** URLs, `<autolinks>` and Markdown link targets name files and web pages, not clauses. */
+const LINK_RE = /<[^>\s]+>|\b[a-z][a-z0-9+.-]*:\/\/[^\s)>\]`]*|\bwww\.[^\s)>\]`]+|\]\([^)]*\)|^\s*\[[^\]]+\]:\s*\S+/gi;
+/** A spec part ending like a file name is a relative link with a heading anchor (`guide.md#setup`). */
+const FILE_LIKE_RE = /\.(md|markdown|mdx|html?|txt|rst|adoc|json|ya?ml|[jt]sx?|py|go|rs|java|rb|sh)$/i;
+
+export const brokenRefs: SnapshotRule = ({ snapshot, prose }) => {
+  const findings: Finding[] = [];
+  const verdicts = new Map<string, RefError | null>();
+  const check = (ref: string): RefError | null => {
+    let verdict = verdicts.get(ref);
+    if (verdict === undefined) {
+      verdict = resolveError(snapshot.resolve, ref);
+      verdicts.set(ref, verdict);
+    }
+    return verdict;
+  };
+  for (const spec of snapshot.specs) {
+    if (!spec.body.includes('#')) continue;
+    const code = prose.codeLines(spec.body);
+    const lines = spec.body.split('\n');
+    lines.forEach((raw, i) => {
+      if (code.has(i) || !raw.includes('#')) return;
+      const line = raw.replace(LINK_RE, (m) => ' '.repeat(m.length));
+      for (const m of line.matchAll(REF_RE)) {
+        const specPart = m[1]!;
+        const clausePart = m[2]!.replace(/[.-]+$/, '');
+        if (clausePart === '' || FILE_LIKE_RE.test(specPart)) continue;
+        const ref = `${specPart}#${clausePart}`;
+        const error = check(ref);
+        if (error === null) continue;
+        findings.push({
+          rule: 'broken-ref',
+          severity: 'error',
+          file: spec.path,
+          line: spec.bodyLine + i,
+          message: `reference ${ref} does not resolve: ${error.message}`,
+          hint:
+            error.candidates.length > 0
+              ? `did you mean ${error.candidates.slice(0, 3).join(', ')}?`
+              : 'point it at an existing SPEC#CLAUSE, or give the target clause this ID with an anchor {#id}',
+        });
+      }
+    });
+  }
+  return findings;
+};
+
+interface RefError {
+  message: string;
+  candidates: readonly string[];
+}
+
+function resolveError(resolve: (ref: string) => unknown, ref: string): RefError | null {
+  try {
+    resolve(ref);
+    return null;
+  } catch (error) {
+    if (error instanceof SpecLedgerError) return { message: error.message, candidates: error.candidates };
+    throw error;
+  }
+}

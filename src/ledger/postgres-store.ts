@@ -1,0 +1,361 @@
+// The fleet ledger: PostgreSQL through a pg Pool, one hash chain shared by every replica that appends to it.
+import { Pool, type PoolClient } from 'pg';
+import { errorMessage, SpecLedgerError } from '../errors.js';
+import { computeRecordHash, createChainVerifier } from './hash-chain.js';
+import {
+  COLUMN_TYPES,
+  COLUMNS,
+  checkSchema,
+  checkSchemaName,
+  DEFAULT_SCHEMA,
+  migrate,
+  quoteIdent,
+  unavailable,
+} from './postgres-schema.js';
+import { toReadRecord, validateInput } from './records.js';
+import type { LedgerStore, ReadFilter, ReadRecord, ReadRecordInput, RunSummary, VerifyResult } from './types.js';
+
+export interface PostgresStoreOptions {
+  /**
+   * How long a write waits for a connection or for the chain's head lock (another replica's
+   * commit) before the ledger counts as unavailable. 5000 ms by default, as for SQLite: long enough
+   * to ride out other replicas' group commits, short enough that a stuck lock fails the read
+   * instead of hanging the agent.
+   */
+  busyTimeoutMs?: number;
+  /** Query only (the CLI): no migrations, and append/ping refuse; the ledger must already exist. */
+  readonly?: boolean;
+  /** The schema holding the ledger tables; `specledger` by default. */
+  schema?: string;
+  /**
+   * Connections in the pool. Appends use one at a time (batches are serialised by the head lock
+   * anyway); the rest serve queries. 4 by default, so ten replicas cost 40 server connections.
+   */
+  maxConnections?: number;
+  /** Errors of idle pooled connections (e.g. the server restarted); the next query reports them too. */
+  onError?: (error: Error) => void;
+}
+
+interface Pending {
+  records: readonly ReadRecordInput[];
+  resolve: (records: ReadRecord[]) => void;
+  reject: (error: unknown) => void;
+}
+
+type Row = Omit<ReadRecord, 'seq'> & { seq: string | number };
+
+/** verify() reads the chain in pages of this many rows, so memory stays flat however long the ledger. */
+const VERIFY_PAGE_ROWS = 5000;
+
+/** `postgres://user@host:port/db`, never the password: this ends up in error messages and logs. */
+export function describePostgresTarget(url: string): string {
+  const at = url.lastIndexOf('@');
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0] ?? '';
+  const withoutQuery = url.split('?')[0] ?? url;
+  if (at === -1 || at > withoutQuery.length) return withoutQuery;
+  const userInfo = url.slice(scheme.length, at);
+  const user = userInfo.split(':')[0] ?? '';
+  return `${scheme}${user}@${withoutQuery.slice(at + 1)}`;
+}
+
+/** Node reports a refused connection to a host with several addresses as an AggregateError with no message. */
+function describeError(error: unknown): string {
+  if (error instanceof AggregateError && error.message === '') {
+    return error.errors.map(errorMessage).join('; ') || 'connection failed';
+  }
+  return errorMessage(error);
+}
+
+function toRecord(row: Row): ReadRecord {
+  // bigint comes back as a string from pg (it may not fit a double); seqs stay far below 2^53.
+  return { ...row, seq: Number(row.seq) };
+}
+
+/** Opens the PostgreSQL ledger at `url`, creating or migrating its schema unless `readonly`. */
+export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<LedgerStore> {
+  const schema = checkSchemaName(options.schema ?? DEFAULT_SCHEMA);
+  const target = `${describePostgresTarget(url)} (schema ${schema})`;
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  const readonly = options.readonly ?? false;
+  const pool = new Pool({
+    connectionString: url,
+    max: options.maxConnections ?? 4,
+    connectionTimeoutMillis: busyTimeoutMs,
+    lock_timeout: busyTimeoutMs,
+    application_name: 'specledger',
+    keepAlive: true,
+  });
+  // Without a listener, an idle connection dropped by the server would crash the process.
+  pool.on('error', (error) => options.onError?.(error));
+  if (readonly) {
+    // Belt and braces for query-only opens: even a bug here cannot write through these connections.
+    pool.on('connect', (client) => {
+      client.query('SET default_transaction_read_only = on').catch(() => {});
+    });
+  }
+
+  try {
+    const client = await pool.connect();
+    try {
+      await (readonly ? checkSchema(client, schema) : migrate(client, schema));
+      client.release();
+    } catch (error) {
+      client.release(true);
+      throw error;
+    }
+  } catch (cause) {
+    await pool.end().catch(() => {});
+    throw unavailable(`cannot open ledger at ${target}: ${describeError(cause)}`, cause);
+  }
+
+  const s = quoteIdent(schema);
+  const selectReads = `SELECT ${COLUMNS.join(', ')} FROM ${s}.reads`;
+  const sql = {
+    lockHead: `SELECT seq, hash FROM ${s}.head WHERE id = 1 FOR UPDATE`,
+    lastRow: `SELECT seq, hash FROM ${s}.reads ORDER BY seq DESC LIMIT 1`,
+    // One statement for the whole batch: every column as an array, rows rebuilt by unnest, so a
+    // batch of any size costs one round trip instead of one per record.
+    insertBatch: `
+      WITH new_reads AS (
+        INSERT INTO ${s}.reads (${COLUMNS.join(', ')})
+        SELECT * FROM unnest(${COLUMNS.map((c, i) => `$${i + 1}::${COLUMN_TYPES[c]}[]`).join(', ')})
+      ), new_snapshots AS (
+        INSERT INTO ${s}.snapshots (digest, text)
+        SELECT * FROM unnest($${COLUMNS.length + 1}::text[], $${COLUMNS.length + 2}::text[])
+        ON CONFLICT (digest) DO NOTHING
+      )
+      UPDATE ${s}.head SET seq = $${COLUMNS.length + 3}, hash = $${COLUMNS.length + 4} WHERE id = 1`,
+    head: `SELECT seq, hash FROM ${s}.head WHERE id = 1`,
+    page: `${selectReads} WHERE seq > $1 ORDER BY seq LIMIT $2`,
+    snapshot: `SELECT text FROM ${s}.snapshots WHERE digest = $1`,
+    setMeta: `INSERT INTO ${s}.meta (key, value) VALUES ($1, $2)
+              ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+    // COLLATE "C": timestamps compare byte-wise as in SQLite, whatever the database's locale.
+    runGroups: `
+      SELECT g.run_id, r.run_id_source, g.reads, g.first_ts, g.last_ts
+      FROM (SELECT run_id, COUNT(*) AS reads, MIN(ts COLLATE "C") AS first_ts, MAX(ts COLLATE "C") AS last_ts,
+                   MIN(seq) AS first_seq
+            FROM ${s}.reads GROUP BY run_id) AS g
+      JOIN ${s}.reads AS r ON r.seq = g.first_seq
+      ORDER BY g.first_seq`,
+    runPrincipals: `
+      SELECT run_id, principal FROM ${s}.reads WHERE principal IS NOT NULL
+      GROUP BY run_id, principal ORDER BY MIN(seq)`,
+    runClients: `
+      SELECT run_id, client_name, client_version FROM ${s}.reads WHERE client_name IS NOT NULL
+      GROUP BY run_id, client_name, client_version ORDER BY MIN(seq)`,
+  };
+
+  let queue: Pending[] = [];
+  let draining = false;
+  let drained: Promise<void> = Promise.resolve();
+  let closed = false;
+
+  /**
+   * The chain step, serialised across replicas by the row lock on `head`: whoever holds it reads
+   * the newest (seq, hash), inserts the batch after it and moves the head, all in one transaction,
+   * so two replicas can never both extend the same record. Resolves only after COMMIT returns
+   * (synchronous_commit, the server default, means the WAL is on disk by then).
+   */
+  async function appendBatch(batches: readonly (readonly ReadRecordInput[])[]): Promise<ReadRecord[][]> {
+    const client = await pool.connect();
+    let healthy = false;
+    try {
+      await client.query('BEGIN');
+      const head = (await client.query<{ seq: string; hash: string }>(sql.lockHead)).rows[0];
+      if (!head) throw new Error('the ledger head row is missing');
+      const last = (await client.query<{ seq: string; hash: string }>(sql.lastRow)).rows[0];
+      // As in SQLite: continue from the head even when the newest rows are gone, so the gap stays
+      // visible to verify; rows beyond the head (only possible by disabling the guards) win instead
+      // of making every append collide with them.
+      const from = last && Number(last.seq) > Number(head.seq) ? last : head;
+      let seq = Number(from.seq);
+      let prevHash = from.hash;
+      const columns = COLUMNS.map(() => [] as unknown[]);
+      const snapshotDigests: string[] = [];
+      const snapshotTexts: string[] = [];
+      const seen = new Set<string>();
+      const results = batches.map((inputs) =>
+        inputs.map((input) => {
+          seq += 1;
+          const unhashed = toReadRecord(input, seq, prevHash);
+          const record: ReadRecord = { ...unhashed, hash: computeRecordHash(unhashed) };
+          COLUMNS.forEach((column, i) => columns[i]?.push(record[column]));
+          // First text per digest wins, within the batch as across batches (ON CONFLICT DO NOTHING).
+          if (input.text !== undefined && record.digest !== null && !seen.has(record.digest)) {
+            seen.add(record.digest);
+            snapshotDigests.push(record.digest);
+            snapshotTexts.push(input.text);
+          }
+          prevHash = record.hash;
+          return record;
+        }),
+      );
+      await client.query(sql.insertBatch, [...columns, snapshotDigests, snapshotTexts, seq, prevHash]);
+      await client.query('COMMIT');
+      healthy = true;
+      return results;
+    } catch (error) {
+      // A failed ROLLBACK means the connection itself is gone: drop it rather than pool it.
+      healthy = await client.query('ROLLBACK').then(
+        () => true,
+        () => false,
+      );
+      throw error;
+    } finally {
+      client.release(!healthy);
+    }
+  }
+
+  async function drain(): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue;
+      queue = [];
+      let results: ReadRecord[][];
+      try {
+        results = await appendBatch(batch.map((pending) => pending.records));
+      } catch (cause) {
+        const error = unavailable(`ledger write failed: ${describeError(cause)}`, cause);
+        for (const pending of batch) pending.reject(error);
+        continue;
+      }
+      for (const [i, pending] of batch.entries()) pending.resolve(results[i] ?? []);
+    }
+    // Cleared in the same synchronous step as the last empty-queue check, so an append arriving
+    // now starts a new drain instead of waiting for one that has already finished.
+    draining = false;
+  }
+
+  function assertOpen(): void {
+    if (closed) throw unavailable('ledger is closed');
+  }
+
+  /** Runs queries in one REPEATABLE READ snapshot, so a multi-query answer never mixes two moments. */
+  async function inSnapshot<T>(run: (client: PoolClient) => Promise<T>): Promise<T> {
+    assertOpen();
+    let client: PoolClient | undefined;
+    let healthy = false;
+    try {
+      client = await pool.connect();
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const result = await run(client);
+      await client.query('COMMIT');
+      healthy = true;
+      return result;
+    } catch (cause) {
+      if (client) healthy = await client.query('ROLLBACK').then(() => true, () => false);
+      if (cause instanceof SpecLedgerError) throw cause;
+      throw unavailable(`ledger read failed: ${describeError(cause)}`, cause);
+    } finally {
+      client?.release(!healthy);
+    }
+  }
+
+  /** One query on any pooled connection, reporting a failing database as LEDGER_UNAVAILABLE. */
+  async function query<R extends object>(text: string, params: unknown[] = []): Promise<R[]> {
+    assertOpen();
+    try {
+      return (await pool.query<R>(text, params)).rows;
+    } catch (cause) {
+      throw unavailable(`ledger read failed: ${describeError(cause)}`, cause);
+    }
+  }
+
+  return {
+    append(records) {
+      try {
+        assertOpen();
+        if (readonly) throw unavailable('ledger write failed: the ledger was opened read-only');
+        records.forEach(validateInput);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (records.length === 0) return Promise.resolve([]);
+      return new Promise<ReadRecord[]>((resolvePromise, rejectPromise) => {
+        queue.push({ records, resolve: resolvePromise, reject: rejectPromise });
+        if (draining) return; // the running drain takes it into its next batch
+        draining = true;
+        // setImmediate rather than starting at once: the first batch also gathers the appends made
+        // by this loop turn's other I/O callbacks (several HTTP requests); later batches form while
+        // the previous one commits.
+        drained = new Promise<void>((resolveTurn) => setImmediate(resolveTurn)).then(drain);
+      });
+    },
+
+    async runs(): Promise<RunSummary[]> {
+      return inSnapshot(async (client) => {
+        const principals = new Map<string, string[]>();
+        const principalRows = await client.query<{ run_id: string; principal: string }>(sql.runPrincipals);
+        for (const row of principalRows.rows) {
+          principals.set(row.run_id, [...(principals.get(row.run_id) ?? []), row.principal]);
+        }
+        const clients = new Map<string, string[]>();
+        type ClientRow = { run_id: string; client_name: string; client_version: string | null };
+        for (const row of (await client.query<ClientRow>(sql.runClients)).rows) {
+          const name = row.client_version === null ? row.client_name : `${row.client_name}/${row.client_version}`;
+          clients.set(row.run_id, [...(clients.get(row.run_id) ?? []), name]);
+        }
+        type GroupRow = Omit<RunSummary, 'principals' | 'clients' | 'reads'> & { reads: string };
+        return (await client.query<GroupRow>(sql.runGroups)).rows.map((row) => ({
+          run_id: row.run_id,
+          run_id_source: row.run_id_source,
+          first_ts: row.first_ts,
+          last_ts: row.last_ts,
+          reads: Number(row.reads),
+          principals: principals.get(row.run_id) ?? [],
+          clients: clients.get(row.run_id) ?? [],
+        }));
+      });
+    },
+
+    async reads(filter: ReadFilter) {
+      const keys = (['run_id', 'spec_id', 'clause_id', 'digest'] as const).filter((k) => filter[k] !== undefined);
+      const where = keys.length === 0 ? '' : ` WHERE ${keys.map((k, i) => `${k} = $${i + 1}`).join(' AND ')}`;
+      const rows = await query<Row>(`${selectReads}${where} ORDER BY seq`, keys.map((k) => filter[k]));
+      return rows.map(toRecord);
+    },
+
+    async snapshot(digest) {
+      const rows = await query<{ text: string }>(sql.snapshot, [digest]);
+      return rows[0]?.text ?? null;
+    },
+
+    async verify(): Promise<VerifyResult> {
+      // The head and every page come from one snapshot, so replicas appending meanwhile neither
+      // shift the pages nor make the head disagree with the rows.
+      return inSnapshot(async (client) => {
+        const head = (await client.query<{ seq: string; hash: string }>(sql.head)).rows[0];
+        const verifier = createChainVerifier({ head: head ? { seq: Number(head.seq), hash: head.hash } : null });
+        let after = 0;
+        for (;;) {
+          const page = (await client.query<Row>(sql.page, [after, VERIFY_PAGE_ROWS])).rows;
+          for (const row of page) {
+            const failure = verifier.push(toRecord(row));
+            if (failure) return failure;
+          }
+          const lastRow = page.at(-1);
+          if (page.length < VERIFY_PAGE_ROWS || !lastRow) return verifier.finish();
+          after = Number(lastRow.seq);
+        }
+      });
+    },
+
+    async ping() {
+      assertOpen();
+      if (readonly) throw unavailable('ledger is not writable: it was opened read-only');
+      try {
+        // A committed write, not just a connection: it also catches a read-only replica or a full disk.
+        await pool.query(sql.setMeta, ['last_ping', new Date().toISOString()]);
+      } catch (cause) {
+        throw unavailable(`ledger is not writable: ${describeError(cause)}`, cause);
+      }
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      await drained; // appends already accepted still get their commit (or their rejection)
+      await pool.end();
+    },
+  };
+}
