@@ -2,17 +2,35 @@
 import { fileURLToPath } from 'node:url';
 import { SpecLedgerError } from '../errors.js';
 import { createNullStore } from './null-store.js';
+import { openPostgresStore, type PostgresStoreOptions } from './postgres-store.js';
 import { openSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 import type { LedgerStore } from './types.js';
 
-export type OpenLedgerOptions = SqliteStoreOptions;
+/** `readonly` and `busyTimeoutMs` mean the same for both stores; the rest applies to PostgreSQL only. */
+export type OpenLedgerOptions = SqliteStoreOptions & PostgresStoreOptions;
 
 /** The default location, relative to the project root. */
 export const DEFAULT_LEDGER_PATH = '.specledger/ledger.db';
 
 /**
- * Opens the ledger named by `spec`. Async although SQLite opens synchronously, because the
- * PostgreSQL store will need to connect first and callers should not change when it lands.
+ * Splits the `schema` query parameter off a PostgreSQL URL: it is SpecLedger's, not libpq's, and
+ * lets several ledgers share one database (one per environment, or per test). Other parameters
+ * (sslmode, options, …) pass through untouched.
+ */
+function splitSchemaParam(url: string): { url: string; schema: string | undefined } {
+  const q = url.indexOf('?');
+  if (q === -1) return { url, schema: undefined };
+  const params = new URLSearchParams(url.slice(q + 1));
+  const schema = params.get('schema') ?? undefined;
+  if (schema === undefined) return { url, schema };
+  params.delete('schema');
+  const rest = params.toString();
+  return { url: rest === '' ? url.slice(0, q) : `${url.slice(0, q)}?${rest}`, schema };
+}
+
+/**
+ * Opens the ledger named by `spec`. Async because the PostgreSQL store connects and migrates
+ * before it can answer; SQLite opens synchronously.
  */
 export async function openLedger(spec: string, options: OpenLedgerOptions = {}): Promise<LedgerStore> {
   const trimmed = spec.trim();
@@ -24,7 +42,8 @@ export async function openLedger(spec: string, options: OpenLedgerOptions = {}):
   }
   if (trimmed === 'off') return createNullStore();
   if (/^postgres(?:ql)?:\/\//i.test(trimmed)) {
-    throw new SpecLedgerError('CONFIG', 'PostgreSQL ledger not available yet');
+    const { url, schema } = splitSchemaParam(trimmed);
+    return openPostgresStore(url, { ...options, ...(schema === undefined ? {} : { schema }) });
   }
   if (/^file:\/\//i.test(trimmed)) return openSqliteStore(fileURLToPath(trimmed), options);
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(trimmed);

@@ -39,7 +39,11 @@ export function checkPostHeaders(req: IncomingMessage, maxBodyBytes: number): Ht
     };
   }
   if (!isJsonContentType(req.headers['content-type'])) {
-    return { status: 415, code: -32000, message: 'Unsupported Media Type: Content-Type must be application/json' };
+    return {
+      status: 415,
+      code: -32000,
+      message: 'Unsupported Media Type: Content-Type must be application/json',
+    };
   }
   if (Number(req.headers['content-length']) > maxBodyBytes) {
     return { status: 413, code: -32000, message: requestBodyTooLargeMessage(maxBodyBytes) };
@@ -151,7 +155,11 @@ export function parseMessages(body: Buffer): ParsedPost | HttpRejection {
     if ('method' in message && message.method === 'initialize' && 'id' in message) initialize = true;
   }
   if (initialize && messages.length > 1) {
-    return { status: 400, code: -32600, message: 'Invalid Request: Only one initialization request is allowed' };
+    return {
+      status: 400,
+      code: -32600,
+      message: 'Invalid Request: Only one initialization request is allowed',
+    };
   }
   return { raw, messages: messages as JSONRPCMessage[], batch, initialize };
 }

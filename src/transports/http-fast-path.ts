@@ -1,7 +1,7 @@
 // The sessionless POST path: every request reaches ONE long-lived McpServer through the JSON-RPC mux.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ParsedPost } from './http-body.js';
 import { sendAccepted, sendJsonText } from './http-responses.js';
 import { JsonRpcMux } from './json-rpc-mux.js';
@@ -12,7 +12,12 @@ export interface FastPathOptions {
 }
 
 export interface FastPath {
-  handlePost(req: IncomingMessage, res: ServerResponse, post: ParsedPost, authInfo: AuthInfo | undefined): void;
+  handlePost(
+    req: IncomingMessage,
+    res: ServerResponse,
+    post: ParsedPost,
+    authInfo: AuthInfo | undefined,
+  ): void;
   close(): Promise<void>;
 }
 
@@ -38,14 +43,18 @@ export async function createFastPath(options: FastPathOptions): Promise<FastPath
   mux.onerror = (error) => options.log('warn', `http fast path: ${error.message}`);
   await built.server.connect(mux);
   mux.requestSink = protocolRequestEntry(built.server);
-  if (mux.requestSink === undefined) options.log('warn', 'http fast path: SDK request entry not found; using onmessage');
+  if (mux.requestSink === undefined)
+    options.log('warn', 'http fast path: SDK request entry not found; using onmessage');
 
   return {
     handlePost(req, res, post, authInfo) {
       // req.headers is passed as is (no copy): tools read X-Run-Id, traceparent and baggage from it, and the
       // Authorization header has already been removed by the security checks.
-      const exchange = mux.dispatch(post.messages, post.batch, { requestInfo: { headers: req.headers }, authInfo }, (json) =>
-        sendJsonText(res, 200, json),
+      const exchange = mux.dispatch(
+        post.messages,
+        post.batch,
+        { requestInfo: { headers: req.headers }, authInfo },
+        (json) => sendJsonText(res, 200, json),
       );
       if (exchange.requests === 0) {
         sendAccepted(res);

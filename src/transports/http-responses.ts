@@ -17,7 +17,12 @@ export function sendJsonText(
   res.end(body);
 }
 
-export function sendJson(res: ServerResponse, status: number, value: unknown, headers?: OutgoingHttpHeaders): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  headers?: OutgoingHttpHeaders,
+): void {
   sendJsonText(res, status, JSON.stringify(value), headers);
 }
 

@@ -31,7 +31,10 @@ export class SessionRegistry {
 
   constructor(private readonly options: SessionRegistryOptions) {
     // Checking a few times per idle period bounds how long an abandoned session outlives its timeout.
-    this.sweeper = setInterval(() => this.sweep(Date.now()), Math.max(1_000, Math.min(options.idleMs / 4, 60_000)));
+    this.sweeper = setInterval(
+      () => this.sweep(Date.now()),
+      Math.max(1_000, Math.min(options.idleMs / 4, 60_000)),
+    );
     this.sweeper.unref();
   }
 

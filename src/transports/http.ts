@@ -91,7 +91,12 @@ function hasUnreadBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
-function reject(req: IncomingMessage, res: ServerResponse, rejection: HttpRejection, headers?: OutgoingHttpHeaders) {
+function reject(
+  req: IncomingMessage,
+  res: ServerResponse,
+  rejection: HttpRejection,
+  headers?: OutgoingHttpHeaders,
+) {
   const extra: OutgoingHttpHeaders = { ...headers };
   if (!req.readableEnded && hasUnreadBody(req)) {
     extra.connection = 'close';
@@ -101,7 +106,8 @@ function reject(req: IncomingMessage, res: ServerResponse, rejection: HttpReject
   sendJsonRpcError(res, rejection.status, rejection.code, rejection.message, extra);
 }
 
-const hostLiteral = (host: string): string => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
+const hostLiteral = (host: string): string =>
+  host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServerHandle> {
   const host = options.host ?? '127.0.0.1';
@@ -160,7 +166,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       if (refused) return reject(req, res, refused);
       const body = await readBody(req, maxBodyBytes);
       if (body === undefined) {
-        return reject(req, res, { status: 413, code: -32000, message: requestBodyTooLargeMessage(maxBodyBytes) });
+        return reject(req, res, {
+          status: 413,
+          code: -32000,
+          message: requestBodyTooLargeMessage(maxBodyBytes),
+        });
       }
       const parsed = parseMessages(body);
       if (isRejection(parsed)) return reject(req, res, parsed);

@@ -47,7 +47,8 @@ class Exchange implements MuxExchange {
   }
 }
 
-const isRequest = (message: JSONRPCMessage): message is JSONRPCRequest => 'method' in message && 'id' in message;
+const isRequest = (message: JSONRPCMessage): message is JSONRPCRequest =>
+  'method' in message && 'id' in message;
 const isResponse = (message: JSONRPCMessage): boolean => 'result' in message || 'error' in message;
 
 /**
@@ -113,7 +114,12 @@ export class JsonRpcMux implements Transport {
    * Routes one HTTP request's messages into the server. Ids are rewritten in place: the messages were just
    * parsed from this request's body and nothing else holds them.
    */
-  dispatch(messages: JSONRPCMessage[], batch: boolean, extra: MessageExtraInfo, reply: MuxReply): MuxExchange {
+  dispatch(
+    messages: JSONRPCMessage[],
+    batch: boolean,
+    extra: MessageExtraInfo,
+    reply: MuxReply,
+  ): MuxExchange {
     const exchange = new Exchange(this, batch, reply);
     if (this.closed) {
       for (const message of messages) if (isRequest(message)) this.register(exchange, message);
@@ -128,7 +134,8 @@ export class JsonRpcMux implements Transport {
     for (const message of messages) {
       // A client's responses could only answer server requests, which this path never sends; its
       // cancellations name its own ids, which could match another client's request. Neither may pass.
-      if (isResponse(message) || (message as JSONRPCNotification).method === 'notifications/cancelled') continue;
+      if (isResponse(message) || (message as JSONRPCNotification).method === 'notifications/cancelled')
+        continue;
       try {
         if (this.requestSink && isRequest(message)) this.requestSink(message, extra);
         else this.onmessage?.(message, extra);

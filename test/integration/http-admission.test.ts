@@ -2,7 +2,12 @@
 import { type IncomingHttpHeaders, request } from 'node:http';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type HttpServerHandle, type HttpServerOptions, isLoopbackHost, startHttpServer } from '../../src/transports/http.js';
+import {
+  type HttpServerHandle,
+  type HttpServerOptions,
+  isLoopbackHost,
+  startHttpServer,
+} from '../../src/transports/http.js';
 
 interface RawResponse {
   status: number;
@@ -21,11 +26,23 @@ function raw(
   const target = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: target.hostname, port: target.port, path: init.path ?? target.pathname, method: init.method ?? 'POST', headers: init.headers },
+      {
+        host: target.hostname,
+        port: target.port,
+        path: init.path ?? target.pathname,
+        method: init.method ?? 'POST',
+        headers: init.headers,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString(),
+          }),
+        );
       },
     );
     req.on('error', reject);
@@ -35,7 +52,8 @@ function raw(
   });
 }
 
-const errorCode = (response: RawResponse): number => (JSON.parse(response.body) as { error: { code: number } }).error.code;
+const errorCode = (response: RawResponse): number =>
+  (JSON.parse(response.body) as { error: { code: number } }).error.code;
 
 const servers: HttpServerHandle[] = [];
 
@@ -75,7 +93,9 @@ describe('startHttpServer admission', () => {
 
   it('accepts a configured host on any port', async () => {
     const { url } = await start({ allowedHosts: ['mcp.internal'] });
-    expect((await raw(url, { headers: { ...MCP_HEADERS, host: 'mcp.internal:443' }, body: LIST })).status).toBe(200);
+    expect(
+      (await raw(url, { headers: { ...MCP_HEADERS, host: 'mcp.internal:443' }, body: LIST })).status,
+    ).toBe(200);
     expect((await raw(url, { headers: { ...MCP_HEADERS, host: 'localhost' }, body: LIST })).status).toBe(403);
   });
 
@@ -84,7 +104,10 @@ describe('startHttpServer admission', () => {
     const evil = await raw(url, { headers: { ...MCP_HEADERS, origin: 'https://evil.example' }, body: LIST });
     expect(evil.status).toBe(403);
     expect((await raw(url, { headers: { ...MCP_HEADERS, origin: 'null' }, body: LIST })).status).toBe(403);
-    const local = await raw(url, { headers: { ...MCP_HEADERS, origin: 'http://localhost:5173' }, body: LIST });
+    const local = await raw(url, {
+      headers: { ...MCP_HEADERS, origin: 'http://localhost:5173' },
+      body: LIST,
+    });
     expect(local.status).toBe(200);
   });
 
@@ -101,7 +124,12 @@ describe('startHttpServer admission', () => {
 
   it('answers 413 when Content-Length or the streamed body exceeds the limit', async () => {
     const { url } = await start();
-    const big = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { pad: 'x'.repeat(8000) } });
+    const big = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/list',
+      params: { pad: 'x'.repeat(8000) },
+    });
     const declared = await raw(url, { headers: MCP_HEADERS, body: big });
     expect(declared.status).toBe(413);
     expect(errorCode(declared)).toBe(-32000);
@@ -137,7 +165,10 @@ describe('startHttpServer admission', () => {
 
   it('answers 400 for an unsupported Mcp-Protocol-Version', async () => {
     const { url } = await start();
-    const response = await raw(url, { headers: { ...MCP_HEADERS, 'mcp-protocol-version': '1999-01-01' }, body: LIST });
+    const response = await raw(url, {
+      headers: { ...MCP_HEADERS, 'mcp-protocol-version': '1999-01-01' },
+      body: LIST,
+    });
     expect(response.status).toBe(400);
   });
 });
@@ -166,7 +197,9 @@ describe('startHttpServer routes', () => {
 
   it('reports liveness on /healthz and readiness on /readyz', async () => {
     let ready = true;
-    const { url } = await start({ readiness: async () => ({ ready, detail: { ledger: ready ? 'ok' : 'down' } }) });
+    const { url } = await start({
+      readiness: async () => ({ ready, detail: { ledger: ready ? 'ok' : 'down' } }),
+    });
     const health = await raw(url, { method: 'GET', path: '/healthz' });
     expect([health.status, JSON.parse(health.body)]).toEqual([200, { status: 'ok' }]);
     const up = await raw(url, { method: 'GET', path: '/readyz' });
@@ -179,7 +212,15 @@ describe('startHttpServer routes', () => {
 
 describe('isLoopbackHost', () => {
   it('recognises loopback names and addresses only', () => {
-    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', '::1', '[::1]', '::ffff:127.0.0.1']) {
+    for (const host of [
+      '127.0.0.1',
+      '127.1.2.3',
+      'localhost',
+      'LOCALHOST',
+      '::1',
+      '[::1]',
+      '::ffff:127.0.0.1',
+    ]) {
       expect(isLoopbackHost(host), host).toBe(true);
     }
     for (const host of ['0.0.0.0', '::', '192.168.1.10', 'example.com', '128.0.0.1', '127.0.0.1.nip.io']) {

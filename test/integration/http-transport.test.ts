@@ -94,11 +94,14 @@ describe.each([
 
   it('gives each of several concurrent clients its own answers though they reuse JSON-RPC ids', async () => {
     const { url } = await start({ stateless });
-    const fleet = await Promise.all(Array.from({ length: 6 }, (_, i) => connect(url, { 'X-Run-Id': `run-${i}` })));
+    const fleet = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => connect(url, { 'X-Run-Id': `run-${i}` })),
+    );
     const rounds = await Promise.all(
       fleet.map(async (client, i) => {
         const seen: Seen[] = [];
-        for (let call = 0; call < 5; call++) seen.push(await echo(client, { tag: `${i}.${call}`, delay_ms: (i * 7) % 5 }));
+        for (let call = 0; call < 5; call++)
+          seen.push(await echo(client, { tag: `${i}.${call}`, delay_ms: (i * 7) % 5 }));
         return seen;
       }),
     );
@@ -151,9 +154,17 @@ describe('startHttpServer (stateful sessions)', () => {
       accept: 'application/json, text/event-stream',
     };
     const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
-    const unknown = await fetch(url, { method: 'POST', headers: { ...headers, 'mcp-session-id': 'nope' }, body });
+    const unknown = await fetch(url, {
+      method: 'POST',
+      headers: { ...headers, 'mcp-session-id': 'nope' },
+      body,
+    });
     expect(unknown.status).toBe(404);
-    expect(await unknown.json()).toEqual({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
+    expect(await unknown.json()).toEqual({
+      jsonrpc: '2.0',
+      error: { code: -32001, message: 'Session not found' },
+      id: null,
+    });
     const missing = await fetch(url, { method: 'POST', headers, body });
     expect(missing.status).toBe(400);
     expect(((await missing.json()) as { error: { code: number } }).error.code).toBe(-32000);
@@ -206,7 +217,12 @@ describe('startHttpServer (stateless fast path)', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
       body: JSON.stringify([
-        { jsonrpc: '2.0', id: 'b', method: 'tools/call', params: { name: 'echo_context', arguments: { delay_ms: 30 } } },
+        {
+          jsonrpc: '2.0',
+          id: 'b',
+          method: 'tools/call',
+          params: { name: 'echo_context', arguments: { delay_ms: 30 } },
+        },
         { jsonrpc: '2.0', method: 'notifications/initialized' },
         { jsonrpc: '2.0', id: 7, method: 'tools/list' },
         { jsonrpc: '2.0', id: 8, method: 'no/such/method' },
@@ -215,7 +231,11 @@ describe('startHttpServer (stateless fast path)', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/json');
     expect(response.headers.get('mcp-session-id')).toBeNull();
-    const answers = (await response.json()) as Array<{ id: unknown; result?: unknown; error?: { code: number } }>;
+    const answers = (await response.json()) as Array<{
+      id: unknown;
+      result?: unknown;
+      error?: { code: number };
+    }>;
     expect(answers.map((answer) => answer.id)).toEqual(['b', 7, 8]);
     expect(answers[2]?.error?.code).toBe(-32601);
   });
