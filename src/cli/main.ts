@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitError, SpecLedgerError } from '../errors.js';
 import { SERVER_VERSION } from '../mcp/server.js';
 import { registerLedgerCommands } from './ledger-commands.js';
+import { registerLintCommand } from './lint-command.js';
 import { registerReadCommands } from './read-commands.js';
 import { registerServeCommand } from './serve.js';
 
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerReadCommands(program);
   registerLedgerCommands(program);
+  registerLintCommand(program);
   return program;
 }
 

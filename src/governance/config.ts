@@ -29,7 +29,11 @@ export const LintConfigSchema = z
       .partial()
       .strict()
       .optional(),
-    drift: z.object({ codeRoot: z.string().min(1) }).partial().strict().optional(),
+    drift: z
+      .object({ codeRoot: z.string().min(1) })
+      .partial()
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -92,7 +96,10 @@ export function loadLintConfig(options: LoadLintConfigOptions): LoadedLintConfig
 }
 
 /** Validates parsed JSON and fills in defaults; `root` anchors relative paths such as `drift.codeRoot`. */
-export function normalizeLintConfig(raw: unknown, where: { root: string; source: string | null }): LoadedLintConfig {
+export function normalizeLintConfig(
+  raw: unknown,
+  where: { root: string; source: string | null },
+): LoadedLintConfig {
   const parsed = LintConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues
@@ -107,7 +114,10 @@ export function normalizeLintConfig(raw: unknown, where: { root: string; source:
   const known = new Set<string>([...Object.keys(LINT_RULES), ...PARSER_RULES]);
   const warnings = Object.keys(input.rules ?? {})
     .filter((rule) => !known.has(rule))
-    .map((rule) => `lint config ${where.source ?? '(inline)'}: unknown rule "${rule}" (known: ${[...known].join(', ')})`);
+    .map(
+      (rule) =>
+        `lint config ${where.source ?? '(inline)'}: unknown rule "${rule}" (known: ${[...known].join(', ')})`,
+    );
   const d = DEFAULT_LINT_CONFIG;
   return {
     config: {

@@ -89,7 +89,11 @@ export async function changedSince(repo: GitRepo, commit: string, pathspec: stri
 }
 
 /** Commits reachable from HEAD (minus `range` exclusions), newest first, with the files each changed. */
-export async function logWithFiles(repo: GitRepo, range: readonly string[], pathspec: string): Promise<LogCommit[]> {
+export async function logWithFiles(
+  repo: GitRepo,
+  range: readonly string[],
+  pathspec: string,
+): Promise<LogCommit[]> {
   const out = await repo.git([
     'log',
     '--no-renames',
@@ -125,7 +129,11 @@ export async function dirtyPaths(repo: GitRepo, pathspec: string): Promise<Set<s
 }
 
 /** Runs `task` over `items` with at most `limit` in flight; git processes are cheap but not free. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -7,7 +7,7 @@ import { parseSpec } from '../spec/parse-spec.js';
 import { createTokenCounter, type TokenCounter } from '../spec/tokens.js';
 import type { Problem, SpecDoc } from '../spec/types.js';
 import { createSearchIndex } from './search.js';
-import { buildSnapshot, type Snapshot } from './snapshot.js';
+import { buildSnapshot, createDocTablesCache, type Snapshot } from './snapshot.js';
 
 export interface CorpusOptions {
   root: string;
@@ -48,6 +48,7 @@ export function loadCorpus(options: CorpusOptions): Corpus {
   const treeProblems: Problem[] = [];
   let generation = 0;
   const searchIndex = createSearchIndex();
+  const docTables = createDocTablesCache();
 
   /** A file that cannot be served keeps its last good version (if any) in `docs`. */
   const loadOne = (rel: string): 'served' | 'rejected' | 'gone' => {
@@ -75,6 +76,7 @@ export function loadCorpus(options: CorpusOptions): Corpus {
       rootName: path.basename(root),
       tokens,
       searchIndex,
+      docTables,
     });
 
   const files = listSpecFiles(root, treeProblems);

@@ -10,7 +10,8 @@ export interface Resolved {
 
 export interface RefTables {
   specs: ReadonlyMap<string, SpecDoc>;
-  clausesByRef: ReadonlyMap<string, { spec: SpecDoc; clause: Clause }>;
+  /** Only `get` is needed, so a snapshot can answer from per-document tables instead of one corpus-wide map. */
+  clausesByRef: Pick<ReadonlyMap<string, { spec: SpecDoc; clause: Clause }>, 'get'>;
   /** Bare clause ID → every ref that carries it. */
   refsById: ReadonlyMap<string, readonly string[]>;
 }
@@ -38,25 +39,36 @@ export function resolveRef(tables: RefTables, input: string): Resolved {
   }
   const exactSpec = tables.specs.get(ref);
   if (exactSpec) return { spec: exactSpec, clause: null };
-  const refs = tables.refsById.get(ref);
-  if (refs && refs.length === 1) {
+  const exactClause = byBareId(tables, ref, tables.refsById.get(ref) ?? []);
+  if (exactClause) return exactClause;
+  const specMatch = matchSpec(tables, ref);
+  if (specMatch.length === 1) return { spec: specMatch[0]!, clause: null };
+  // Bare IDs ignore case as SPEC#CLAUSE does (`fr-003` for `FR-003`); only after every exact match failed.
+  const lower = ref.toLowerCase();
+  const folded = [...tables.refsById].filter(([id]) => id.toLowerCase() === lower).flatMap(([, refs]) => refs);
+  const foldedClause = byBareId(tables, ref, folded);
+  if (foldedClause) return foldedClause;
+  const candidates = [
+    ...didYouMean(ref, [...tables.specs.keys()], (s) => s.split('/').pop()!),
+    ...didYouMean(ref, [...tables.refsById.keys()], (s) => s).flatMap((id) => tables.refsById.get(id) ?? []),
+  ].slice(0, 8);
+  throw notFound(`no spec or clause "${ref}"`, candidates);
+}
+
+/** The one clause a bare ID names; AMBIGUOUS with the candidates when several specs carry it; null when none. */
+function byBareId(tables: RefTables, ref: string, refs: readonly string[]): Resolved | null {
+  if (refs.length === 1) {
     const hit = tables.clausesByRef.get(refs[0]!)!;
     return { spec: hit.spec, clause: hit.clause };
   }
-  if (refs && refs.length > 1) {
+  if (refs.length > 1) {
     throw new SpecLedgerError(
       'AMBIGUOUS',
       `"${ref}" is a clause ID in ${refs.length} specs; name the spec as SPEC#CLAUSE: ${refs.slice(0, 10).join(', ')}`,
       { candidates: refs },
     );
   }
-  const specMatch = matchSpec(tables, ref);
-  if (specMatch.length === 1) return { spec: specMatch[0]!, clause: null };
-  const candidates = [
-    ...didYouMean(ref, [...tables.specs.keys()], (s) => s.split('/').pop()!),
-    ...didYouMean(ref, [...tables.refsById.keys()], (s) => s).flatMap((id) => tables.refsById.get(id) ?? []),
-  ].slice(0, 8);
-  throw notFound(`no spec or clause "${ref}"`, candidates);
+  return null;
 }
 
 function findSpec(tables: RefTables, specRef: string, input: string): SpecDoc {

@@ -8,7 +8,7 @@ import type { ReadRecord } from './types.js';
 export const DEFAULT_SCHEMA = 'specledger';
 
 /**
- * Key of the transaction-level advisory lock taken around migrations. Advisory locks are per
+ * Key of the advisory lock taken around migrations. Advisory locks are per
  * database, not per schema, so one constant serialises every SpecLedger migration in a database;
  * migrations are rare and short, so that costs nothing. The value spells "SPECLDGR" in ASCII.
  */
@@ -56,8 +56,8 @@ const NULLABLE_COLUMNS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Migrations by target version: MIGRATIONS[0] takes an empty schema to version 1. Each runs in the
- * transaction that holds MIGRATION_LOCK_KEY, so replicas starting together apply it exactly once
+ * Migrations by target version: the first takes an empty schema to version 1. Each runs while
+ * MIGRATION_LOCK_KEY is held, so replicas starting together apply it exactly once
  * (CREATE … IF NOT EXISTS alone still races on the catalogs and fails with duplicate-key errors).
  *
  * Protection of ledger rows, two layers, both installed here so the store needs nothing but its URL:
@@ -180,31 +180,43 @@ function tooNew(version: number): Error {
  * Brings `schema` to SCHEMA_VERSION. Checks first without the lock, so replicas starting against a
  * migrated database neither wait on each other nor need DDL rights (a serving role that was only
  * granted SELECT/INSERT can start); only when something is missing does it lock and re-check.
+ *
+ * The lock is session-level, taken before BEGIN, rather than pg_advisory_xact_lock inside the
+ * transaction: a backend that waited for the lock inside a transaction keeps its catalog cache
+ * from before the wait (invalidations are only read at transaction start or on relation locks), so
+ * its re-check misses the tables the winner just created and its CREATE TABLE fails with "already
+ * exists" — the racing-start test shows exactly that. Starting the transaction after the wait
+ * reads the winner's catalog changes. The lock dies with the connection if the process does.
  */
 export async function migrate(client: PoolClient, schema: string): Promise<void> {
   const current = await schemaVersion(client, schema);
   if (current === SCHEMA_VERSION) return;
   if (current > SCHEMA_VERSION) throw tooNew(current);
-  await client.query('BEGIN');
+  const key = MIGRATION_LOCK_KEY.toString();
+  await client.query('SELECT pg_advisory_lock($1)', [key]);
   try {
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
-    const locked = await schemaVersion(client, schema);
-    if (locked > SCHEMA_VERSION) throw tooNew(locked);
-    const steps = migrations(schema);
-    for (let version = locked; version < SCHEMA_VERSION; version += 1) {
-      await client.query(steps[version] as string);
+    await client.query('BEGIN');
+    try {
+      const locked = await schemaVersion(client, schema);
+      if (locked > SCHEMA_VERSION) throw tooNew(locked);
+      const steps = migrations(schema);
+      for (let version = locked; version < SCHEMA_VERSION; version += 1) {
+        await client.query(steps[version] as string);
+      }
+      if (locked < SCHEMA_VERSION) {
+        await client.query(
+          `INSERT INTO ${quoteIdent(schema)}.meta (key, value) VALUES ('schema_version', $1)
+           ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+          [String(SCHEMA_VERSION)],
+        );
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
     }
-    if (locked < SCHEMA_VERSION) {
-      await client.query(
-        `INSERT INTO ${quoteIdent(schema)}.meta (key, value) VALUES ('schema_version', $1)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-        [String(SCHEMA_VERSION)],
-      );
-    }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [key]);
   }
 }
 

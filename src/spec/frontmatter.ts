@@ -96,7 +96,8 @@ export function parseFrontmatter(file: string, text: string): ParsedFrontmatter 
       problems: [
         {
           file,
-          line: (mark?.line ?? 0) + 2,
+          // js-yaml counts from the opening `---` line (gray-matter hands it the text after `---`, newline first).
+          line: (mark?.line ?? 0) + 1,
           rule: 'frontmatter-syntax',
           severity: 'error',
           message: `invalid YAML in frontmatter: ${reason}`,

@@ -85,7 +85,7 @@ function createInFlight(): { track(res: ServerResponse): void; drained(capMs: nu
   };
 }
 
-/** A request whose body was not read closes its connection, so leftover bytes are never parsed as a request. */
+/** Body bytes may still be on the wire: the connection is then closed so they are never read as a request. */
 function hasUnreadBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
@@ -214,7 +214,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
 
   const server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, (req, res) => {
     route(req, res).catch((error: unknown) => {
-      log('error', `http ${req.method} ${req.url}: ${errorMessage(error)}`);
+      // A client that hangs up mid-upload is routine, not a server fault.
+      log(req.destroyed ? 'info' : 'error', `http ${req.method} ${req.url}: ${errorMessage(error)}`);
       if (!res.headersSent) sendJsonRpcError(res, 500, -32603, 'Internal error', { connection: 'close' });
       else res.destroy();
     });

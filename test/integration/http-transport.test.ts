@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { EmptyResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type HttpServerHandle, type HttpServerOptions, startHttpServer } from '../../src/transports/http.js';
@@ -12,6 +13,7 @@ interface Seen {
   runId?: string;
   principal?: string;
   sessionId?: string;
+  authorizationVisible?: boolean;
 }
 
 function buildServer(): { server: McpServer; close(): Promise<void> } {
@@ -30,6 +32,7 @@ function buildServer(): { server: McpServer; close(): Promise<void> } {
         runId: typeof runId === 'string' ? runId : undefined,
         principal: extra.authInfo?.clientId,
         sessionId: extra.sessionId,
+        authorizationVisible: extra.requestInfo?.headers.authorization !== undefined,
       };
       return { content: [{ type: 'text', text: JSON.stringify(seen) }] };
     },
@@ -120,7 +123,7 @@ describe.each([
     await expect(connect(url)).rejects.toMatchObject({ code: 401 });
     await expect(connect(url, { Authorization: 'Bearer secret-three' })).rejects.toMatchObject({ code: 401 });
     const client = await connect(url, { Authorization: 'Bearer secret-two' });
-    expect(await echo(client)).toMatchObject({ principal: 'alice' });
+    expect(await echo(client)).toMatchObject({ principal: 'alice', authorizationVisible: false });
   });
 
   it('lets an in-flight slow tool call finish while close() is pending', async () => {
@@ -249,5 +252,68 @@ describe('startHttpServer (stateless fast path)', () => {
     });
     expect(response.status).toBe(202);
     expect(await response.text()).toBe('');
+  });
+
+  it('aborts the tool handler when the HTTP client disconnects', async () => {
+    const outcome: string[] = [];
+    const { url } = await start({
+      stateless: true,
+      createServer: () => {
+        const built = buildServer();
+        built.server.registerTool(
+          'wait_for_abort',
+          { description: 'Waits until cancelled.' },
+          async (extra) => {
+            const aborted = await Promise.race([
+              new Promise<boolean>((resolve) => extra.signal.addEventListener('abort', () => resolve(true))),
+              sleep(2_000).then(() => false),
+            ]);
+            outcome.push(aborted ? 'aborted' : 'ran to the end');
+            return { content: [] };
+          },
+        );
+        return built;
+      },
+    });
+    const controller = new AbortController();
+    const call = fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'wait_for_abort' },
+      }),
+      signal: controller.signal,
+    });
+    await sleep(100);
+    controller.abort();
+    await expect(call).rejects.toThrow();
+    await expect.poll(() => outcome, { timeout: 1_000 }).toEqual(['aborted']);
+  });
+
+  it('refuses a server-to-client request at once instead of letting it time out', async () => {
+    const { url } = await start({
+      stateless: true,
+      createServer: () => {
+        const built = buildServer();
+        built.server.registerTool('ping_client', { description: 'Pings the caller.' }, async (extra) => {
+          const outcome = await extra
+            .sendRequest({ method: 'ping' }, EmptyResultSchema, { timeout: 5_000 })
+            .then(
+              () => 'answered',
+              (error: Error) => `refused: ${error.message}`,
+            );
+          return { content: [{ type: 'text', text: outcome }] };
+        });
+        return built;
+      },
+    });
+    const client = await connect(url);
+    const started = performance.now();
+    const result = await client.callTool({ name: 'ping_client', arguments: {} });
+    expect((result.content as Array<{ text: string }>)[0]?.text).toMatch(/^refused: .*stateful HTTP session/);
+    expect(performance.now() - started).toBeLessThan(1_000);
   });
 });

@@ -18,30 +18,34 @@ interface Match {
 
 /**
  * Jaccard similarity over word shingles, with the prefix-filtering join of Bayardo et al. ("Scaling up
- * all pairs similarity search"): two sets with Jaccard ≥ t must share a token among the first
- * |s| − ⌈t·|s|⌉ + 1 of each, in one global order. Ordering rare shingles first keeps posting lists
- * short, so ~10k clauses compare in well under a second, with no false negatives (unlike MinHash).
+ * all pairs similarity search"): two sets with Jaccard ≥ t must share one of the first
+ * |s| − ⌈t·|s|⌉ + 1 tokens of each, in one global order. The order is the shingle hash itself, so a
+ * sorted set is its own prefix; ~10k clauses join in well under a second, with no false negatives
+ * (unlike MinHash). Each spec's words are hashed once and shared by its nested clauses.
  */
 export const nearDuplicates: SnapshotRule = ({ snapshot, config }) => {
-  const { similarity: threshold, minWords, shingle } = config.nearDuplicate;
+  const { similarity: threshold, shingle } = config.nearDuplicate;
+  // A clause shorter than one shingle has no shingles of its own to compare.
+  const minWords = Math.max(config.nearDuplicate.minWords, shingle);
   const specs = snapshot.specs
     .filter((s) => s.kind !== 'proposal' && s.status !== 'deprecated')
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const entries: Entry[] = [];
   for (const spec of specs) {
+    const words = specWords(spec, shingle);
     for (const clause of spec.clauses) {
-      const words = clauseWords(clause.text);
-      if (words.length >= minWords) entries.push({ spec, clause, set: shingles(words, shingle) });
+      // A section's own heading is left out: a forked copy is often retitled while its text stays the same.
+      const first = clause.line - spec.bodyLine + (clause.kind === 'section' ? 1 : 0);
+      const from = words.lineStart[first] ?? words.count;
+      const to = words.lineStart[clause.endLine - spec.bodyLine + 1] ?? words.count;
+      if (to - from >= minWords) entries.push({ spec, clause, set: uniqueSorted(words.grams, from, to, shingle) });
     }
   }
-  const df = new Map<number, number>();
-  for (const e of entries) for (const h of e.set) df.set(h, (df.get(h) ?? 0) + 1);
 
   const index = new Map<number, number[]>();
   const matches = new Map<Entry, Match>();
   entries.forEach((x, i) => {
-    const ordered = Array.from(x.set).sort((a, b) => df.get(a)! - df.get(b)! || a - b);
-    const prefix = ordered.slice(0, x.set.length - Math.ceil(threshold * x.set.length) + 1);
+    const prefix = x.set.subarray(0, x.set.length - Math.ceil(threshold * x.set.length) + 1);
     const seen = new Set<number>();
     let best: Match | undefined;
     for (const token of prefix) {
@@ -82,7 +86,7 @@ export const nearDuplicates: SnapshotRule = ({ snapshot, config }) => {
       file: x.spec.path,
       line: x.clause.line,
       ref: x.clause.ref,
-      message: `clause ${x.clause.ref} is ${Math.floor(m.similarity * 100)}% the same as ${y.clause.ref} (${y.spec.path}:${y.clause.line}); forked copies of a policy drift apart`,
+      message: `"${x.clause.title}" is ${Math.floor(m.similarity * 100)}% the same as ${y.clause.ref} (${y.spec.path}:${y.clause.line}); forked copies of a policy drift apart`,
       hint: `keep one copy and reference it as \`${y.clause.ref}\`, or mark the older spec superseded (\`supersedes: [${y.spec.id}]\`)`,
     });
   }
@@ -93,24 +97,50 @@ function related(a: SpecDoc, b: SpecDoc): boolean {
   return a.supersedes.includes(b.id) || b.supersedes.includes(a.id);
 }
 
-function hasMatchedAncestor(x: Entry, byId: ReadonlyMap<string, Clause>, matched: ReadonlySet<string>): boolean {
+function hasMatchedAncestor(
+  x: Entry,
+  byId: ReadonlyMap<string, Clause>,
+  matched: ReadonlySet<string>,
+): boolean {
   for (let parent = x.clause.parentId; parent !== null; parent = byId.get(parent)?.parentId ?? null) {
     if (matched.has(`${x.spec.id}#${parent}`)) return true;
   }
   return false;
 }
 
-/** Word k-grams hashed to 32 bits: each word hashed once (FNV-1a), then the k hashes mixed. */
-function shingles(words: readonly string[], k: number): Uint32Array {
-  const wordHashes = words.map(fnv1a);
-  const n = Math.max(1, wordHashes.length - k + 1);
-  const set = new Set<number>();
-  for (let i = 0; i < n; i++) {
+interface SpecWords {
+  /** grams[i]: hash of the k words starting at word i (the last k−1 entries hash shorter tails). */
+  grams: Uint32Array;
+  /** lineStart[j]: index of the first word on body line j; one extra entry for the end. */
+  lineStart: Int32Array;
+  count: number;
+}
+
+/** Words of a spec body, line by line, so each clause (a range of lines) is a range of words. */
+function specWords(spec: SpecDoc, k: number): SpecWords {
+  const lines = spec.body.split('\n');
+  const lineStart = new Int32Array(lines.length + 1);
+  const hashes: number[] = [];
+  lines.forEach((line, j) => {
+    lineStart[j] = hashes.length;
+    for (const w of clauseWords(line)) hashes.push(fnv1a(w));
+  });
+  lineStart[lines.length] = hashes.length;
+  const grams = new Uint32Array(hashes.length);
+  for (let i = 0; i < hashes.length; i++) {
     let h = 0x811c9dc5;
-    for (let j = i; j < Math.min(i + k, wordHashes.length); j++) h = Math.imul(h ^ wordHashes[j]!, 0x01000193) >>> 0;
-    set.add(h);
+    for (let j = i; j < Math.min(i + k, hashes.length); j++) h = Math.imul(h ^ hashes[j]!, 0x01000193) >>> 0;
+    grams[i] = h;
   }
-  return Uint32Array.from(set).sort();
+  return { grams, lineStart, count: hashes.length };
+}
+
+/** The clause's shingles: grams starting inside [from, to) that also end inside it, deduplicated. */
+function uniqueSorted(grams: Uint32Array, from: number, to: number, k: number): Uint32Array {
+  const sorted = grams.slice(from, Math.max(from + 1, to - k + 1)).sort();
+  let n = 0;
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[n - 1]) sorted[n++] = sorted[i]!;
+  return sorted.subarray(0, n);
 }
 
 function fnv1a(word: string): number {

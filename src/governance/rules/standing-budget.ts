@@ -14,10 +14,12 @@ interface Part {
 type Measure = 'lines' | 'instructions' | 'tokens';
 
 const HINTS: Record<Measure, string> = {
-  lines: 'move detail into on-request specs and keep `inclusion: always` for the few rules every change needs',
+  lines:
+    'move detail into on-request specs and keep `inclusion: always` for the few rules every change needs',
   instructions:
     'merge or drop rules; agents follow a short list reliably and a long one selectively — link to on-request clauses instead',
-  tokens: 'shorten the root and the always specs, or set `inclusion: on-request` on specs only some tasks need',
+  tokens:
+    'shorten the root and the always specs, or set `inclusion: on-request` on specs only some tasks need',
 };
 
 /**

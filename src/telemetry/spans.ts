@@ -1,0 +1,110 @@
+// One OpenTelemetry span per ledger read, parented on the request's W3C traceparent; a no-op until the host registers an SDK.
+import {
+  type Attributes,
+  type Context,
+  context,
+  isSpanContextValid,
+  type SpanContext,
+  SpanKind,
+  type Tracer,
+  TraceFlags,
+  trace,
+} from '@opentelemetry/api';
+import type { ReadRecord } from '../ledger/types.js';
+import type { CallContext } from '../mcp/context.js';
+import type { RecordHook } from '../mcp/recorder.js';
+import { ROOT_URI, specUri } from '../mcp/uri.js';
+
+/** The instrumentation scope the spans are reported under. */
+export const TRACER_NAME = 'specledger';
+
+/** The tool name the recorder uses for `resources/read`, which is an MCP method rather than a tool. */
+const RESOURCE_READ = 'resources/read';
+
+// version-traceid-parentid-flags; versions above 00 may append fields, which W3C says to ignore.
+const TRACEPARENT_RE = /^([\da-f]{2})-([\da-f]{32})-([\da-f]{16})-([\da-f]{2})(-.*)?$/;
+
+/**
+ * The remote parent named by a W3C traceparent, or null when it is absent or malformed. Parsed here
+ * rather than through `propagation.extract` because the global propagator is whatever the host
+ * registered (possibly none, possibly B3), while MCP's `_meta.traceparent` is always W3C.
+ */
+export function spanContextFromTraceparent(traceparent: string | null | undefined): SpanContext | null {
+  const match = traceparent ? TRACEPARENT_RE.exec(traceparent.trim().toLowerCase()) : null;
+  if (!match) return null;
+  const [, version, traceId, spanId, flags, rest] = match as unknown as [string, string, string, string, string, string?];
+  // Version ff is forbidden; version 00 has exactly four fields.
+  if (version === 'ff' || (version === '00' && rest !== undefined)) return null;
+  const parent: SpanContext = {
+    traceId,
+    spanId,
+    traceFlags: Number.parseInt(flags, 16) & TraceFlags.SAMPLED,
+    isRemote: true,
+  };
+  return isSpanContextValid(parent) ? parent : null;
+}
+
+/** The context a read's span starts in: the request's traceparent if it has one, else whatever is active. */
+function parentContextFor(ctx: CallContext): Context {
+  const active = context.active();
+  const remote = spanContextFromTraceparent(ctx.traceparent);
+  return remote ? trace.setSpanContext(active, remote) : active;
+}
+
+/** MCP semantic-convention attributes plus SpecLedger's own, leaving out what the read does not have. */
+export function readSpanAttributes(record: ReadRecord, ctx: CallContext, tool: string): Attributes {
+  const isResource = tool === RESOURCE_READ;
+  const attributes: Attributes = {
+    'mcp.method.name': isResource ? RESOURCE_READ : 'tools/call',
+    'jsonrpc.request.id': String(ctx.requestId),
+    'specledger.run.id': ctx.runId,
+    'specledger.run.id_source': ctx.runIdSource,
+    'specledger.read.kind': record.kind,
+  };
+  if (isResource) {
+    attributes['mcp.resource.uri'] =
+      record.spec_id === null ? ROOT_URI : specUri(record.spec_id, record.clause_id);
+  } else {
+    attributes['gen_ai.tool.name'] = tool;
+  }
+  if (ctx.sessionId !== null) attributes['mcp.session.id'] = ctx.sessionId;
+  if (record.spec_id !== null) attributes['specledger.spec.id'] = record.spec_id;
+  if (record.spec_version !== null) attributes['specledger.spec.version'] = record.spec_version;
+  if (record.clause_id !== null) attributes['specledger.clause.id'] = record.clause_id;
+  if (record.digest !== null) attributes['specledger.clause.digest'] = record.digest;
+  // `--ledger off` hands back seq 0: there is no ledger position to point at.
+  if (record.seq > 0) attributes['specledger.ledger.seq'] = record.seq;
+  return attributes;
+}
+
+/**
+ * A RecordHook (the app's `onRecorded`) that emits one span per committed read, named
+ * `specledger.read <tool>`. With no tracer given it uses the global API's, which stays a no-op
+ * until the host registers an SDK and then delegates to it, even if that happens after start-up.
+ */
+export function createSpanHook(tracer: Tracer = trace.getTracer(TRACER_NAME)): RecordHook {
+  return (records, ctx, tool) => {
+    // The read is already committed and its answer about to leave: tracing must never fail it.
+    try {
+      const parent = parentContextFor(ctx);
+      const end = Date.now();
+      for (const record of records) {
+        // Starts when the recorder stamped the read and ends now, so the span's length is the time
+        // the read waited for its ledger commit, the cost the ledger adds to every answer.
+        const stamped = Date.parse(record.ts);
+        const span = tracer.startSpan(
+          `specledger.read ${tool}`,
+          {
+            kind: SpanKind.INTERNAL,
+            attributes: readSpanAttributes(record, ctx, tool),
+            ...(Number.isFinite(stamped) && stamped <= end ? { startTime: stamped } : {}),
+          },
+          parent,
+        );
+        span.end(end);
+      }
+    } catch {
+      // Deliberately dropped: a broken exporter or SDK is the host's to notice, not the agent's.
+    }
+  };
+}

@@ -1,0 +1,116 @@
+// Loading a spec root: bad files are reported with file:line and skipped, the rest is served, nothing outside is read.
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCorpus } from '../../src/index/corpus.js';
+import type { Snapshot } from '../../src/index/snapshot.js';
+import type { Problem } from '../../src/spec/types.js';
+import { makeTempDir, specFile, type TempDir, writeTree } from '../helpers/temp.js';
+
+const SECRET = 'TOP-SECRET-OUTSIDE-THE-ROOT';
+
+describe('loadCorpus with bad files', () => {
+  let tmp: TempDir;
+  let outside: TempDir;
+  let snapshot: Snapshot;
+  const problemFor = (file: string): Problem[] => snapshot.problems.filter((p) => p.file === file);
+
+  beforeAll(() => {
+    tmp = makeTempDir();
+    outside = makeTempDir('specledger-outside-');
+    writeTree(outside.dir, {
+      'secret.md': `# Secret\n\n## Leak {#leak}\n\n${SECRET}\n`,
+      'dir/also-secret.md': `# Also\n\n${SECRET}\n`,
+    });
+    writeTree(tmp.dir, {
+      'good.md': specFile({ id: 'good' }, '# Good\n\n## Part {#part}\n\nServed.\n'),
+      'binary.md': Buffer.from([0x23, 0x20, 0x42, 0x00, 0x01, 0x02, 0x0a]),
+      'big.md': `# Big\n\n${'x'.repeat(5000)}\n`,
+      'broken.md': '---\nid: broken\ntags: [a, b\n---\n# Broken\n',
+      'a/one.md': specFile({ id: 'same' }, '# One\n\n## First {#first}\n'),
+      'b/two.md': specFile({ id: 'same' }, '# Two\n\n## Second {#second}\n'),
+      'inside/real.md': '# Real\n\n## Linked {#linked}\n',
+      'notes.txt': 'not markdown',
+    });
+    mkdirSync(tmp.at('links'));
+    symlinkSync(path.join(outside.dir, 'secret.md'), tmp.at('links/secret.md'));
+    symlinkSync(path.join(outside.dir, 'dir'), tmp.at('links/outside-dir'));
+    symlinkSync(tmp.at('inside/real.md'), tmp.at('links/inside-link.md'));
+    symlinkSync(tmp.at('nowhere.md'), tmp.at('links/dangling.md'));
+    snapshot = loadCorpus({ root: tmp.dir, maxFileBytes: 2000 }).current();
+  });
+  afterAll(() => {
+    tmp.remove();
+    outside.remove();
+  });
+
+  it('serves the good files', () => {
+    expect(snapshot.resolve('good#part').clause?.text).toContain('Served.');
+  });
+
+  it('reports a binary file and does not serve it', () => {
+    expect(problemFor('binary.md')).toEqual([expect.objectContaining({ rule: 'binary', severity: 'error', line: 1 })]);
+    expect(snapshot.specs.map((s) => s.path)).not.toContain('binary.md');
+  });
+
+  it('reports a file over the size limit and does not serve it', () => {
+    const [problem] = problemFor('big.md');
+    expect(problem).toMatchObject({ rule: 'oversize', severity: 'error' });
+    expect(problem!.message).toContain('2000');
+    expect(snapshot.specs.map((s) => s.path)).not.toContain('big.md');
+  });
+
+  it('reports malformed frontmatter at its line and serves the other files', () => {
+    expect(problemFor('broken.md')).toEqual([expect.objectContaining({ rule: 'frontmatter-syntax', line: 4 })]);
+    expect(snapshot.spec('broken')).toBeUndefined();
+    expect(snapshot.spec('good')).toBeDefined();
+  });
+
+  it('never reads a symlink that leads outside the root, and reports it', () => {
+    expect(problemFor('links/secret.md')).toEqual([expect.objectContaining({ rule: 'path-outside-root', severity: 'error' })]);
+    expect(problemFor('links/outside-dir')).toEqual([expect.objectContaining({ rule: 'path-outside-root' })]);
+    for (const spec of snapshot.specs) expect(spec.body).not.toContain(SECRET);
+    expect(snapshot.specs.some((s) => s.path.startsWith('links/outside-dir'))).toBe(false);
+  });
+
+  it('follows a symlink that stays inside the root', () => {
+    expect(snapshot.specs.map((s) => s.path)).toContain('links/inside-link.md');
+  });
+
+  it('reports a dangling symlink', () => {
+    expect(problemFor('links/dangling.md')).toEqual([expect.objectContaining({ rule: 'broken-link' })]);
+  });
+
+  it('reports a duplicate spec ID and serves the second file under its path', () => {
+    expect(problemFor('b/two.md')).toEqual([expect.objectContaining({ rule: 'duplicate-spec-id', severity: 'error', line: 1 })]);
+    expect(problemFor('b/two.md')[0]!.message).toContain('a/one.md');
+    expect(snapshot.resolve('same#first').spec.path).toBe('a/one.md');
+    expect(snapshot.resolve('b/two#second').spec.path).toBe('b/two.md');
+  });
+
+  it('ignores files that are not Markdown', () => {
+    expect(snapshot.problems.some((p) => p.file === 'notes.txt')).toBe(false);
+    expect(snapshot.specs.some((s) => s.path === 'notes.txt')).toBe(false);
+  });
+});
+
+describe('loadCorpus reload', () => {
+  it('keeps serving the last good version of a file that breaks, and serves the fix', () => {
+    const tmp = makeTempDir();
+    try {
+      writeTree(tmp.dir, { 'a.md': specFile({ id: 'a', version: '1.0.0' }, '# A\n\n## X {#x}\n\nfirst\n') });
+      const corpus = loadCorpus({ root: tmp.dir });
+      writeFileSync(tmp.at('a.md'), '---\nid: a\nversion: [\n---\n');
+      const broken = corpus.reload(['a.md']);
+      expect(broken.rejected).toEqual(['a.md']);
+      expect(corpus.current().resolve('a#x').clause?.text).toContain('first');
+      expect(corpus.current().problems).toEqual([expect.objectContaining({ file: 'a.md', rule: 'frontmatter-syntax' })]);
+      writeFileSync(tmp.at('a.md'), specFile({ id: 'a', version: '1.1.0' }, '# A\n\n## X {#x}\n\nsecond\n'));
+      corpus.reload(['a.md']);
+      expect(corpus.current().resolve('a#x').clause?.text).toContain('second');
+      expect(corpus.current().problems).toEqual([]);
+    } finally {
+      tmp.remove();
+    }
+  });
+});

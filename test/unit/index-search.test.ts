@@ -1,0 +1,81 @@
+// Full-text search: the clause holding the words ranks first, snippets show them, filters narrow the hits.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCorpus } from '../../src/index/corpus.js';
+import type { Snapshot } from '../../src/index/snapshot.js';
+import { specsExample } from '../helpers/paths.js';
+import { makeTempDir, specFile, type TempDir, writeTree } from '../helpers/temp.js';
+
+describe('search on the example corpus', () => {
+  const snapshot = loadCorpus({ root: specsExample }).current();
+
+  it.each([
+    ['clock skew', 'auth#AUTH-11'],
+    ['constant time comparison', 'auth#AUTH-5'],
+    ['retry schedule', 'webhooks#retry-schedule'],
+  ])('ranks the clause that says "%s" first', async (query, ref) => {
+    const hits = await snapshot.search(query, { limit: 5 });
+    expect(hits[0]?.ref).toBe(ref);
+  });
+
+  it('returns snippets that show the matched words', async () => {
+    const [hit] = await snapshot.search('clock skew', { limit: 1 });
+    expect(hit!.snippet.toLowerCase()).toContain('clock skew');
+    expect(hit!.snippet.length).toBeLessThan(250);
+  });
+});
+
+describe('search ranking', () => {
+  let tmp: TempDir;
+  let snapshot: Snapshot;
+
+  beforeAll(() => {
+    tmp = makeTempDir();
+    writeTree(tmp.dir, {
+      'a.md': specFile(
+        { id: 'a' },
+        [
+          '# A',
+          '',
+          '## Parent {#parent}',
+          '',
+          'General words about payments and money.',
+          '',
+          '### Child {#child}',
+          '',
+          'The quokka constraint: every quokka MUST be counted twice.',
+          '',
+          '## Other {#other}',
+          '',
+          'Mentions quokka once, in passing.',
+        ].join('\n'),
+      ),
+      'b.md': specFile({ id: 'b' }, '# B\n\n## Quokka handling {#quokka-handling}\n\nAbout the animal.\n'),
+      'openspec/changes/add-q/proposal.md': '# Add Q\n\n## Why\n\nThe quokka proposal.\n',
+    });
+    snapshot = loadCorpus({ root: tmp.dir }).current();
+  });
+  afterAll(() => tmp.remove());
+
+  it('ranks the child holding the words above the parent that only contains it', async () => {
+    const refs = (await snapshot.search('quokka constraint counted', { limit: 10 })).map((h) => h.ref);
+    expect(refs[0]).toBe('a#child');
+    expect(refs).not.toContain('a#parent');
+  });
+
+  it('filters by spec and honours the limit', async () => {
+    const inB = await snapshot.search('quokka', { spec: 'b', limit: 10 });
+    expect(inB.map((h) => h.ref)).toEqual(['b#quokka-handling']);
+    expect(await snapshot.search('quokka', { limit: 1 })).toHaveLength(1);
+  });
+
+  it('leaves proposals out unless asked for', async () => {
+    const without = await snapshot.search('quokka proposal', { limit: 10 });
+    expect(without.some((h) => h.ref.startsWith('openspec/changes/'))).toBe(false);
+    const withProposals = await snapshot.search('quokka proposal', { limit: 10, includeProposals: true });
+    expect(withProposals.some((h) => h.ref.startsWith('openspec/changes/'))).toBe(true);
+  });
+
+  it('returns no hits for words no clause holds', async () => {
+    expect(await snapshot.search('xylophonist', { limit: 10 })).toEqual([]);
+  });
+});
