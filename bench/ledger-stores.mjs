@@ -30,11 +30,15 @@ const { values: args } = parseArgs({
 const RECORDS = Number(args.records);
 const CONCURRENCY = Number(args.concurrency);
 const SERIAL = Number(args.serial);
-const PG_URL = process.env.SPECLEDGER_TEST_PG || 'postgres://specledger:specledger@127.0.0.1:5432/specledger_test';
+const PG_URL =
+  process.env.SPECLEDGER_TEST_PG || 'postgres://specledger:specledger@127.0.0.1:5432/specledger_test';
 /** Distinct clauses read: a few hundred, as in a real corpus, so snapshots are written once and then skipped. */
 const CLAUSES = 300;
 
-const texts = Array.from({ length: CLAUSES }, (_, i) => `AUTH-${i}: ${'a clause of moderate length. '.repeat(20)}`);
+const texts = Array.from(
+  { length: CLAUSES },
+  (_, i) => `AUTH-${i}: ${'a clause of moderate length. '.repeat(20)}`,
+);
 const digests = texts.map((t) => `sha256:${createHash('sha256').update(t).digest('hex')}`);
 
 /** One read record like the recorder builds; the text rides along only the first time a digest is seen, as there. */
@@ -108,7 +112,11 @@ async function measure(name, open, cleanup) {
     return {
       concurrent,
       serial,
-      verify: { records: verified.records, ms: round(verifyMs, 1), records_per_s: round(verified.records / (verifyMs / 1000)) },
+      verify: {
+        records: verified.records,
+        ms: round(verifyMs, 1),
+        records_per_s: round(verified.records / (verifyMs / 1000)),
+      },
     };
   } finally {
     await store.close();

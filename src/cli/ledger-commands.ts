@@ -42,8 +42,10 @@ export function registerLedgerCommands(program: Command): void {
     .argument('<run>', 'run ID')
     .option('--ledger <path>', 'ledger file or postgres:// URL', defaultLedger())
     .option('--json', 'print JSON')
-    .action((runId: string, opts: CommonOptions) =>
-      withLedger(opts, async (store) => {
+    .action((runId: string, _opts: CommonOptions, cmd: Command) => {
+      // `runs` has the same options; commander hands options given after `show` to whichever it meets first.
+      const opts = cmd.optsWithGlobals<CommonOptions>();
+      return withLedger(opts, async (store) => {
         const shown = await runShow(store, runId);
         if (opts.json) return printJson(shown);
         printText(`run ${shown.run.id} (${shown.run.source}) ${shown.run.first_ts} → ${shown.run.last_ts}`);
@@ -53,8 +55,8 @@ export function registerLedgerCommands(program: Command): void {
             shown.reads.map((r) => [r.seq, r.ts, r.tool, r.kind, r.ref, r.version, r.digest ? `${r.digest.slice(0, 19)}…` : null]),
           ),
         );
-      }),
-    );
+      });
+    });
 
   program
     .command('who-read')
@@ -95,6 +97,7 @@ export function registerLedgerCommands(program: Command): void {
           const clause = spec.clauses.find((c) => c.id === clauseId);
           return clause ? { digest: clause.digest } : undefined;
         });
+        if (report.stale.length > 0) process.exitCode = 1;
         if (opts.json) return printJson(report);
         printText(
           report.stale.length === 0
@@ -104,7 +107,6 @@ export function registerLedgerCommands(program: Command): void {
                 report.stale.map((s) => [s.ref, s.reason, s.read_digest.slice(0, 19), s.current_digest?.slice(0, 19) ?? null]),
               ),
         );
-        if (report.stale.length > 0) process.exitCode = 1;
       }),
     );
 

@@ -116,11 +116,14 @@ CREATE TRIGGER snapshots_no_truncate BEFORE TRUNCATE ON ${s}.snapshots
 
 CREATE FUNCTION ${s}.head_forward_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP <> 'UPDATE' OR NEW.seq < OLD.seq THEN
-    RAISE EXCEPTION 'SpecLedger head only moves forward: % is not allowed', TG_OP
-      USING ERRCODE = 'insufficient_privilege';
+  -- Nested rather than one OR: NEW and OLD are unset in the statement-level TRUNCATE trigger.
+  IF TG_OP = 'UPDATE' THEN
+    IF NEW.seq >= OLD.seq THEN
+      RETURN NEW;
+    END IF;
   END IF;
-  RETURN NEW;
+  RAISE EXCEPTION 'SpecLedger head only moves forward: % is not allowed', TG_OP
+    USING ERRCODE = 'insufficient_privilege';
 END
 $$;
 CREATE TRIGGER head_forward_only BEFORE UPDATE OR DELETE ON ${s}.head
@@ -164,16 +167,22 @@ async function schemaVersion(client: PoolClient, schema: string): Promise<number
   const s = quoteIdent(schema);
   const exists = await client.query<{ meta: string | null }>('SELECT to_regclass($1) AS meta', [`${s}.meta`]);
   if (exists.rows[0]?.meta == null) return 0;
-  const row = await client.query<{ value: string }>(`SELECT value FROM ${s}.meta WHERE key = 'schema_version'`);
+  const row = await client.query<{ value: string }>(
+    `SELECT value FROM ${s}.meta WHERE key = 'schema_version'`,
+  );
   const version = Number(row.rows[0]?.value ?? Number.NaN);
   if (!Number.isSafeInteger(version) || version < 1) {
-    throw new Error(`${schema}.meta holds no valid schema_version (${row.rows[0]?.value ?? 'missing'}): not a SpecLedger ledger`);
+    throw new Error(
+      `${schema}.meta holds no valid schema_version (${row.rows[0]?.value ?? 'missing'}): not a SpecLedger ledger`,
+    );
   }
   return version;
 }
 
 function tooNew(version: number): Error {
-  return new Error(`ledger schema version ${version} is newer than this SpecLedger reads (${SCHEMA_VERSION}); upgrade SpecLedger`);
+  return new Error(
+    `ledger schema version ${version} is newer than this SpecLedger reads (${SCHEMA_VERSION}); upgrade SpecLedger`,
+  );
 }
 
 /**
@@ -223,9 +232,12 @@ export async function migrate(client: PoolClient, schema: string): Promise<void>
 /** For read-only opens (the CLI): the ledger must already exist at this version; nothing is created. */
 export async function checkSchema(client: PoolClient, schema: string): Promise<void> {
   const version = await schemaVersion(client, schema);
-  if (version === 0) throw new Error(`no SpecLedger ledger in schema "${schema}" (a server creates it on start-up)`);
+  if (version === 0)
+    throw new Error(`no SpecLedger ledger in schema "${schema}" (a server creates it on start-up)`);
   if (version > SCHEMA_VERSION) throw tooNew(version);
   if (version < SCHEMA_VERSION) {
-    throw new Error(`ledger schema version ${version} is older than ${SCHEMA_VERSION}; start a server once to migrate it`);
+    throw new Error(
+      `ledger schema version ${version} is older than ${SCHEMA_VERSION}; start a server once to migrate it`,
+    );
   }
 }

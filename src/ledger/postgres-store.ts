@@ -13,7 +13,14 @@ import {
   unavailable,
 } from './postgres-schema.js';
 import { toReadRecord, validateInput } from './records.js';
-import type { LedgerStore, ReadFilter, ReadRecord, ReadRecordInput, RunSummary, VerifyResult } from './types.js';
+import type {
+  LedgerStore,
+  ReadFilter,
+  ReadRecord,
+  ReadRecordInput,
+  RunSummary,
+  VerifyResult,
+} from './types.js';
 
 export interface PostgresStoreOptions {
   /**
@@ -49,12 +56,12 @@ const VERIFY_PAGE_ROWS = 5000;
 
 /** `postgres://user@host:port/db`, never the password: this ends up in error messages and logs. */
 export function describePostgresTarget(url: string): string {
-  const at = url.lastIndexOf('@');
-  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0] ?? '';
   const withoutQuery = url.split('?')[0] ?? url;
-  if (at === -1 || at > withoutQuery.length) return withoutQuery;
-  const userInfo = url.slice(scheme.length, at);
-  const user = userInfo.split(':')[0] ?? '';
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(withoutQuery)?.[0] ?? '';
+  // The last @ before the query ends the user info (an unencoded @ in a password comes before it).
+  const at = withoutQuery.lastIndexOf('@');
+  if (at < scheme.length) return withoutQuery;
+  const user = withoutQuery.slice(scheme.length, at).split(':')[0] ?? '';
   return `${scheme}${user}@${withoutQuery.slice(at + 1)}`;
 }
 
@@ -72,7 +79,10 @@ function toRecord(row: Row): ReadRecord {
 }
 
 /** Opens the PostgreSQL ledger at `url`, creating or migrating its schema unless `readonly`. */
-export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<LedgerStore> {
+export async function openPostgresStore(
+  url: string,
+  options: PostgresStoreOptions = {},
+): Promise<LedgerStore> {
   const schema = checkSchemaName(options.schema ?? DEFAULT_SCHEMA);
   const target = `${describePostgresTarget(url)} (schema ${schema})`;
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
@@ -180,7 +190,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
           seq += 1;
           const unhashed = toReadRecord(input, seq, prevHash);
           const record: ReadRecord = { ...unhashed, hash: computeRecordHash(unhashed) };
-          COLUMNS.forEach((column, i) => columns[i]?.push(record[column]));
+          for (const [i, column] of COLUMNS.entries()) columns[i]?.push(record[column]);
           // First text per digest wins, within the batch as across batches (ON CONFLICT DO NOTHING).
           if (input.text !== undefined && record.digest !== null && !seen.has(record.digest)) {
             seen.add(record.digest);
@@ -243,7 +253,11 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       healthy = true;
       return result;
     } catch (cause) {
-      if (client) healthy = await client.query('ROLLBACK').then(() => true, () => false);
+      if (client)
+        healthy = await client.query('ROLLBACK').then(
+          () => true,
+          () => false,
+        );
       if (cause instanceof SpecLedgerError) throw cause;
       throw unavailable(`ledger read failed: ${describeError(cause)}`, cause);
     } finally {
@@ -292,7 +306,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         const clients = new Map<string, string[]>();
         type ClientRow = { run_id: string; client_name: string; client_version: string | null };
         for (const row of (await client.query<ClientRow>(sql.runClients)).rows) {
-          const name = row.client_version === null ? row.client_name : `${row.client_name}/${row.client_version}`;
+          const name =
+            row.client_version === null ? row.client_name : `${row.client_name}/${row.client_version}`;
           clients.set(row.run_id, [...(clients.get(row.run_id) ?? []), name]);
         }
         type GroupRow = Omit<RunSummary, 'principals' | 'clients' | 'reads'> & { reads: string };
@@ -309,9 +324,14 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     },
 
     async reads(filter: ReadFilter) {
-      const keys = (['run_id', 'spec_id', 'clause_id', 'digest'] as const).filter((k) => filter[k] !== undefined);
+      const keys = (['run_id', 'spec_id', 'clause_id', 'digest'] as const).filter(
+        (k) => filter[k] !== undefined,
+      );
       const where = keys.length === 0 ? '' : ` WHERE ${keys.map((k, i) => `${k} = $${i + 1}`).join(' AND ')}`;
-      const rows = await query<Row>(`${selectReads}${where} ORDER BY seq`, keys.map((k) => filter[k]));
+      const rows = await query<Row>(
+        `${selectReads}${where} ORDER BY seq`,
+        keys.map((k) => filter[k]),
+      );
       return rows.map(toRecord);
     },
 
@@ -325,7 +345,9 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       // shift the pages nor make the head disagree with the rows.
       return inSnapshot(async (client) => {
         const head = (await client.query<{ seq: string; hash: string }>(sql.head)).rows[0];
-        const verifier = createChainVerifier({ head: head ? { seq: Number(head.seq), hash: head.hash } : null });
+        const verifier = createChainVerifier({
+          head: head ? { seq: Number(head.seq), hash: head.hash } : null,
+        });
         let after = 0;
         for (;;) {
           const page = (await client.query<Row>(sql.page, [after, VERIFY_PAGE_ROWS])).rows;

@@ -4,6 +4,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Snapshot } from '../index/snapshot.js';
 import type { ConnectionInfo } from './context.js';
 import type { SpecServerDeps } from './deps.js';
+import { installFastDispatch } from './fast-dispatch.js';
 import { registerPrompts } from './prompts/prompts.js';
 import { registerSpecResources } from './resources/spec-resources.js';
 import { registerGetClauseTool } from './tools/get-clause.js';
@@ -58,6 +59,7 @@ export function createSpecServer(deps: SpecServerDeps, options: CreateSpecServer
   registerGetProvenanceTool(server, deps, conn);
   const notifier = registerSpecResources(server, deps, conn);
   registerPrompts(server);
+  installFastDispatch(server);
 
   return {
     server,

@@ -183,13 +183,17 @@ export async function watchCorpus(corpus: Corpus, options: WatchCorpusOptions): 
   });
   await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
 
+  let closing: Promise<void> | null = null;
   return {
-    async close() {
-      closed = true;
-      if (timer) clearTimeout(timer);
-      timer = null;
-      await watcher.close();
-      await notifying;
+    close() {
+      closing ??= (async () => {
+        closed = true;
+        if (timer) clearTimeout(timer);
+        timer = null;
+        await watcher.close();
+        await notifying;
+      })();
+      return closing;
     },
   };
 }

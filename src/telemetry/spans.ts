@@ -6,8 +6,8 @@ import {
   isSpanContextValid,
   type SpanContext,
   SpanKind,
-  type Tracer,
   TraceFlags,
+  type Tracer,
   trace,
 } from '@opentelemetry/api';
 import type { ReadRecord } from '../ledger/types.js';
@@ -32,7 +32,14 @@ const TRACEPARENT_RE = /^([\da-f]{2})-([\da-f]{32})-([\da-f]{16})-([\da-f]{2})(-
 export function spanContextFromTraceparent(traceparent: string | null | undefined): SpanContext | null {
   const match = traceparent ? TRACEPARENT_RE.exec(traceparent.trim().toLowerCase()) : null;
   if (!match) return null;
-  const [, version, traceId, spanId, flags, rest] = match as unknown as [string, string, string, string, string, string?];
+  const [, version, traceId, spanId, flags, rest] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string?,
+  ];
   // Version ff is forbidden; version 00 has exactly four fields.
   if (version === 'ff' || (version === '00' && rest !== undefined)) return null;
   const parent: SpanContext = {

@@ -57,7 +57,9 @@ export async function openTestPostgres(): Promise<TestPostgresResult> {
   let base = process.env.SPECLEDGER_TEST_PG?.trim() || undefined;
   if (base === undefined) {
     if (process.env.CI) {
-      throw new Error(`SPECLEDGER_TEST_PG is not set in CI, so the PostgreSQL ledger tests cannot run (${SETUP_HINT})`);
+      throw new Error(
+        `SPECLEDGER_TEST_PG is not set in CI, so the PostgreSQL ledger tests cannot run (${SETUP_HINT})`,
+      );
     }
     if (!(await answersOnLoopback(5432, 500))) {
       return {

@@ -17,7 +17,10 @@ afterAll(async () => {
 });
 
 /** Stores opened by a test, closed by it whatever happens. */
-async function withStores<T>(open: () => Promise<LedgerStore[]>, run: (stores: LedgerStore[]) => Promise<T>): Promise<T> {
+async function withStores<T>(
+  open: () => Promise<LedgerStore[]>,
+  run: (stores: LedgerStore[]) => Promise<T>,
+): Promise<T> {
   const stores = await open();
   try {
     return await run(stores);
@@ -32,9 +35,9 @@ function sortedSeqs(records: readonly ReadRecord[]): number[] {
 
 describe('postgres ledger without a server', () => {
   it('fails to open with LEDGER_UNAVAILABLE, naming the target but not the password', async () => {
-    const error = await openLedger('postgres://specledger:hunter2@127.0.0.1:1/ledger', { busyTimeoutMs: 1000 }).catch(
-      (e: unknown) => e as Error,
-    );
+    const error = await openLedger('postgres://specledger:hunter2@127.0.0.1:1/ledger', {
+      busyTimeoutMs: 1000,
+    }).catch((e: unknown) => e as Error);
     expect(error).toMatchObject({ code: 'LEDGER_UNAVAILABLE' });
     expect((error as Error).message).toContain('postgres://specledger@127.0.0.1:1/ledger');
     expect((error as Error).message).not.toContain('hunter2');
@@ -70,12 +73,18 @@ describe.skipIf(!db)(`postgres ledger${found.ok ? '' : ` (skipped: ${found.reaso
     it('keeps one contiguous chain when two pools append concurrently', async () => {
       const schema = pg.freshSchema();
       await withStores(
-        async () => [await openPostgresStore(pg.url, { schema }), await openPostgresStore(pg.url, { schema })],
+        async () => [
+          await openPostgresStore(pg.url, { schema }),
+          await openPostgresStore(pg.url, { schema }),
+        ],
         async ([a, b]) => {
           const appends = Array.from({ length: 400 }, (_, i) => {
             const store = (i % 2 === 0 ? a : b) as LedgerStore;
             const runId = `replica-${i % 2 === 0 ? 'a' : 'b'}-${i}`;
-            const batch = i % 5 === 0 ? [readInput({ run_id: runId }), readInput({ run_id: runId })] : [readInput({ run_id: runId })];
+            const batch =
+              i % 5 === 0
+                ? [readInput({ run_id: runId }), readInput({ run_id: runId })]
+                : [readInput({ run_id: runId })];
             return store.append(batch);
           });
           const results = await Promise.all(appends);
@@ -99,7 +108,9 @@ describe.skipIf(!db)(`postgres ledger${found.ok ? '' : ` (skipped: ${found.reaso
       await withStores(
         () => Promise.all(Array.from({ length: 6 }, () => openLedger(url))),
         async (stores) => {
-          const appended = await Promise.all(stores.map((store, i) => store.append([readInput({ run_id: `r${i}` })])));
+          const appended = await Promise.all(
+            stores.map((store, i) => store.append([readInput({ run_id: `r${i}` })])),
+          );
           expect(sortedSeqs(appended.flat())).toEqual([1, 2, 3, 4, 5, 6]);
           expect(await stores[0]?.verify()).toEqual({ ok: true, records: 6 });
         },
@@ -148,8 +159,20 @@ describe.skipIf(!db)(`postgres ledger${found.ok ? '' : ` (skipped: ${found.reaso
         await expect(pg.admin.query(`UPDATE ${schema}.reads SET tokens = 1 WHERE seq = 3`)).rejects.toThrow(
           /append-only: UPDATE/,
         );
-        await expect(pg.admin.query(`DELETE FROM ${schema}.reads WHERE seq = 10`)).rejects.toThrow(/append-only: DELETE/);
-        await expect(pg.admin.query(`UPDATE ${schema}.head SET seq = 1`)).rejects.toThrow(/only moves forward/);
+        await expect(pg.admin.query(`DELETE FROM ${schema}.reads WHERE seq = 10`)).rejects.toThrow(
+          /append-only: DELETE/,
+        );
+        await expect(pg.admin.query(`TRUNCATE ${schema}.reads`)).rejects.toThrow(/append-only: TRUNCATE/);
+        await pg.admin.query(`GRANT DELETE, TRUNCATE ON ${schema}.head TO CURRENT_USER`);
+        await expect(pg.admin.query(`UPDATE ${schema}.head SET seq = 1`)).rejects.toThrow(
+          /only moves forward/,
+        );
+        await expect(pg.admin.query(`DELETE FROM ${schema}.head`)).rejects.toThrow(
+          /only moves forward: DELETE/,
+        );
+        await expect(pg.admin.query(`TRUNCATE ${schema}.head`)).rejects.toThrow(
+          /only moves forward: TRUNCATE/,
+        );
         expect(await store.verify()).toEqual({ ok: true, records: 10 });
       } finally {
         await store.close();
@@ -157,11 +180,13 @@ describe.skipIf(!db)(`postgres ledger${found.ok ? '' : ` (skipped: ${found.reaso
     });
 
     it('serves a role granted only SELECT and INSERT on the rows, which cannot change them', async (ctx) => {
-      const member = await pg.admin.query(`SELECT pg_has_role(current_user, 'specledger_app', 'MEMBER') AS ok`).catch(
-        () => ({ rows: [{ ok: false }] }),
-      );
+      const member = await pg.admin
+        .query(`SELECT pg_has_role(current_user, 'specledger_app', 'MEMBER') AS ok`)
+        .catch(() => ({ rows: [{ ok: false }] }));
       if (!member.rows[0]?.ok) {
-        ctx.skip('role specledger_app (created by scripts/ci-postgres.sh) is missing or not granted to the test role');
+        ctx.skip(
+          'role specledger_app (created by scripts/ci-postgres.sh) is missing or not granted to the test role',
+        );
         return;
       }
       const schema = pg.freshSchema();
@@ -181,9 +206,13 @@ describe.skipIf(!db)(`postgres ledger${found.ok ? '' : ` (skipped: ${found.reaso
         const client = await pg.admin.connect();
         try {
           await client.query('SET ROLE specledger_app');
-          await expect(client.query(`UPDATE ${schema}.reads SET tokens = 1`)).rejects.toThrow(/permission denied/);
+          await expect(client.query(`UPDATE ${schema}.reads SET tokens = 1`)).rejects.toThrow(
+            /permission denied/,
+          );
           await expect(client.query(`DELETE FROM ${schema}.reads`)).rejects.toThrow(/permission denied/);
-          await expect(client.query(`ALTER TABLE ${schema}.reads DISABLE TRIGGER ALL`)).rejects.toThrow(/must be owner/);
+          await expect(client.query(`ALTER TABLE ${schema}.reads DISABLE TRIGGER ALL`)).rejects.toThrow(
+            /must be owner/,
+          );
         } finally {
           await client.query('RESET ROLE');
           client.release();
@@ -195,7 +224,9 @@ describe.skipIf(!db)(`postgres ledger${found.ok ? '' : ` (skipped: ${found.reaso
   });
 
   describe('tampering by someone who lifts the guards', () => {
-    async function tampered(sql: (schema: string) => string): Promise<{ store: LedgerStore; schema: string }> {
+    async function tampered(
+      sql: (schema: string) => string,
+    ): Promise<{ store: LedgerStore; schema: string }> {
       const schema = pg.freshSchema();
       const store = await openPostgresStore(pg.url, { schema });
       await store.append(Array.from({ length: 10 }, (_, i) => readInput({ clause_id: `AUTH-${i + 1}` })));
@@ -260,7 +291,10 @@ describe.skipIf(!db)(`postgres ledger${found.ok ? '' : ` (skipped: ${found.reaso
       try {
         await blocker.query('BEGIN');
         await blocker.query(`SELECT * FROM ${schema}.head FOR UPDATE`);
-        const outcomes = await Promise.allSettled([store.append([readInput()]), store.append([readInput({ run_id: 'r2' })])]);
+        const outcomes = await Promise.allSettled([
+          store.append([readInput()]),
+          store.append([readInput({ run_id: 'r2' })]),
+        ]);
         for (const outcome of outcomes) {
           expect(outcome.status).toBe('rejected');
           expect(outcome.status === 'rejected' && outcome.reason).toMatchObject({

@@ -12,8 +12,8 @@ import {
   type Span,
   type SpanContext,
   type SpanOptions,
-  type Tracer,
   TraceFlags,
+  type Tracer,
   trace,
 } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -202,7 +202,9 @@ describe('span hook', () => {
     const records = await harness.app.ledger.reads({});
     expect(records.length).toBeGreaterThan(1);
     expect(finished.map((s) => s.attributes['specledger.ledger.seq'])).toEqual(records.map((r) => r.seq));
-    expect(finished.map((s) => s.attributes['specledger.clause.digest'])).toEqual(records.map((r) => r.digest));
+    expect(finished.map((s) => s.attributes['specledger.clause.digest'])).toEqual(
+      records.map((r) => r.digest),
+    );
     for (const span of finished) {
       expect(span.parent?.spanId).toBe(PARENT_SPAN_ID);
       expect(span.attributes['gen_ai.tool.name']).toBe('search_specs');
@@ -210,7 +212,10 @@ describe('span hook', () => {
   });
 
   it('starts a root span when the request carries no traceparent', async () => {
-    await harness.client.callTool({ name: 'get_clause', arguments: { ref: 'auth#AUTH-1', run_id: 'run-no-trace' } });
+    await harness.client.callTool({
+      name: 'get_clause',
+      arguments: { ref: 'auth#AUTH-1', run_id: 'run-no-trace' },
+    });
     expect(finished).toHaveLength(1);
     expect(finished[0]?.parent).toBeUndefined();
     expect(finished[0]?.attributes['specledger.run.id']).toBe('run-no-trace');
@@ -244,7 +249,10 @@ describe('span hook failures', () => {
   it('is a silent no-op with the global API when no SDK is registered', async () => {
     const harness = await start(createSpanHook());
     try {
-      const result = (await harness.client.callTool({ name: 'get_clause', arguments: { ref: 'auth#AUTH-1' } })) as CallToolResult;
+      const result = (await harness.client.callTool({
+        name: 'get_clause',
+        arguments: { ref: 'auth#AUTH-1' },
+      })) as CallToolResult;
       expect(result.isError).toBeFalsy();
     } finally {
       await harness.close();
@@ -260,7 +268,9 @@ describe('spanContextFromTraceparent', () => {
       traceFlags: TraceFlags.SAMPLED,
       isRemote: true,
     });
-    expect(spanContextFromTraceparent(`00-${TRACE_ID}-${PARENT_SPAN_ID}-00`)?.traceFlags).toBe(TraceFlags.NONE);
+    expect(spanContextFromTraceparent(`00-${TRACE_ID}-${PARENT_SPAN_ID}-00`)?.traceFlags).toBe(
+      TraceFlags.NONE,
+    );
   });
 
   it('ignores what W3C says to ignore', () => {

@@ -59,6 +59,11 @@ describe('bold IDs', () => {
     expect(doc.clauses).toEqual([]);
   });
 
+  it('titles an item with its text after the ID', () => {
+    const doc = parseDoc('s.md', '# S\n\n- **SC-002.a**: Refunds settle within 5 days.\n');
+    expect(clauseById(doc, 'SC-002.a').title).toBe('Refunds settle within 5 days.');
+  });
+
   it('does not take a bold ID from the middle of an item', () => {
     const doc = parseDoc('a.md', '# A\n\n- see **FR-001** for details\n');
     expect(doc.clauses).toEqual([]);
@@ -67,6 +72,7 @@ describe('bold IDs', () => {
   it('recognises the usual requirement ID shapes', () => {
     expect(parseBoldId('**FR-001**: System MUST')).toBe('FR-001');
     expect(parseBoldId('**SC-002.a** text')).toBe('SC-002.a');
+    expect(parseBoldId('**FR-003b**: text')).toBe('FR-003b');
     expect(parseBoldId('**NFR_SEC-12**: text')).toBe('NFR_SEC-12');
     expect(parseBoldId('**R1** text')).toBe('R1');
     expect(parseBoldId('**fr-001** lower case')).toBeNull();
@@ -222,8 +228,10 @@ describe('duplicate clause IDs', () => {
     expect(clauseById(doc!, 'a-2').text).toContain('second');
   });
 
-  it('reports repeated bold IDs too', () => {
-    const { problems } = parse('r.md', '# R\n\n- **FR-001**: one\n- **FR-001**: again\n');
-    expect(problems.map((p) => [p.rule, p.line])).toEqual([['duplicate-clause-id', 4]]);
+  it('reads an item that repeats an earlier item\'s ID as a mention of it, with a warning at its line', () => {
+    const { doc, problems } = parse('tasks.md', '# T\n\n- **T019**: Validate\n\n## Dependencies\n\n- **T019** depends on T011\n');
+    expect(problems).toEqual([expect.objectContaining({ rule: 'duplicate-clause-id', severity: 'warning', line: 7 })]);
+    expect(problems[0]!.message).toContain('line 3');
+    expect(doc!.clauses.filter((c) => c.id.startsWith('T019')).map((c) => [c.id, c.title])).toEqual([['T019', 'Validate']]);
   });
 });

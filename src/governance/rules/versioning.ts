@@ -51,11 +51,12 @@ function isSpecPath(rel: string): boolean {
 /** Draft specs promise nothing yet, so their content may change at any version. */
 function versionNotBumped(old: SpecDoc, cur: SpecDoc, ref: string): Finding[] {
   if (cur.status === 'draft' || digestOf(old.body) === digestOf(cur.body)) return [];
-  const oldDigests = new Map(old.clauses.map((c) => [c.id, c.digest]));
-  const curIds = new Set(cur.clauses.map((c) => c.id));
-  const added = cur.clauses.filter((c) => !oldDigests.has(c.id)).length;
-  const removed = old.clauses.filter((c) => !curIds.has(c.id)).length;
-  const edited = cur.clauses.filter((c) => oldDigests.has(c.id) && oldDigests.get(c.id) !== c.digest).length;
+  // A section's digest covers its children; counting own text keeps one edited item from counting twice.
+  const oldOwn = ownTexts(old);
+  const curOwn = ownTexts(cur);
+  const added = [...curOwn.keys()].filter((id) => !oldOwn.has(id)).length;
+  const removed = [...oldOwn.keys()].filter((id) => !curOwn.has(id)).length;
+  const edited = [...curOwn].filter(([id, text]) => oldOwn.has(id) && oldOwn.get(id) !== text).length;
   const level = removed > 0 ? 'major' : added > 0 ? 'minor' : 'patch';
   const what = [
     edited > 0 ? `${edited} clause${edited === 1 ? '' : 's'} edited` : '',
@@ -135,6 +136,26 @@ function clausesRemoved(old: SpecDoc, cur: SpecDoc, ref: string): Finding[] {
     });
   }
   return findings;
+}
+
+/** Each clause's text without its children's lines, normalized, by clause ID. */
+function ownTexts(spec: SpecDoc): Map<string, string> {
+  const lines = spec.body.split('\n');
+  const byId = new Map(spec.clauses.map((c) => [c.id, c]));
+  const out = new Map<string, string>();
+  for (const c of spec.clauses) {
+    const own: string[] = [];
+    let cursor = c.line;
+    for (const childId of c.childIds) {
+      const child = byId.get(childId);
+      if (!child) continue;
+      own.push(...lines.slice(cursor - spec.bodyLine, child.line - spec.bodyLine));
+      cursor = Math.max(cursor, child.endLine + 1);
+    }
+    own.push(...lines.slice(cursor - spec.bodyLine, c.endLine + 1 - spec.bodyLine));
+    out.set(c.id, digestOf(own.join('\n')));
+  }
+  return out;
 }
 
 function deletedSpec(old: SpecDoc, ref: string): Finding[] {

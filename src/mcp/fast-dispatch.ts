@@ -1,0 +1,187 @@
+// Takes the SDK's per-message zod work off the tools/call hot path while keeping its answers byte for byte.
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  type CallToolResult,
+  CallToolRequestSchema,
+  CallToolResultSchema,
+  ErrorCode,
+  type JSONRPCMessage,
+  type JSONRPCRequest,
+  McpError,
+  type MessageExtraInfo,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { ZodTypeAny } from 'zod';
+
+/*
+ * Measured on this machine (bench/README.md): a get_clause over stdio cost ~400 µs of server CPU, and most of it
+ * was the SDK validating messages it had already validated. Per request the protocol layer classifies the
+ * message by zod-parsing it as a result and as an error response first — both fail, and each failure builds a
+ * ZodError with a stack trace (~40–120 µs apiece) — then parses the request twice more, validates the arguments,
+ * the structured output (~20–35 µs) and the whole result again. This module keeps every check whose outcome is
+ * not already known and answers exactly as the SDK would; anything unusual is handed to the SDK's own code.
+ *
+ * It uses two private members of the SDK's Protocol (`_onrequest`, `_requestHandlers`), checked for shape at
+ * install time: if a future SDK renames them, nothing is patched and the stock path runs (slower, same answers).
+ */
+
+type RequestEntry = (request: JSONRPCRequest, extra?: MessageExtraInfo) => void;
+type RequestHandler = (request: JSONRPCRequest, extra: unknown) => Promise<unknown>;
+
+interface ProtocolInternals {
+  connect(transport: Transport): Promise<void>;
+  _onrequest?: unknown;
+  _requestHandlers?: unknown;
+}
+
+const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * True only for what the SDK's strict JSONRPCRequestSchema accepts and both response schemas reject, so routing
+ * it straight to `_onrequest` is what the SDK's own classifier would do. Requests with `_meta` are left to the SDK
+ * (its schema checks the meta's shape); they are rare on the hot path.
+ */
+function isPlainRequest(message: unknown): message is JSONRPCRequest {
+  if (!isPlainObject(message) || message.jsonrpc !== '2.0' || typeof message.method !== 'string') return false;
+  for (const key in message) if (!REQUEST_KEYS.has(key)) return false;
+  const { id, params } = message;
+  if (typeof id !== 'string' && !Number.isSafeInteger(id)) return false;
+  if (params === undefined) return true;
+  return isPlainObject(params) && params._meta === undefined;
+}
+
+/**
+ * Routes plain requests from every transport this server connects to straight into the protocol layer. The
+ * transport's own onmessage (if it set one before connecting) still sees every message, as with the SDK.
+ */
+function installRequestRouting(protocol: ProtocolInternals): void {
+  const entry = protocol._onrequest;
+  if (typeof entry !== 'function' || entry.length !== 2) return;
+  const onRequest = entry as RequestEntry;
+  const connect = protocol.connect.bind(protocol);
+  protocol.connect = async (transport: Transport) => {
+    const before = transport.onmessage;
+    await connect(transport);
+    const sdkOnMessage = transport.onmessage;
+    if (sdkOnMessage === undefined || sdkOnMessage === before) return;
+    transport.onmessage = <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => {
+      if (!isPlainRequest(message)) return sdkOnMessage(message, extra);
+      before?.(message, extra);
+      onRequest.call(protocol, message, extra);
+    };
+  };
+}
+
+const isTextResult = (result: unknown): result is CallToolResult => {
+  if (!isPlainObject(result) || !Array.isArray(result.content)) return false;
+  for (const block of result.content) {
+    if (!isPlainObject(block) || block.type !== 'text' || typeof block.text !== 'string') return false;
+  }
+  return (
+    (result.isError === undefined || typeof result.isError === 'boolean') &&
+    (result.structuredContent === undefined || isPlainObject(result.structuredContent)) &&
+    (result._meta === undefined || isPlainObject(result._meta))
+  );
+};
+
+function parseErrorMessage(error: { issues: ReadonlyArray<{ message: string; path: ReadonlyArray<string | number> }> }): string {
+  return error.issues
+    .map((i) => (i.path.length === 0 ? i.message : `${i.message} at ${i.path.map(String).join('.')}`))
+    .join('\n');
+}
+
+/**
+ * A tools/call handler for the tools registered here. It runs the SDK's checks in the SDK's order — request shape,
+ * tool lookup, arguments, handler, output schema — except that structured output already validated (the render
+ * cache hands back the same frozen-in-practice object for an unchanged clause) is not validated again, and the
+ * result's own shape is checked by hand. Whenever a check fails it defers to the SDK handler, which repeats the
+ * check and produces the SDK's exact error; no tool has run at that point, so nothing is recorded twice.
+ */
+function installCallTool(protocol: ProtocolInternals, tools: Record<string, RegisteredTool | undefined>): void {
+  const handlers = protocol._requestHandlers;
+  if (!(handlers instanceof Map)) return;
+  const sdkHandler = handlers.get('tools/call') as RequestHandler | undefined;
+  if (typeof sdkHandler !== 'function') return;
+  const validated = new WeakSet<object>();
+
+  const fastHandler: RequestHandler = async (request, extra) => {
+    const params = request.params;
+    const tool = isPlainObject(params) && typeof params.name === 'string' && Object.hasOwn(tools, params.name) ? tools[params.name] : undefined;
+    if (
+      tool === undefined ||
+      !tool.enabled ||
+      params?.task !== undefined ||
+      tool.execution?.taskSupport === 'required' ||
+      tool.execution?.taskSupport === 'optional' ||
+      !CallToolRequestSchema.safeParse(request).success
+    ) {
+      return sdkHandler(request, extra);
+    }
+    const input = tool.inputSchema as ZodTypeAny | undefined;
+    let args: unknown;
+    if (input !== undefined) {
+      let parsed: ReturnType<ZodTypeAny['safeParse']>;
+      try {
+        parsed = input.safeParse(params?.arguments ?? {});
+      } catch {
+        return sdkHandler(request, extra); // e.g. an async refinement: the SDK parses asynchronously
+      }
+      if (!parsed.success) return sdkHandler(request, extra);
+      args = parsed.data;
+    }
+    let result: unknown;
+    try {
+      const handler = tool.handler as (...a: unknown[]) => unknown;
+      result = await (input !== undefined ? handler(args, extra) : handler(extra));
+      checkOutput(tool, params?.name as string, result, validated);
+    } catch (error) {
+      if (error instanceof McpError && error.code === ErrorCode.UrlElicitationRequired) throw error;
+      return { content: [{ type: 'text', text: error instanceof Error ? error.message : String(error) }], isError: true };
+    }
+    if (isTextResult(result)) return result;
+    // Not a shape our tools produce: the SDK's result schema decides, with the SDK's error.
+    const checked = CallToolResultSchema.safeParse(result);
+    if (!checked.success) {
+      throw new McpError(ErrorCode.InvalidParams, `Invalid tools/call result: ${checked.error.message}`);
+    }
+    return checked.data;
+  };
+  handlers.set('tools/call', fastHandler);
+}
+
+/** The SDK's validateToolOutput, with a memo of structured objects that already passed. */
+function checkOutput(tool: RegisteredTool, name: string, result: unknown, validated: WeakSet<object>): void {
+  const output = tool.outputSchema as ZodTypeAny | undefined;
+  if (output === undefined || !isPlainObject(result) || !('content' in result) || result.isError) return;
+  const structured = result.structuredContent;
+  if (!structured) {
+    throw new McpError(
+      ErrorCode.InvalidParams,
+      `Output validation error: Tool ${name} has an output schema but no structured content was provided`,
+    );
+  }
+  if (typeof structured === 'object' && validated.has(structured)) return;
+  const parsed = output.safeParse(structured);
+  if (!parsed.success) {
+    throw new McpError(
+      ErrorCode.InvalidParams,
+      `Output validation error: Invalid structured content for tool ${name}: ${parseErrorMessage(parsed.error)}`,
+    );
+  }
+  if (typeof structured === 'object') validated.add(structured);
+}
+
+/** Installs both fast paths on a server, before it connects and after its tools are registered. */
+export function installFastDispatch(server: McpServer): void {
+  const protocol = server.server as unknown as ProtocolInternals;
+  installRequestRouting(protocol);
+  const internals = server as unknown as { _registeredTools?: unknown; _maxToolInputElements?: unknown };
+  // The tool table is read live (so enable/disable/update/remove act at once); a configured input-size cap is
+  // checked only inside the SDK's handler, so that handler is kept then.
+  if (isPlainObject(internals._registeredTools) && internals._maxToolInputElements === undefined) {
+    installCallTool(protocol, internals._registeredTools as Record<string, RegisteredTool | undefined>);
+  }
+}
