@@ -29,6 +29,11 @@ export interface CreateSpecServerOptions {
   jsonSchemaValidator?: JsonSchemaValidator;
   /** Overrides the connection ID (the run ID of last resort). */
   connectionId?: string;
+  /**
+   * Routes tools/call around the SDK's repeated zod checks (src/mcp/fast-dispatch.ts); same answers, ~5× less
+   * CPU per call. Default true; false keeps the stock SDK path (tests compare the two).
+   */
+  fastDispatch?: boolean;
 }
 
 export function createSpecServer(deps: SpecServerDeps, options: CreateSpecServerOptions = {}): SpecServer {
@@ -59,7 +64,7 @@ export function createSpecServer(deps: SpecServerDeps, options: CreateSpecServer
   registerGetProvenanceTool(server, deps, conn);
   const notifier = registerSpecResources(server, deps, conn);
   registerPrompts(server);
-  installFastDispatch(server);
+  if (options.fastDispatch !== false) installFastDispatch(server);
 
   return {
     server,

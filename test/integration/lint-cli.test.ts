@@ -46,8 +46,12 @@ describe('specledger lint exit codes and formats', { timeout: 120_000 }, () => {
     tree.write('specs/auth.md', authSpec({ owners: undefined }));
     const run = await cli(['--specs', 'specs'], tree.dir);
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain('specs/auth.md:4  error  missing-owners  approved spec "auth" has no owners\n  hint: ');
-    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('1 finding in 1 spec file: 1 error, 0 warnings, 0 info');
+    expect(run.stdout).toContain(
+      'specs/auth.md:4  error  missing-owners  approved spec "auth" has no owners\n  hint: ',
+    );
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe(
+      '1 finding in 1 spec file: 1 error, 0 warnings, 0 info',
+    );
     expect(run.stderr).toContain('not a git repository');
   });
 
@@ -56,7 +60,12 @@ describe('specledger lint exit codes and formats', { timeout: 120_000 }, () => {
     const run = await cli(['--specs', 'specs', '--format', 'json'], tree.dir);
     const out = JSON.parse(run.stdout);
     expect(out.summary).toEqual({ error: 1, warning: 0, info: 0 });
-    expect(out.findings[0]).toMatchObject({ rule: 'missing-owners', severity: 'error', file: 'specs/auth.md', line: 4 });
+    expect(out.findings[0]).toMatchObject({
+      rule: 'missing-owners',
+      severity: 'error',
+      file: 'specs/auth.md',
+      line: 4,
+    });
   });
 
   it('fails on warnings only when --fail-on warning asks, and honours config severities', async () => {

@@ -10,7 +10,11 @@ beforeEach(() => {
 afterEach(() => repo.cleanup());
 
 async function lint(options: { specs?: string; base?: string } = {}): Promise<Finding[]> {
-  const report = await runLint({ specs: `${repo.dir}/${options.specs ?? 'specs'}`, base: options.base, cwd: repo.dir });
+  const report = await runLint({
+    specs: `${repo.dir}/${options.specs ?? 'specs'}`,
+    base: options.base,
+    cwd: repo.dir,
+  });
   return report.findings;
 }
 
@@ -39,7 +43,10 @@ describe('version-not-bumped', () => {
 
   it('flags a version that went down, and uncommitted edits too', async () => {
     const base = repo.git('rev-parse', 'HEAD');
-    repo.write('specs/auth.md', authSpec({ version: '0.9.0' }, '\n## Audit {#audit}\n\nEvery key use is logged.\n'));
+    repo.write(
+      'specs/auth.md',
+      authSpec({ version: '0.9.0' }, '\n## Audit {#audit}\n\nEvery key use is logged.\n'),
+    );
     const [finding] = rule(await lint({ base }), 'version-not-bumped');
     expect(finding?.message).toMatch(/1 added\) but version went down from 1\.0\.0 to 0\.9\.0$/);
     expect(finding?.hint).toContain('version: 1.1.0');
@@ -47,11 +54,20 @@ describe('version-not-bumped', () => {
 
   it('accepts a bumped version, a frontmatter-only change and a changed draft', async () => {
     repo.write('specs/auth.md', authSpec({ version: '1.0.1' }).replace('15 minutes', '30 minutes'));
-    repo.write('specs/notes.md', specText({ id: 'notes', status: 'draft', version: '0.1.0' }, '# Notes\n\nOne.\n'));
+    repo.write(
+      'specs/notes.md',
+      specText({ id: 'notes', status: 'draft', version: '0.1.0' }, '# Notes\n\nOne.\n'),
+    );
     repo.commit('bump');
     const base = repo.git('rev-parse', 'HEAD');
-    repo.write('specs/auth.md', authSpec({ version: '1.0.1', owners: '[security-team, platform]' }).replace('15 minutes', '30 minutes'));
-    repo.write('specs/notes.md', specText({ id: 'notes', status: 'draft', version: '0.1.0' }, '# Notes\n\nTwo.\n'));
+    repo.write(
+      'specs/auth.md',
+      authSpec({ version: '1.0.1', owners: '[security-team, platform]' }).replace('15 minutes', '30 minutes'),
+    );
+    repo.write(
+      'specs/notes.md',
+      specText({ id: 'notes', status: 'draft', version: '0.1.0' }, '# Notes\n\nTwo.\n'),
+    );
     repo.commit('owners and notes');
     expect(rule(await lint({ base: 'HEAD~2' }), 'version-not-bumped')).toEqual([]);
     expect(rule(await lint({ base }), 'version-not-bumped')).toEqual([]);
@@ -65,7 +81,10 @@ describe('clause-removed', () => {
   });
 
   it('flags a removed clause ID once per removed section, naming its line at the base', async () => {
-    repo.write('specs/auth.md', authSpec({ version: '2.0.0' }).replace(/## Token lifetime[\s\S]*?(## Key storage)/, '$1'));
+    repo.write(
+      'specs/auth.md',
+      authSpec({ version: '2.0.0' }).replace(/## Token lifetime[\s\S]*?(## Key storage)/, '$1'),
+    );
     repo.commit('drop token lifetime');
     const findings = rule(await lint({ base: 'HEAD~1' }), 'clause-removed');
     expect(findings).toHaveLength(1);
@@ -108,7 +127,11 @@ describe('clause-removed', () => {
     repo.remove('specs/security/auth.md');
     repo.commit('delete auth');
     expect(rule(await lint({ base: 'HEAD~1' }), 'clause-removed')).toEqual([
-      expect.objectContaining({ file: 'security/auth.md', line: 1, message: expect.stringContaining('deleted') }),
+      expect.objectContaining({
+        file: 'security/auth.md',
+        line: 1,
+        message: expect.stringContaining('deleted'),
+      }),
     ]);
   });
 
@@ -156,7 +179,10 @@ describe('drift', () => {
     expect(rule(await lint(), 'drift')).toEqual([]);
     repo.write('src/auth/keys.ts', 'export const a = 3;\n');
     repo.commit('code');
-    repo.write('specs/auth.md', authSpec({ applies_to: '["src/auth/**"]', version: '1.0.1' }, '\nReviewed.\n'));
+    repo.write(
+      'specs/auth.md',
+      authSpec({ applies_to: '["src/auth/**"]', version: '1.0.1' }, '\nReviewed.\n'),
+    );
     repo.commit('spec follows code');
     expect(rule(await lint(), 'drift')).toEqual([]);
   });
@@ -164,7 +190,10 @@ describe('drift', () => {
   it('does not report a spec with uncommitted edits', async () => {
     repo.write('src/auth/keys.ts', 'export const a = 2;\n');
     repo.commit('code');
-    repo.write('specs/auth.md', authSpec({ applies_to: '["src/auth/**"]', version: '1.0.1' }, '\nEditing.\n'));
+    repo.write(
+      'specs/auth.md',
+      authSpec({ applies_to: '["src/auth/**"]', version: '1.0.1' }, '\nEditing.\n'),
+    );
     expect(rule(await lint(), 'drift')).toEqual([]);
   });
 
@@ -174,7 +203,9 @@ describe('drift', () => {
     repo.commit('globs relative to src');
     repo.write('src/auth/keys.ts', 'export const a = 2;\n');
     repo.commit('code');
-    expect(rule(await lint(), 'drift')).toEqual([expect.objectContaining({ message: expect.stringContaining('changed auth/keys.ts') })]);
+    expect(rule(await lint(), 'drift')).toEqual([
+      expect.objectContaining({ message: expect.stringContaining('changed auth/keys.ts') }),
+    ]);
   });
 });
 

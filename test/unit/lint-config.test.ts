@@ -46,9 +46,13 @@ describe('loadLintConfig', () => {
   });
 
   it('rejects a missing explicit file, invalid JSON and invalid values with the path of the problem', () => {
-    expect(() => loadLintConfig({ root: root.dir, cwd: cwd.dir, file: 'nope.json' })).toThrow(/does not exist/);
+    expect(() => loadLintConfig({ root: root.dir, cwd: cwd.dir, file: 'nope.json' })).toThrow(
+      /does not exist/,
+    );
     cwd.write('bad.json', '{ "rules": ');
-    expect(() => loadLintConfig({ root: root.dir, cwd: cwd.dir, file: 'bad.json' })).toThrow(/not valid JSON.*e\.g\./);
+    expect(() => loadLintConfig({ root: root.dir, cwd: cwd.dir, file: 'bad.json' })).toThrow(
+      /not valid JSON.*e\.g\./,
+    );
     cwd.write('bad.json', JSON.stringify({ rules: { drift: 'fatal' }, budget: { lines: -1 }, typo: 1 }));
     try {
       loadLintConfig({ root: root.dir, cwd: cwd.dir, file: 'bad.json' });
@@ -114,10 +118,20 @@ describe('instruction count', () => {
 describe('renderFindingsText', () => {
   it('prints file:line, severity, rule, message, an indented hint and a summary', () => {
     const findings = [
-      { rule: 'missing-owners', severity: 'error' as const, file: 'auth.md', line: 4, message: 'no owners', hint: 'add owners' },
+      {
+        rule: 'missing-owners',
+        severity: 'error' as const,
+        file: 'auth.md',
+        line: 4,
+        message: 'no owners',
+        hint: 'add owners',
+      },
       { rule: 'drift', severity: 'warning' as const, file: 'pay.md', line: 9, message: 'code changed' },
     ];
-    const text = renderFindingsText(findings, summarize(findings), { displayPath: (f) => `specs/${f}`, specs: 2 });
+    const text = renderFindingsText(findings, summarize(findings), {
+      displayPath: (f) => `specs/${f}`,
+      specs: 2,
+    });
     expect(text.split('\n')).toEqual([
       'specs/auth.md:4  error  missing-owners  no owners',
       '  hint: add owners',

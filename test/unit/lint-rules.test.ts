@@ -1,6 +1,11 @@
 // The snapshot rules of `specledger lint`, each passing and failing, over corpora written to temp folders.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_LINT_CONFIG, type LintConfig, lintSnapshot, normalizeLintConfig } from '../../src/governance/index.js';
+import {
+  DEFAULT_LINT_CONFIG,
+  type LintConfig,
+  lintSnapshot,
+  normalizeLintConfig,
+} from '../../src/governance/index.js';
 import { loadCorpus } from '../../src/index/corpus.js';
 import { authSpec, specText, type TempTree, tempTree } from '../integration/lint-fixtures.js';
 
@@ -31,7 +36,12 @@ describe('lintSnapshot: parser problems', () => {
     const findings = lint();
     const schema = rulesOf(findings, 'frontmatter-schema');
     expect(schema).toEqual([
-      expect.objectContaining({ file: 'bad-status.md', line: 3, severity: 'error', hint: expect.stringContaining('approved') }),
+      expect.objectContaining({
+        file: 'bad-status.md',
+        line: 3,
+        severity: 'error',
+        hint: expect.stringContaining('approved'),
+      }),
     ]);
     expect(rulesOf(findings, 'frontmatter-syntax')).toEqual([
       expect.objectContaining({ file: 'bad-yaml.md', severity: 'error' }),
@@ -42,8 +52,12 @@ describe('lintSnapshot: parser problems', () => {
     tree.write('one.md', specText({ id: 'same' }, '# One\n\n## A {#x}\n\ntext\n\n## B {#x}\n\ntext\n'));
     tree.write('two.md', specText({ id: 'same' }, '# Two\n'));
     const findings = lint();
-    expect(rulesOf(findings, 'duplicate-clause-id')).toEqual([expect.objectContaining({ file: 'one.md', line: 11 })]);
-    expect(rulesOf(findings, 'duplicate-spec-id')).toEqual([expect.objectContaining({ file: 'two.md', line: 1 })]);
+    expect(rulesOf(findings, 'duplicate-clause-id')).toEqual([
+      expect.objectContaining({ file: 'one.md', line: 11 }),
+    ]);
+    expect(rulesOf(findings, 'duplicate-spec-id')).toEqual([
+      expect.objectContaining({ file: 'two.md', line: 1 }),
+    ]);
   });
 
   it('finds nothing in a clean corpus', () => {
@@ -56,7 +70,12 @@ describe('lintSnapshot: missing-owners', () => {
   it('flags an approved spec without owners, on its status line', () => {
     tree.write('auth.md', authSpec({ owners: undefined }));
     expect(rulesOf(lint(), 'missing-owners')).toEqual([
-      expect.objectContaining({ file: 'auth.md', line: 4, severity: 'error', hint: expect.stringContaining('owners:') }),
+      expect.objectContaining({
+        file: 'auth.md',
+        line: 4,
+        severity: 'error',
+        hint: expect.stringContaining('owners:'),
+      }),
     ]);
   });
 
@@ -69,7 +88,10 @@ describe('lintSnapshot: missing-owners', () => {
 
 describe('lintSnapshot: unstable-id', () => {
   it('flags each heading-derived ID in an approved spec and suggests pinning it', () => {
-    tree.write('auth.md', authSpec({}, '\n## Failed attempts\n\nCounted per IP.\n\n### Lockout\n\nFifteen minutes.\n'));
+    tree.write(
+      'auth.md',
+      authSpec({}, '\n## Failed attempts\n\nCounted per IP.\n\n### Lockout\n\nFifteen minutes.\n'),
+    );
     const findings = rulesOf(lint(), 'unstable-id');
     expect(findings.map((f) => [f.line, f.ref])).toEqual([
       [19, 'auth#failed-attempts'],
@@ -79,7 +101,10 @@ describe('lintSnapshot: unstable-id', () => {
   });
 
   it('leaves derived IDs in drafts alone', () => {
-    tree.write('notes.md', specText({ id: 'notes', status: 'draft' }, '# Notes\n\n## Open questions\n\nMany.\n'));
+    tree.write(
+      'notes.md',
+      specText({ id: 'notes', status: 'draft' }, '# Notes\n\n## Open questions\n\nMany.\n'),
+    );
     expect(rulesOf(lint(), 'unstable-id')).toEqual([]);
   });
 });
@@ -90,7 +115,10 @@ describe('lintSnapshot: standing-budget', () => {
   it('flags a root plus always specs over the line, instruction and token budgets', () => {
     tree.write('README.md', '# Root\n\nYou MUST read this first. Then pick a spec.\n');
     tree.write('rules.md', specText({ id: 'rules', inclusion: 'always' }, `# Rules\n\n${rules}\n`));
-    const findings = rulesOf(lint(configOf({ budget: { lines: 10, instructions: 10, tokens: 50 } })), 'standing-budget');
+    const findings = rulesOf(
+      lint(configOf({ budget: { lines: 10, instructions: 10, tokens: 50 } })),
+      'standing-budget',
+    );
     // Root: 3 lines, 1 directive sentence; rules: 14 lines, 12 list items.
     expect(findings.map((f) => f.message.split(' over ')[0]).sort()).toEqual([
       'standing instructions (root + 1 always spec) are 13 instructions,',
@@ -110,7 +138,10 @@ describe('lintSnapshot: standing-budget', () => {
 describe('lintSnapshot: near-duplicate', () => {
   it('flags a clause copied into another spec, once, at the outermost copy', () => {
     tree.write('a.md', specText({ id: 'a' }, `# A\n\n## Refund rules {#refund-rules}\n\n${POLICY}\n`));
-    tree.write('b.md', specText({ id: 'b' }, `# B\n\n## Refunds {#refunds}\n\n${POLICY.replace('only', 'solely')}\n`));
+    tree.write(
+      'b.md',
+      specText({ id: 'b' }, `# B\n\n## Refunds {#refunds}\n\n${POLICY.replace('only', 'solely')}\n`),
+    );
     const findings = rulesOf(lint(), 'near-duplicate');
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({ file: 'b.md', line: 7, ref: 'b#refunds', severity: 'warning' });
@@ -118,17 +149,30 @@ describe('lintSnapshot: near-duplicate', () => {
   });
 
   it('ignores short clauses, copies within one spec, different text and superseded specs', () => {
-    tree.write('a.md', specText({ id: 'a' }, `# A\n\n## One {#one}\n\n${POLICY}\n\n## Two {#two}\n\n${POLICY}\n`));
-    tree.write('b.md', specText({ id: 'b' }, '# B\n\n## Short {#short}\n\nRefunds go to the original card.\n'));
-    tree.write('c.md', specText({ id: 'c' }, '# C\n\n## Short {#short}\n\nRefunds go to the original card.\n'));
+    tree.write(
+      'a.md',
+      specText({ id: 'a' }, `# A\n\n## One {#one}\n\n${POLICY}\n\n## Two {#two}\n\n${POLICY}\n`),
+    );
+    tree.write(
+      'b.md',
+      specText({ id: 'b' }, '# B\n\n## Short {#short}\n\nRefunds go to the original card.\n'),
+    );
+    tree.write(
+      'c.md',
+      specText({ id: 'c' }, '# C\n\n## Short {#short}\n\nRefunds go to the original card.\n'),
+    );
     tree.write('d.md', specText({ id: 'd', supersedes: '[a]' }, `# D\n\n## Copy {#copy}\n\n${POLICY}\n`));
-    const other = 'Payouts run daily at noon UTC for every merchant whose balance is positive, in the currency of the balance, to the bank account on file, unless the account is under review by the risk team today.';
+    const other =
+      'Payouts run daily at noon UTC for every merchant whose balance is positive, in the currency of the balance, to the bank account on file, unless the account is under review by the risk team today.';
     tree.write('e.md', specText({ id: 'e' }, `# E\n\n## Payouts {#payouts}\n\n${other}\n`));
     expect(rulesOf(lint(), 'near-duplicate')).toEqual([]);
   });
 
   it('follows the configured similarity threshold', () => {
-    const edited = POLICY.replace('original payment method', 'card used for the payment').replace('already made', 'issued before');
+    const edited = POLICY.replace('original payment method', 'card used for the payment').replace(
+      'already made',
+      'issued before',
+    );
     tree.write('a.md', specText({ id: 'a' }, `# A\n\n## R {#r}\n\n${POLICY}\n`));
     tree.write('b.md', specText({ id: 'b' }, `# B\n\n## R {#r}\n\n${edited}\n`));
     expect(rulesOf(lint(), 'near-duplicate')).toEqual([]);
@@ -180,7 +224,9 @@ describe('lintSnapshot: broken-ref', () => {
 describe('lintSnapshot: config levels', () => {
   it('changes a rule severity or switches it off', () => {
     tree.write('auth.md', authSpec({ owners: undefined }));
-    expect(rulesOf(lint(configOf({ rules: { 'missing-owners': 'info' } })), 'missing-owners')[0]?.severity).toBe('info');
+    expect(
+      rulesOf(lint(configOf({ rules: { 'missing-owners': 'info' } })), 'missing-owners')[0]?.severity,
+    ).toBe('info');
     expect(rulesOf(lint(configOf({ rules: { 'missing-owners': 'off' } })), 'missing-owners')).toEqual([]);
   });
 });

@@ -38,7 +38,8 @@ export const nearDuplicates: SnapshotRule = ({ snapshot, config }) => {
       const first = clause.line - spec.bodyLine + (clause.kind === 'section' ? 1 : 0);
       const from = words.lineStart[first] ?? words.count;
       const to = words.lineStart[clause.endLine - spec.bodyLine + 1] ?? words.count;
-      if (to - from >= minWords) entries.push({ spec, clause, set: uniqueSorted(words.grams, from, to, shingle) });
+      if (to - from >= minWords)
+        entries.push({ spec, clause, set: uniqueSorted(words.grams, from, to, shingle) });
     }
   }
 
@@ -139,7 +140,8 @@ function specWords(spec: SpecDoc, k: number): SpecWords {
 function uniqueSorted(grams: Uint32Array, from: number, to: number, k: number): Uint32Array {
   const sorted = grams.slice(from, Math.max(from + 1, to - k + 1)).sort();
   let n = 0;
-  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[n - 1]) sorted[n++] = sorted[i]!;
+  for (let i = 0; i < sorted.length; i++)
+    if (i === 0 || sorted[i] !== sorted[n - 1]) sorted[n++] = sorted[i]!;
   return sorted.subarray(0, n);
 }
 
