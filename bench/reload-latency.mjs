@@ -5,7 +5,7 @@
 //          --debounce MS, --keep (leave the generated tree for profiling), --out FILE
 //          (default bench/results/reload-latency.json).
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -201,6 +201,8 @@ try {
     debounce_ms: args.debounce ? Number(args.debounce) : 25,
     generate_ms: round(generateMs),
     initial_load_ms: round(loadMs),
+    // Latency on a shared machine tracks its load; recorded so a slow run can be told from a slow watcher.
+    loadavg_1m: Math.round(loadavg()[0] * 100) / 100,
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
   };

@@ -13,6 +13,7 @@ import { createRecorder, type RecordHook } from './mcp/recorder.js';
 import { createSpecServer, type SpecServer } from './mcp/server.js';
 import { createGitInfo } from './source/git.js';
 import { createTokenCounter, type TokenCounter } from './spec/tokens.js';
+import { createSpanHook } from './telemetry/spans.js';
 
 export interface AppOptions {
   specs: string;
@@ -23,7 +24,7 @@ export interface AppOptions {
   /** Diagnostics; always stderr in the CLI. */
   log?: (message: string) => void;
   onProgress?: (done: number, total: number) => void;
-  /** Observes every committed read (tracing hooks here). */
+  /** Observes every committed read, besides the OpenTelemetry span each read gets. */
   onRecorded?: RecordHook;
   /** 64 MiB of rendered responses: thousands of clauses, small beside the corpus itself. */
   cacheBytes?: number;
@@ -52,12 +53,16 @@ export async function createApp(options: AppOptions): Promise<App> {
     corpus,
     ledger,
     tokens,
-    recorder: createRecorder(ledger, git, options.onRecorded),
+    recorder: createRecorder(ledger, git, withSpans(options.onRecorded)),
     cache: new LRUCache<string, RenderedResult>({
       maxSize: options.cacheBytes ?? 64 * 1024 * 1024,
       sizeCalculation: (v) => 2 * (v.text.length + JSON.stringify(v.structured).length) + 64,
     }),
-    connection: { transport: options.transport, connectionId: `conn-${randomUUID()}`, envRunId: runIdFromEnv(env) },
+    connection: {
+      transport: options.transport,
+      connectionId: `conn-${randomUUID()}`,
+      envRunId: runIdFromEnv(env),
+    },
   };
   const validator = new AjvJsonSchemaValidator();
   const live = new Set<SpecServer>();
@@ -68,7 +73,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     tokens,
     deps,
     createServer(serverOptions = {}) {
-      const spec = createSpecServer(deps, { jsonSchemaValidator: validator, connectionId: serverOptions.connectionId });
+      const spec = createSpecServer(deps, {
+        jsonSchemaValidator: validator,
+        connectionId: serverOptions.connectionId,
+      });
       live.add(spec);
       const close = spec.close;
       spec.close = async () => {
@@ -79,7 +87,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
     async applyReload({ before, after, rejected }) {
       const warnings = rejected.flatMap((file) =>
-        after.problems.filter((p) => p.file === file).map((p) => `${p.file}:${p.line}: ${p.message} (last good version still served)`),
+        after.problems
+          .filter((p) => p.file === file)
+          .map((p) => `${p.file}:${p.line}: ${p.message} (last good version still served)`),
       );
       for (const w of warnings) options.log?.(`warning: ${w}`);
       await Promise.allSettled([...live].map((s) => s.snapshotChanged(before, after, warnings)));
@@ -88,5 +98,15 @@ export async function createApp(options: AppOptions): Promise<App> {
       await Promise.allSettled([...live].map((s) => s.close()));
       await ledger.close();
     },
+  };
+}
+
+/** One span per read through @opentelemetry/api: a no-op unless the host application registers an SDK. */
+function withSpans(hook: RecordHook | undefined): RecordHook {
+  const spans = createSpanHook();
+  if (!hook) return spans;
+  return (records, ctx, tool) => {
+    spans(records, ctx, tool);
+    hook(records, ctx, tool);
   };
 }

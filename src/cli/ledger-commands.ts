@@ -31,7 +31,15 @@ export function registerLedgerCommands(program: Command): void {
         printText(
           table(
             ['RUN', 'SOURCE', 'READS', 'FIRST', 'LAST', 'CLIENTS', 'PRINCIPALS'],
-            list.map((r) => [r.run_id, r.run_id_source, r.reads, r.first_ts, r.last_ts, r.clients.join(','), r.principals.join(',')]),
+            list.map((r) => [
+              r.run_id,
+              r.run_id_source,
+              r.reads,
+              r.first_ts,
+              r.last_ts,
+              r.clients.join(','),
+              r.principals.join(','),
+            ]),
           ),
         );
       }),
@@ -52,7 +60,15 @@ export function registerLedgerCommands(program: Command): void {
         printText(
           table(
             ['SEQ', 'TS', 'TOOL', 'KIND', 'REF', 'VERSION', 'DIGEST'],
-            shown.reads.map((r) => [r.seq, r.ts, r.tool, r.kind, r.ref, r.version, r.digest ? `${r.digest.slice(0, 19)}…` : null]),
+            shown.reads.map((r) => [
+              r.seq,
+              r.ts,
+              r.tool,
+              r.kind,
+              r.ref,
+              r.version,
+              r.digest ? `${r.digest.slice(0, 19)}…` : null,
+            ]),
           ),
         );
       });
@@ -67,14 +83,21 @@ export function registerLedgerCommands(program: Command): void {
     .action((ref: string, opts: CommonOptions) =>
       withLedger(opts, async (store) => {
         const at = ref.lastIndexOf('@');
-        const result = at > 0 ? await whoRead(store, ref.slice(0, at), ref.slice(at + 1)) : await whoRead(store, ref);
+        const result =
+          at > 0 ? await whoRead(store, ref.slice(0, at), ref.slice(at + 1)) : await whoRead(store, ref);
         if (opts.json) return printJson(result);
         printText(
           result.runs.length === 0
             ? `no run read ${ref}`
             : table(
                 ['RUN', 'READS', 'FIRST', 'LAST', 'DIGESTS'],
-                result.runs.map((r) => [r.run_id, r.reads, r.first_ts, r.last_ts, r.digests.map((d) => d.slice(0, 19)).join(',')]),
+                result.runs.map((r) => [
+                  r.run_id,
+                  r.reads,
+                  r.first_ts,
+                  r.last_ts,
+                  r.digests.map((d) => d.slice(0, 19)).join(','),
+                ]),
               ),
         );
       }),
@@ -104,7 +127,12 @@ export function registerLedgerCommands(program: Command): void {
             ? `nothing run ${report.run} read has changed`
             : table(
                 ['REF', 'REASON', 'READ', 'CURRENT'],
-                report.stale.map((s) => [s.ref, s.reason, s.read_digest.slice(0, 19), s.current_digest?.slice(0, 19) ?? null]),
+                report.stale.map((s) => [
+                  s.ref,
+                  s.reason,
+                  s.read_digest.slice(0, 19),
+                  s.current_digest?.slice(0, 19) ?? null,
+                ]),
               ),
         );
       }),
@@ -119,7 +147,10 @@ export function registerLedgerCommands(program: Command): void {
     .action((opts: CommonOptions & { run: string; commit?: string }) =>
       withLedger(opts, async (store) => {
         const verified = await store.verify();
-        if (!verified.ok) throw new ExitError(`refusing to attest: ledger verification failed at seq ${verified.seq}: ${verified.reason}`);
+        if (!verified.ok)
+          throw new ExitError(
+            `refusing to attest: ledger verification failed at seq ${verified.seq}: ${verified.reason}`,
+          );
         printJson(await attest(store, opts.run, { commit: opts.commit }));
       }),
     );

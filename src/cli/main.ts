@@ -10,7 +10,9 @@ import { registerServeCommand } from './serve.js';
 
 export function buildProgram(): Command {
   const program = new Command('specledger')
-    .description('Serve governed specs to coding agents over MCP, and answer which spec versions shaped each run.')
+    .description(
+      'Serve governed specs to coding agents over MCP, and answer which spec versions shaped each run.',
+    )
     .version(SERVER_VERSION)
     .showHelpAfterError()
     .exitOverride();

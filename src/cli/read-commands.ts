@@ -4,9 +4,9 @@ import { ExitError } from '../errors.js';
 import { loadCorpus } from '../index/corpus.js';
 import { openLedger } from '../ledger/open.js';
 import { parseRef } from '../ledger/refs.js';
-import { createTokenCounter } from '../spec/tokens.js';
 import { viewClause } from '../mcp/views/clause-view.js';
 import { renderOutline, viewOutline } from '../mcp/views/outline-view.js';
+import { createTokenCounter } from '../spec/tokens.js';
 import { type CommonOptions, defaultLedger, defaultSpecs, resolveLedger } from './options.js';
 import { printJson, printText, progressReporter } from './output.js';
 
@@ -33,7 +33,9 @@ export function registerReadCommands(program: Command): void {
 
   program
     .command('show')
-    .description('print a clause (SPEC#CLAUSE) as served now, or as recorded in the ledger (SPEC#CLAUSE@sha256:…)')
+    .description(
+      'print a clause (SPEC#CLAUSE) as served now, or as recorded in the ledger (SPEC#CLAUSE@sha256:…)',
+    )
     .argument('<ref>', 'SPEC#CLAUSE, a unique clause ID, or REF@DIGEST')
     .option('--specs <dir>', 'spec root', defaultSpecs())
     .option('--ledger <path>', 'ledger for REF@DIGEST', defaultLedger())
@@ -54,9 +56,17 @@ export function registerReadCommands(program: Command): void {
         return;
       }
       const { snapshot, tokens } = open(opts.specs);
-      const view = viewClause(snapshot, snapshot.resolve(ref), { depth: Number(opts.depth), maxTokens: 1_000_000 }, tokens);
+      const view = viewClause(
+        snapshot,
+        snapshot.resolve(ref),
+        { depth: Number(opts.depth), maxTokens: 1_000_000 },
+        tokens,
+      );
       if (opts.json) printJson(view);
-      else printText(`${view.ref} — ${view.title} [${view.status} v${view.version}, ${view.digest}]\n\n${view.text}`);
+      else
+        printText(
+          `${view.ref} — ${view.title} [${view.status} v${view.version}, ${view.digest}]\n\n${view.text}`,
+        );
     });
 
   program
@@ -71,7 +81,10 @@ export function registerReadCommands(program: Command): void {
       const { snapshot } = open(opts.specs);
       const hits = await snapshot.search(words.join(' '), { spec: opts.spec, limit: Number(opts.limit) });
       if (opts.json) printJson({ hits });
-      else printText(hits.map((h) => `${h.ref} — ${h.title} (${h.score})\n  ${h.snippet}`).join('\n') || 'no matches');
+      else
+        printText(
+          hits.map((h) => `${h.ref} — ${h.title} (${h.score})\n  ${h.snippet}`).join('\n') || 'no matches',
+        );
     });
 
   program
@@ -87,7 +100,9 @@ export function registerReadCommands(program: Command): void {
       else
         printText(
           [
-            ...match.specs.map((s) => `spec   ${s.id} [${s.status} v${s.version}, ${s.tokens} tok] via ${s.matched}`),
+            ...match.specs.map(
+              (s) => `spec   ${s.id} [${s.status} v${s.version}, ${s.tokens} tok] via ${s.matched}`,
+            ),
             ...match.clauses.map((c) => `clause ${c.ref} (${c.tokens} tok)`),
             ...match.agents.map((a) => `agents ${a.path} (${a.tokens} tok)`),
           ].join('\n') || `nothing governs ${match.path}`,

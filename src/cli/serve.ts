@@ -53,7 +53,11 @@ export function registerServeCommand(program: Command): void {
       });
       const stops: Array<() => Promise<void>> = [];
       if (opts.watch) {
-        const watcher = await watchCorpus(app.corpus, { poll: opts.poll, log: logErr, onReload: (result) => app.applyReload(result) });
+        const watcher = await watchCorpus(app.corpus, {
+          poll: opts.poll,
+          log: logErr,
+          onReload: (result) => app.applyReload(result),
+        });
         stops.push(() => watcher.close());
       }
       let where = 'stdio';
@@ -76,7 +80,9 @@ export function registerServeCommand(program: Command): void {
         done = (await serveStdio(app)).closed;
       }
       banner(app, where, opts.ledger);
-      void app.corpus.warmSearch().catch((error: Error) => logErr(`specledger: search index: ${error.message}`));
+      void app.corpus
+        .warmSearch()
+        .catch((error: Error) => logErr(`specledger: search index: ${error.message}`));
       let stopping = false;
       const stop = async (): Promise<void> => {
         if (stopping) return;
@@ -105,9 +111,20 @@ async function readiness(app: App): Promise<{ ready: boolean; detail: Record<str
   const snap = app.corpus.current();
   try {
     await app.ledger.ping();
-    return { ready: true, detail: { specs: snap.catalog.length, clauses: snap.clauseCount, generation: snap.generation, ledger: 'writable' } };
+    return {
+      ready: true,
+      detail: {
+        specs: snap.catalog.length,
+        clauses: snap.clauseCount,
+        generation: snap.generation,
+        ledger: 'writable',
+      },
+    };
   } catch (error) {
-    return { ready: false, detail: { specs: snap.catalog.length, ledger: `not writable: ${(error as Error).message}` } };
+    return {
+      ready: false,
+      detail: { specs: snap.catalog.length, ledger: `not writable: ${(error as Error).message}` },
+    };
   }
 }
 
@@ -123,10 +140,13 @@ export function loadTokens(file: string | undefined): Array<{ name: string; toke
     .filter((l) => l !== '' && !l.startsWith('#'))
     .map((l) => {
       const at = l.indexOf(':');
-      return at > 0 ? { name: l.slice(0, at).trim(), token: l.slice(at + 1).trim() } : { name: 'default', token: l };
+      return at > 0
+        ? { name: l.slice(0, at).trim(), token: l.slice(at + 1).trim() }
+        : { name: 'default', token: l };
     });
   for (const t of tokens) {
-    if (t.token.length < 16) throw new ExitError(`token "${t.name}" is shorter than 16 characters; use a random secret`, 2);
+    if (t.token.length < 16)
+      throw new ExitError(`token "${t.name}" is shorter than 16 characters; use a random secret`, 2);
   }
   return tokens;
 }

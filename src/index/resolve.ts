@@ -18,7 +18,8 @@ export interface RefTables {
 
 export function resolveRef(tables: RefTables, input: string): Resolved {
   const ref = input.trim().replace(/^spec:\/\//, '');
-  if (ref.length === 0) throw new SpecLedgerError('INVALID_ARGUMENT', 'empty reference; expected SPEC#CLAUSE');
+  if (ref.length === 0)
+    throw new SpecLedgerError('INVALID_ARGUMENT', 'empty reference; expected SPEC#CLAUSE');
   const hash = ref.indexOf('#');
   if (hash >= 0) {
     const spec = findSpec(tables, ref.slice(0, hash), input);
@@ -45,7 +46,9 @@ export function resolveRef(tables: RefTables, input: string): Resolved {
   if (specMatch.length === 1) return { spec: specMatch[0]!, clause: null };
   // Bare IDs ignore case as SPEC#CLAUSE does (`fr-003` for `FR-003`); only after every exact match failed.
   const lower = ref.toLowerCase();
-  const folded = [...tables.refsById].filter(([id]) => id.toLowerCase() === lower).flatMap(([, refs]) => refs);
+  const folded = [...tables.refsById]
+    .filter(([id]) => id.toLowerCase() === lower)
+    .flatMap(([, refs]) => refs);
   const foldedClause = byBareId(tables, ref, folded);
   if (foldedClause) return foldedClause;
   const candidates = [
@@ -104,7 +107,11 @@ function notFound(message: string, candidates: string[]): SpecLedgerError {
 }
 
 /** Up to five candidates by edit distance on `key(candidate)`, substring matches first. */
-export function didYouMean(wanted: string, candidates: readonly string[], key: (c: string) => string): string[] {
+export function didYouMean(
+  wanted: string,
+  candidates: readonly string[],
+  key: (c: string) => string,
+): string[] {
   const w = wanted.toLowerCase();
   const scored: Array<[string, number]> = [];
   for (const c of candidates) {

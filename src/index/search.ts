@@ -86,13 +86,20 @@ export function createSearchIndex(): SearchIndex {
     },
     search(query, options, lookup) {
       const results = mini.search(query, {
-        filter: (r) => (options.spec === undefined || r.spec === options.spec) && (options.includeProposals || !r.proposal),
+        filter: (r) =>
+          (options.spec === undefined || r.spec === options.spec) &&
+          (options.includeProposals || !r.proposal),
       });
       const hits: SearchHit[] = [];
       for (const r of results) {
         const clause = lookup(r.ref as string);
         if (!clause || clause.digest !== r.digest) continue;
-        hits.push({ ref: clause.ref, title: clause.title, snippet: snippet(clause.text, r.terms), score: Math.round(r.score * 1000) / 1000 });
+        hits.push({
+          ref: clause.ref,
+          title: clause.title,
+          snippet: snippet(clause.text, r.terms),
+          score: Math.round(r.score * 1000) / 1000,
+        });
         if (hits.length >= options.limit) break;
       }
       return hits;

@@ -18,7 +18,14 @@ export interface RootDoc {
 
 export interface PathMatch {
   path: string;
-  specs: Array<{ id: string; title: string; status: string; version: string; tokens: number; matched: string }>;
+  specs: Array<{
+    id: string;
+    title: string;
+    status: string;
+    version: string;
+    tokens: number;
+    matched: string;
+  }>;
   clauses: Array<{ ref: string; title: string; tokens: number }>;
   agents: Array<{ ref: string; path: string; tokens: number }>;
 }
@@ -207,8 +214,16 @@ function matchPath(allSpecs: readonly SpecDoc[], matchers: readonly Matcher[], r
     if (seen.has(m.spec.id) || !m.test(path)) continue;
     seen.add(m.spec.id);
     const s = m.spec;
-    specs.push({ id: s.id, title: s.title, status: s.status, version: s.version, tokens: s.tokens, matched: m.glob });
-    for (const c of s.clauses) if (c.depth === 1) clauses.push({ ref: c.ref, title: c.title, tokens: c.tokens });
+    specs.push({
+      id: s.id,
+      title: s.title,
+      status: s.status,
+      version: s.version,
+      tokens: s.tokens,
+      matched: m.glob,
+    });
+    for (const c of s.clauses)
+      if (c.depth === 1) clauses.push({ ref: c.ref, title: c.title, tokens: c.tokens });
   }
   const agents = allSpecs
     .filter((s) => s.kind === 'agents')
@@ -221,7 +236,10 @@ function matchPath(allSpecs: readonly SpecDoc[], matchers: readonly Matcher[], r
 
 /** Code paths are relative to the repository; `..` and absolute paths cannot name anything under it. */
 function normalizeCodePath(raw: string): string {
-  const p = raw.replace(/\\/g, '/').replace(/^\.\/+/, '').replace(/\/+/g, '/');
+  const p = raw
+    .replace(/\\/g, '/')
+    .replace(/^\.\/+/, '')
+    .replace(/\/+/g, '/');
   if (p.includes('\0') || p.startsWith('/') || p.split('/').includes('..')) {
     throw new SpecLedgerError(
       'INVALID_ARGUMENT',

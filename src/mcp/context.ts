@@ -48,7 +48,10 @@ export function traceIdOf(traceparent: string | undefined): string | null {
 export function runIdFromBaggage(baggage: string | undefined): string | null {
   if (!baggage) return null;
   for (const member of baggage.split(',')) {
-    const [key, value] = member.split(';')[0]!.split('=').map((s) => s.trim());
+    const [key, value] = member
+      .split(';')[0]!
+      .split('=')
+      .map((s) => s.trim());
     if ((key === 'specledger.run_id' || key === 'run_id') && value) return decodeURIComponent(value);
   }
   return null;
@@ -61,7 +64,8 @@ export function resolveCallContext(conn: ConnectionInfo, extra: Extra, argRunId?
     const v = headers[name];
     return Array.isArray(v) ? v[0] : v;
   };
-  const metaString = (key: string): string | undefined => (typeof meta[key] === 'string' ? (meta[key] as string) : undefined);
+  const metaString = (key: string): string | undefined =>
+    typeof meta[key] === 'string' ? (meta[key] as string) : undefined;
   const traceparent = metaString('traceparent') ?? header('traceparent') ?? null;
 
   const candidates: Array<[string | null | undefined, RunIdSource]> = [
@@ -80,7 +84,9 @@ export function resolveCallContext(conn: ConnectionInfo, extra: Extra, argRunId?
     string,
     RunIdSource,
   ];
-  const perRequestClient = meta['io.modelcontextprotocol/clientInfo'] as { name?: string; version?: string } | undefined;
+  const perRequestClient = meta['io.modelcontextprotocol/clientInfo'] as
+    | { name?: string; version?: string }
+    | undefined;
   const client = perRequestClient?.name ? perRequestClient : conn.clientInfo();
   return {
     runId: runId.trim().slice(0, 200),

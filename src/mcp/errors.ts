@@ -11,7 +11,9 @@ export function toToolError(tool: string, asked: unknown, error: unknown): CallT
     isError: true,
     content: [{ type: 'text', text: lines.join('\n') }],
     // Not structuredContent: clients validate it against the tool's outputSchema even on errors.
-    _meta: { 'specledger/error': { code: error.code, message: error.message, candidates: [...error.candidates] } },
+    _meta: {
+      'specledger/error': { code: error.code, message: error.message, candidates: [...error.candidates] },
+    },
   };
 }
 
@@ -20,8 +22,11 @@ export function toProtocolError(error: unknown): McpError {
   if (error instanceof McpError) return error;
   if (error instanceof SpecLedgerError) {
     const code =
-      error.code === 'LEDGER_UNAVAILABLE' || error.code === 'INTERNAL' ? ErrorCode.InternalError : ErrorCode.InvalidParams;
-    const hint = error.candidates.length > 0 ? ` (candidates: ${error.candidates.slice(0, 5).join(', ')})` : '';
+      error.code === 'LEDGER_UNAVAILABLE' || error.code === 'INTERNAL'
+        ? ErrorCode.InternalError
+        : ErrorCode.InvalidParams;
+    const hint =
+      error.candidates.length > 0 ? ` (candidates: ${error.candidates.slice(0, 5).join(', ')})` : '';
     return new McpError(code, `${error.message}${hint}`, { code: error.code, candidates: error.candidates });
   }
   return new McpError(ErrorCode.InternalError, error instanceof Error ? error.message : String(error));

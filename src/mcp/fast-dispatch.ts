@@ -2,8 +2,8 @@
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
-  type CallToolResult,
   CallToolRequestSchema,
+  type CallToolResult,
   CallToolResultSchema,
   ErrorCode,
   type JSONRPCMessage,
@@ -45,7 +45,8 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
  * (its schema checks the meta's shape); they are rare on the hot path.
  */
 function isPlainRequest(message: unknown): message is JSONRPCRequest {
-  if (!isPlainObject(message) || message.jsonrpc !== '2.0' || typeof message.method !== 'string') return false;
+  if (!isPlainObject(message) || message.jsonrpc !== '2.0' || typeof message.method !== 'string')
+    return false;
   for (const key in message) if (!REQUEST_KEYS.has(key)) return false;
   const { id, params } = message;
   if (typeof id !== 'string' && !Number.isSafeInteger(id)) return false;
@@ -75,19 +76,28 @@ function installRequestRouting(protocol: ProtocolInternals): void {
   };
 }
 
-const isTextResult = (result: unknown): result is CallToolResult => {
-  if (!isPlainObject(result) || !Array.isArray(result.content)) return false;
+/**
+ * True for a successful result already in the exact shape (and key order) the SDK's CallToolResultSchema would
+ * return for it: `{ content: [{ type: 'text', text }…], structuredContent? }`. Anything else — errors included, whose
+ * `_meta` the schema moves to the front — goes through the schema, so the bytes on the wire never differ.
+ */
+function isCanonicalSuccess(result: unknown): result is CallToolResult {
+  if (!isPlainObject(result)) return false;
+  const keys = Object.keys(result);
+  if (keys[0] !== 'content' || keys.length > 2 || (keys.length === 2 && keys[1] !== 'structuredContent'))
+    return false;
+  if (!Array.isArray(result.content)) return false;
   for (const block of result.content) {
     if (!isPlainObject(block) || block.type !== 'text' || typeof block.text !== 'string') return false;
+    const blockKeys = Object.keys(block);
+    if (blockKeys.length !== 2 || blockKeys[0] !== 'type') return false;
   }
-  return (
-    (result.isError === undefined || typeof result.isError === 'boolean') &&
-    (result.structuredContent === undefined || isPlainObject(result.structuredContent)) &&
-    (result._meta === undefined || isPlainObject(result._meta))
-  );
-};
+  return result.structuredContent === undefined || isPlainObject(result.structuredContent);
+}
 
-function parseErrorMessage(error: { issues: ReadonlyArray<{ message: string; path: ReadonlyArray<string | number> }> }): string {
+function parseErrorMessage(error: {
+  issues: ReadonlyArray<{ message: string; path: ReadonlyArray<string | number> }>;
+}): string {
   return error.issues
     .map((i) => (i.path.length === 0 ? i.message : `${i.message} at ${i.path.map(String).join('.')}`))
     .join('\n');
@@ -100,7 +110,10 @@ function parseErrorMessage(error: { issues: ReadonlyArray<{ message: string; pat
  * result's own shape is checked by hand. Whenever a check fails it defers to the SDK handler, which repeats the
  * check and produces the SDK's exact error; no tool has run at that point, so nothing is recorded twice.
  */
-function installCallTool(protocol: ProtocolInternals, tools: Record<string, RegisteredTool | undefined>): void {
+function installCallTool(
+  protocol: ProtocolInternals,
+  tools: Record<string, RegisteredTool | undefined>,
+): void {
   const handlers = protocol._requestHandlers;
   if (!(handlers instanceof Map)) return;
   const sdkHandler = handlers.get('tools/call') as RequestHandler | undefined;
@@ -109,7 +122,10 @@ function installCallTool(protocol: ProtocolInternals, tools: Record<string, Regi
 
   const fastHandler: RequestHandler = async (request, extra) => {
     const params = request.params;
-    const tool = isPlainObject(params) && typeof params.name === 'string' && Object.hasOwn(tools, params.name) ? tools[params.name] : undefined;
+    const tool =
+      isPlainObject(params) && typeof params.name === 'string' && Object.hasOwn(tools, params.name)
+        ? tools[params.name]
+        : undefined;
     if (
       tool === undefined ||
       !tool.enabled ||
@@ -139,10 +155,13 @@ function installCallTool(protocol: ProtocolInternals, tools: Record<string, Regi
       checkOutput(tool, params?.name as string, result, validated);
     } catch (error) {
       if (error instanceof McpError && error.code === ErrorCode.UrlElicitationRequired) throw error;
-      return { content: [{ type: 'text', text: error instanceof Error ? error.message : String(error) }], isError: true };
+      return {
+        content: [{ type: 'text', text: error instanceof Error ? error.message : String(error) }],
+        isError: true,
+      };
     }
-    if (isTextResult(result)) return result;
-    // Not a shape our tools produce: the SDK's result schema decides, with the SDK's error.
+    if (isCanonicalSuccess(result)) return result;
+    // Tool errors and any other shape: the SDK's result schema decides, with the SDK's output and error.
     const checked = CallToolResultSchema.safeParse(result);
     if (!checked.success) {
       throw new McpError(ErrorCode.InvalidParams, `Invalid tools/call result: ${checked.error.message}`);

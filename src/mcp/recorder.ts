@@ -19,9 +19,7 @@ export interface ServedRead {
   tokens: number;
 }
 
-export interface RecordHook {
-  (records: readonly ReadRecord[], ctx: CallContext, tool: string): void;
-}
+export type RecordHook = (records: readonly ReadRecord[], ctx: CallContext, tool: string) => void;
 
 export interface Recorder {
   /** Resolves once the reads are durably in the ledger; rejects with LEDGER_UNAVAILABLE otherwise (fail-closed). */

@@ -1,6 +1,7 @@
 // createSpecServer: one MCP server with SpecLedger's tools, resources and prompts over shared dependencies.
-import type { jsonSchemaValidator as JsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
+
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { jsonSchemaValidator as JsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import type { Snapshot } from '../index/snapshot.js';
 import type { ConnectionInfo } from './context.js';
 import type { SpecServerDeps } from './deps.js';
@@ -12,6 +13,7 @@ import { registerGetOutlineTool } from './tools/get-outline.js';
 import { registerGetProvenanceTool } from './tools/get-provenance.js';
 import { registerReadRootTool } from './tools/read-root.js';
 import { registerSearchSpecsTool } from './tools/search-specs.js';
+import { registerSpecStatusTool } from './tools/spec-status.js';
 import { registerSpecsForPathTool } from './tools/specs-for-path.js';
 
 export const SERVER_NAME = 'specledger';
@@ -47,7 +49,7 @@ export function createSpecServer(deps: SpecServerDeps, options: CreateSpecServer
         logging: {},
       },
       instructions:
-        'SpecLedger serves this project\'s governed specs. Call read_root first, then get_outline / specs_for_path / search_specs to find clauses and get_clause to read them by SPEC#CLAUSE. Every read is recorded with its version; cite the refs you used.',
+        "SpecLedger serves this project's governed specs. Call read_root first, then get_outline / specs_for_path / search_specs to find clauses and get_clause to read them by SPEC#CLAUSE. Every read is recorded with its version; cite the refs you used.",
       ...(options.jsonSchemaValidator ? { jsonSchemaValidator: options.jsonSchemaValidator } : {}),
     },
   );
@@ -62,6 +64,7 @@ export function createSpecServer(deps: SpecServerDeps, options: CreateSpecServer
   registerSearchSpecsTool(server, deps, conn);
   registerSpecsForPathTool(server, deps, conn);
   registerGetProvenanceTool(server, deps, conn);
+  registerSpecStatusTool(server, deps);
   const notifier = registerSpecResources(server, deps, conn);
   registerPrompts(server);
   if (options.fastDispatch !== false) installFastDispatch(server);
@@ -71,7 +74,8 @@ export function createSpecServer(deps: SpecServerDeps, options: CreateSpecServer
     async snapshotChanged(before, after, warnings) {
       if (!server.isConnected()) return;
       await notifier.snapshotChanged(before, after);
-      for (const message of warnings) await server.sendLoggingMessage({ level: 'warning', logger: 'specledger', data: message });
+      for (const message of warnings)
+        await server.sendLoggingMessage({ level: 'warning', logger: 'specledger', data: message });
     },
     close: () => server.close(),
   };

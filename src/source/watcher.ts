@@ -135,9 +135,10 @@ export async function watchCorpus(corpus: Corpus, options: WatchCorpusOptions): 
         const signature = seen.get(rel);
         const at = (lastEvent.get(rel) ?? now) + CHOKIDAR_CHANGE_THROTTLE_MS + RECHECK_MARGIN_MS;
         if (signature !== undefined && at > now && !due.has(rel)) recheck.set(rel, { at, signature });
-        else if (!due.has(rel)) lastEvent.delete(rel);
       }
     }
+    // An event time matters only while its path still waits for a re-read or a re-check.
+    for (const rel of ready) if (!due.has(rel) && !recheck.has(rel)) lastEvent.delete(rel);
     schedule();
   };
 

@@ -43,11 +43,13 @@ export function slugify(text: string): string {
 
 /** Heading text as a reader sees it: inline markup stripped. */
 export function plainTitle(inline: string): string {
-  return inline
-    .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
-    .replace(/[*`]+/g, '')
-    // `_` is emphasis only at a word's edge: `expires_in` keeps its underscore, `_not_` loses both.
-    .replace(/(?<![\p{L}\p{N}])_+|_+(?![\p{L}\p{N}])/gu, '')
-    .replace(/\s+/g, ' ')
-    .trim();
+  return (
+    inline
+      .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
+      .replace(/[*`]+/g, '')
+      // `_` is emphasis only at a word's edge: `expires_in` keeps its underscore, `_not_` loses both.
+      .replace(/(?<![\p{L}\p{N}])_+|_+(?![\p{L}\p{N}])/gu, '')
+      .replace(/\s+/g, ' ')
+      .trim()
+  );
 }

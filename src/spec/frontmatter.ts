@@ -120,7 +120,8 @@ export function parseFrontmatter(file: string, text: string): ParsedFrontmatter 
         rule: 'frontmatter-schema',
         severity: 'error',
         message: `frontmatter "${key}": ${parsed.error.issues.map((i) => i.message).join('; ')} (got ${JSON.stringify(data[key])})`,
-        hint: key === 'status' ? 'use one of: draft, proposed, approved, deprecated' : `fix or remove "${key}"`,
+        hint:
+          key === 'status' ? 'use one of: draft, proposed, approved, deprecated' : `fix or remove "${key}"`,
       });
     }
   }

@@ -35,7 +35,9 @@ async function startServer(args: string[]): Promise<Served> {
 
 function connect(url: string, headers: Record<string, string>): Promise<Client> {
   const client = new Client({ name: 'http-e2e', version: '9.9.9' });
-  return client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } })).then(() => client);
+  return client
+    .connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }))
+    .then(() => client);
 }
 
 const post = (url: string, body: string, headers: Record<string, string> = {}) =>
@@ -77,10 +79,16 @@ for (const mode of ['stateful', 'stateless'] as const) {
     });
 
     it('serves tools and resources and records the run, principal and transport of each read', async () => {
-      const client = await connect(server.url, { authorization: `Bearer ${TOKEN}`, 'x-run-id': `http-${mode}` });
+      const client = await connect(server.url, {
+        authorization: `Bearer ${TOKEN}`,
+        'x-run-id': `http-${mode}`,
+      });
       const tools = await client.listTools();
       expect(tools.tools.map((t) => t.name)).toContain('get_clause');
-      const clause = (await client.callTool({ name: 'get_clause', arguments: { ref: 'auth#token-lifetime' } })) as {
+      const clause = (await client.callTool({
+        name: 'get_clause',
+        arguments: { ref: 'auth#token-lifetime' },
+      })) as unknown as {
         structuredContent: { digest: string; text: string };
       };
       expect(clause.structuredContent.text).toContain('{#token-lifetime}');
@@ -95,7 +103,12 @@ for (const mode of ['stateful', 'stateless'] as const) {
           ['clause', 'auth', 'token-lifetime'],
           ['resource', 'idempotency', 'key-scope'],
         ]);
-        expect(reads[0]).toMatchObject({ principal: 'ci-bot', transport: 'http', run_id_source: 'header', digest: clause.structuredContent.digest });
+        expect(reads[0]).toMatchObject({
+          principal: 'ci-bot',
+          transport: 'http',
+          run_id_source: 'header',
+          digest: clause.structuredContent.digest,
+        });
         if (mode === 'stateful') expect(reads[0]!.session_id).toMatch(/^[0-9a-f-]{36}$/);
       } finally {
         await store.close();
@@ -111,12 +124,19 @@ for (const mode of ['stateful', 'stateless'] as const) {
     });
 
     it('answers 403 to a foreign Origin (DNS rebinding)', async () => {
-      const res = await post(server.url, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }), { origin: 'http://evil.example' });
+      const res = await post(server.url, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }), {
+        origin: 'http://evil.example',
+      });
       expect(res.status).toBe(403);
     });
 
     it('answers 413 to an oversize body and 400 with a parse error to malformed JSON', async () => {
-      const big = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: { pad: 'x'.repeat(2 * 1024 * 1024) } });
+      const big = JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'ping',
+        params: { pad: 'x'.repeat(2 * 1024 * 1024) },
+      });
       expect((await post(server.url, big)).status).toBe(413);
       const bad = await post(server.url, '{"jsonrpc": "2.0", "id": 1, "method": ');
       expect(bad.status).toBe(400);
@@ -140,7 +160,9 @@ describe('serve --http shutdown', () => {
     try {
       const server = await startServer(['--specs', specsExample, '--ledger', tmp.at('ledger.db')]);
       const client = await connect(server.url, { 'x-run-id': 'before-sigterm' });
-      const calls = Array.from({ length: 20 }, () => client.callTool({ name: 'get_clause', arguments: { ref: 'errors#error-envelope' } }));
+      const calls = Array.from({ length: 20 }, () =>
+        client.callTool({ name: 'get_clause', arguments: { ref: 'errors#error-envelope' } }),
+      );
       await Promise.all(calls);
       server.child.kill('SIGTERM');
       expect(await server.exited).toBe(0);
@@ -157,10 +179,26 @@ describe('serve --http shutdown', () => {
   }, 30_000);
 
   it('refuses to bind a public address without a token', async () => {
-    const child = spawn(process.execPath, [builtCli, 'serve', '--http', '--host', '0.0.0.0', '--port', '0', '--specs', specsExample, '--ledger', 'off'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, SPECLEDGER_TOKEN: '' },
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        builtCli,
+        'serve',
+        '--http',
+        '--host',
+        '0.0.0.0',
+        '--port',
+        '0',
+        '--specs',
+        specsExample,
+        '--ledger',
+        'off',
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, SPECLEDGER_TOKEN: '' },
+      },
+    );
     let err = '';
     child.stderr.on('data', (c: Buffer) => {
       err += c.toString();

@@ -47,7 +47,10 @@ describe('provenance of a scripted agent session', () => {
     );
     await client.callTool({ name: 'read_root', arguments: {} });
     await client.callTool({ name: 'get_outline', arguments: { spec: 'payments' } });
-    const lifetime = (await client.callTool({ name: 'get_clause', arguments: { ref: 'auth#token-lifetime' } })) as ClauseResult;
+    const lifetime = (await client.callTool({
+      name: 'get_clause',
+      arguments: { ref: 'auth#token-lifetime' },
+    })) as unknown as ClauseResult;
     tokenLifetimeDigest = lifetime.structuredContent.digest;
     await client.callTool({ name: 'get_clause', arguments: { ref: 'refunds#FR-003' } });
     await client.callTool({ name: 'get_clause', arguments: { ref: 'errors#error-envelope' } });
@@ -69,7 +72,11 @@ describe('provenance of a scripted agent session', () => {
 
   it('lists the run with its source and client', async () => {
     const { stdout } = await cli(['runs', '--ledger', ledger, '--json']);
-    const runs = JSON.parse(stdout).runs as Array<{ run_id: string; run_id_source: string; clients: string[] }>;
+    const runs = JSON.parse(stdout).runs as Array<{
+      run_id: string;
+      run_id_source: string;
+      clients: string[];
+    }>;
     const mine = runs.find((r) => r.run_id === RUN_ID);
     expect(mine?.run_id_source).toBe('env');
     expect(mine?.clients).toContain('scripted-agent/1.2.3');
@@ -77,26 +84,50 @@ describe('provenance of a scripted agent session', () => {
 
   it('shows what the run read, in order, with versions and digests', async () => {
     const { stdout } = await cli(['runs', 'show', RUN_ID, '--ledger', ledger, '--json']);
-    const shown = JSON.parse(stdout) as { run: { id: string }; reads: Array<{ kind: string; ref: string | null; digest: string; version: string }> };
+    const shown = JSON.parse(stdout) as {
+      run: { id: string };
+      reads: Array<{ kind: string; ref: string | null; digest: string; version: string }>;
+    };
     expect(shown.run.id).toBe(RUN_ID);
     const clauseReads = shown.reads.filter((r) => r.kind === 'clause').map((r) => r.ref);
     expect(clauseReads).toEqual(['auth#token-lifetime', 'refunds#FR-003', 'errors#error-envelope']);
-    expect(shown.reads.find((r) => r.ref === 'auth#token-lifetime')).toMatchObject({ digest: tokenLifetimeDigest, version: '1.4.0' });
+    expect(shown.reads.find((r) => r.ref === 'auth#token-lifetime')).toMatchObject({
+      digest: tokenLifetimeDigest,
+      version: '1.4.0',
+    });
     expect(shown.reads.some((r) => r.kind === 'outline' && r.ref === 'payments')).toBe(true);
   });
 
   it('answers who read a clause, at a digest and at any digest', async () => {
-    const any = JSON.parse((await cli(['who-read', 'auth#token-lifetime', '--ledger', ledger, '--json'])).stdout);
+    const any = JSON.parse(
+      (await cli(['who-read', 'auth#token-lifetime', '--ledger', ledger, '--json'])).stdout,
+    );
     expect(any.runs.map((r: { run_id: string }) => r.run_id)).toEqual([RUN_ID]);
-    const pinned = JSON.parse((await cli(['who-read', `auth#token-lifetime@${tokenLifetimeDigest}`, '--ledger', ledger, '--json'])).stdout);
+    const pinned = JSON.parse(
+      (await cli(['who-read', `auth#token-lifetime@${tokenLifetimeDigest}`, '--ledger', ledger, '--json']))
+        .stdout,
+    );
     expect(pinned.runs).toHaveLength(1);
-    const nobody = JSON.parse((await cli(['who-read', 'payouts#overview', '--ledger', ledger, '--json'])).stdout);
+    const nobody = JSON.parse(
+      (await cli(['who-read', 'payouts#overview', '--ledger', ledger, '--json'])).stdout,
+    );
     expect(nobody.runs).toEqual([]);
   });
 
   it('reports exactly the clauses edited or removed after the run as stale', async () => {
-    const { stdout, code } = await cli(['stale', '--run', RUN_ID, '--specs', specs, '--ledger', ledger, '--json']);
-    const report = JSON.parse(stdout) as { stale: Array<{ ref: string; reason: string; read_digest: string }> };
+    const { stdout, code } = await cli([
+      'stale',
+      '--run',
+      RUN_ID,
+      '--specs',
+      specs,
+      '--ledger',
+      ledger,
+      '--json',
+    ]);
+    const report = JSON.parse(stdout) as {
+      stale: Array<{ ref: string; reason: string; read_digest: string }>;
+    };
     expect(report.stale.map((s) => [s.ref, s.reason]).sort()).toEqual([
       ['auth#token-lifetime', 'changed'],
       ['refunds#FR-003', 'removed'],
@@ -118,10 +149,15 @@ describe('provenance of a scripted agent session', () => {
     const statement = JSON.parse(stdout);
     expect(statement._type).toBe('https://in-toto.io/Statement/v1');
     expect(statement.predicateType).toBe('https://slsa.dev/provenance/v1');
-    const deps = statement.predicate.buildDefinition.resolvedDependencies as Array<{ uri: string; digest: { sha256: string } }>;
+    const deps = statement.predicate.buildDefinition.resolvedDependencies as Array<{
+      uri: string;
+      digest: { sha256: string };
+    }>;
     expect(deps).toHaveLength(3);
     expect(deps.map((d) => d.uri)).toContain(`spec://auth/token-lifetime@${tokenLifetimeDigest}`);
-    expect(deps.find((d) => d.uri.startsWith('spec://auth/'))?.digest.sha256).toBe(tokenLifetimeDigest.replace('sha256:', ''));
+    expect(deps.find((d) => d.uri.startsWith('spec://auth/'))?.digest.sha256).toBe(
+      tokenLifetimeDigest.replace('sha256:', ''),
+    );
   });
 
   it('verifies the chain', async () => {
@@ -136,17 +172,32 @@ describe('a server killed with SIGKILL under load', () => {
     const tmp = makeTempDir();
     const ledgerPath = tmp.at('ledger.db');
     try {
-      const child = spawn(process.execPath, [builtCli, 'serve', '--specs', specsExample, '--ledger', ledgerPath, '--no-watch'], {
-        stdio: ['pipe', 'pipe', 'ignore'],
-      });
+      const child = spawn(
+        process.execPath,
+        [builtCli, 'serve', '--specs', specsExample, '--ledger', ledgerPath, '--no-watch'],
+        {
+          stdio: ['pipe', 'pipe', 'ignore'],
+        },
+      );
       const answered = new Set<number>();
       let buffer = '';
       let nextId = 10;
       const send = (msg: object) => child.stdin.write(`${JSON.stringify(msg)}\n`);
-      const refs = ['auth#token-lifetime', 'refunds#FR-003', 'errors#error-envelope', 'rate-limits', 'payments#capture'];
+      const refs = [
+        'auth#token-lifetime',
+        'refunds#FR-003',
+        'errors#error-envelope',
+        'rate-limits',
+        'payments#capture',
+      ];
       const sendRead = () => {
         const id = nextId++;
-        send({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'get_clause', arguments: { ref: refs[id % refs.length], run_id: `crash-${id}` } } });
+        send({
+          jsonrpc: '2.0',
+          id,
+          method: 'tools/call',
+          params: { name: 'get_clause', arguments: { ref: refs[id % refs.length], run_id: `crash-${id}` } },
+        });
       };
       const killed = new Promise<void>((resolve) => {
         child.stdout.on('data', (chunk: Buffer) => {
@@ -171,7 +222,16 @@ describe('a server killed with SIGKILL under load', () => {
           }
         });
       });
-      send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'crash', version: '1' } } });
+      send({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-06-18',
+          capabilities: {},
+          clientInfo: { name: 'crash', version: '1' },
+        },
+      });
       await killed;
       await new Promise((r) => child.once('exit', r));
 

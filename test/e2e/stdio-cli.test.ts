@@ -51,7 +51,14 @@ describe('specledger serve over stdio, with the SDK client', () => {
     expect(client.getServerVersion()?.name).toBe('specledger');
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name)).toEqual(
-      expect.arrayContaining(['read_root', 'get_outline', 'get_clause', 'search_specs', 'specs_for_path', 'get_provenance']),
+      expect.arrayContaining([
+        'read_root',
+        'get_outline',
+        'get_clause',
+        'search_specs',
+        'specs_for_path',
+        'get_provenance',
+      ]),
     );
   });
 
@@ -59,7 +66,9 @@ describe('specledger serve over stdio, with the SDK client', () => {
     const result = await call('read_root', {});
     expect(result.isError).toBeFalsy();
     expect(textOf(result)).toContain('Acme Payments API');
-    expect((result.structuredContent as { always: Array<{ ref: string }> }).always[0]?.ref).toBe('engineering-rules');
+    expect((result.structuredContent as { always: Array<{ ref: string }> }).always[0]?.ref).toBe(
+      'engineering-rules',
+    );
   });
 
   it('outlines a spec', async () => {
@@ -114,11 +123,20 @@ describe('specledger serve stdout', () => {
         jsonrpc: '2.0',
         id: 1,
         method: 'initialize',
-        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+        params: {
+          protocolVersion: '2025-06-18',
+          capabilities: {},
+          clientInfo: { name: 'raw', version: '1' },
+        },
       });
       send({ jsonrpc: '2.0', method: 'notifications/initialized' });
       send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
-      send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'get_clause', arguments: { ref: 'auth#token-lifetime' } } });
+      send({
+        jsonrpc: '2.0',
+        id: 3,
+        method: 'tools/call',
+        params: { name: 'get_clause', arguments: { ref: 'auth#token-lifetime' } },
+      });
       await responded;
       child.stdin.end();
       const timer = setTimeout(() => child.kill('SIGTERM'), 5000);
@@ -149,7 +167,10 @@ describe('specledger CLI for people', () => {
   }
   const cli = async (...args: string[]): Promise<Out> => {
     try {
-      const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { cwd: repoRoot, env: cleanEnv() });
+      const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
+        cwd: repoRoot,
+        env: cleanEnv(),
+      });
       return { stdout, stderr, code: 0 };
     } catch (error) {
       const e = error as { stdout: string; stderr: string; code: number };
@@ -180,7 +201,8 @@ describe('specledger CLI for people', () => {
 
   it('prints help listing the commands', () => {
     expect(out.help!.code).toBe(0);
-    for (const command of ['serve', 'outline', 'show', 'search', 'paths']) expect(out.help!.stdout).toContain(command);
+    for (const command of ['serve', 'outline', 'show', 'search', 'paths'])
+      expect(out.help!.stdout).toContain(command);
     expect(out.outlineHelp!.stdout).toContain('--json');
     expect(out.outlineHelp!.stdout).toContain('--depth');
   });
@@ -189,14 +211,19 @@ describe('specledger CLI for people', () => {
     expect(out.outline!.code).toBe(0);
     expect(out.outline!.stdout).toMatch(/^auth — Authentication and API keys \[approved v1\.4\.0/);
     expect(out.outline!.stdout).toContain('  - auth#token-lifetime — Token lifetime');
-    const json = JSON.parse(out.outlineJson!.stdout) as { spec: { id: string }; clauses: Array<{ ref: string; depth: number }> };
+    const json = JSON.parse(out.outlineJson!.stdout) as {
+      spec: { id: string };
+      clauses: Array<{ ref: string; depth: number }>;
+    };
     expect(json.spec.id).toBe('auth');
     expect(json.clauses.every((c) => c.depth === 1)).toBe(true);
     expect(json.clauses.map((c) => c.ref)).toContain('auth#access-tokens');
   });
 
   it('shows a clause as text and as JSON', () => {
-    expect(out.show!.stdout).toMatch(/^auth#token-lifetime — Token lifetime \[approved v1\.4\.0, sha256:[0-9a-f]{64}\]/);
+    expect(out.show!.stdout).toMatch(
+      /^auth#token-lifetime — Token lifetime \[approved v1\.4\.0, sha256:[0-9a-f]{64}\]/,
+    );
     expect(out.show!.stdout).toContain('**AUTH-10**');
     const json = JSON.parse(out.showJson!.stdout) as { ref: string; title: string; digest: string };
     expect(json.ref).toBe('refunds#FR-003');
@@ -213,7 +240,10 @@ describe('specledger CLI for people', () => {
   it('lists what governs a path as text and as JSON', () => {
     expect(out.paths!.stdout).toContain('spec   refunds');
     expect(out.paths!.stdout).toContain('agents services/refunds/AGENTS.md');
-    const json = JSON.parse(out.pathsJson!.stdout) as { specs: Array<{ id: string }>; agents: Array<{ path: string }> };
+    const json = JSON.parse(out.pathsJson!.stdout) as {
+      specs: Array<{ id: string }>;
+      agents: Array<{ path: string }>;
+    };
     expect(json.specs.map((s) => s.id).sort()).toEqual(['engineering-rules', 'refunds']);
     expect(json.agents.map((a) => a.path)).toEqual(['AGENTS.md', 'services/refunds/AGENTS.md']);
   });

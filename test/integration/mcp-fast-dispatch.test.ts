@@ -22,9 +22,13 @@ async function rawPeer(spec: SpecServer) {
   await client.start();
   return {
     received,
-    async ask(message: Record<string, unknown>): Promise<JSONRPCMessage> {
+    /** The answer to `message`, or 'no answer' (a message neither path can classify is only reported). */
+    async ask(message: Record<string, unknown>): Promise<JSONRPCMessage | 'no answer'> {
       const id = message.id as string | number;
-      const answer = new Promise<JSONRPCMessage>((resolve) => waiters.set(id, resolve));
+      const answer = new Promise<JSONRPCMessage | 'no answer'>((resolve) => {
+        waiters.set(id, resolve);
+        setTimeout(() => resolve('no answer'), 500);
+      });
       await client.send(message as JSONRPCMessage);
       return answer;
     },

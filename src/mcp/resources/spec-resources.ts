@@ -14,16 +14,20 @@ import { type ConnectionInfo, resolveCallContext } from '../context.js';
 import type { SpecServerDeps } from '../deps.js';
 import { toProtocolError } from '../errors.js';
 import type { ServedRead } from '../recorder.js';
+import { DEFAULT_ROOT_TOKENS } from '../tools/read-root.js';
 import { parseSpecUri, ROOT_URI, specUri } from '../uri.js';
 import { viewRoot } from '../views/root-view.js';
-import { DEFAULT_ROOT_TOKENS } from '../tools/read-root.js';
 
 export interface ResourceNotifier {
   /** Sends list_changed and per-URI `updated` notifications for what differs between two snapshots. */
   snapshotChanged(before: Snapshot, after: Snapshot): Promise<void>;
 }
 
-export function registerSpecResources(server: McpServer, deps: SpecServerDeps, conn: ConnectionInfo): ResourceNotifier {
+export function registerSpecResources(
+  server: McpServer,
+  deps: SpecServerDeps,
+  conn: ConnectionInfo,
+): ResourceNotifier {
   const low = server.server;
   const subscriptions = new Set<string>();
 
@@ -31,7 +35,13 @@ export function registerSpecResources(server: McpServer, deps: SpecServerDeps, c
     const snapshot = deps.corpus.current();
     return {
       resources: [
-        { uri: ROOT_URI, name: 'root', title: 'Spec root', mimeType: 'text/markdown', description: 'Root document, standing rules and catalog' },
+        {
+          uri: ROOT_URI,
+          name: 'root',
+          title: 'Spec root',
+          mimeType: 'text/markdown',
+          description: 'Root document, standing rules and catalog',
+        },
         ...snapshot.catalog.map((s) => ({
           uri: specUri(s.id),
           name: s.id,
@@ -94,15 +104,32 @@ export function registerSpecResources(server: McpServer, deps: SpecServerDeps, c
   };
 }
 
-async function readUri(snapshot: Snapshot, deps: SpecServerDeps, uri: string): Promise<{ text: string; read: ServedRead }> {
+async function readUri(
+  snapshot: Snapshot,
+  deps: SpecServerDeps,
+  uri: string,
+): Promise<{ text: string; read: ServedRead }> {
   if (uri === ROOT_URI) {
     const page = viewRoot(snapshot, { maxTokens: DEFAULT_ROOT_TOKENS }, deps.tokens);
     const digest = snapshot.root.digest;
-    return { text: page.text, read: { kind: 'resource', spec: null, clause: null, digest, text: snapshot.root.text, tokens: page.tokens } };
+    return {
+      text: page.text,
+      read: {
+        kind: 'resource',
+        spec: null,
+        clause: null,
+        digest,
+        text: snapshot.root.text,
+        tokens: page.tokens,
+      },
+    };
   }
   const parsed = parseSpecUri(uri);
   if (!parsed) {
-    throw new SpecLedgerError('INVALID_ARGUMENT', `"${uri}" is not a spec URI; expected spec://root, spec://{spec} or spec://{spec}/{clause}[@sha256:<hex>]`);
+    throw new SpecLedgerError(
+      'INVALID_ARGUMENT',
+      `"${uri}" is not a spec URI; expected spec://root, spec://{spec} or spec://{spec}/{clause}[@sha256:<hex>]`,
+    );
   }
   const { spec, clause } = snapshot.resolve(`${parsed.specId}#${parsed.clauseId ?? ''}`);
   const current = clause ? clause.text : specSource(spec);
@@ -111,9 +138,13 @@ async function readUri(snapshot: Snapshot, deps: SpecServerDeps, uri: string): P
   if (parsed.digest && parsed.digest !== currentDigest) {
     const pinned = await deps.ledger.snapshot(parsed.digest);
     if (pinned === null) {
-      throw new SpecLedgerError('NOT_FOUND', `no recorded text for ${uri}; the current version is ${specUri(spec.id, clause?.id, currentDigest)}`, {
-        candidates: [clause ? clause.ref : spec.id],
-      });
+      throw new SpecLedgerError(
+        'NOT_FOUND',
+        `no recorded text for ${uri}; the current version is ${specUri(spec.id, clause?.id, currentDigest)}`,
+        {
+          candidates: [clause ? clause.ref : spec.id],
+        },
+      );
     }
     text = pinned;
   }

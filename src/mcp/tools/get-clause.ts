@@ -20,8 +20,20 @@ export function registerGetClauseTool(server: McpServer, deps: SpecServerDeps, c
         'Read the exact text of one clause by its stable reference SPEC#CLAUSE (e.g. "auth#token-lifetime"), with its version and digest to cite. A bare clause ID works when it is unique; a bare spec ID returns the spec with its sections collapsed. Child sections come back as one-line pointers unless depth asks for them. Do not use it to browse: get the refs from get_outline, specs_for_path or search_specs first.',
       inputSchema: {
         ref: z.string().min(1).max(500).describe('SPEC#CLAUSE, a unique bare clause ID, or a spec ID.'),
-        depth: z.number().int().min(0).max(10).optional().describe('Levels of child sections to include in full (default 0).'),
-        max_tokens: z.number().int().min(50).max(100_000).optional().describe('Token budget (default 4000); longer text is cut with a continuation.'),
+        depth: z
+          .number()
+          .int()
+          .min(0)
+          .max(10)
+          .optional()
+          .describe('Levels of child sections to include in full (default 0).'),
+        max_tokens: z
+          .number()
+          .int()
+          .min(50)
+          .max(100_000)
+          .optional()
+          .describe('Token budget (default 4000); longer text is cut with a continuation.'),
         cursor: z.string().max(40).optional().describe('continuation.cursor from a truncated get_clause.'),
         allow_deprecated: z.boolean().optional().describe('Read a deprecated spec anyway (default false).'),
         run_id: runIdArg,
@@ -53,11 +65,20 @@ export function registerGetClauseTool(server: McpServer, deps: SpecServerDeps, c
         const { spec, clause } = target;
         if (spec.status === 'deprecated' && !args.allow_deprecated) {
           const by = snapshot.specs.filter((s) => s.supersedes.includes(spec.id)).map((s) => s.id);
-          const instead = by.length > 0 ? `superseded by ${by.map((s) => `"${s}"`).join(', ')}; read that instead, or` : 'no successor is named;';
+          const instead =
+            by.length > 0
+              ? `superseded by ${by.map((s) => `"${s}"`).join(', ')}; read that instead, or`
+              : 'no successor is named;';
           throw new SpecLedgerError(
             'DEPRECATED',
             `spec "${spec.id}" is deprecated: ${instead} pass allow_deprecated: true to read it anyway`,
-            { candidates: by.map((id) => (clause && snapshot.spec(id)?.clauses.some((c) => c.id === clause.id) ? `${id}#${clause.id}` : id)) },
+            {
+              candidates: by.map((id) =>
+                clause && snapshot.spec(id)?.clauses.some((c) => c.id === clause.id)
+                  ? `${id}#${clause.id}`
+                  : id,
+              ),
+            },
           );
         }
         const depth = args.depth ?? 0;

@@ -17,7 +17,13 @@ export function registerGetOutlineTool(server: McpServer, deps: SpecServerDeps, 
         "List one spec's clauses (refs, titles, token cost) without their text, to choose what to read with get_clause. Use after read_root or specs_for_path named a spec. Not for reading requirements themselves, and not for finding a topic across specs (use search_specs).",
       inputSchema: {
         spec: z.string().min(1).max(500).describe('Spec ID from the catalog, e.g. "auth".'),
-        depth: z.number().int().min(1).max(10).optional().describe('Deepest clause level to list (default 3).'),
+        depth: z
+          .number()
+          .int()
+          .min(1)
+          .max(10)
+          .optional()
+          .describe('Deepest clause level to list (default 3).'),
         run_id: runIdArg,
       },
       outputSchema: {
@@ -31,7 +37,13 @@ export function registerGetOutlineTool(server: McpServer, deps: SpecServerDeps, 
           path: z.string(),
         }),
         clauses: z.array(
-          z.object({ ref: z.string(), id: z.string(), title: z.string(), depth: z.number(), tokens: z.number() }),
+          z.object({
+            ref: z.string(),
+            id: z.string(),
+            title: z.string(),
+            depth: z.number(),
+            tokens: z.number(),
+          }),
         ),
         hidden: z.number(),
       },
@@ -51,7 +63,14 @@ export function registerGetOutlineTool(server: McpServer, deps: SpecServerDeps, 
         return {
           ...rendered,
           reads: [
-            { kind: 'outline', spec, clause: null, digest: spec.digest, text: specSource(spec), tokens: deps.tokens.count(rendered.text) },
+            {
+              kind: 'outline',
+              spec,
+              clause: null,
+              digest: spec.digest,
+              text: specSource(spec),
+              tokens: deps.tokens.count(rendered.text),
+            },
           ],
         };
       }),

@@ -1,12 +1,16 @@
 // get_provenance: what this run (or a named one) has read so far — for an agent to cite in its PR.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { resolveCallContext, type ConnectionInfo } from '../context.js';
+import { type ConnectionInfo, resolveCallContext } from '../context.js';
 import type { SpecServerDeps } from '../deps.js';
 import { toToolError } from '../errors.js';
 import { READ_ONLY } from './schemas.js';
 
-export function registerGetProvenanceTool(server: McpServer, deps: SpecServerDeps, conn: ConnectionInfo): void {
+export function registerGetProvenanceTool(
+  server: McpServer,
+  deps: SpecServerDeps,
+  conn: ConnectionInfo,
+): void {
   server.registerTool(
     'get_provenance',
     {
@@ -14,7 +18,12 @@ export function registerGetProvenanceTool(server: McpServer, deps: SpecServerDep
       description:
         'List the spec clauses this run has read so far, each with the version and digest it read — cite them in your commit or PR description. Pass run_id to ask about another run. It reads the ledger only; it does not read specs.',
       inputSchema: {
-        run_id: z.string().min(1).max(200).optional().describe('Run to report on (default: the current run).'),
+        run_id: z
+          .string()
+          .min(1)
+          .max(200)
+          .optional()
+          .describe('Run to report on (default: the current run).'),
       },
       outputSchema: {
         run: z.object({ id: z.string(), source: z.string() }),
@@ -46,9 +55,14 @@ export function registerGetProvenanceTool(server: McpServer, deps: SpecServerDep
         const source = records[0]?.run_id_source ?? ctx.runIdSource;
         const text = [
           `run ${ctx.runId} (${source}): ${reads.length} reads`,
-          ...reads.filter((r) => r.ref).map((r) => `- ${r.ref} v${r.version} ${r.digest?.slice(0, 19)}… (${r.kind})`),
+          ...reads
+            .filter((r) => r.ref)
+            .map((r) => `- ${r.ref} v${r.version} ${r.digest?.slice(0, 19)}… (${r.kind})`),
         ].join('\n');
-        return { content: [{ type: 'text', text }], structuredContent: { run: { id: ctx.runId, source }, reads } };
+        return {
+          content: [{ type: 'text', text }],
+          structuredContent: { run: { id: ctx.runId, source }, reads },
+        };
       } catch (error) {
         return toToolError('get_provenance', args, error);
       }

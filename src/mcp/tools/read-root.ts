@@ -19,7 +19,13 @@ export function registerReadRootTool(server: McpServer, deps: SpecServerDeps, co
       description:
         'Start here, once per task: the project root document, the standing rules every change must follow, and a catalog with one line per spec (ID, status, version, summary, token cost). Then use get_outline or specs_for_path to pick specs and get_clause to read only the clauses you need. Do not call it repeatedly to find a clause; use search_specs for that. Paginated: pass next_cursor to see more of the catalog.',
       inputSchema: {
-        max_tokens: z.number().int().min(200).max(50_000).optional().describe('Token budget for this page (default 1500).'),
+        max_tokens: z
+          .number()
+          .int()
+          .min(200)
+          .max(50_000)
+          .optional()
+          .describe('Token budget for this page (default 1500).'),
         cursor: z.string().max(200).optional().describe('next_cursor from a previous read_root page.'),
         run_id: runIdArg,
       },
@@ -54,9 +60,20 @@ export function registerReadRootTool(server: McpServer, deps: SpecServerDeps, co
     },
     (args, extra) =>
       runReadingTool(deps, conn, 'read_root', args, extra, (snapshot) => {
-        const page = viewRoot(snapshot, { maxTokens: args.max_tokens ?? DEFAULT_ROOT_TOKENS, cursor: args.cursor }, deps.tokens);
+        const page = viewRoot(
+          snapshot,
+          { maxTokens: args.max_tokens ?? DEFAULT_ROOT_TOKENS, cursor: args.cursor },
+          deps.tokens,
+        );
         const reads: ServedRead[] = [
-          { kind: 'root', spec: null, clause: null, digest: pageDigest(page), text: page.text, tokens: page.tokens },
+          {
+            kind: 'root',
+            spec: null,
+            clause: null,
+            digest: pageDigest(page),
+            text: page.text,
+            tokens: page.tokens,
+          },
           ...page.alwaysServed.map((spec) => ({
             kind: 'root' as const,
             spec,

@@ -8,6 +8,11 @@ export const runIdArg = z
   .optional()
   .describe('Your run ID, so this read is attributed to your run in the provenance ledger (optional).');
 
-export const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
+export const READ_ONLY = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false,
+};
 
 export const childRef = z.object({ ref: z.string(), title: z.string(), tokens: z.number() });

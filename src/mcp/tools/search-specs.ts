@@ -18,11 +18,16 @@ export function registerSearchSpecsTool(server: McpServer, deps: SpecServerDeps,
         query: z.string().min(1).max(500).describe('Words to look for, e.g. "refund window".'),
         spec: z.string().max(500).optional().describe('Only search this spec ID.'),
         limit: z.number().int().min(1).max(50).optional().describe('Maximum hits (default 10).'),
-        include_proposals: z.boolean().optional().describe('Also search proposed changes (e.g. openspec/changes); default false.'),
+        include_proposals: z
+          .boolean()
+          .optional()
+          .describe('Also search proposed changes (e.g. openspec/changes); default false.'),
         run_id: runIdArg,
       },
       outputSchema: {
-        hits: z.array(z.object({ ref: z.string(), title: z.string(), snippet: z.string(), score: z.number() })),
+        hits: z.array(
+          z.object({ ref: z.string(), title: z.string(), snippet: z.string(), score: z.number() }),
+        ),
       },
       annotations: READ_ONLY,
     },
@@ -36,7 +41,14 @@ export function registerSearchSpecsTool(server: McpServer, deps: SpecServerDeps,
         });
         const reads: ServedRead[] = hits.map((hit) => {
           const { spec, clause } = snapshot.resolve(hit.ref);
-          return { kind: 'search', spec, clause, digest: clause!.digest, text: clause!.text, tokens: deps.tokens.count(hit.snippet) };
+          return {
+            kind: 'search',
+            spec,
+            clause,
+            digest: clause!.digest,
+            text: clause!.text,
+            tokens: deps.tokens.count(hit.snippet),
+          };
         });
         const text =
           hits.length === 0

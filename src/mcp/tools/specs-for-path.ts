@@ -8,7 +8,11 @@ import type { ServedRead } from '../recorder.js';
 import { runReadingTool } from '../tool-runner.js';
 import { childRef, READ_ONLY, runIdArg } from './schemas.js';
 
-export function registerSpecsForPathTool(server: McpServer, deps: SpecServerDeps, conn: ConnectionInfo): void {
+export function registerSpecsForPathTool(
+  server: McpServer,
+  deps: SpecServerDeps,
+  conn: ConnectionInfo,
+): void {
   server.registerTool(
     'specs_for_path',
     {
@@ -16,7 +20,11 @@ export function registerSpecsForPathTool(server: McpServer, deps: SpecServerDeps
       description:
         "Before editing a file, ask which specs govern it: specs whose applies_to globs (or Kiro fileMatch) match the path, their top-level clauses, and the AGENTS.md files from the repository root down to it (nearest last). Returns refs with token costs, not text; read what you need with get_clause. Paths are relative to the repository root, e.g. 'src/refunds/api.ts'.",
       inputSchema: {
-        path: z.string().min(1).max(1000).describe('Repository-relative path of the file or folder, e.g. src/refunds/api.ts.'),
+        path: z
+          .string()
+          .min(1)
+          .max(1000)
+          .describe('Repository-relative path of the file or folder, e.g. src/refunds/api.ts.'),
         run_id: runIdArg,
       },
       outputSchema: {
@@ -39,14 +47,25 @@ export function registerSpecsForPathTool(server: McpServer, deps: SpecServerDeps
     (args, extra) =>
       runReadingTool(deps, conn, 'specs_for_path', args, extra, (snapshot) => {
         const match = snapshot.specsForPath(args.path);
-        const reads: ServedRead[] = [...match.specs.map((s) => s.id), ...match.agents.map((a) => a.ref)].map((id) => {
-          const spec = snapshot.spec(id)!;
-          return { kind: 'path', spec, clause: null, digest: spec.digest, text: specSource(spec), tokens: 0 };
-        });
+        const reads: ServedRead[] = [...match.specs.map((s) => s.id), ...match.agents.map((a) => a.ref)].map(
+          (id) => {
+            const spec = snapshot.spec(id)!;
+            return {
+              kind: 'path',
+              spec,
+              clause: null,
+              digest: spec.digest,
+              text: specSource(spec),
+              tokens: 0,
+            };
+          },
+        );
         const lines = [
           `specs for ${match.path}:`,
           ...(match.specs.length === 0 ? ['  (no spec has an applies_to glob matching this path)'] : []),
-          ...match.specs.map((s) => `- ${s.id} — ${s.title} [${s.status} v${s.version}, ${s.tokens} tok] via ${s.matched}`),
+          ...match.specs.map(
+            (s) => `- ${s.id} — ${s.title} [${s.status} v${s.version}, ${s.tokens} tok] via ${s.matched}`,
+          ),
           ...match.clauses.map((c) => `    - ${c.ref} — ${c.title} (${c.tokens})`),
           ...(match.agents.length > 0 ? ['AGENTS.md on the way (nearest last):'] : []),
           ...match.agents.map((a) => `- ${a.ref} (${a.path}, ${a.tokens} tok)`),

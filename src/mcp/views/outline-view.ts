@@ -2,7 +2,15 @@
 import type { SpecDoc } from '../../spec/types.js';
 
 export interface OutlineView {
-  spec: { id: string; title: string; version: string; status: string; summary: string; tokens: number; path: string };
+  spec: {
+    id: string;
+    title: string;
+    version: string;
+    status: string;
+    summary: string;
+    tokens: number;
+    path: string;
+  };
   clauses: Array<{ ref: string; id: string; title: string; depth: number; tokens: number }>;
   /** Clauses deeper than `depth`, not listed. */
   hidden: number;

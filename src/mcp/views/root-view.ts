@@ -111,7 +111,9 @@ export function viewRoot(
   }
   if (i < snapshot.catalog.length) {
     view.next_cursor = encodeCursor(i);
-    parts.push(`[${snapshot.catalog.length - i} more specs; call read_root {"cursor":"${view.next_cursor}"}]`);
+    parts.push(
+      `[${snapshot.catalog.length - i} more specs; call read_root {"cursor":"${view.next_cursor}"}]`,
+    );
   }
   const text = parts.join('\n');
   return { view, text, tokens: tokens.count(text), alwaysServed };
@@ -159,9 +161,13 @@ function decodeCursor(cursor: string | undefined, total: number): number | null 
   if (cursor === undefined || cursor === '') return null;
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { o?: unknown };
-    if (typeof parsed.o === 'number' && Number.isInteger(parsed.o) && parsed.o >= 0 && parsed.o <= total) return parsed.o;
+    if (typeof parsed.o === 'number' && Number.isInteger(parsed.o) && parsed.o >= 0 && parsed.o <= total)
+      return parsed.o;
   } catch {
     // falls through to the error below
   }
-  throw new SpecLedgerError('INVALID_ARGUMENT', `cursor "${cursor}" is not a read_root cursor; pass next_cursor as returned`);
+  throw new SpecLedgerError(
+    'INVALID_ARGUMENT',
+    `cursor "${cursor}" is not a read_root cursor; pass next_cursor as returned`,
+  );
 }

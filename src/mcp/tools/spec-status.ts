@@ -1,0 +1,80 @@
+// spec_status: the health of what is served — files that cannot be served now, and lint findings.
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { type Finding, lintSnapshot, summarize } from '../../governance/index.js';
+import type { Snapshot } from '../../index/snapshot.js';
+import type { SpecServerDeps } from '../deps.js';
+import { READ_ONLY } from './schemas.js';
+
+/** Findings listed per call; the summary counts them all. */
+const MAX_LISTED = 100;
+
+const findingSchema = z.object({
+  rule: z.string(),
+  severity: z.string(),
+  file: z.string(),
+  line: z.number(),
+  message: z.string(),
+  hint: z.string().optional(),
+  ref: z.string().optional(),
+});
+
+export function registerSpecStatusTool(server: McpServer, deps: SpecServerDeps): void {
+  // Lint once per snapshot, not per call: near-duplicate detection is the costly rule.
+  const lintOf = new WeakMap<Snapshot, Finding[]>();
+  server.registerTool(
+    'spec_status',
+    {
+      title: 'Spec health',
+      description:
+        'Report the health of the specs being served: files that cannot be served right now (a broken edit keeps its last good version in service), and governance findings (missing owners, unstable IDs, broken SPEC#CLAUSE references, near-duplicate clauses…), each with file:line and a fix hint. Use it when a read looks stale or a reference does not resolve; it is not needed for ordinary reading.',
+      inputSchema: {
+        severity: z
+          .enum(['info', 'warning', 'error'])
+          .optional()
+          .describe('Lowest severity to list (default warning).'),
+      },
+      outputSchema: {
+        generation: z.number(),
+        specs: z.number(),
+        clauses: z.number(),
+        summary: z.object({ error: z.number(), warning: z.number(), info: z.number() }),
+        findings: z.array(findingSchema),
+        truncated: z.boolean(),
+      },
+      annotations: READ_ONLY,
+    },
+    (args) => {
+      const snapshot = deps.corpus.current();
+      let findings = lintOf.get(snapshot);
+      if (!findings) {
+        findings = lintSnapshot(snapshot);
+        lintOf.set(snapshot, findings);
+      }
+      const order = { info: 0, warning: 1, error: 2 } as const;
+      const floor = order[args.severity ?? 'warning'];
+      const listed = findings.filter((f) => order[f.severity] >= floor);
+      const shown = listed.slice(0, MAX_LISTED);
+      const summary = summarize(findings);
+      const text = [
+        `generation ${snapshot.generation}: ${snapshot.catalog.length} specs, ${snapshot.clauseCount} clauses; ${summary.error} errors, ${summary.warning} warnings, ${summary.info} info`,
+        ...shown.map(
+          (f) =>
+            `${f.file}:${f.line}  ${f.severity}  ${f.rule}  ${f.message}${f.hint ? `\n  hint: ${f.hint}` : ''}`,
+        ),
+        ...(listed.length > shown.length ? [`… ${listed.length - shown.length} more`] : []),
+      ].join('\n');
+      return {
+        content: [{ type: 'text', text }],
+        structuredContent: {
+          generation: snapshot.generation,
+          specs: snapshot.catalog.length,
+          clauses: snapshot.clauseCount,
+          summary,
+          findings: shown.map((f) => ({ ...f })),
+          truncated: listed.length > shown.length,
+        },
+      };
+    },
+  );
+}
