@@ -86,7 +86,8 @@ function specFile(next, id, clauseTexts) {
   clauseTexts.forEach((text, i) => {
     lines.push(`## Section ${i + 1} {#s${i + 1}}`, '', text, '');
     if (next() < 0.4) {
-      for (let r = 1; r <= 3; r++) lines.push(`- **${id.replace(/\W/g, '').toUpperCase()}-${i + 1}${r}**: ${sentence(next, 12)}`);
+      for (let r = 1; r <= 3; r++)
+        lines.push(`- **${id.replace(/\W/g, '').toUpperCase()}-${i + 1}${r}**: ${sentence(next, 12)}`);
       lines.push('');
     }
   });
@@ -161,7 +162,10 @@ try {
     const text = specFile(rng(spec.fileSeed), spec.id, spec.clauses);
     const ref = `${spec.id}#s${clause + 1}`;
     const served = new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`run ${run}: ${ref} not served within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`run ${run}: ${ref} not served within ${TIMEOUT_MS} ms`)),
+        TIMEOUT_MS,
+      );
       pending = {
         ref,
         marker,

@@ -56,7 +56,16 @@ export function registerLintCommand(program: Command): void {
       if (opts.format === 'json') {
         printJson({
           root: report.root,
-          findings: report.findings.map((f) => ({ ...f, file: display(f.file) })),
+          // One key order for every finding, so tools and diffs read them alike.
+          findings: report.findings.map((f) => ({
+            rule: f.rule,
+            severity: f.severity,
+            file: display(f.file),
+            line: f.line,
+            ...(f.ref === undefined ? {} : { ref: f.ref }),
+            message: f.message,
+            ...(f.hint === undefined ? {} : { hint: f.hint }),
+          })),
           summary: report.summary,
         });
       } else {

@@ -92,7 +92,7 @@ export async function changedSince(repo: GitRepo, commit: string, pathspec: stri
 export async function logWithFiles(
   repo: GitRepo,
   range: readonly string[],
-  pathspec: string,
+  pathspecs: readonly string[],
 ): Promise<LogCommit[]> {
   const out = await repo.git([
     'log',
@@ -101,7 +101,7 @@ export async function logWithFiles(
     '--format=%x1e%H%x1f%cI%x1f%s',
     ...range,
     '--',
-    pathspec,
+    ...pathspecs,
   ]);
   const commits: LogCommit[] = [];
   for (const chunk of out.split('\x1e')) {
@@ -126,6 +126,11 @@ export async function dirtyPaths(repo: GitRepo, pathspec: string): Promise<Set<s
     if (entry.charAt(0) === 'R' || entry.charAt(0) === 'C') dirty.add(parts[++i] ?? '');
   }
   return dirty;
+}
+
+/** A pathspec naming exactly `topPath` (a file, or a folder and everything under it), whatever its characters. */
+export function literal(topPath: string): string {
+  return topPath === '' ? '.' : `:(literal)${topPath}`;
 }
 
 /** Runs `task` over `items` with at most `limit` in flight; git processes are cheap but not free. */

@@ -1,5 +1,4 @@
 // Runs the lint rules: the snapshot rules (pure, for the server) and the git history rules (for the CLI).
-
 import { SpecLedgerError } from '../errors.js';
 import { loadCorpus } from '../index/corpus.js';
 import type { Snapshot } from '../index/snapshot.js';

@@ -111,9 +111,11 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
 
   const cache = input.docTables ?? createDocTablesCache();
   const tablesOf = (doc: SpecDoc): DocTables => {
-    let t = cache.get(doc);
-    if (!t) cache.set(doc, (t = {}));
-    return t;
+    const known = cache.get(doc);
+    if (known) return known;
+    const fresh: DocTables = {};
+    cache.set(doc, fresh);
+    return fresh;
   };
   const clauseAt = (ref: string): { spec: SpecDoc; clause: Clause } | undefined => {
     // Spec IDs derived from paths may hold "#", so every split is tried; exact, as a map keyed by ref would be.
@@ -133,14 +135,24 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
     clausesByRef: { get: clauseAt },
     // The corpus-wide bare-ID index is built by the first bare lookup on a snapshot, not by every reload.
     get refsById() {
-      return (refsById ??= bareClauseIds(specs));
+      if (!refsById) refsById = bareClauseIds(specs);
+      return refsById;
     },
   };
   const clauseCount = specs.reduce((n, s) => n + s.clauses.length, 0);
-  const root = rootDoc
-    ? (tablesOf(rootDoc).root ??= rootOf(rootDoc.path, rootDoc.body.trim(), input.tokens))
-    : rootOf(null, generatedRoot(input.rootName, catalog.length), input.tokens);
+  let root: RootDoc;
+  if (rootDoc) {
+    const t = tablesOf(rootDoc);
+    t.root ??= rootOf(rootDoc.path, rootDoc.body.trim(), input.tokens);
+    root = t.root;
+  } else {
+    root = rootOf(null, generatedRoot(input.rootName, catalog.length), input.tokens);
+  }
   let matchers: Matcher[] | undefined;
+  const pathMatchers = (): readonly Matcher[] => {
+    if (!matchers) matchers = appliesToMatchers(catalog, tablesOf);
+    return matchers;
+  };
 
   return {
     generation: input.generation,
@@ -156,7 +168,7 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
       await input.searchIndex.sync(input.generation, specs);
       return input.searchIndex.search(query, options, (ref) => clauseAt(ref)?.clause);
     },
-    specsForPath: (path) => matchPath(specs, (matchers ??= appliesToMatchers(catalog, tablesOf)), path),
+    specsForPath: (path) => matchPath(specs, pathMatchers(), path),
   };
 }
 

@@ -1,5 +1,5 @@
 // The fleet ledger: PostgreSQL through a pg Pool, one hash chain shared by every replica that appends to it.
-import { Pool, type PoolClient } from 'pg';
+import { Pool, type PoolClient, type QueryResult } from 'pg';
 import { errorMessage, SpecLedgerError } from '../errors.js';
 import { computeRecordHash, createChainVerifier } from './hash-chain.js';
 import {
@@ -121,8 +121,13 @@ export async function openPostgresStore(
   const s = quoteIdent(schema);
   const selectReads = `SELECT ${COLUMNS.join(', ')} FROM ${s}.reads`;
   const sql = {
-    lockHead: `SELECT seq, hash FROM ${s}.head WHERE id = 1 FOR UPDATE`,
-    lastRow: `SELECT seq, hash FROM ${s}.reads ORDER BY seq DESC LIMIT 1`,
+    // Three statements sent as one simple query (one round trip, which is most of a batch's cost
+    // on a busy host). The last row is a statement of its own, not a join: in READ COMMITTED it
+    // then gets a snapshot taken after the head lock was granted, and so sees the commit of the
+    // replica that held the lock before.
+    beginAndLockHead: `BEGIN;
+      SELECT seq, hash FROM ${s}.head WHERE id = 1 FOR UPDATE;
+      SELECT seq, hash FROM ${s}.reads ORDER BY seq DESC LIMIT 1`,
     // One statement for the whole batch: every column as an array, rows rebuilt by unnest, so a
     // batch of any size costs one round trip instead of one per record.
     insertBatch: `
@@ -171,10 +176,14 @@ export async function openPostgresStore(
     const client = await pool.connect();
     let healthy = false;
     try {
-      await client.query('BEGIN');
-      const head = (await client.query<{ seq: string; hash: string }>(sql.lockHead)).rows[0];
+      // pg answers a multi-statement simple query with one result per statement.
+      const [, locked, newest] = (await client.query(sql.beginAndLockHead)) as unknown as QueryResult<{
+        seq: string;
+        hash: string;
+      }>[];
+      const head = locked?.rows[0];
       if (!head) throw new Error('the ledger head row is missing');
-      const last = (await client.query<{ seq: string; hash: string }>(sql.lastRow)).rows[0];
+      const last = newest?.rows[0];
       // As in SQLite: continue from the head even when the newest rows are gone, so the gap stays
       // visible to verify; rows beyond the head (only possible by disabling the guards) win instead
       // of making every append collide with them.

@@ -14,8 +14,8 @@ export interface WatchCorpusOptions {
   pollIntervalMs?: number;
   /**
    * Quiet time per path before it is re-read. 25 ms coalesces an editor's truncate-then-write into one read
-   * while keeping edit-to-served latency far under the 250 ms target; chokidar's awaitWriteFinish polls for
-   * 2 s by default, which is why it is not used.
+   * while keeping edit-to-served latency far under the 250 ms target; chokidar's awaitWriteFinish waits for a
+   * file's size to hold still for 2 s by default, which is why it is not used.
    */
   debounceMs?: number;
   /**
@@ -129,7 +129,9 @@ export async function watchCorpus(corpus: Corpus, options: WatchCorpusOptions): 
         const result = rescan ? corpus.rescan(reread) : corpus.reload(reread);
         if (result.after !== result.before) notify(result);
       } catch (error) {
-        options.log(`specledger: reloading ${listed(reread)} failed, still serving the previous version: ${messageOf(error)}`);
+        options.log(
+          `specledger: reloading ${listed(reread)} failed, still serving the previous version: ${messageOf(error)}`,
+        );
       }
       for (const rel of reread) {
         const signature = seen.get(rel);
@@ -179,7 +181,10 @@ export async function watchCorpus(corpus: Corpus, options: WatchCorpusOptions): 
   watcher.on('all', onEvent);
   watcher.on('error', (error) => {
     const code = (error as NodeJS.ErrnoException).code;
-    const hint = code === 'ENOSPC' || code === 'EMFILE' ? ' (out of file watches: raise fs.inotify.max_user_watches or serve with --poll)' : '';
+    const hint =
+      code === 'ENOSPC' || code === 'EMFILE'
+        ? ' (out of file watches: raise fs.inotify.max_user_watches or serve with --poll)'
+        : '';
     options.log(`specledger: watching ${root} failed: ${messageOf(error)}${hint}`);
   });
   await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
@@ -224,7 +229,9 @@ function signatureOf(st: Stats | null): string {
 
 function listed(paths: readonly string[]): string {
   if (paths.length === 0) return 'the spec tree';
-  return paths.length <= 3 ? paths.join(', ') : `${paths.slice(0, 3).join(', ')} and ${paths.length - 3} more`;
+  return paths.length <= 3
+    ? paths.join(', ')
+    : `${paths.slice(0, 3).join(', ')} and ${paths.length - 3} more`;
 }
 
 function messageOf(error: unknown): string {

@@ -3,10 +3,12 @@ import { createHash } from 'node:crypto';
 
 /** LF line endings, no trailing whitespace per line, no trailing blank lines. */
 export function normalizeText(text: string): string {
-  return text
-    .replace(/\r\n?/g, '\n')
-    .replace(/[ \t]+$/gm, '')
-    .replace(/\n+$/, '');
+  return stripTrailingBlanks(text.replace(/\r\n?/g, '\n')).replace(/\n+$/, '');
+}
+
+/** Drops spaces and tabs at the end of every line; never adds or removes a line. */
+export function stripTrailingBlanks(text: string): string {
+  return text.replace(/[ \t]+$/gm, '');
 }
 
 export function sha256Hex(text: string): string {

@@ -1,6 +1,6 @@
 // parseSpec: one file's text → a SpecDoc with its clause tree, IDs, digests and token counts. Pure: no I/O.
 import { parseAnchor, parseBoldId, plainTitle, slugify } from './clause-ids.js';
-import { digestOf } from './digest.js';
+import { digestOf, sha256Hex, stripTrailingBlanks } from './digest.js';
 import { formatFor } from './formats/index.js';
 import { parseFrontmatter } from './frontmatter.js';
 import type { Block, MarkdownScanner } from './markdown.js';
@@ -56,7 +56,7 @@ export function parseSpec(path: string, rawText: string, ctx: ParseContext): Par
 
   const drafts = buildDrafts(blocks, titleBlock, format, path, fm.bodyLine, problems);
   const specId = fm.fields.id ?? specIdFromPath(path);
-  const clauses = finishClauses(drafts, specId, bodyLines, fm.bodyLine, ctx.tokens);
+  const clauses = finishClauses(drafts, specId, fm.body, bodyLines, fm.bodyLine, ctx.tokens);
 
   const firstParagraph = blocks.find((b) => b.kind === 'item' && b.listDepth === 0 && !parseBoldId(b.inline));
   const meta: SpecMeta = {
@@ -198,32 +198,53 @@ function uniqueSuffix(id: string, seen: Map<string, Draft>): string {
 function finishClauses(
   drafts: readonly Draft[],
   specId: string,
+  body: string,
   bodyLines: readonly string[],
   bodyLine: number,
   tokens: TokenCounter,
 ): Clause[] {
   for (const d of drafts) d.end = trimEnd(bodyLines, d.start, d.end);
-  // Token counts are the slowest part of indexing (~3 MB/s), and most specs are never opened, so a
-  // spec's counts are computed on first use. Each line is tokenized once: own lines plus children's counts.
-  let totals: Map<Draft, number> | null = null;
-  const countAll = (): Map<Draft, number> => {
-    const total = new Map<Draft, number>();
-    for (let i = drafts.length - 1; i >= 0; i--) {
-      const d = drafts[i]!;
-      let cursor = d.start;
+  // A clause's text is a slice of the body (V8 shares the body's bytes, so nested clauses cost no copies: at 100k
+  // clauses that is ~60 MB less), and every digest hashes a slice of the body normalized once (digestOf's rules,
+  // applied per line, are the same over the whole body). bench/README.md, cold start, has the numbers.
+  const starts = lineStarts(body);
+  const normalizedBody = stripTrailingBlanks(body);
+  const normalizedStarts = lineStarts(normalizedBody);
+  const slice = (text: string, at: Int32Array | number[], from: number, to: number): string =>
+    to > from ? text.slice(at[from]!, at[to]! - 1) : '';
+
+  // Token counts are the slowest part of indexing (~3 MB/s), and most specs are never opened, so a spec's counts
+  // are computed on first use, from the clauses themselves (no parse state is kept alive for it). Each line is
+  // tokenized once: a clause's own lines (the segments between its children, joined as they always were) plus
+  // its children's totals.
+  let totals: number[] | null = null;
+  const clauses: Clause[] = [];
+  const countAll = (): number[] => {
+    const lines = body.split('\n');
+    const indexOf = new Map(clauses.map((c, i) => [c.id, i]));
+    const total = new Array<number>(clauses.length).fill(0);
+    for (let i = clauses.length - 1; i >= 0; i--) {
+      const c = clauses[i]!;
+      let cursor = c.line - bodyLine;
       let ownText = '';
-      for (const child of d.children) {
-        ownText += bodyLines.slice(cursor, child.start).join('\n');
-        cursor = Math.max(cursor, child.end);
+      let childTotal = 0;
+      for (const childId of c.childIds) {
+        const at = indexOf.get(childId)!;
+        const child = clauses[at]!;
+        ownText += lines.slice(cursor, child.line - bodyLine).join('\n');
+        cursor = Math.max(cursor, child.endLine - bodyLine + 1);
+        childTotal += total[at]!;
       }
-      ownText += bodyLines.slice(cursor, d.end).join('\n');
-      total.set(d, tokens.count(ownText) + d.children.reduce((sum, c) => sum + (total.get(c) ?? 0), 0));
+      ownText += lines.slice(cursor, c.endLine - bodyLine + 1).join('\n');
+      total[i] = tokens.count(ownText) + childTotal;
     }
     return total;
   };
-  return drafts.map((d) => {
-    const text = bodyLines.slice(d.start, d.end).join('\n');
-    return {
+  drafts.forEach((d, i) => {
+    const text = slice(body, starts, d.start, d.end);
+    let normalized = slice(normalizedBody, normalizedStarts, d.start, d.end);
+    if (normalized.endsWith('\n')) normalized = normalized.replace(/\n+$/, '');
+    clauses.push({
       id: d.id,
       ref: `${specId}#${d.id}`,
       title: d.title,
@@ -234,15 +255,27 @@ function finishClauses(
       line: bodyLine + d.start,
       endLine: bodyLine + Math.max(d.start, d.end - 1),
       text,
-      digest: digestOf(text),
+      digest: `sha256:${sha256Hex(normalized)}`,
       get tokens(): number {
         totals ??= countAll();
-        return totals.get(d) ?? 0;
+        return totals[i] ?? 0;
       },
       parentId: d.parent?.id ?? null,
       childIds: d.children.map((c) => c.id),
-    };
+    });
   });
+  return clauses;
+}
+
+/** Offsets of every line's first character, plus one past the end (as if the text ended with a newline). */
+function lineStarts(text: string): Int32Array {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  const starts = new Int32Array(n + 1);
+  let line = 1;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts[line++] = i + 1;
+  starts[n] = text.length + 1;
+  return starts;
 }
 
 /** Drops trailing blank lines so a clause's text ends with its last line of content. */

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { textOf } from '../helpers/mcp.js';
 import { repoRoot } from '../helpers/paths.js';
 import { makeTempDir, type TempDir } from '../helpers/temp.js';
@@ -43,8 +43,17 @@ describe('specledger serve over stdio, with the SDK client', () => {
   const call = async (name: string, args: Record<string, unknown>) =>
     (await client.callTool({ name, arguments: args })) as CallToolResult;
 
-  it('says on stderr what it serves', () => {
-    expect(stderr).toMatch(/specledger: serving \d+ specs \(\d+ clauses\) from .*specs-example over stdio/);
+  it('says on stderr what it serves', async () => {
+    // stderr and stdout are separate pipes: the banner may be read after the initialize response.
+    await vi.waitFor(
+      () =>
+        expect(stderr).toMatch(
+          /specledger: serving \d+ specs \(\d+ clauses\) from .*specs-example over stdio/,
+        ),
+      {
+        timeout: 5000,
+      },
+    );
   });
 
   it('introduces itself and lists its tools', async () => {
@@ -149,11 +158,16 @@ describe('specledger serve stdout', () => {
     const lines = stdout.split('\n').filter((l) => l !== '');
     expect(lines.length).toBeGreaterThanOrEqual(3);
     const messages = lines.map((line) => {
-      const parsed = JSON.parse(line) as { jsonrpc?: string; id?: number };
+      const parsed = JSON.parse(line) as {
+        jsonrpc?: string;
+        id?: number;
+        result?: { structuredContent?: { ref?: string } };
+      };
       expect(parsed.jsonrpc).toBe('2.0');
       return parsed;
     });
     expect(messages.filter((m) => m.id !== undefined).map((m) => m.id)).toEqual([1, 2, 3]);
+    expect(messages.find((m) => m.id === 3)?.result?.structuredContent?.ref).toBe('auth#token-lifetime');
     expect(stdout.endsWith('\n')).toBe(true);
     expect(stderr).toContain('specledger: serving');
   });

@@ -29,7 +29,11 @@ export async function connect(specs: string, env: NodeJS.ProcessEnv = {}): Promi
     client,
     ledgerPath,
     async call(name, args = {}, meta) {
-      return (await client.callTool({ name, arguments: args, ...(meta ? { _meta: meta } : {}) })) as CallToolResult;
+      return (await client.callTool({
+        name,
+        arguments: args,
+        ...(meta ? { _meta: meta } : {}),
+      })) as CallToolResult;
     },
     async close() {
       await client.close();

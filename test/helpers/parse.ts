@@ -19,7 +19,8 @@ export function parseDoc(path: string, text: string): SpecDoc {
 
 export function clauseById(doc: SpecDoc, id: string): Clause {
   const clause = doc.clauses.find((c) => c.id === id);
-  if (!clause) throw new Error(`no clause "${id}" in ${doc.id}; have ${doc.clauses.map((c) => c.id).join(', ')}`);
+  if (!clause)
+    throw new Error(`no clause "${id}" in ${doc.id}; have ${doc.clauses.map((c) => c.id).join(', ')}`);
   return clause;
 }
 

@@ -59,17 +59,31 @@ describe.skipIf(!corporaExist)(`real corpora${corporaExist ? '' : ` — skipped:
   });
 
   it('indexes every format with no errors', () => {
-    const errors = snapshot.problems.filter((p) => p.severity === 'error').map((p) => `${p.file}:${p.line} ${p.rule}: ${p.message}`);
+    const errors = snapshot.problems
+      .filter((p) => p.severity === 'error')
+      .map((p) => `${p.file}:${p.line} ${p.rule}: ${p.message}`);
     expect(errors).toEqual([]);
-    const mentions = snapshot.problems.filter((p) => p.rule === 'duplicate-clause-id').map((p) => `${p.file}:${p.line}`);
+    const mentions = snapshot.problems
+      .filter((p) => p.rule === 'duplicate-clause-id')
+      .map((p) => `${p.file}:${p.line}`);
     expect(mentions.sort()).toEqual([...EXPECTED_DUPLICATE_MENTIONS].sort());
     const formats = new Set(snapshot.specs.map((s) => s.format));
-    expect([...formats].sort()).toEqual(['agents-md', 'kiro', 'markdown', 'model-spec', 'openspec', 'skill', 'spec-kit']);
+    expect([...formats].sort()).toEqual([
+      'agents-md',
+      'kiro',
+      'markdown',
+      'model-spec',
+      'openspec',
+      'skill',
+      'spec-kit',
+    ]);
   });
 
   describe('OpenAI Model Spec', () => {
     const anchors = () =>
-      [...read(MODEL_SPEC).matchAll(/^#{1,6} .*\{#([A-Za-z0-9][\w.:-]*)((?: [\w.:-]+=[^\s}]+)*)\}\s*$/gm)].map((m) => ({
+      [
+        ...read(MODEL_SPEC).matchAll(/^#{1,6} .*\{#([A-Za-z0-9][\w.:-]*)((?: [\w.:-]+=[^\s}]+)*)\}\s*$/gm),
+      ].map((m) => ({
         id: m[1]!,
         attrs: Object.fromEntries([...m[2]!.matchAll(/([\w.:-]+)=([^\s}]+)/g)].map((a) => [a[1]!, a[2]!])),
       }));
@@ -78,7 +92,9 @@ describe.skipIf(!corporaExist)(`real corpora${corporaExist ? '' : ` — skipped:
       const found = anchors();
       expect(found).toHaveLength(80);
       const spec = snapshot.resolve('openai-model_spec/model_spec').spec;
-      expect(spec.clauses.filter((cl) => cl.idSource === 'anchor').map((cl) => cl.id)).toEqual(found.map((a) => a.id));
+      expect(spec.clauses.filter((cl) => cl.idSource === 'anchor').map((cl) => cl.id)).toEqual(
+        found.map((a) => a.id),
+      );
     });
 
     it('resolves every anchor with get_clause, attributes kept', async () => {
@@ -89,13 +105,19 @@ describe.skipIf(!corporaExist)(`real corpora${corporaExist ? '' : ` — skipped:
         expect(out.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
         expect(out.attrs ?? {}).toEqual(anchor.attrs);
       }
-      expect(structured<ClauseOut>(await c.call('get_clause', { ref: 'model_spec#follow_all_applicable_instructions' })).attrs).toEqual({
+      expect(
+        structured<ClauseOut>(
+          await c.call('get_clause', { ref: 'model_spec#follow_all_applicable_instructions' }),
+        ).attrs,
+      ).toEqual({
         authority: 'root',
       });
     });
 
     it('treats the two headings inside code fences as text', () => {
-      const headingLines = read(MODEL_SPEC).split('\n').filter((l) => /^#{1,6} /.test(l));
+      const headingLines = read(MODEL_SPEC)
+        .split('\n')
+        .filter((l) => /^#{1,6} /.test(l));
       expect(headingLines).toHaveLength(82);
       expect(snapshot.resolve('openai-model_spec/model_spec').spec.clauses).toHaveLength(80);
     });
@@ -106,14 +128,18 @@ describe.skipIf(!corporaExist)(`real corpora${corporaExist ? '' : ` — skipped:
       const specs = snapshot.specs.filter((s) => s.path.startsWith('Fission-AI-OpenSpec/openspec/specs/'));
       expect(specs).toHaveLength(36);
       const inFiles = specs.reduce((n, s) => n + (read(s.path).match(/^### Requirement:/gm)?.length ?? 0), 0);
-      const clauses = specs.flatMap((s) => s.clauses).filter((cl) => cl.id.startsWith('req-') && cl.title.startsWith('Requirement:'));
+      const clauses = specs
+        .flatMap((s) => s.clauses)
+        .filter((cl) => cl.id.startsWith('req-') && cl.title.startsWith('Requirement:'));
       expect(inFiles).toBe(251);
       expect(clauses).toHaveLength(251);
       expect(new Set(clauses.map((cl) => cl.ref)).size).toBe(251);
     });
 
     it('serves changes as proposals, kept out of the catalog', () => {
-      const changes = snapshot.specs.filter((s) => s.path.startsWith('Fission-AI-OpenSpec/openspec/changes/'));
+      const changes = snapshot.specs.filter((s) =>
+        s.path.startsWith('Fission-AI-OpenSpec/openspec/changes/'),
+      );
       expect(changes.length).toBeGreaterThan(0);
       for (const s of changes) expect(s.kind).toBe('proposal');
       expect(snapshot.catalog.some((s) => s.kind === 'proposal')).toBe(false);
@@ -121,7 +147,8 @@ describe.skipIf(!corporaExist)(`real corpora${corporaExist ? '' : ` — skipped:
   });
 
   describe('Spec Kit', () => {
-    const specKitSpecs = () => snapshot.specs.filter((s) => s.format === 'spec-kit' && s.path.endsWith('/spec.md'));
+    const specKitSpecs = () =>
+      snapshot.specs.filter((s) => s.format === 'spec-kit' && s.path.endsWith('/spec.md'));
 
     it('makes every **FR-###** in a spec.md addressable within its feature', () => {
       let total = 0;
@@ -148,7 +175,9 @@ describe.skipIf(!corporaExist)(`real corpora${corporaExist ? '' : ` — skipped:
       // The text names candidates as SPEC#CLAUSE too (the first ten; _meta carries them all).
       expect(textOf(result)).toContain(meta.candidates[0]);
       expect(textOf(result)).toMatch(/name the spec as SPEC#CLAUSE/);
-      const one = structured<ClauseOut>(await c.call('get_clause', { ref: `${SPEC_KIT_HISTORY}001-hello-world/spec#FR-001` }));
+      const one = structured<ClauseOut>(
+        await c.call('get_clause', { ref: `${SPEC_KIT_HISTORY}001-hello-world/spec#FR-001` }),
+      );
       expect(one.title).toBe('System MUST display "Hello World" message on the main page');
     });
   });
@@ -171,7 +200,9 @@ describe.skipIf(!corporaExist)(`real corpora${corporaExist ? '' : ` — skipped:
       expect(ids).toEqual(snapshot.catalog.map((s) => s.id));
       expect(new Set(ids).size).toBe(first!.total_specs);
       // Kiro steering without frontmatter is a standing rule.
-      expect(first!.always.map((a) => a.ref)).toContain('kirodotdev-spirit-of-kiro/HEAD/.kiro/steering/product');
+      expect(first!.always.map((a) => a.ref)).toContain(
+        'kirodotdev-spirit-of-kiro/HEAD/.kiro/steering/product',
+      );
     });
   });
 
@@ -182,7 +213,11 @@ describe.skipIf(!corporaExist)(`real corpora${corporaExist ? '' : ` — skipped:
     }
 
     it('Kiro requirements.md: Requirement N, acceptance criteria req-N.M', async () => {
-      expect(await outline('kirodotdev-spirit-of-kiro/at-3a3d07b0ef23d7d0400f1fabae56fcb07fb6abb0/.kiro/plans/player-trail-effect/requirements')).toEqual([
+      expect(
+        await outline(
+          'kirodotdev-spirit-of-kiro/at-3a3d07b0ef23d7d0400f1fabae56fcb07fb6abb0/.kiro/plans/player-trail-effect/requirements',
+        ),
+      ).toEqual([
         ['#introduction', 1],
         ['#requirements', 1],
         ['#req-1', 2],
@@ -321,7 +356,9 @@ describe.skipIf(!corporaExist)(`real corpora${corporaExist ? '' : ` — skipped:
     });
 
     it('AGENTS.md: the H1 is the title, numbered H2s are clauses', async () => {
-      expect(snapshot.resolve('openai-agents.md/AGENTS').spec.title).toBe('AGENTS Guidelines for This Repository');
+      expect(snapshot.resolve('openai-agents.md/AGENTS').spec.title).toBe(
+        'AGENTS Guidelines for This Repository',
+      );
       expect(await outline('openai-agents.md/AGENTS')).toEqual([
         ['#1-use-the-development-server-not-npm-run-build', 1],
         ['#2-keep-dependencies-in-sync', 1],

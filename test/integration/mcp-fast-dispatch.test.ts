@@ -58,8 +58,14 @@ const REQUESTS: Array<[string, Record<string, unknown>]> = [
   ['out-of-range depth', call(9, 'get_clause', { ref: 'auth', depth: 99 })],
   ['an unknown tool', call(10, 'no_such_tool', {})],
   ['a tool name that is an Object.prototype key', call(11, 'toString', {})],
-  ['_meta with a progress token', call(12, 'get_clause', { ref: 'auth#key-storage' }, { _meta: { progressToken: 7 } })],
-  ['_meta naming a run', call(13, 'get_outline', { spec: 'auth' }, { _meta: { 'specledger/run_id': 'r-1' } })],
+  [
+    '_meta with a progress token',
+    call(12, 'get_clause', { ref: 'auth#key-storage' }, { _meta: { progressToken: 7 } }),
+  ],
+  [
+    '_meta naming a run',
+    call(13, 'get_outline', { spec: 'auth' }, { _meta: { 'specledger/run_id': 'r-1' } }),
+  ],
   ['a task-augmented call', call(14, 'get_clause', { ref: 'auth' }, { task: { ttl: 1000 } })],
   ['params without a name', { jsonrpc: '2.0', id: 15, method: 'tools/call', params: { arguments: {} } }],
   ['params that are not an object', { jsonrpc: '2.0', id: 16, method: 'tools/call', params: 'x' }],
@@ -69,7 +75,10 @@ const REQUESTS: Array<[string, Record<string, unknown>]> = [
   ['specs_for_path', call(20, 'specs_for_path', { path: 'src/auth/keys.ts' })],
   ['tools/list', { jsonrpc: '2.0', id: 21, method: 'tools/list' }],
   ['an unknown method', { jsonrpc: '2.0', id: 22, method: 'no/such/method' }],
-  ['an extra top-level key', { jsonrpc: '2.0', id: 23, method: 'tools/call', params: { name: 'read_root' }, x: 1 }],
+  [
+    'an extra top-level key',
+    { jsonrpc: '2.0', id: 23, method: 'tools/call', params: { name: 'read_root' }, x: 1 },
+  ],
 ];
 
 describe('fast tools/call dispatch', () => {

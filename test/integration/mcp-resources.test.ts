@@ -33,12 +33,18 @@ describe('MCP resources', () => {
     expect(uris[0]).toBe('spec://root');
     expect(uris).toEqual(expect.arrayContaining(['spec://auth', 'spec://refunds', 'spec://webhooks-v1']));
     expect(uris).toHaveLength(c.app.corpus.current().catalog.length + 1);
-    expect(resources.find((r) => r.uri === 'spec://auth')).toMatchObject({ title: 'Authentication and API keys', mimeType: 'text/markdown' });
+    expect(resources.find((r) => r.uri === 'spec://auth')).toMatchObject({
+      title: 'Authentication and API keys',
+      mimeType: 'text/markdown',
+    });
   });
 
   it('offers templates for clauses, current and pinned', async () => {
     const { resourceTemplates } = await c.client.listResourceTemplates();
-    expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual(['spec://{spec}/{clause}', 'spec://{spec}/{clause}@{digest}']);
+    expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual([
+      'spec://{spec}/{clause}',
+      'spec://{spec}/{clause}@{digest}',
+    ]);
   });
 
   it('reads spec://root as the root page: root document, standing rules and catalog', async () => {
@@ -59,7 +65,11 @@ describe('MCP resources', () => {
     const clause = c.app.corpus.current().resolve('auth#token-lifetime').clause!;
     expect(text).toBe(clause.text);
     const reads = await c.app.ledger.reads({ digest: clause.digest });
-    expect(reads.some((r) => r.kind === 'resource' && r.tool === 'resources/read' && r.clause_id === 'token-lifetime')).toBe(true);
+    expect(
+      reads.some(
+        (r) => r.kind === 'resource' && r.tool === 'resources/read' && r.clause_id === 'token-lifetime',
+      ),
+    ).toBe(true);
   });
 
   it('serves a pinned URI at the current digest as the current text', async () => {
@@ -71,7 +81,10 @@ describe('MCP resources', () => {
     const before = c.app.corpus.current().resolve('auth#key-format').clause!;
     await readText(c, 'spec://auth/key-format'); // the ledger stores the text it served
     const file = `${tmp.dir}/specs/auth.md`;
-    writeFileSync(file, readFileSync(file, 'utf8').replace('32 characters of base62', '40 characters of base62'));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace('32 characters of base62', '40 characters of base62'),
+    );
     await c.app.applyReload(c.app.corpus.reload(['specs/auth.md']));
     const now = await readText(c, 'spec://auth/key-format');
     expect(now).toContain('40 characters of base62');
@@ -82,7 +95,9 @@ describe('MCP resources', () => {
 
   it('refuses a pinned digest the ledger never recorded', async () => {
     const never = `sha256:${'0'.repeat(64)}`;
-    await expect(c.client.readResource({ uri: `spec://auth/token-lifetime@${never}` })).rejects.toThrow(/no recorded text/);
+    await expect(c.client.readResource({ uri: `spec://auth/token-lifetime@${never}` })).rejects.toThrow(
+      /no recorded text/,
+    );
   });
 
   it('answers an unknown spec or clause with a protocol error that suggests the right one', async () => {
@@ -112,7 +127,10 @@ describe('MCP prompts', () => {
   });
 
   it('starts a task from the root, using the path when one is given', async () => {
-    const { messages } = await c.client.getPrompt({ name: 'start_task', arguments: { task: 'add partial refunds', path: 'services/refunds/api.ts' } });
+    const { messages } = await c.client.getPrompt({
+      name: 'start_task',
+      arguments: { task: 'add partial refunds', path: 'services/refunds/api.ts' },
+    });
     const text = (messages[0]!.content as { text: string }).text;
     expect(text).toContain('Task: add partial refunds');
     expect(text).toContain('read_root');

@@ -5,8 +5,23 @@ import { specsExample } from '../helpers/paths.js';
 
 interface RootOut {
   root: { text: string; truncated: boolean };
-  specs: Array<{ id: string; title: string; status: string; version: string; summary: string; clauses: number; tokens: number }>;
-  always: Array<{ ref: string; title: string; version: string; digest: string; tokens: number; text: string }>;
+  specs: Array<{
+    id: string;
+    title: string;
+    status: string;
+    version: string;
+    summary: string;
+    clauses: number;
+    tokens: number;
+  }>;
+  always: Array<{
+    ref: string;
+    title: string;
+    version: string;
+    digest: string;
+    tokens: number;
+    text: string;
+  }>;
   next_cursor?: string;
   total_specs: number;
 }
@@ -42,7 +57,14 @@ interface PathOut {
 }
 interface ProvenanceOut {
   run: { id: string; source: string };
-  reads: Array<{ seq: number; ts: string; kind: string; ref: string | null; digest: string | null; version: string | null }>;
+  reads: Array<{
+    seq: number;
+    ts: string;
+    kind: string;
+    ref: string | null;
+    digest: string | null;
+    version: string | null;
+  }>;
 }
 
 const TOOLS = ['get_clause', 'get_outline', 'get_provenance', 'read_root', 'search_specs', 'specs_for_path'];
@@ -59,9 +81,10 @@ describe('MCP tools on specs-example', () => {
   });
 
   describe('tools/list', () => {
-    it('lists the six read-only tools, each with an output schema and a description', async () => {
+    it('lists the six tools of the design, every tool read-only with an output schema and a description', async () => {
       const { tools } = await c.client.listTools();
-      expect(tools.map((t) => t.name).sort()).toEqual(TOOLS);
+      // The contract may be extended with more tools, never renamed.
+      expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(TOOLS));
       for (const tool of tools) {
         expect(tool.annotations?.readOnlyHint, tool.name).toBe(true);
         expect(tool.outputSchema?.type, tool.name).toBe('object');
@@ -80,8 +103,14 @@ describe('MCP tools on specs-example', () => {
       expect(out.always[0]!.text).toContain('**ENG-1**');
       expect(out.always[0]!.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
       expect(textOf(result)).toContain('ENG-1');
-      expect(out.specs.map((s) => s.id)).toEqual(expect.arrayContaining(['auth', 'refunds', 'webhooks', 'webhooks-v1', 'payouts']));
-      expect(out.specs.find((s) => s.id === 'auth')).toMatchObject({ status: 'approved', version: '1.4.0', title: 'Authentication and API keys' });
+      expect(out.specs.map((s) => s.id)).toEqual(
+        expect.arrayContaining(['auth', 'refunds', 'webhooks', 'webhooks-v1', 'payouts']),
+      );
+      expect(out.specs.find((s) => s.id === 'auth')).toMatchObject({
+        status: 'approved',
+        version: '1.4.0',
+        title: 'Authentication and API keys',
+      });
       expect(out.specs.find((s) => s.id === 'payouts')?.status).toBe('draft');
       expect(out.specs.some((s) => s.id === 'README')).toBe(false);
     });
@@ -110,16 +139,24 @@ describe('MCP tools on specs-example', () => {
   });
 
   describe('get_outline', () => {
-    it('lists a spec\'s clauses with refs, depths and token costs, and no bodies', async () => {
+    it("lists a spec's clauses with refs, depths and token costs, and no bodies", async () => {
       const result = await c.call('get_outline', { spec: 'auth' });
       const out = structured<OutlineOut>(result);
-      expect(out.spec).toMatchObject({ id: 'auth', title: 'Authentication and API keys', version: '1.4.0', status: 'approved' });
+      expect(out.spec).toMatchObject({
+        id: 'auth',
+        title: 'Authentication and API keys',
+        version: '1.4.0',
+        status: 'approved',
+      });
       expect(out.clauses.slice(0, 3).map((cl) => [cl.ref, cl.depth])).toEqual([
         ['auth#overview', 1],
         ['auth#api-keys', 1],
         ['auth#key-types', 2],
       ]);
-      expect(out.clauses.find((cl) => cl.ref === 'auth#token-lifetime')).toMatchObject({ depth: 2, title: 'Token lifetime' });
+      expect(out.clauses.find((cl) => cl.ref === 'auth#token-lifetime')).toMatchObject({
+        depth: 2,
+        title: 'Token lifetime',
+      });
       for (const cl of out.clauses) expect(cl.tokens).toBeGreaterThan(0);
       // Titles only: the body of auth#token-format is not in the outline.
       expect(textOf(result)).not.toContain('published at');
@@ -127,7 +164,13 @@ describe('MCP tools on specs-example', () => {
 
     it('stops at the requested depth', async () => {
       const out = structured<OutlineOut>(await c.call('get_outline', { spec: 'auth', depth: 1 }));
-      expect(out.clauses.map((cl) => cl.id)).toEqual(['overview', 'api-keys', 'access-tokens', 'failed-attempts', 'test-vectors']);
+      expect(out.clauses.map((cl) => cl.id)).toEqual([
+        'overview',
+        'api-keys',
+        'access-tokens',
+        'failed-attempts',
+        'test-vectors',
+      ]);
     });
 
     it('reports an unknown spec with did-you-mean', async () => {
@@ -168,7 +211,12 @@ describe('MCP tools on specs-example', () => {
       expect(out.text).toMatch(/\[… auth#key-types — Key types · \d+ tokens · get_clause to read\]/);
       expect(out.text).toMatch(/\[… auth#rotation — Rotation and revocation · \d+ tokens/);
       expect(out.text).not.toContain('AUTH-1**');
-      expect(out.children.map((ch) => ch.ref)).toEqual(['auth#key-types', 'auth#key-format', 'auth#key-storage', 'auth#rotation']);
+      expect(out.children.map((ch) => ch.ref)).toEqual([
+        'auth#key-types',
+        'auth#key-format',
+        'auth#key-storage',
+        'auth#rotation',
+      ]);
       const keyTypes = out.children.find((ch) => ch.ref === 'auth#key-types')!;
       expect(out.text).toContain(`Key types · ${keyTypes.tokens} tokens`);
     });
@@ -181,13 +229,20 @@ describe('MCP tools on specs-example', () => {
     });
 
     it('cuts a long clause at max_tokens with a continuation that picks up where the page stopped', async () => {
-      const full = structured<ClauseOut>(await c.call('get_clause', { ref: 'webhooks', depth: 10, max_tokens: 100_000 }));
+      const full = structured<ClauseOut>(
+        await c.call('get_clause', { ref: 'webhooks', depth: 10, max_tokens: 100_000 }),
+      );
       expect(full.truncated).toBe(false);
       const pieces: string[] = [];
       let cursor: string | undefined;
       let pages = 0;
       do {
-        const result = await c.call('get_clause', { ref: 'webhooks', depth: 10, max_tokens: 300, ...(cursor ? { cursor } : {}) });
+        const result = await c.call('get_clause', {
+          ref: 'webhooks',
+          depth: 10,
+          max_tokens: 300,
+          ...(cursor ? { cursor } : {}),
+        });
         const page = structured<ClauseOut>(result);
         expect(page.tokens).toBeLessThanOrEqual(300);
         expect(c.app.tokens.count(page.text)).toBeLessThanOrEqual(300);
@@ -212,8 +267,14 @@ describe('MCP tools on specs-example', () => {
     });
 
     it('reads a deprecated spec when allow_deprecated is true, marking it superseded', async () => {
-      const out = structured<ClauseOut>(await c.call('get_clause', { ref: 'webhooks-v1#scope', allow_deprecated: true }));
-      expect(out).toMatchObject({ ref: 'webhooks-v1#scope', status: 'deprecated', superseded_by: ['webhooks'] });
+      const out = structured<ClauseOut>(
+        await c.call('get_clause', { ref: 'webhooks-v1#scope', allow_deprecated: true }),
+      );
+      expect(out).toMatchObject({
+        ref: 'webhooks-v1#scope',
+        status: 'deprecated',
+        superseded_by: ['webhooks'],
+      });
     });
 
     it('rejects arguments outside the schema', async () => {
@@ -245,7 +306,9 @@ describe('MCP tools on specs-example', () => {
     });
 
     it('searches one spec when asked', async () => {
-      const out = structured<SearchOut>(await c.call('search_specs', { query: 'signature', spec: 'webhooks', limit: 3 }));
+      const out = structured<SearchOut>(
+        await c.call('search_specs', { query: 'signature', spec: 'webhooks', limit: 3 }),
+      );
       expect(out.hits.length).toBeGreaterThan(0);
       expect(out.hits.length).toBeLessThanOrEqual(3);
       for (const hit of out.hits) expect(hit.ref.startsWith('webhooks#')).toBe(true);
@@ -260,7 +323,9 @@ describe('MCP tools on specs-example', () => {
 
   describe('specs_for_path', () => {
     it('returns the governing specs, their top clauses and the AGENTS.md files nearest last', async () => {
-      const out = structured<PathOut>(await c.call('specs_for_path', { path: 'services/refunds/src/refund.ts' }));
+      const out = structured<PathOut>(
+        await c.call('specs_for_path', { path: 'services/refunds/src/refund.ts' }),
+      );
       expect(out.specs.map((s) => s.id).sort()).toEqual(['engineering-rules', 'refunds']);
       expect(out.clauses.map((cl) => cl.ref)).toContain('refunds#requirements');
       expect(out.agents.map((a) => a.path)).toEqual(['AGENTS.md', 'services/refunds/AGENTS.md']);
@@ -291,12 +356,30 @@ describe('provenance of tool reads', () => {
     await c.call('specs_for_path', { path: 'services/refunds/x.ts', run_id });
     const records = await c.app.ledger.reads({ run_id });
     const tools = new Set(records.map((r) => r.tool));
-    expect([...tools].sort()).toEqual(['get_clause', 'get_outline', 'read_root', 'search_specs', 'specs_for_path']);
+    expect([...tools].sort()).toEqual([
+      'get_clause',
+      'get_outline',
+      'read_root',
+      'search_specs',
+      'specs_for_path',
+    ]);
     for (const r of records) {
-      expect(r).toMatchObject({ run_id, run_id_source: 'argument', transport: 'memory', client_name: 'specledger-tests', client_version: '1.2.3' });
+      expect(r).toMatchObject({
+        run_id,
+        run_id_source: 'argument',
+        transport: 'memory',
+        client_name: 'specledger-tests',
+        client_version: '1.2.3',
+      });
     }
     const clauseRead = records.find((r) => r.tool === 'get_clause')!;
-    expect(clauseRead).toMatchObject({ kind: 'clause', spec_id: 'auth', clause_id: 'token-lifetime', spec_version: '1.4.0', digest: clause.digest });
+    expect(clauseRead).toMatchObject({
+      kind: 'clause',
+      spec_id: 'auth',
+      clause_id: 'token-lifetime',
+      spec_version: '1.4.0',
+      digest: clause.digest,
+    });
     expect(await c.app.ledger.snapshot(clause.digest)).toBe(clause.text);
     expect(records.filter((r) => r.tool === 'search_specs').map((r) => r.kind)).toEqual(['search', 'search']);
     expect(records.find((r) => r.tool === 'read_root')?.kind).toBe('root');
@@ -307,11 +390,19 @@ describe('provenance of tool reads', () => {
     await c.call('get_clause', { ref: 'errors#error-envelope' }, { 'specledger/run_id': run_id });
     const records = await c.app.ledger.reads({ run_id });
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ run_id_source: 'meta', spec_id: 'errors', clause_id: 'error-envelope' });
+    expect(records[0]).toMatchObject({
+      run_id_source: 'meta',
+      spec_id: 'errors',
+      clause_id: 'error-envelope',
+    });
   });
 
   it('prefers the run_id argument over _meta', async () => {
-    await c.call('get_clause', { ref: 'errors#status-codes', run_id: 'arg-wins' }, { 'specledger/run_id': 'meta-loses' });
+    await c.call(
+      'get_clause',
+      { ref: 'errors#status-codes', run_id: 'arg-wins' },
+      { 'specledger/run_id': 'meta-loses' },
+    );
     expect(await c.app.ledger.reads({ run_id: 'arg-wins' })).toHaveLength(1);
     expect(await c.app.ledger.reads({ run_id: 'meta-loses' })).toHaveLength(0);
   });
@@ -338,11 +429,34 @@ describe('provenance of tool reads', () => {
     expect(await c.app.ledger.reads({ run_id })).toHaveLength(2);
   });
 
+  it('attributes reads without any run ID to the connection, and reports them as the current run', async () => {
+    const read = structured<ClauseOut>(await c.call('get_clause', { ref: 'idempotency#header' }));
+    const out = structured<ProvenanceOut>(await c.call('get_provenance'));
+    expect(out.run.source).toBe('connection');
+    expect(out.reads.map((r) => [r.ref, r.digest])).toEqual([['idempotency#header', read.digest]]);
+  });
+
   it('answers get_provenance for the run named in _meta', async () => {
     const meta = { 'specledger/run_id': 'run-meta-provenance' };
     await c.call('get_clause', { ref: 'auth#overview' }, meta);
     const out = structured<ProvenanceOut>(await c.call('get_provenance', {}, meta));
     expect(out.run).toEqual({ id: 'run-meta-provenance', source: 'meta' });
     expect(out.reads.map((r) => r.ref)).toEqual(['auth#overview']);
+  });
+});
+
+describe('a ledger that cannot write', () => {
+  it('fails the read with a clear error instead of serving unrecorded text (fail-closed)', async () => {
+    const c = await connect(specsExample);
+    try {
+      await c.app.ledger.close();
+      const result = await c.call('get_clause', { ref: 'auth#token-lifetime' });
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(/ledger/i);
+      expect(textOf(result)).not.toContain('15 minutes');
+      expect(result.structuredContent).toBeUndefined();
+    } finally {
+      await c.close().catch(() => undefined);
+    }
   });
 });

@@ -1,5 +1,16 @@
 // Live reload end to end: a real chokidar watcher on a temp folder, a real SDK client, the real ledger.
-import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -97,9 +108,15 @@ async function start(options: { poll?: boolean } = {}): Promise<Harness> {
   mkdirSync(path.join(root, '.specledger'), { recursive: true });
   writeFileSync(path.join(root, 'README.md'), '# Specs\n\nRead the root first.\n');
   writeFileSync(path.join(root, 'specs', 'auth.md'), AUTH(OLD_LIFETIME));
-  writeFileSync(path.join(root, 'specs', 'payments.md'), PAYMENTS('Refunds are issued to the original payment method.'));
+  writeFileSync(
+    path.join(root, 'specs', 'payments.md'),
+    PAYMENTS('Refunds are issued to the original payment method.'),
+  );
   writeFileSync(path.join(root, 'specs', 'notes.md'), '# Notes\n\n## Glossary\n\nA merchant sells things.\n');
-  writeFileSync(path.join(root, 'specs', 'area', 'policy.md'), '---\nid: area-policy\ntitle: Area policy\n---\n\n## Scope {#scope}\n\nEverything in the area.\n');
+  writeFileSync(
+    path.join(root, 'specs', 'area', 'policy.md'),
+    '---\nid: area-policy\ntitle: Area policy\n---\n\n## Scope {#scope}\n\nEverything in the area.\n',
+  );
 
   const waiters = new Set<{ check: () => boolean; resolve: () => void }>();
   const wake = (): void => {
@@ -180,13 +197,18 @@ async function start(options: { poll?: boolean } = {}): Promise<Harness> {
         };
         const timer = setTimeout(() => {
           waiters.delete(waiter);
-          reject(new Error(`timed out after ${WAIT_MS} ms waiting for ${what}; reloads seen: ${reloads.length}`));
+          reject(
+            new Error(`timed out after ${WAIT_MS} ms waiting for ${what}; reloads seen: ${reloads.length}`),
+          );
         }, WAIT_MS);
         waiters.add(waiter);
       });
     },
     async clause(ref, runId) {
-      const result = await client.callTool({ name: 'get_clause', arguments: { ref, ...(runId ? { run_id: runId } : {}) } });
+      const result = await client.callTool({
+        name: 'get_clause',
+        arguments: { ref, ...(runId ? { run_id: runId } : {}) },
+      });
       if (result.isError) throw new Error(`get_clause ${ref} failed: ${JSON.stringify(result.content)}`);
       const s = result.structuredContent as { text: string; digest: string };
       return { text: s.text, digest: s.digest };
@@ -220,16 +242,23 @@ describe('live reload (watchCorpus + MCP server)', () => {
     expect(after.text).not.toContain(OLD_LIFETIME);
     expect(after.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(after.digest).not.toBe(before.digest);
+    // A bare clause ID resolves against the new snapshot too.
+    expect(await h.clause('token-lifetime')).toEqual(after);
   });
 
   it('serves a clause appended to a file and leaves the clauses before it untouched', async () => {
     const h = await start();
     const lifetime = await h.clause(TOKEN_LIFETIME);
 
-    appendFileSync(h.file('specs/auth.md'), '\n## Revocation {#revocation}\n\nA revoked key stops working within 60 seconds.\n');
+    appendFileSync(
+      h.file('specs/auth.md'),
+      '\n## Revocation {#revocation}\n\nA revoked key stops working within 60 seconds.\n',
+    );
     await h.until('the appended clause', serves(h, 'auth#revocation', 'within 60 seconds'));
 
-    expect((await h.clause('auth#revocation')).text).toContain('A revoked key stops working within 60 seconds.');
+    expect((await h.clause('auth#revocation')).text).toContain(
+      'A revoked key stops working within 60 seconds.',
+    );
     expect((await h.clause(TOKEN_LIFETIME)).digest).toBe(lifetime.digest);
   });
 
@@ -240,12 +269,21 @@ describe('live reload (watchCorpus + MCP server)', () => {
 
     // The first bytes of a save: the frontmatter is opened but not yet closed.
     writeFileSync(h.file('specs/auth.md'), next.slice(0, 40));
-    await h.until('the half-written file to be reported', () => h.snapshot().problems.some((p) => p.file === 'specs/auth.md'));
+    await h.until('the half-written file to be reported', () =>
+      h.snapshot().problems.some((p) => p.file === 'specs/auth.md'),
+    );
 
     expect(await h.clause(TOKEN_LIFETIME)).toEqual(good);
     const problem = h.snapshot().problems.find((p) => p.file === 'specs/auth.md');
-    expect(problem).toMatchObject({ file: 'specs/auth.md', line: 1, rule: 'frontmatter-syntax', severity: 'error' });
-    await h.until('a warning to reach the client', () => h.logs.some((l) => l.startsWith('specs/auth.md:1: ')));
+    expect(problem).toMatchObject({
+      file: 'specs/auth.md',
+      line: 1,
+      rule: 'frontmatter-syntax',
+      severity: 'error',
+    });
+    await h.until('a warning to reach the client', () =>
+      h.logs.some((l) => l.startsWith('specs/auth.md:1: ')),
+    );
     expect(h.logs.find((l) => l.startsWith('specs/auth.md:1: '))).toContain('last good version still served');
     expect(h.stderr.some((l) => l.includes('specs/auth.md:1: '))).toBe(true);
     const root = await h.client.callTool({ name: 'read_root', arguments: {} });
@@ -271,7 +309,10 @@ describe('live reload (watchCorpus + MCP server)', () => {
 
   it('re-reads a file whose last write landed inside chokidar’s change throttle', async () => {
     const h = await start();
-    const full = AUTH('Access tokens expire after 10 minutes.', '\n\n## Audit {#audit}\n\nEvery token exchange is logged.');
+    const full = AUTH(
+      'Access tokens expire after 10 minutes.',
+      '\n\n## Audit {#audit}\n\nEvery token exchange is logged.',
+    );
     const cut = full.indexOf('## Rotation');
     const fd = openSync(h.file('specs/auth.md'), 'w');
     try {
@@ -313,7 +354,10 @@ describe('live reload (watchCorpus + MCP server)', () => {
     expect((await h.clause('payments#refunds')).text).toContain('original payment method');
 
     unlinkSync(h.file('specs/payments.md'));
-    await h.until('list_changed after the delete', () => h.listChanged.count > 0 && !h.snapshot().spec('payments'));
+    await h.until(
+      'list_changed after the delete',
+      () => h.listChanged.count > 0 && !h.snapshot().spec('payments'),
+    );
 
     const gone = await h.client.callTool({ name: 'get_clause', arguments: { ref: 'payments#refunds' } });
     expect(gone.isError).toBe(true);
@@ -326,24 +370,36 @@ describe('live reload (watchCorpus + MCP server)', () => {
     expect(h.snapshot().spec('specs/notes')).toBeDefined();
 
     renameSync(h.file('specs/notes.md'), h.file('specs/memo.md'));
-    await h.until('the renamed file', () => h.snapshot().spec('specs/memo') !== undefined && h.snapshot().spec('specs/notes') === undefined);
+    await h.until(
+      'the renamed file',
+      () => h.snapshot().spec('specs/memo') !== undefined && h.snapshot().spec('specs/notes') === undefined,
+    );
     await h.until('list_changed after the rename', () => h.listChanged.count > 0);
     expect((await h.clause('specs/memo#glossary')).text).toContain('A merchant sells things.');
 
     renameSync(h.file('specs/area'), h.file('specs/region'));
-    await h.until('the renamed folder', () => h.snapshot().spec('area-policy')?.path === 'specs/region/policy.md');
+    await h.until(
+      'the renamed folder',
+      () => h.snapshot().spec('area-policy')?.path === 'specs/region/policy.md',
+    );
     expect((await h.clause('area-policy#scope')).text).toContain('Everything in the area.');
   });
 
   it('serves a spec written into a new folder', async () => {
     const h = await start();
     mkdirSync(h.file('specs/new-area/deep'), { recursive: true });
-    writeFileSync(h.file('specs/new-area/deep/spec.md'), '---\nid: deep-spec\ntitle: Deep\n---\n\n## Rule {#rule}\n\nNew folders are watched.\n');
+    writeFileSync(
+      h.file('specs/new-area/deep/spec.md'),
+      '---\nid: deep-spec\ntitle: Deep\n---\n\n## Rule {#rule}\n\nNew folders are watched.\n',
+    );
     await h.until('the spec in the new folder', serves(h, 'deep-spec#rule', 'New folders are watched.'));
     await h.until('list_changed for the new spec', () => h.listChanged.count > 0);
 
     // A later edit in that folder is seen too: the new folder is watched, not only listed.
-    writeFileSync(h.file('specs/new-area/deep/spec.md'), '---\nid: deep-spec\ntitle: Deep\n---\n\n## Rule {#rule}\n\nAnd edits inside them.\n');
+    writeFileSync(
+      h.file('specs/new-area/deep/spec.md'),
+      '---\nid: deep-spec\ntitle: Deep\n---\n\n## Rule {#rule}\n\nAnd edits inside them.\n',
+    );
     await h.until('the edit in the new folder', serves(h, 'deep-spec#rule', 'And edits inside them.'));
   });
 
@@ -351,14 +407,22 @@ describe('live reload (watchCorpus + MCP server)', () => {
     const h = await start();
     for (const dir of ['.git', 'node_modules/pkg', '.specledger']) {
       mkdirSync(h.file(dir), { recursive: true });
-      writeFileSync(h.file(`${dir}/stray.md`), '---\nid: stray\n---\n\n## Stray {#stray}\n\nMust not be served.\n');
+      writeFileSync(
+        h.file(`${dir}/stray.md`),
+        '---\nid: stray\n---\n\n## Stray {#stray}\n\nMust not be served.\n',
+      );
     }
     writeFileSync(h.file('specs/notes.txt'), 'not a spec');
     writeFileSync(h.file('specs/auth.md'), AUTH('Access tokens expire after 90 minutes.'));
     await h.until('the real edit', serves(h, TOKEN_LIFETIME, '90 minutes'));
 
     expect(h.snapshot().spec('stray')).toBeUndefined();
-    expect(h.snapshot().specs.map((s) => s.path).filter((p) => !p.startsWith('specs/') && p !== 'README.md')).toEqual([]);
+    expect(
+      h
+        .snapshot()
+        .specs.map((s) => s.path)
+        .filter((p) => !p.startsWith('specs/') && p !== 'README.md'),
+    ).toEqual([]);
   });
 
   it('sends resources/updated to a subscribed client when that clause changes, and not for edits elsewhere', async () => {
@@ -368,13 +432,21 @@ describe('live reload (watchCorpus + MCP server)', () => {
     writeFileSync(h.file('specs/payments.md'), PAYMENTS('Refunds take up to 10 business days.'));
     await h.until('the payments edit', serves(h, 'payments#refunds', '10 business days'));
     writeFileSync(h.file('specs/auth.md'), AUTH(OLD_LIFETIME, '\n\nRotation is logged.'));
-    await h.until('the edit to another clause of the same file', serves(h, 'auth#rotation', 'Rotation is logged.'));
+    await h.until(
+      'the edit to another clause of the same file',
+      serves(h, 'auth#rotation', 'Rotation is logged.'),
+    );
     // Notifications and responses share one ordered channel: once a ping returns, any notification sent before it has arrived.
     await h.client.ping();
     expect(h.updated).toEqual([]);
 
-    writeFileSync(h.file('specs/auth.md'), AUTH('Access tokens expire after 15 minutes.', '\n\nRotation is logged.'));
-    await h.until('resources/updated for the subscribed clause', () => h.updated.includes(TOKEN_LIFETIME_URI));
+    writeFileSync(
+      h.file('specs/auth.md'),
+      AUTH('Access tokens expire after 15 minutes.', '\n\nRotation is logged.'),
+    );
+    await h.until('resources/updated for the subscribed clause', () =>
+      h.updated.includes(TOKEN_LIFETIME_URI),
+    );
     expect(h.updated).toEqual([TOKEN_LIFETIME_URI]);
     const read = await h.client.readResource({ uri: TOKEN_LIFETIME_URI });
     expect((read.contents[0] as { text: string }).text).toContain('15 minutes');

@@ -8,7 +8,8 @@ import { type Corpus, loadCorpus, type ReloadResult } from '../../src/index/corp
 import { type CorpusWatcher, type WatchCorpusOptions, watchCorpus } from '../../src/source/watcher.js';
 
 const WAIT_MS = 10_000;
-const spec = (id: string, body: string): string => `---\nid: ${id}\ntitle: ${id}\n---\n\n## Rule {#rule}\n\n${body}\n`;
+const spec = (id: string, body: string): string =>
+  `---\nid: ${id}\ntitle: ${id}\n---\n\n## Rule {#rule}\n\n${body}\n`;
 
 interface Fixture {
   root: string;
@@ -30,7 +31,8 @@ async function start(
   onReload: WatchCorpusOptions['onReload'] = () => {},
 ): Promise<Fixture> {
   const root = mkdtempSync(path.join(tmpdir(), 'specledger-watch-'));
-  for (let i = 0; i < 20; i++) writeFileSync(path.join(root, `s${i}.md`), spec(`s${i}`, `Version one of s${i}.`));
+  for (let i = 0; i < 20; i++)
+    writeFileSync(path.join(root, `s${i}.md`), spec(`s${i}`, `Version one of s${i}.`));
   const corpus = wrap(loadCorpus({ root }));
   const reloads: ReloadResult[] = [];
   const logs: string[] = [];
@@ -90,8 +92,13 @@ const text = (corpus: Corpus, ref: string): string | undefined => {
 describe('watchCorpus', () => {
   it('turns a burst of writes into one snapshot swap', async () => {
     const f = await start();
-    for (let i = 0; i < 20; i++) writeFileSync(path.join(f.root, `s${i}.md`), spec(`s${i}`, `Version two of s${i}.`));
-    await f.until('all twenty edits', () => Array.from({ length: 20 }, (_, i) => text(f.corpus, `s${i}#rule`)).every((t) => t?.includes('Version two')));
+    for (let i = 0; i < 20; i++)
+      writeFileSync(path.join(f.root, `s${i}.md`), spec(`s${i}`, `Version two of s${i}.`));
+    await f.until('all twenty edits', () =>
+      Array.from({ length: 20 }, (_, i) => text(f.corpus, `s${i}#rule`)).every((t) =>
+        t?.includes('Version two'),
+      ),
+    );
     // One swap (two at most, if the burst straddles a debounce window on a loaded machine), not twenty.
     expect(f.reloads.length).toBeLessThanOrEqual(2);
   });

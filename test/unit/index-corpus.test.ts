@@ -49,7 +49,9 @@ describe('loadCorpus with bad files', () => {
   });
 
   it('reports a binary file and does not serve it', () => {
-    expect(problemFor('binary.md')).toEqual([expect.objectContaining({ rule: 'binary', severity: 'error', line: 1 })]);
+    expect(problemFor('binary.md')).toEqual([
+      expect.objectContaining({ rule: 'binary', severity: 'error', line: 1 }),
+    ]);
     expect(snapshot.specs.map((s) => s.path)).not.toContain('binary.md');
   });
 
@@ -61,13 +63,17 @@ describe('loadCorpus with bad files', () => {
   });
 
   it('reports malformed frontmatter at its line and serves the other files', () => {
-    expect(problemFor('broken.md')).toEqual([expect.objectContaining({ rule: 'frontmatter-syntax', line: 4 })]);
+    expect(problemFor('broken.md')).toEqual([
+      expect.objectContaining({ rule: 'frontmatter-syntax', line: 4 }),
+    ]);
     expect(snapshot.spec('broken')).toBeUndefined();
     expect(snapshot.spec('good')).toBeDefined();
   });
 
   it('never reads a symlink that leads outside the root, and reports it', () => {
-    expect(problemFor('links/secret.md')).toEqual([expect.objectContaining({ rule: 'path-outside-root', severity: 'error' })]);
+    expect(problemFor('links/secret.md')).toEqual([
+      expect.objectContaining({ rule: 'path-outside-root', severity: 'error' }),
+    ]);
     expect(problemFor('links/outside-dir')).toEqual([expect.objectContaining({ rule: 'path-outside-root' })]);
     for (const spec of snapshot.specs) expect(spec.body).not.toContain(SECRET);
     expect(snapshot.specs.some((s) => s.path.startsWith('links/outside-dir'))).toBe(false);
@@ -82,7 +88,9 @@ describe('loadCorpus with bad files', () => {
   });
 
   it('reports a duplicate spec ID and serves the second file under its path', () => {
-    expect(problemFor('b/two.md')).toEqual([expect.objectContaining({ rule: 'duplicate-spec-id', severity: 'error', line: 1 })]);
+    expect(problemFor('b/two.md')).toEqual([
+      expect.objectContaining({ rule: 'duplicate-spec-id', severity: 'error', line: 1 }),
+    ]);
     expect(problemFor('b/two.md')[0]!.message).toContain('a/one.md');
     expect(snapshot.resolve('same#first').spec.path).toBe('a/one.md');
     expect(snapshot.resolve('b/two#second').spec.path).toBe('b/two.md');
@@ -104,7 +112,9 @@ describe('loadCorpus reload', () => {
       const broken = corpus.reload(['a.md']);
       expect(broken.rejected).toEqual(['a.md']);
       expect(corpus.current().resolve('a#x').clause?.text).toContain('first');
-      expect(corpus.current().problems).toEqual([expect.objectContaining({ file: 'a.md', rule: 'frontmatter-syntax' })]);
+      expect(corpus.current().problems).toEqual([
+        expect.objectContaining({ file: 'a.md', rule: 'frontmatter-syntax' }),
+      ]);
       writeFileSync(tmp.at('a.md'), specFile({ id: 'a', version: '1.1.0' }, '# A\n\n## X {#x}\n\nsecond\n'));
       corpus.reload(['a.md']);
       expect(corpus.current().resolve('a#x').clause?.text).toContain('second');

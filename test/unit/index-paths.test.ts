@@ -22,10 +22,14 @@ describe('specsForPath', () => {
         { id: 'refunds', applies_to: ['services/refunds/**'], version: '1.0.0', status: 'approved' },
         '# Refunds\n\n## Window {#window}\n\n### Detail {#detail}\n\n## Limits {#limits}\n',
       ),
-      'specs/ts-rules.md': specFile({ id: 'ts-rules', applies_to: '**/*.ts' }, '# TS\n\n## Strict {#strict}\n'),
+      'specs/ts-rules.md': specFile(
+        { id: 'ts-rules', applies_to: '**/*.ts' },
+        '# TS\n\n## Strict {#strict}\n',
+      ),
       'specs/web.md': specFile({ id: 'web', applies_to: ['web/**'] }, '# Web\n'),
       'specs/unscoped.md': specFile({ id: 'unscoped' }, '# Unscoped\n'),
-      '.kiro/steering/api.md': '---\ninclusion: fileMatch\nfileMatchPattern: "services/**/api.ts"\n---\n# API steering\n\n## Shape\n',
+      '.kiro/steering/api.md':
+        '---\ninclusion: fileMatch\nfileMatchPattern: "services/**/api.ts"\n---\n# API steering\n\n## Shape\n',
     });
     snapshot = loadCorpus({ root: tmp.dir }).current();
   });
@@ -58,23 +62,37 @@ describe('specsForPath', () => {
 
   it('lists the AGENTS.md files from the root down to the path, nearest last', () => {
     const match = snapshot.specsForPath('services/refunds/src/api.ts');
-    expect(match.agents.map((a) => a.path)).toEqual(['AGENTS.md', 'services/AGENTS.md', 'services/refunds/AGENTS.md']);
+    expect(match.agents.map((a) => a.path)).toEqual([
+      'AGENTS.md',
+      'services/AGENTS.md',
+      'services/refunds/AGENTS.md',
+    ]);
     for (const a of match.agents) expect(a.tokens).toBeGreaterThan(0);
   });
 
   it('does not take a sibling folder that shares a name prefix for a parent', () => {
     const match = snapshot.specsForPath('services/refunds-legacy/x.py');
-    expect(match.agents.map((a) => a.path)).toEqual(['AGENTS.md', 'services/AGENTS.md', 'services/refunds-legacy/AGENTS.md']);
+    expect(match.agents.map((a) => a.path)).toEqual([
+      'AGENTS.md',
+      'services/AGENTS.md',
+      'services/refunds-legacy/AGENTS.md',
+    ]);
     expect(match.specs.map((s) => s.id)).toEqual([]);
   });
 
   it('matches a Kiro fileMatch pattern only where it applies', () => {
-    expect(snapshot.specsForPath('services/payments/api.ts').specs.map((s) => s.id)).toContain('.kiro/steering/api');
-    expect(snapshot.specsForPath('services/payments/db.ts').specs.map((s) => s.id)).not.toContain('.kiro/steering/api');
+    expect(snapshot.specsForPath('services/payments/api.ts').specs.map((s) => s.id)).toContain(
+      '.kiro/steering/api',
+    );
+    expect(snapshot.specsForPath('services/payments/db.ts').specs.map((s) => s.id)).not.toContain(
+      '.kiro/steering/api',
+    );
   });
 
   it('accepts ./ prefixes, backslashes and folder paths', () => {
-    expect(snapshot.specsForPath('./services\\refunds\\src\\api.ts').path).toBe('services/refunds/src/api.ts');
+    expect(snapshot.specsForPath('./services\\refunds\\src\\api.ts').path).toBe(
+      'services/refunds/src/api.ts',
+    );
     expect(snapshot.specsForPath('web/').agents.map((a) => a.path)).toEqual(['AGENTS.md', 'web/AGENTS.md']);
   });
 

@@ -22,11 +22,17 @@ describe('resolve', () => {
   beforeAll(() => {
     tmp = makeTempDir();
     writeTree(tmp.dir, {
-      'auth.md': specFile({ id: 'auth', version: '1.0.0' }, '# Auth\n\n## Token lifetime {#token-lifetime}\n\n15 minutes.\n\n## Keys {#keys}\n\n- **AUTH-1**: rotate\n'),
-      'specs/001-login/spec.md': '# Login\n\n## Requirements\n\n- **FR-001**: log in\n- **FR-002**: log out\n',
+      'auth.md': specFile(
+        { id: 'auth', version: '1.0.0' },
+        '# Auth\n\n## Token lifetime {#token-lifetime}\n\n15 minutes.\n\n## Keys {#keys}\n\n- **AUTH-1**: rotate\n',
+      ),
+      'specs/001-login/spec.md':
+        '# Login\n\n## Requirements\n\n- **FR-001**: log in\n- **FR-002**: log out\n',
       'specs/002-reset/spec.md': '# Reset\n\n## Requirements\n\n- **FR-001**: reset password\n',
-      'vendor/openai/model_spec.md': '# Overview {#overview}\n\ntext\n\n## Chain {#chain_of_command authority=root}\n',
-      'openspec/changes/add-2fa/specs/auth/spec.md': '# 2FA\n\n### Requirement: Second factor\n\nThe system SHALL.\n',
+      'vendor/openai/model_spec.md':
+        '# Overview {#overview}\n\ntext\n\n## Chain {#chain_of_command authority=root}\n',
+      'openspec/changes/add-2fa/specs/auth/spec.md':
+        '# 2FA\n\n### Requirement: Second factor\n\nThe system SHALL.\n',
     });
     snapshot = loadCorpus({ root: tmp.dir }).current();
   });
@@ -35,7 +41,11 @@ describe('resolve', () => {
   it('resolves SPEC#CLAUSE to that clause', () => {
     const { spec, clause } = snapshot.resolve('auth#token-lifetime');
     expect(spec.id).toBe('auth');
-    expect(clause).toMatchObject({ id: 'token-lifetime', ref: 'auth#token-lifetime', title: 'Token lifetime' });
+    expect(clause).toMatchObject({
+      id: 'token-lifetime',
+      ref: 'auth#token-lifetime',
+      title: 'Token lifetime',
+    });
   });
 
   it('resolves a bare clause ID that only one spec carries', () => {
@@ -57,7 +67,10 @@ describe('resolve', () => {
   it('refuses a bare ID that several specs carry, listing each as SPEC#CLAUSE', () => {
     const error = failure(snapshot, 'FR-001');
     expect(error.code).toBe('AMBIGUOUS');
-    expect([...error.candidates].sort()).toEqual(['specs/001-login/spec#FR-001', 'specs/002-reset/spec#FR-001']);
+    expect([...error.candidates].sort()).toEqual([
+      'specs/001-login/spec#FR-001',
+      'specs/002-reset/spec#FR-001',
+    ]);
     expect(error.message).toContain('specs/001-login/spec#FR-001');
   });
 

@@ -13,7 +13,11 @@ const tokens = createTokenCounter();
 /** Every page from the first, following next_cursor. */
 function walk(snapshot: Snapshot, maxTokens: number) {
   const pages = [viewRoot(snapshot, { maxTokens }, tokens)];
-  for (let cursor = pages[0]!.view.next_cursor; cursor !== undefined; cursor = pages.at(-1)!.view.next_cursor) {
+  for (
+    let cursor = pages[0]!.view.next_cursor;
+    cursor !== undefined;
+    cursor = pages.at(-1)!.view.next_cursor
+  ) {
     pages.push(viewRoot(snapshot, { maxTokens, cursor }, tokens));
     if (pages.length > SPEC_COUNT + 5) throw new Error('cursors do not terminate');
   }
@@ -28,14 +32,24 @@ describe('read_root pages on a corpus of 300 specs', () => {
     tmp = makeTempDir();
     const files: Record<string, string> = {
       'README.md': '# Generated corpus\n\nThree hundred specs about widgets. Read only what you need.\n',
-      'standing.md': specFile({ id: 'standing', inclusion: 'always', version: '1.0.0' }, '# Standing\n\n- **STD-1**: Always test.\n'),
+      'standing.md': specFile(
+        { id: 'standing', inclusion: 'always', version: '1.0.0' },
+        '# Standing\n\n- **STD-1**: Always test.\n',
+      ),
     };
     for (let i = 0; i < SPEC_COUNT; i++) {
       const n = String(i).padStart(3, '0');
       // Some summaries run long: the catalog line must still fit its share of the budget.
-      const summary = i % 7 === 0 ? `Widget ${n} ${'with a very long explanation '.repeat(12)}` : `Widget ${n} rules.`;
+      const summary =
+        i % 7 === 0 ? `Widget ${n} ${'with a very long explanation '.repeat(12)}` : `Widget ${n} rules.`;
       files[`area-${i % 10}/widget-${n}.md`] = specFile(
-        { id: `widget-${n}`, title: `Widget ${n}`, summary, version: `1.${i}.0`, status: i % 3 === 0 ? 'draft' : 'approved' },
+        {
+          id: `widget-${n}`,
+          title: `Widget ${n}`,
+          summary,
+          version: `1.${i}.0`,
+          status: i % 3 === 0 ? 'draft' : 'approved',
+        },
         `# Widget ${n}\n\n## Rule {#rule}\n\n- **W-${i}**: widget ${n} MUST work.\n`,
       );
     }
@@ -44,19 +58,22 @@ describe('read_root pages on a corpus of 300 specs', () => {
   });
   afterAll(() => tmp.remove());
 
-  it.each([1500, 600, 200])('keeps every page within max_tokens %i and lists every spec exactly once', (maxTokens) => {
-    const pages = walk(snapshot, maxTokens);
-    expect(pages.length).toBeGreaterThan(1);
-    for (const page of pages) {
-      expect(page.tokens).toBeLessThanOrEqual(maxTokens);
-      expect(tokens.count(page.text)).toBeLessThanOrEqual(maxTokens);
-      expect(page.view.total_specs).toBe(SPEC_COUNT + 1);
-    }
-    const listed = pages.flatMap((p) => p.view.specs.map((s) => s.id));
-    expect(listed).toEqual(snapshot.catalog.map((s) => s.id));
-    expect(new Set(listed).size).toBe(SPEC_COUNT + 1);
-    expect(pages.at(-1)!.view.next_cursor).toBeUndefined();
-  });
+  it.each([1500, 600, 200])(
+    'keeps every page within max_tokens %i and lists every spec exactly once',
+    (maxTokens) => {
+      const pages = walk(snapshot, maxTokens);
+      expect(pages.length).toBeGreaterThan(1);
+      for (const page of pages) {
+        expect(page.tokens).toBeLessThanOrEqual(maxTokens);
+        expect(tokens.count(page.text)).toBeLessThanOrEqual(maxTokens);
+        expect(page.view.total_specs).toBe(SPEC_COUNT + 1);
+      }
+      const listed = pages.flatMap((p) => p.view.specs.map((s) => s.id));
+      expect(listed).toEqual(snapshot.catalog.map((s) => s.id));
+      expect(new Set(listed).size).toBe(SPEC_COUNT + 1);
+      expect(pages.at(-1)!.view.next_cursor).toBeUndefined();
+    },
+  );
 
   it('puts the root document and the standing specs on the first page only', () => {
     const [first, second] = walk(snapshot, 1500);

@@ -1,5 +1,6 @@
 // Lint configuration, semver comparison, the instruction heuristic and the text report.
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadLintConfig } from '../../src/governance/config.js';
 import { renderFindingsText, summarize } from '../../src/governance/index.js';
@@ -83,6 +84,23 @@ describe('compareSemver', () => {
     expect(compareSemver('1.0.0-alpha', '1.0.0-alpha.1')).toBe(-1);
     expect(compareSemver('v1.2.3', '1.2.3+build.5')).toBe(0);
     expect(compareSemver('1.2', '1.2.0')).toBeNull();
+  });
+
+  it('is antisymmetric, and every suggested bump compares higher', () => {
+    const version = fc
+      .tuple(
+        fc.nat(20),
+        fc.nat(20),
+        fc.nat(20),
+        fc.option(fc.constantFrom('alpha', 'rc.1', 'rc.10', '0'), { nil: undefined }),
+      )
+      .map(([a, b, c, pre]) => `${a}.${b}.${c}${pre ? `-${pre}` : ''}`);
+    fc.assert(
+      fc.property(version, version, fc.constantFrom('major', 'minor', 'patch' as const), (a, b, level) => {
+        expect(compareSemver(a, b)).toBe(-compareSemver(b, a)! || 0);
+        expect(compareSemver(bumpSemver(a, level), a)).toBe(1);
+      }),
+    );
   });
 
   it('suggests the next version for a change', () => {

@@ -1,4 +1,6 @@
 // The snapshot rules of `specledger lint`, each passing and failing, over corpora written to temp folders.
+import { symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   DEFAULT_LINT_CONFIG,
@@ -58,6 +60,28 @@ describe('lintSnapshot: parser problems', () => {
     expect(rulesOf(findings, 'duplicate-spec-id')).toEqual([
       expect.objectContaining({ file: 'two.md', line: 1 }),
     ]);
+  });
+
+  it('passes on corpus problems (binary files, links leading outside the root) with a fix hint', () => {
+    const outside = tempTree();
+    try {
+      outside.write('secret.md', '# Secret\n');
+      tree.write('blob.md', 'abc\u0000def');
+      symlinkSync(join(outside.dir, 'secret.md'), join(tree.dir, 'linked.md'));
+      const findings = lint();
+      expect(rulesOf(findings, 'binary')).toEqual([
+        expect.objectContaining({
+          file: 'blob.md',
+          severity: 'error',
+          hint: expect.stringContaining('remove'),
+        }),
+      ]);
+      expect(rulesOf(findings, 'path-outside-root')).toEqual([
+        expect.objectContaining({ file: 'linked.md', hint: expect.stringContaining('symbolic link') }),
+      ]);
+    } finally {
+      outside.cleanup();
+    }
   });
 
   it('finds nothing in a clean corpus', () => {
@@ -195,7 +219,7 @@ describe('lintSnapshot: broken-ref', () => {
       [7, 'reference auth#token-lifetme does not resolve'],
       [7, 'reference payments#capture does not resolve'],
     ]);
-    expect(findings[0]!.hint).toContain('auth#token-lifetime');
+    expect(findings[0]!.hint).toContain('replace it with auth#token-lifetime');
   });
 
   it('skips code blocks, URLs, file links and issue numbers', () => {

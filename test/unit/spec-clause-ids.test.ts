@@ -7,7 +7,12 @@ describe('heading anchors', () => {
   it('takes the ID from a trailing {#id} and drops it from the title', () => {
     const doc = parseDoc('auth.md', '# Auth\n\n## Rate limits {#rate-limits}\n\nText.\n');
     const clause = clauseById(doc, 'rate-limits');
-    expect(clause).toMatchObject({ title: 'Rate limits', idSource: 'anchor', ref: 'auth#rate-limits', attrs: {} });
+    expect(clause).toMatchObject({
+      title: 'Rate limits',
+      idSource: 'anchor',
+      ref: 'auth#rate-limits',
+      attrs: {},
+    });
   });
 
   it('keeps the attributes written after the ID, as the Model Spec writes them', () => {
@@ -42,20 +47,34 @@ describe('heading anchors', () => {
 
 describe('bold IDs', () => {
   it('makes a list item opened by **FR-001**: a clause with that ID', () => {
-    const doc = parseDoc('specs/001-x/spec.md', '## Functional Requirements\n\n- **FR-001**: System MUST log in.\n- **FR-002**: System MUST log out.\n');
+    const doc = parseDoc(
+      'specs/001-x/spec.md',
+      '## Functional Requirements\n\n- **FR-001**: System MUST log in.\n- **FR-002**: System MUST log out.\n',
+    );
     const fr1 = clauseById(doc, 'FR-001');
-    expect(fr1).toMatchObject({ idSource: 'bold', kind: 'item', title: 'System MUST log in.', text: '- **FR-001**: System MUST log in.' });
+    expect(fr1).toMatchObject({
+      idSource: 'bold',
+      kind: 'item',
+      title: 'System MUST log in.',
+      text: '- **FR-001**: System MUST log in.',
+    });
     expect(clauseById(doc, 'FR-002').parentId).toBe('functional-requirements');
   });
 
   it('makes a paragraph opened by **AUTH-7** a clause, with or without a colon', () => {
-    const doc = parseDoc('auth.md', '# Auth\n\n**AUTH-7** Keys MUST rotate.\n\n**AUTH-8**: Revocation within 60 s.\n');
+    const doc = parseDoc(
+      'auth.md',
+      '# Auth\n\n**AUTH-7** Keys MUST rotate.\n\n**AUTH-8**: Revocation within 60 s.\n',
+    );
     expect(clauseById(doc, 'AUTH-7')).toMatchObject({ idSource: 'bold', title: 'Keys MUST rotate.' });
     expect(clauseById(doc, 'AUTH-8').title).toBe('Revocation within 60 s.');
   });
 
   it('does not treat bold words without a number as IDs', () => {
-    const doc = parseDoc('a.md', '# A\n\n- **Note**: not an ID\n\n**WHEN** something happens\n\n- **User Input**: a key entity\n');
+    const doc = parseDoc(
+      'a.md',
+      '# A\n\n- **Note**: not an ID\n\n**WHEN** something happens\n\n- **User Input**: a key entity\n',
+    );
     expect(doc.clauses).toEqual([]);
   });
 
@@ -116,7 +135,10 @@ describe('format conventions', () => {
   });
 
   it('gives Kiro task list items task-N and task-N.M', () => {
-    const doc = parseDoc('.kiro/specs/x/tasks.md', '# Tasks\n\n- [ ] 1. Set up\n  - [ ] 1.1 Write the model\n- [x] 2. Ship\n');
+    const doc = parseDoc(
+      '.kiro/specs/x/tasks.md',
+      '# Tasks\n\n- [ ] 1. Set up\n  - [ ] 1.1 Write the model\n- [x] 2. Ship\n',
+    );
     expect(doc.clauses.map((c) => [c.id, c.depth])).toEqual([
       ['task-1', 1],
       ['task-1.1', 2],
@@ -145,7 +167,11 @@ describe('format conventions', () => {
         '',
       ].join('\n'),
     );
-    expect(clauseById(doc, 'req-session-expiry')).toMatchObject({ idSource: 'format', title: 'Requirement: Session expiry', depth: 2 });
+    expect(clauseById(doc, 'req-session-expiry')).toMatchObject({
+      idSource: 'format',
+      title: 'Requirement: Session expiry',
+      depth: 2,
+    });
     expect(clauseById(doc, 'req-session-expiry.idle-for-an-hour')).toMatchObject({
       idSource: 'format',
       title: 'Scenario: Idle for an hour',
@@ -157,20 +183,39 @@ describe('format conventions', () => {
   });
 
   it('gives Spec Kit tasks their T-number and user stories us-N', () => {
-    const tasks = parseDoc('specs/001-login/tasks.md', '# Tasks\n\n## Phase 1\n\n- [ ] T001 Create the project\n- [X] T002 [P] Add the model\n');
-    expect(clauseById(tasks, 'T001')).toMatchObject({ idSource: 'format', title: 'Create the project', parentId: 'phase-1' });
+    const tasks = parseDoc(
+      'specs/001-login/tasks.md',
+      '# Tasks\n\n## Phase 1\n\n- [ ] T001 Create the project\n- [X] T002 [P] Add the model\n',
+    );
+    expect(clauseById(tasks, 'T001')).toMatchObject({
+      idSource: 'format',
+      title: 'Create the project',
+      parentId: 'phase-1',
+    });
     expect(clauseById(tasks, 'T002').idSource).toBe('format');
-    const spec = parseDoc('specs/001-login/spec.md', '# Feature\n\n## User Scenarios\n\n### User Story 2 - Reset password (Priority: P2)\n\ntext\n');
-    expect(clauseById(spec, 'us-2')).toMatchObject({ idSource: 'format', title: 'User Story 2 - Reset password (Priority: P2)' });
+    const spec = parseDoc(
+      'specs/001-login/spec.md',
+      '# Feature\n\n## User Scenarios\n\n### User Story 2 - Reset password (Priority: P2)\n\ntext\n',
+    );
+    expect(clauseById(spec, 'us-2')).toMatchObject({
+      idSource: 'format',
+      title: 'User Story 2 - Reset password (Priority: P2)',
+    });
   });
 
-  it('keeps a Spec Kit constitution principle\'s numeral in its ID', () => {
-    const doc = parseDoc('.specify/memory/constitution.md', '# Constitution\n\n## Core Principles\n\n### I. Library-First\n\ntext\n');
+  it("keeps a Spec Kit constitution principle's numeral in its ID", () => {
+    const doc = parseDoc(
+      '.specify/memory/constitution.md',
+      '# Constitution\n\n## Core Principles\n\n### I. Library-First\n\ntext\n',
+    );
     expect(clauseById(doc, 'principle-i-library-first').idSource).toBe('format');
   });
 
-  it('applies a format\'s conventions only to files laid out in that format', () => {
-    const doc = parseDoc('notes.md', '# Notes\n\n### Requirement 3\n\n### Requirement: Session expiry\n\n- [ ] T001 task\n');
+  it("applies a format's conventions only to files laid out in that format", () => {
+    const doc = parseDoc(
+      'notes.md',
+      '# Notes\n\n### Requirement 3\n\n### Requirement: Session expiry\n\n- [ ] T001 task\n',
+    );
     expect(doc.clauses.map((c) => [c.id, c.idSource])).toEqual([
       ['requirement-3', 'slug'],
       ['requirement-session-expiry', 'slug'],
@@ -201,12 +246,17 @@ describe('derived slugs', () => {
 
 describe('clause titles', () => {
   it('strip inline markup but keep the words a reader sees', () => {
-    expect(plainTitle('Use **bold** and `code` and [a link](http://x.example)')).toBe('Use bold and code and a link');
+    expect(plainTitle('Use **bold** and `code` and [a link](http://x.example)')).toBe(
+      'Use bold and code and a link',
+    );
   });
 
   it('keep underscores inside words such as expires_in', () => {
     expect(plainTitle('The `expires_in` field')).toBe('The expires_in field');
-    const doc = parseDoc('auth.md', '# Auth\n\n- **AUTH-10**: `expires_in` in the token response is `900`.\n');
+    const doc = parseDoc(
+      'auth.md',
+      '# Auth\n\n- **AUTH-10**: `expires_in` in the token response is `900`.\n',
+    );
     expect(clauseById(doc, 'AUTH-10').title).toBe('expires_in in the token response is 900.');
   });
 
@@ -228,10 +278,17 @@ describe('duplicate clause IDs', () => {
     expect(clauseById(doc!, 'a-2').text).toContain('second');
   });
 
-  it('reads an item that repeats an earlier item\'s ID as a mention of it, with a warning at its line', () => {
-    const { doc, problems } = parse('tasks.md', '# T\n\n- **T019**: Validate\n\n## Dependencies\n\n- **T019** depends on T011\n');
-    expect(problems).toEqual([expect.objectContaining({ rule: 'duplicate-clause-id', severity: 'warning', line: 7 })]);
+  it("reads an item that repeats an earlier item's ID as a mention of it, with a warning at its line", () => {
+    const { doc, problems } = parse(
+      'tasks.md',
+      '# T\n\n- **T019**: Validate\n\n## Dependencies\n\n- **T019** depends on T011\n',
+    );
+    expect(problems).toEqual([
+      expect.objectContaining({ rule: 'duplicate-clause-id', severity: 'warning', line: 7 }),
+    ]);
     expect(problems[0]!.message).toContain('line 3');
-    expect(doc!.clauses.filter((c) => c.id.startsWith('T019')).map((c) => [c.id, c.title])).toEqual([['T019', 'Validate']]);
+    expect(doc!.clauses.filter((c) => c.id.startsWith('T019')).map((c) => [c.id, c.title])).toEqual([
+      ['T019', 'Validate'],
+    ]);
   });
 });

@@ -26,12 +26,17 @@ describe('Kiro steering', () => {
   });
 
   it('keeps a fileMatch pattern as applies_to and is then read on request', () => {
-    const doc = parseDoc('.kiro/steering/api.md', '---\ninclusion: fileMatch\nfileMatchPattern: "src/api/**/*.ts"\n---\n# API\n');
+    const doc = parseDoc(
+      '.kiro/steering/api.md',
+      '---\ninclusion: fileMatch\nfileMatchPattern: "src/api/**/*.ts"\n---\n# API\n',
+    );
     expect(doc).toMatchObject({ inclusion: 'on-request', appliesTo: ['src/api/**/*.ts'] });
   });
 
   it('is read on request when marked manual', () => {
-    expect(parseDoc('.kiro/steering/m.md', '---\ninclusion: manual\n---\n# M\n').inclusion).toBe('on-request');
+    expect(parseDoc('.kiro/steering/m.md', '---\ninclusion: manual\n---\n# M\n').inclusion).toBe(
+      'on-request',
+    );
   });
 });
 
@@ -44,8 +49,16 @@ describe('AGENTS.md', () => {
 
 describe('SKILL.md', () => {
   it('uses name and description as the catalog title and summary', () => {
-    const doc = parseDoc('skills/pdf/SKILL.md', '---\nname: pdf\ndescription: Fill and merge PDF forms.\n---\n# PDF skill\n\n## Steps\n');
-    expect(doc).toMatchObject({ id: 'skills/pdf/SKILL', title: 'pdf', summary: 'Fill and merge PDF forms.', kind: 'skill' });
+    const doc = parseDoc(
+      'skills/pdf/SKILL.md',
+      '---\nname: pdf\ndescription: Fill and merge PDF forms.\n---\n# PDF skill\n\n## Steps\n',
+    );
+    expect(doc).toMatchObject({
+      id: 'skills/pdf/SKILL',
+      title: 'pdf',
+      summary: 'Fill and merge PDF forms.',
+      kind: 'skill',
+    });
     expect(doc.clauses.map((c) => c.id)).toEqual(['steps']);
   });
 });

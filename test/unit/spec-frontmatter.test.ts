@@ -59,7 +59,12 @@ describe('malformed frontmatter', () => {
     const { doc, problems } = parse('specs/broken.md', text);
     expect(doc).toBeNull();
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatchObject({ file: 'specs/broken.md', line: 5, rule: 'frontmatter-syntax', severity: 'error' });
+    expect(problems[0]).toMatchObject({
+      file: 'specs/broken.md',
+      line: 5,
+      rule: 'frontmatter-syntax',
+      severity: 'error',
+    });
     expect(problems[0]!.message).toMatch(/invalid YAML/);
   });
 

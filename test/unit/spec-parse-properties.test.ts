@@ -15,7 +15,17 @@ const word = fc.stringMatching(/^[A-Za-z0-9]{1,8}$/);
 const anyText = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 30 }),
   fc.string({ unit: 'binary', maxLength: 20 }),
-  fc.constantFrom('Überprüfung', '日本語の見出し', 'Ça va?', '🚀 Launch', 'x_y *z* `c`', '{#', '}', '**', '#'),
+  fc.constantFrom(
+    'Überprüfung',
+    '日本語の見出し',
+    'Ça va?',
+    '🚀 Launch',
+    'x_y *z* `c`',
+    '{#',
+    '}',
+    '**',
+    '#',
+  ),
 );
 const anchor = fc
   .tuple(word, fc.option(fc.tuple(word, word), { nil: undefined }))
@@ -24,9 +34,16 @@ const anchor = fc
 const heading = fc
   .tuple(fc.integer({ min: 1, max: 7 }), anyText, fc.option(anchor, { nil: '' }))
   .map(([level, text, a]) => `${'#'.repeat(level)} ${text}${a}`);
-const setext = fc.tuple(anyText, fc.constantFrom('===', '---', '-')).map(([text, line]) => `${text}\n${line}`);
+const setext = fc
+  .tuple(anyText, fc.constantFrom('===', '---', '-'))
+  .map(([text, line]) => `${text}\n${line}`);
 const boldItem = fc
-  .tuple(fc.constantFrom('- ', '* ', '1. ', '', '  - '), fc.constantFrom('FR', 'SC', 'AUTH', 'T'), fc.integer({ min: 0, max: 20 }), anyText)
+  .tuple(
+    fc.constantFrom('- ', '* ', '1. ', '', '  - '),
+    fc.constantFrom('FR', 'SC', 'AUTH', 'T'),
+    fc.integer({ min: 0, max: 20 }),
+    anyText,
+  )
   .map(([bullet, prefix, n, text]) => `${bullet}**${prefix}-${String(n).padStart(3, '0')}**: ${text}`);
 const taskItem = fc
   .tuple(fc.constantFrom('- [ ] ', '- [x] ', '  - [ ] '), fc.integer({ min: 1, max: 30 }), anyText)
@@ -40,7 +57,11 @@ const formatHeading = fc.constantFrom(
   '#### Acceptance Criteria',
 );
 const fence = fc
-  .tuple(fc.constantFrom('```', '~~~', '````'), fc.array(fc.oneof(heading, anyText), { maxLength: 3 }), fc.boolean())
+  .tuple(
+    fc.constantFrom('```', '~~~', '````'),
+    fc.array(fc.oneof(heading, anyText), { maxLength: 3 }),
+    fc.boolean(),
+  )
   .map(([marker, inner, closed]) => [`${marker}md`, ...inner, ...(closed ? [marker] : [])].join('\n'));
 const block = fc.oneof(
   { weight: 4, arbitrary: heading },
@@ -51,7 +72,10 @@ const block = fc.oneof(
   { weight: 1, arbitrary: orderedItem },
   { weight: 1, arbitrary: formatHeading },
   { weight: 1, arbitrary: fence },
-  { weight: 1, arbitrary: fc.constantFrom('', '', '> quoted', '---', '    indented code', '<div>', '|a|b|\n|-|-|') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('', '', '> quoted', '---', '    indented code', '<div>', '|a|b|\n|-|-|'),
+  },
 );
 const frontmatterish = fc.constantFrom(
   '',
@@ -97,18 +121,27 @@ function checkClauses(doc: SpecDoc, raw: string): void {
 }
 
 describe('parseSpec on generated Markdown', () => {
-  it('never throws, and every clause is the file\'s own text at its own lines', () => {
+  it("never throws, and every clause is the file's own text at its own lines", () => {
     let clauses = 0;
     fc.assert(
-      fc.property(markdownFile, fc.constantFrom('gen.md', 'specs/001-x/spec.md', '.kiro/specs/x/requirements.md', 'openspec/specs/c/spec.md'), (raw, path) => {
-        const { doc, problems } = parse(path, raw);
-        for (const p of problems) {
-          expect(p.line).toBeGreaterThanOrEqual(1);
-          expect(p.line).toBeLessThanOrEqual(normalized(raw).split('\n').length);
-        }
-        if (doc) checkClauses(doc, raw);
-        clauses += doc?.clauses.length ?? 0;
-      }),
+      fc.property(
+        markdownFile,
+        fc.constantFrom(
+          'gen.md',
+          'specs/001-x/spec.md',
+          '.kiro/specs/x/requirements.md',
+          'openspec/specs/c/spec.md',
+        ),
+        (raw, path) => {
+          const { doc, problems } = parse(path, raw);
+          for (const p of problems) {
+            expect(p.line).toBeGreaterThanOrEqual(1);
+            expect(p.line).toBeLessThanOrEqual(normalized(raw).split('\n').length);
+          }
+          if (doc) checkClauses(doc, raw);
+          clauses += doc?.clauses.length ?? 0;
+        },
+      ),
       { numRuns: RUNS },
     );
     // The generator must actually produce clauses, or the property above says nothing.
@@ -121,7 +154,9 @@ describe('parseSpec on generated Markdown', () => {
         const lf = blocks.join('\n').replace(/\r\n?/g, '\n');
         const a = parse('eol.md', lf).doc;
         const b = parse('eol.md', lf.replace(/\n/g, '\r\n')).doc;
-        expect(b?.clauses.map((c) => [c.id, c.line, c.text])).toEqual(a?.clauses.map((c) => [c.id, c.line, c.text]));
+        expect(b?.clauses.map((c) => [c.id, c.line, c.text])).toEqual(
+          a?.clauses.map((c) => [c.id, c.line, c.text]),
+        );
       }),
       { numRuns: RUNS },
     );

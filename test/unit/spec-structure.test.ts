@@ -36,7 +36,8 @@ describe('headings in code fences', () => {
 
 describe('line endings', () => {
   it('parses CRLF files like LF files, with LF text and the same lines', () => {
-    const lf = '---\nid: crlf\nversion: 1.0.0\n---\n# Title\n\n## One {#one}\n\nBody line.\n\n### Two\n\n- **R-1**: rule\n';
+    const lf =
+      '---\nid: crlf\nversion: 1.0.0\n---\n# Title\n\n## One {#one}\n\nBody line.\n\n### Two\n\n- **R-1**: rule\n';
     const crlfDoc = parseDoc('c.md', lf.replace(/\n/g, '\r\n'));
     const lfDoc = parseDoc('c.md', lf);
     expect(crlfDoc.clauses.map((c) => [c.id, c.line, c.endLine, c.text, c.digest])).toEqual(
@@ -56,20 +57,30 @@ describe('line endings', () => {
 
 describe('setext headings', () => {
   it('are clauses like ATX headings, and a lone setext H1 is the title', () => {
-    const doc = parseDoc('s.md', 'Title\n=====\n\nIntro.\n\nSection A\n---------\n\ntext a\n\nSection B {#b}\n---------\nmore\n');
+    const doc = parseDoc(
+      's.md',
+      'Title\n=====\n\nIntro.\n\nSection A\n---------\n\ntext a\n\nSection B {#b}\n---------\nmore\n',
+    );
     expect(doc.title).toBe('Title');
     expect(outlineOf(doc)).toEqual([
       ['section-a', 1],
       ['b', 1],
     ]);
-    expect(clauseById(doc, 'section-a')).toMatchObject({ line: 6, endLine: 9, text: 'Section A\n---------\n\ntext a' });
+    expect(clauseById(doc, 'section-a')).toMatchObject({
+      line: 6,
+      endLine: 9,
+      text: 'Section A\n---------\n\ntext a',
+    });
     expect(clauseById(doc, 'b').title).toBe('Section B');
   });
 });
 
 describe('non-ASCII headings', () => {
   it('get readable IDs and resolve by them', () => {
-    const doc = parseDoc('i18n.md', '# Doc\n\n## Überprüfung\n\nPrüfen.\n\n## 日本語の見出し\n\n本文。\n\n## Ça va?\n');
+    const doc = parseDoc(
+      'i18n.md',
+      '# Doc\n\n## Überprüfung\n\nPrüfen.\n\n## 日本語の見出し\n\n本文。\n\n## Ça va?\n',
+    );
     expect(doc.clauses.map((c) => [c.id, c.title])).toEqual([
       ['überprüfung', 'Überprüfung'],
       ['日本語の見出し', '日本語の見出し'],
@@ -81,7 +92,10 @@ describe('non-ASCII headings', () => {
 
 describe('files without frontmatter', () => {
   it('are served with IDs and metadata derived from the path and the text', () => {
-    const doc = parseDoc('guides/getting-started.md', 'Read this guide before anything else. It explains the basics.\n\n## Install\n\n### From npm\n');
+    const doc = parseDoc(
+      'guides/getting-started.md',
+      'Read this guide before anything else. It explains the basics.\n\n## Install\n\n### From npm\n',
+    );
     expect(doc).toMatchObject({
       id: 'guides/getting-started',
       title: 'getting-started',
@@ -144,10 +158,14 @@ describe('nesting', () => {
   it('gives a section the text of its sub-sections, up to the next heading of its level', () => {
     expect(clauseById(doc, 'a').text).toBe(text.split('\n').slice(2, 12).join('\n'));
     expect(clauseById(doc, 'a')).toMatchObject({ line: 3, endLine: 12 });
-    expect(clauseById(doc, 'bd')).toMatchObject({ line: 16, endLine: 17, text: '#### B deep {#bd}\ndeep text' });
+    expect(clauseById(doc, 'bd')).toMatchObject({
+      line: 16,
+      endLine: 17,
+      text: '#### B deep {#bd}\ndeep text',
+    });
   });
 
-  it('counts a parent\'s tokens as its own text plus its children', () => {
+  it("counts a parent's tokens as its own text plus its children", () => {
     const a1 = clauseById(doc, 'a1');
     const childTokens = a1.childIds.reduce((n, id) => n + clauseById(doc, id).tokens, 0);
     expect(a1.tokens).toBeGreaterThan(childTokens);
@@ -170,7 +188,10 @@ describe('nesting', () => {
 
 describe('the document title', () => {
   it('is a lone H1 that opens the document, which is not a clause', () => {
-    const doc = parseDoc('t.md', '# The Title\n\nIntro paragraph that is long enough to summarise.\n\n## Part {#part}\n');
+    const doc = parseDoc(
+      't.md',
+      '# The Title\n\nIntro paragraph that is long enough to summarise.\n\n## Part {#part}\n',
+    );
     expect(doc.title).toBe('The Title');
     expect(doc.summary).toBe('Intro paragraph that is long enough to summarise.');
     expect(outlineOf(doc)).toEqual([['part', 1]]);
@@ -203,7 +224,8 @@ describe('the document title', () => {
 
 describe('clause line numbers', () => {
   it('point at the heading line in the file, counting the frontmatter', () => {
-    const text = '---\nid: lines\ntitle: Lines\nversion: 1.0.0\n---\n\n# Lines\n\n## First {#first}\n\ntext\n\n- **L-1**: item\n';
+    const text =
+      '---\nid: lines\ntitle: Lines\nversion: 1.0.0\n---\n\n# Lines\n\n## First {#first}\n\ntext\n\n- **L-1**: item\n';
     const doc = parseDoc('lines.md', text);
     const fileLines = text.split('\n');
     expect(doc.bodyLine).toBe(6);

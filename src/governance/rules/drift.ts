@@ -5,7 +5,7 @@ import picomatch from 'picomatch';
 import { SpecLedgerError } from '../../errors.js';
 import type { Snapshot } from '../../index/snapshot.js';
 import type { SpecDoc } from '../../spec/types.js';
-import { dirtyPaths, type GitRepo, type LogCommit, logWithFiles, mapLimit } from '../git.js';
+import { dirtyPaths, type GitRepo, type LogCommit, literal, logWithFiles, mapLimit } from '../git.js';
 import type { Finding } from '../types.js';
 import { frontmatterLine } from './context.js';
 
@@ -30,17 +30,12 @@ export async function lintDrift(ctx: DriftContext): Promise<Finding[]> {
   );
   if (specs.length === 0) return [];
   const codePrefix = codePrefixFor(repo, ctx.codeRoot);
-  const specPathspec = repo.prefix || '.';
-  let history: LogCommit[];
-  try {
-    history = await logWithFiles(repo, ['HEAD'], specPathspec);
-  } catch {
-    return []; // No commits yet: nothing can have drifted.
-  }
-  const lastCommit = new Map<string, string>();
-  for (const commit of history)
-    for (const f of commit.files) if (!lastCommit.has(f)) lastCommit.set(f, commit.hash);
-  const dirty = await dirtyPaths(repo, specPathspec);
+  const lastCommit = await lastCommits(
+    repo,
+    specs.map((s) => repo.prefix + s.path),
+  );
+  if (lastCommit === null) return []; // No commits yet: nothing can have drifted.
+  const dirty = await dirtyPaths(repo, literal(repo.prefix.replace(/\/$/, '')));
   const specFiles = new Set(snapshot.specs.map((s) => repo.prefix + s.path));
 
   const byCommit = new Map<string, SpecDoc[]>();
@@ -53,7 +48,7 @@ export async function lintDrift(ctx: DriftContext): Promise<Finding[]> {
     else byCommit.set(commit, [spec]);
   }
   const groups = await mapLimit([...byCommit], 8, async ([since, group]) => {
-    const later = await logWithFiles(repo, [`${since}..HEAD`], codePrefix || '.');
+    const later = await logWithFiles(repo, [`${since}..HEAD`], codePathspecs(group, codePrefix));
     return group.flatMap((spec) => driftOf(spec, since, later, codePrefix, specFiles));
   });
   return groups.flat();
@@ -93,14 +88,45 @@ function driftOf(
   ];
 }
 
+/** The commit that last changed each file, from one `git log` per 200 files; null when HEAD has no commits. */
+async function lastCommits(repo: GitRepo, files: readonly string[]): Promise<Map<string, string> | null> {
+  const chunks: string[][] = [];
+  for (let i = 0; i < files.length; i += 200) chunks.push(files.slice(i, i + 200));
+  let logs: LogCommit[][];
+  try {
+    logs = await mapLimit(chunks, 4, (chunk) => logWithFiles(repo, ['HEAD'], chunk.map(literal)));
+  } catch {
+    return null;
+  }
+  const last = new Map<string, string>();
+  for (const log of logs) for (const c of log) for (const f of c.files) if (!last.has(f)) last.set(f, c.hash);
+  return last;
+}
+
+/**
+ * The folders the specs' globs can match under (`src/auth` for `src/auth/**`), so git lists only the
+ * commits that can matter rather than every change since the spec's commit.
+ */
+function codePathspecs(specs: readonly SpecDoc[], codePrefix: string): string[] {
+  const bases = new Set<string>();
+  for (const spec of specs) {
+    for (const glob of spec.appliesTo) {
+      const base = glob.startsWith('!') ? '' : picomatch.scan(glob).base;
+      if (base === '') return [literal(codePrefix.replace(/\/$/, ''))];
+      bases.add(codePrefix + base);
+    }
+  }
+  return [...bases].map(literal);
+}
+
 /** The code root relative to the repository top, with a trailing slash ('' for the top itself). */
 function codePrefixFor(repo: GitRepo, codeRoot: string | null): string {
   if (codeRoot === null) return '';
-  let real = codeRoot;
+  let real: string;
   try {
     real = realpathSync(codeRoot);
-  } catch {
-    throw new SpecLedgerError('CONFIG', `drift.codeRoot ${codeRoot} does not exist`);
+  } catch (error) {
+    throw new SpecLedgerError('CONFIG', `drift.codeRoot ${codeRoot} does not exist`, { cause: error });
   }
   const rel = path.relative(repo.top, real).split(path.sep).join('/');
   if (rel.startsWith('..') || path.isAbsolute(rel)) {

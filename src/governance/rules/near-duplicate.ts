@@ -88,7 +88,7 @@ export const nearDuplicates: SnapshotRule = ({ snapshot, config }) => {
       line: x.clause.line,
       ref: x.clause.ref,
       message: `"${x.clause.title}" is ${Math.floor(m.similarity * 100)}% the same as ${y.clause.ref} (${y.spec.path}:${y.clause.line}); forked copies of a policy drift apart`,
-      hint: `keep one copy and reference it as \`${y.clause.ref}\`, or mark the older spec superseded (\`supersedes: [${y.spec.id}]\`)`,
+      hint: 'keep one copy and cite it by its SPEC#CLAUSE from the other spec, or mark the older spec superseded (`supersedes: [id]` in the newer one)',
     });
   }
   return findings;

@@ -47,7 +47,7 @@ export const brokenRefs: SnapshotRule = ({ snapshot, prose }) => {
           message: `reference ${ref} does not resolve: ${error.message}`,
           hint:
             error.candidates.length > 0
-              ? `did you mean ${error.candidates.slice(0, 3).join(', ')}?`
+              ? `replace it with ${error.candidates[0]}, or give the target clause this ID with an anchor {#id}`
               : 'point it at an existing SPEC#CLAUSE, or give the target clause this ID with an anchor {#id}',
         });
       }

@@ -5,7 +5,7 @@ import { IGNORED_DIRS, isSpecFile } from '../../source/read-tree.js';
 import { digestOf } from '../../spec/digest.js';
 import { type ParseContext, parseSpec } from '../../spec/parse-spec.js';
 import type { Clause, SpecDoc } from '../../spec/types.js';
-import { changedSince, type GitRepo, mapLimit, readAtCommit } from '../git.js';
+import { changedSince, type GitRepo, literal, mapLimit, readAtCommit } from '../git.js';
 import { bumpSemver, compareSemver, parseSemver } from '../semver.js';
 import type { Finding } from '../types.js';
 import { frontmatterLine } from './context.js';
@@ -27,7 +27,7 @@ export interface BaseContext {
  */
 export async function lintAgainstBase(ctx: BaseContext): Promise<Finding[]> {
   const { repo, snapshot } = ctx;
-  const changed = (await changedSince(repo, ctx.base, repo.prefix || '.')).filter(
+  const changed = (await changedSince(repo, ctx.base, literal(repo.prefix.replace(/\/$/, '')))).filter(
     (c) => c.status !== 'A' && c.path.startsWith(repo.prefix) && isSpecPath(c.path.slice(repo.prefix.length)),
   );
   const byPath = new Map(snapshot.specs.map((s) => [s.path, s]));
