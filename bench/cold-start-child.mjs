@@ -36,7 +36,8 @@ if (mode === 'specledger') {
   process.exit(2);
 }
 const readyMs = performance.now();
+const cpu = process.cpuUsage();
 const { rss, heapUsed } = process.memoryUsage();
 process.stdout.write(
-  `${JSON.stringify({ mode, readyMs, rssBytes: rss, heapUsedBytes: heapUsed, maxRssBytes: process.resourceUsage().maxRSS * 1024, files, clauses, bytes })}\n`,
+  `${JSON.stringify({ mode, readyMs, cpuMs: (cpu.user + cpu.system) / 1000, rssBytes: rss, heapUsedBytes: heapUsed, maxRssBytes: process.resourceUsage().maxRSS * 1024, files, clauses, bytes })}\n`,
 );

@@ -8,9 +8,9 @@ import type { ReadRecord } from './types.js';
 export const DEFAULT_SCHEMA = 'specledger';
 
 /**
- * Key of the advisory lock taken around migrations. Advisory locks are per
- * database, not per schema, so one constant serialises every SpecLedger migration in a database;
- * migrations are rare and short, so that costs nothing. The value spells "SPECLDGR" in ASCII.
+ * Key of the advisory lock taken around migrations. Advisory locks are per database, not per
+ * schema, so one constant serialises every SpecLedger migration in a database; migrations are rare
+ * and short, so that costs nothing. The value spells "SPECLDGR" in ASCII.
  */
 export const MIGRATION_LOCK_KEY = 0x5350_4543_4c44_4752n;
 
@@ -67,11 +67,12 @@ const NULLABLE_COLUMNS: ReadonlySet<string> = new Set([
  *      GRANT USAGE ON SCHEMA specledger TO specledger_app;
  *      GRANT SELECT, INSERT ON specledger.reads, specledger.snapshots TO specledger_app;
  *      GRANT SELECT, INSERT, UPDATE ON specledger.head, specledger.meta TO specledger_app;
- *    (start one replica with the owner's URL first, or let any replica migrate and then switch).
+ *    Migrate once with the owner's URL (start any replica with it), then run the fleet as that
+ *    role: its start-up only checks the schema version, which needs no DDL rights.
  * 2. Triggers that raise on UPDATE, DELETE and TRUNCATE of those tables, and on moving the head
  *    backwards: they also stop roles that bypass privileges (superusers) and an owner that granted
- *    itself the rights back; undoing them takes DDL, which leaves its own trace, and `verify`
- *    still names any record edited that way.
+ *    itself the rights back. Getting past them takes deliberate DDL by the owner (ALTER TABLE …
+ *    DISABLE TRIGGER), and `verify` still names any record edited that way.
  */
 export function migrations(schema: string): readonly string[] {
   const s = quoteIdent(schema);
