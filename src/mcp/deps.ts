@@ -12,7 +12,7 @@ export interface RenderedResult {
 }
 
 export interface SpecServerDeps {
-  corpus: { current(): Snapshot };
+  corpus: { readonly root: string; current(): Snapshot };
   recorder: Recorder;
   ledger: LedgerStore;
   tokens: TokenCounter;

@@ -1,7 +1,7 @@
 // spec_status: the health of what is served — files that cannot be served now, and lint findings.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { type Finding, lintSnapshot, summarize } from '../../governance/index.js';
+import { type Finding, type LintConfig, lintSnapshot, loadLintConfig, summarize } from '../../governance/index.js';
 import type { Snapshot } from '../../index/snapshot.js';
 import type { SpecServerDeps } from '../deps.js';
 import { READ_ONLY } from './schemas.js';
@@ -48,7 +48,7 @@ export function registerSpecStatusTool(server: McpServer, deps: SpecServerDeps):
       const snapshot = deps.corpus.current();
       let findings = lintOf.get(snapshot);
       if (!findings) {
-        findings = lintSnapshot(snapshot);
+        findings = lintSnapshot(snapshot, { config: configFor(deps) });
         lintOf.set(snapshot, findings);
       }
       const order = { info: 0, warning: 1, error: 2 } as const;
@@ -77,4 +77,13 @@ export function registerSpecStatusTool(server: McpServer, deps: SpecServerDeps):
       };
     },
   );
+}
+
+/** The same thresholds and severities CI uses; a broken config falls back to the defaults rather than failing the tool. */
+function configFor(deps: SpecServerDeps): LintConfig | undefined {
+  try {
+    return loadLintConfig({ root: deps.corpus.root }).config;
+  } catch {
+    return undefined;
+  }
 }
