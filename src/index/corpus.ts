@@ -39,6 +39,8 @@ export interface Corpus {
   warmSearch(): Promise<void>;
 }
 
+const PROGRESS_INTERVAL_MS = 100;
+
 export function loadCorpus(options: CorpusOptions): Corpus {
   const root = realpathSync(options.root);
   const tokens = options.tokens ?? createTokenCounter();
@@ -80,9 +82,17 @@ export function loadCorpus(options: CorpusOptions): Corpus {
     });
 
   const files = listSpecFiles(root, treeProblems);
+  // Progress by time, not by file count (files vary a thousandfold in size): at most ten calls a second, and
+  // always a last one with done === total, so a progress line on a terminal is finished with its newline.
+  let reportedAt = Date.now();
   files.forEach((rel, i) => {
     loadOne(rel);
-    if (i % 500 === 499) options.onProgress?.(i + 1, files.length);
+    if (!options.onProgress) return;
+    const now = Date.now();
+    if (now - reportedAt >= PROGRESS_INTERVAL_MS || i === files.length - 1) {
+      reportedAt = now;
+      options.onProgress(i + 1, files.length);
+    }
   });
   let current = snapshot();
 

@@ -51,13 +51,10 @@ describe('openLedger', () => {
     });
   });
 
-  it('reports PostgreSQL URLs as not available yet', async () => {
-    for (const url of ['postgres://u@db/ledger', 'postgresql://db/ledger']) {
-      await expect(openLedger(url)).rejects.toMatchObject({
-        code: 'CONFIG',
-        message: 'PostgreSQL ledger not available yet',
-      });
-    }
+  it('opens PostgreSQL for postgres:// URLs and fails closed when nothing answers', async () => {
+    await expect(openLedger('postgresql://u@127.0.0.1:1/ledger', { busyTimeoutMs: 500 })).rejects.toMatchObject({
+      code: 'LEDGER_UNAVAILABLE',
+    });
   });
 
   it('rejects an empty location and unknown URL schemes as CONFIG errors', async () => {
