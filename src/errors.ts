@@ -15,7 +15,11 @@ export class SpecLedgerError extends Error {
   /** Refs written out as SPEC#CLAUSE that the caller may have meant. */
   readonly candidates: readonly string[];
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; candidates?: readonly string[] } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; candidates?: readonly string[] } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SpecLedgerError';
     this.code = code;

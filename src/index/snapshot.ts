@@ -107,7 +107,9 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
   // Top-level files only, any case (`INDEX.md`, `Readme.md`), in ROOT_FILES order.
   const topLevel = [...input.docs.keys()].filter((p) => !p.includes('/'));
   const rootPath =
-    ROOT_FILES.map((f) => topLevel.find((p) => p.toLowerCase() === f.toLowerCase())).find((p) => p !== undefined) ?? null;
+    ROOT_FILES.map((f) => topLevel.find((p) => p.toLowerCase() === f.toLowerCase())).find(
+      (p) => p !== undefined,
+    ) ?? null;
   const rootDoc = rootPath ? specs.find((s) => s.path === rootPath) : undefined;
   const catalog = specs.filter((s) => s !== rootDoc && s.kind !== 'proposal');
   const always = catalog.filter((s) => s.inclusion === 'always' && s.status !== 'deprecated');

@@ -5,7 +5,13 @@ import type { Problem } from '../spec/types.js';
 import { isInside, toRelative } from './safe-path.js';
 
 /** Folders never searched for specs: tooling, dependencies and SpecLedger's own ledger. */
-export const IGNORED_DIRS: ReadonlySet<string> = new Set(['.git', 'node_modules', '.specledger', 'dist', '.cache']);
+export const IGNORED_DIRS: ReadonlySet<string> = new Set([
+  '.git',
+  'node_modules',
+  '.specledger',
+  'dist',
+  '.cache',
+]);
 
 /** 2 MiB: about 500k tokens, far beyond anything an agent should be served as one spec. */
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -16,7 +22,9 @@ export interface SourceFile {
   text: string;
 }
 
-export type ReadOutcome = { ok: true; file: SourceFile } | { ok: false; problem: Problem & { code?: string } };
+export type ReadOutcome =
+  | { ok: true; file: SourceFile }
+  | { ok: false; problem: Problem & { code?: string } };
 
 export function isSpecFile(name: string): boolean {
   return /\.(md|markdown)$/i.test(name);
@@ -31,7 +39,9 @@ export function listSpecFiles(realRoot: string, problems: Problem[]): string[] {
     try {
       entries = readdirSync(dir, { withFileTypes: true });
     } catch (error) {
-      problems.push(problem(toRelative(realRoot, dir) || '.', 'unreadable', `cannot list folder: ${String(error)}`));
+      problems.push(
+        problem(toRelative(realRoot, dir) || '.', 'unreadable', `cannot list folder: ${String(error)}`),
+      );
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -47,7 +57,11 @@ export function listSpecFiles(realRoot: string, problems: Problem[]): string[] {
         }
         if (!isInside(realRoot, real)) {
           problems.push(
-            problem(toRelative(realRoot, abs), 'path-outside-root', 'symbolic link leads outside the spec root; not read'),
+            problem(
+              toRelative(realRoot, abs),
+              'path-outside-root',
+              'symbolic link leads outside the spec root; not read',
+            ),
           );
           continue;
         }
@@ -75,13 +89,20 @@ export function readSpecFile(realRoot: string, rel: string, maxBytes = DEFAULT_M
   try {
     const link = lstatSync(abs);
     if (link.isSymbolicLink() && !isInside(realRoot, realpathSync(abs))) {
-      return { ok: false, problem: problem(rel, 'path-outside-root', 'symbolic link leads outside the spec root; not read') };
+      return {
+        ok: false,
+        problem: problem(rel, 'path-outside-root', 'symbolic link leads outside the spec root; not read'),
+      };
     }
     const st = statSync(abs);
     if (st.size > maxBytes) {
       return {
         ok: false,
-        problem: problem(rel, 'oversize', `file is ${st.size} bytes, over the ${maxBytes}-byte limit; not served`),
+        problem: problem(
+          rel,
+          'oversize',
+          `file is ${st.size} bytes, over the ${maxBytes}-byte limit; not served`,
+        ),
       };
     }
     const buf = readFileSync(abs);
@@ -91,7 +112,10 @@ export function readSpecFile(realRoot: string, rel: string, maxBytes = DEFAULT_M
     return { ok: true, file: { path: rel, text: buf.toString('utf8') } };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return { ok: false, problem: { ...problem(rel, 'unreadable', `cannot read file: ${(error as Error).message}`), code } };
+    return {
+      ok: false,
+      problem: { ...problem(rel, 'unreadable', `cannot read file: ${(error as Error).message}`), code },
+    };
   }
 }
 

@@ -25,10 +25,15 @@ export function resolveInsideRoot(realRoot: string, relative: string): string {
   try {
     real = realpathSync(resolved);
   } catch (error) {
-    throw new SpecLedgerError('NOT_FOUND', `path "${relative}" does not exist under the spec root`, { cause: error });
+    throw new SpecLedgerError('NOT_FOUND', `path "${relative}" does not exist under the spec root`, {
+      cause: error,
+    });
   }
   if (!isInside(realRoot, real)) {
-    throw new SpecLedgerError('PATH_OUTSIDE_ROOT', `path "${relative}" is a link that leads outside the spec root`);
+    throw new SpecLedgerError(
+      'PATH_OUTSIDE_ROOT',
+      `path "${relative}" is a link that leads outside the spec root`,
+    );
   }
   return real;
 }

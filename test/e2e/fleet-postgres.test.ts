@@ -14,7 +14,13 @@ afterAll(async () => {
 });
 
 const exec = promisify(execFile);
-const REFS = ['auth#token-lifetime', 'refunds#FR-003', 'errors#error-envelope', 'idempotency#key-scope', 'payments#capture'];
+const REFS = [
+  'auth#token-lifetime',
+  'refunds#FR-003',
+  'errors#error-envelope',
+  'idempotency#key-scope',
+  'payments#capture',
+];
 
 interface Replica {
   child: ChildProcess;
@@ -24,7 +30,19 @@ interface Replica {
 async function startReplica(ledger: string): Promise<Replica> {
   const child = spawn(
     process.execPath,
-    [builtCli, 'serve', '--http', '--stateless', '--port', '0', '--no-watch', '--specs', specsExample, '--ledger', ledger],
+    [
+      builtCli,
+      'serve',
+      '--http',
+      '--stateless',
+      '--port',
+      '0',
+      '--no-watch',
+      '--specs',
+      specsExample,
+      '--ledger',
+      ledger,
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const url = await new Promise<string>((resolve, reject) => {
@@ -49,10 +67,17 @@ async function callClause(url: string, runId: string, id: number): Promise<boole
         'mcp-protocol-version': '2025-06-18',
         'x-run-id': runId,
       },
-      body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'get_clause', arguments: { ref: REFS[id % REFS.length] } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id,
+        method: 'tools/call',
+        params: { name: 'get_clause', arguments: { ref: REFS[id % REFS.length] } },
+      }),
     });
     if (res.status !== 200) return false;
-    const body = (await res.json()) as { result?: { isError?: boolean; structuredContent?: { digest?: string } } };
+    const body = (await res.json()) as {
+      result?: { isError?: boolean; structuredContent?: { digest?: string } };
+    };
     return body.result?.isError !== true && typeof body.result?.structuredContent?.digest === 'string';
   } catch {
     return false;
@@ -102,8 +127,19 @@ describe.skipIf(!pg)('fleet mode: two replicas, one PostgreSQL ledger', () => {
       await store.close();
     }
 
-    const { stdout } = await exec(process.execPath, [builtCli, 'runs', 'show', 'fleet-run-0', '--ledger', ledger, '--json']);
-    const shown = JSON.parse(stdout) as { run: { id: string; source: string }; reads: Array<{ kind: string; ref: string; transport: string }> };
+    const { stdout } = await exec(process.execPath, [
+      builtCli,
+      'runs',
+      'show',
+      'fleet-run-0',
+      '--ledger',
+      ledger,
+      '--json',
+    ]);
+    const shown = JSON.parse(stdout) as {
+      run: { id: string; source: string };
+      reads: Array<{ kind: string; ref: string; transport: string }>;
+    };
     expect(shown.run).toMatchObject({ id: 'fleet-run-0', source: 'header' });
     expect(shown.reads.length).toBeGreaterThanOrEqual(answered.get('fleet-run-0') ?? 0);
     expect(new Set(shown.reads.map((r) => r.ref))).toEqual(new Set(REFS));

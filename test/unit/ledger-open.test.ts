@@ -52,7 +52,9 @@ describe('openLedger', () => {
   });
 
   it('opens PostgreSQL for postgres:// URLs and fails closed when nothing answers', async () => {
-    await expect(openLedger('postgresql://u@127.0.0.1:1/ledger', { busyTimeoutMs: 500 })).rejects.toMatchObject({
+    await expect(
+      openLedger('postgresql://u@127.0.0.1:1/ledger', { busyTimeoutMs: 500 }),
+    ).rejects.toMatchObject({
       code: 'LEDGER_UNAVAILABLE',
     });
   });

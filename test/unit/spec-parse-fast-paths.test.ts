@@ -18,9 +18,20 @@ const line = fc.oneof(
   { weight: 3, arbitrary: fc.stringMatching(/^[A-Za-z ]{0,12}$/) },
   {
     weight: 2,
-    arbitrary: fc.constantFrom('## Head {#h1}', '### Sub', '- **FR-001**: must', '- item', '1. first', '```', '> q'),
+    arbitrary: fc.constantFrom(
+      '## Head {#h1}',
+      '### Sub',
+      '- **FR-001**: must',
+      '- item',
+      '1. first',
+      '```',
+      '> q',
+    ),
   },
-  { weight: 2, arbitrary: fc.constantFrom('  ', '\t', ' \t ', 'x  ', 'y\t', 'a\u2028b  ', 'c \u2029 ', '\u00a0', '') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom('  ', '\t', ' \t ', 'x  ', 'y\t', 'a\u2028b  ', 'c \u2029 ', '\u00a0', ''),
+  },
   { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 10 }) },
 );
 const file = fc
@@ -125,7 +136,23 @@ describe('parseSpec fast paths', () => {
 
 describe('plainTitle', () => {
   it('strips markup as the unguarded regexes did', () => {
-    const piece = fc.constantFrom('a', ' ', '_', '__', '*', '`', '[x](y)', '](', '[', ')', 'é', '日', '\t', '\n', '1');
+    const piece = fc.constantFrom(
+      'a',
+      ' ',
+      '_',
+      '__',
+      '*',
+      '`',
+      '[x](y)',
+      '](',
+      '[',
+      ')',
+      'é',
+      '日',
+      '\t',
+      '\n',
+      '1',
+    );
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 16 }), (pieces) => {
         const inline = pieces.join('');

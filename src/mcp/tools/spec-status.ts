@@ -1,7 +1,13 @@
 // spec_status: the health of what is served — files that cannot be served now, and lint findings.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { type Finding, type LintConfig, lintSnapshot, loadLintConfig, summarize } from '../../governance/index.js';
+import {
+  type Finding,
+  type LintConfig,
+  lintSnapshot,
+  loadLintConfig,
+  summarize,
+} from '../../governance/index.js';
 import type { Snapshot } from '../../index/snapshot.js';
 import type { SpecServerDeps } from '../deps.js';
 import { READ_ONLY } from './schemas.js';
