@@ -76,6 +76,30 @@ function installRequestRouting(protocol: ProtocolInternals): void {
   };
 }
 
+const isRecord = (value: unknown): value is Record<string, unknown> => {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+};
+
+/**
+ * CallToolRequestSchema's verdict: by hand for the plain shape (what JSON.parse gives: name, optional arguments
+ * object, no _meta, no task), through the schema for anything else. The parse result itself is not needed.
+ */
+function isCallToolRequest(request: JSONRPCRequest): boolean {
+  const params = request.params as unknown;
+  if (
+    isRecord(params) &&
+    typeof params.name === 'string' &&
+    (params.arguments === undefined || isRecord(params.arguments)) &&
+    params._meta === undefined &&
+    params.task === undefined
+  ) {
+    return true;
+  }
+  return CallToolRequestSchema.safeParse(request).success;
+}
+
 /**
  * True for a successful result already in the exact shape (and key order) the SDK's CallToolResultSchema would
  * return for it: `{ content: [{ type: 'text', text }…], structuredContent? }`. Anything else — errors included, whose
@@ -132,7 +156,7 @@ function installCallTool(
       params?.task !== undefined ||
       tool.execution?.taskSupport === 'required' ||
       tool.execution?.taskSupport === 'optional' ||
-      !CallToolRequestSchema.safeParse(request).success
+      !isCallToolRequest(request)
     ) {
       return sdkHandler(request, extra);
     }

@@ -1,9 +1,8 @@
 // Two HTTP replicas on one PostgreSQL ledger under concurrent clients; one replica is killed mid-load.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openLedger } from '../../src/ledger/open.js';
-import { builtCli, specsExample } from '../helpers/paths.js';
+import { type HttpCli, runCli, startHttpCli } from '../helpers/cli.js';
+import { specsExample } from '../helpers/paths.js';
 import { openTestPostgres } from '../helpers/postgres.js';
 
 const found = await openTestPostgres();
@@ -13,7 +12,6 @@ afterAll(async () => {
   await pg?.drop();
 });
 
-const exec = promisify(execFile);
 const REFS = [
   'auth#token-lifetime',
   'refunds#FR-003',
@@ -22,39 +20,8 @@ const REFS = [
   'payments#capture',
 ];
 
-interface Replica {
-  child: ChildProcess;
-  url: string;
-}
-
-async function startReplica(ledger: string): Promise<Replica> {
-  const child = spawn(
-    process.execPath,
-    [
-      builtCli,
-      'serve',
-      '--http',
-      '--stateless',
-      '--port',
-      '0',
-      '--no-watch',
-      '--specs',
-      specsExample,
-      '--ledger',
-      ledger,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    child.stderr!.on('data', (c: Buffer) => {
-      err += c.toString();
-      const m = /over (http:\/\/\S+\/mcp)/.exec(err);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`replica exited ${code}: ${err}`)));
-  });
-  return { child, url };
+function startReplica(ledger: string): Promise<HttpCli> {
+  return startHttpCli(['--stateless', '--specs', specsExample, '--ledger', ledger]);
 }
 
 async function callClause(url: string, runId: string, id: number): Promise<boolean> {
@@ -127,15 +94,7 @@ describe.skipIf(!pg)('fleet mode: two replicas, one PostgreSQL ledger', () => {
       await store.close();
     }
 
-    const { stdout } = await exec(process.execPath, [
-      builtCli,
-      'runs',
-      'show',
-      'fleet-run-0',
-      '--ledger',
-      ledger,
-      '--json',
-    ]);
+    const { stdout } = await runCli(['runs', 'show', 'fleet-run-0', '--ledger', ledger, '--json']);
     const shown = JSON.parse(stdout) as {
       run: { id: string; source: string };
       reads: Array<{ kind: string; ref: string; transport: string }>;

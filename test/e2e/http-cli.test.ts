@@ -1,37 +1,18 @@
 // The built server over Streamable HTTP, driven by the real SDK client: tools, resources, identity, admission, shutdown.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLedger } from '../../src/ledger/open.js';
+import { type HttpCli, startHttpCli } from '../helpers/cli.js';
 import { builtCli, specsExample } from '../helpers/paths.js';
 import { makeTempDir, type TempDir } from '../helpers/temp.js';
 
 const TOKEN = 'ci-bot-token-0123456789abcdef';
 
-interface Served {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<number | null>;
-}
-
-async function startServer(args: string[]): Promise<Served> {
-  const child = spawn(process.execPath, [builtCli, 'serve', '--http', '--port', '0', '--no-watch', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      err += chunk.toString();
-      const m = /over (http:\/\/\S+\/mcp)/.exec(err);
-      if (m) resolve(m[1]!);
-    });
-    void exited.then((code) => reject(new Error(`server exited ${code}: ${err}`)));
-  });
-  return { child, url, exited };
-}
+type Served = HttpCli;
+const startServer = startHttpCli;
 
 function connect(url: string, headers: Record<string, string>): Promise<Client> {
   const client = new Client({ name: 'http-e2e', version: '9.9.9' });

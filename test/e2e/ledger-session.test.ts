@@ -1,27 +1,17 @@
 // A scripted agent session over stdio with a known run ID, then the provenance CLI asked about it.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLedger } from '../../src/ledger/open.js';
+import { runCli } from '../helpers/cli.js';
 import { builtCli, specsExample } from '../helpers/paths.js';
 import { makeTempDir, type TempDir } from '../helpers/temp.js';
 
-const run = promisify(execFile);
 const RUN_ID = 'run-e2e-provenance';
-
-async function cli(args: string[]): Promise<{ stdout: string; code: number }> {
-  try {
-    const { stdout } = await run(process.execPath, [builtCli, ...args]);
-    return { stdout, code: 0 };
-  } catch (error) {
-    const e = error as { stdout: string; code: number };
-    return { stdout: e.stdout, code: e.code };
-  }
-}
+const cli = runCli;
 
 type ClauseResult = { structuredContent: { digest: string; text: string } };
 

@@ -1,0 +1,234 @@
+// Turns the suites' results into issue 8's target table and BENCHMARKS.md.
+const fmt = (n, digits = 0) =>
+  typeof n === 'number' && Number.isFinite(n)
+    ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : '—';
+const pct = (r) => (typeof r === 'number' ? `${fmt(r * 100, 1)}%` : '—');
+const usable = (r) => r && !r.failed && !r.skipped;
+
+/** One row per target of issue 8: what was measured, against what, and whether the target is met. */
+export function targetsOf(results) {
+  const rows = [];
+  const http = results.http;
+  rows.push(
+    usable(http)
+      ? {
+          id: 1,
+          what: 'get_clause over Streamable HTTP, 32 connections, ledger on',
+          result: `${fmt(http.servers.specledger.calls_per_s)} calls/s (p50 ${http.servers.specledger.p50_ms} ms, p99 ${http.servers.specledger.p99_ms} ms)`,
+          baseline: `bare node:http ${fmt(http.servers.bare_node_http.calls_per_s)}/s; SDK stock stateless ${fmt(http.servers.sdk_stock_stateless.calls_per_s)}/s`,
+          ratio: `${pct(http.ratio_to_ceiling)} of the ceiling; ${fmt(http.ratio_to_sdk_stock, 1)}× the SDK stock transport`,
+          target: '≥ 40% of the ceiling',
+          met: http.ratio_to_ceiling >= 0.4,
+        }
+      : missing(1, 'get_clause over Streamable HTTP', '≥ 40% of the ceiling', http),
+  );
+  const stdio = results.stdio;
+  if (usable(stdio)) {
+    const on = stdio.servers.specledger;
+    const fs = stdio.servers.server_filesystem;
+    rows.push({
+      id: 2,
+      what: 'get_clause over stdio, ledger on',
+      result: `${fmt(on.in_flight_16.calls_per_s)} calls/s with 16 in flight (p99 ${on.in_flight_16.p99_ms} ms); ${fmt(on.sequential.calls_per_s)}/s sequential`,
+      baseline: `server-filesystem read_text_file ${fmt(fs.in_flight_16.calls_per_s)}/s (16 in flight), ${fmt(fs.sequential.calls_per_s)}/s sequential`,
+      ratio: `${fmt(stdio.ratio_to_filesystem.in_flight_16, 2)}× (16 in flight), ${fmt(stdio.ratio_to_filesystem.sequential, 2)}× (sequential)`,
+      target: '≥ 10,000/s with 16 in flight, ahead of the baseline',
+      met: on.in_flight_16.calls_per_s >= 10_000 && stdio.ratio_to_filesystem.in_flight_16 > 1 && stdio.ratio_to_filesystem.sequential > 1,
+    });
+  } else rows.push(missing(2, 'get_clause over stdio', '≥ 10,000/s with 16 in flight, ahead of the baseline', stdio));
+  const cold = results['cold-start'];
+  const big = usable(cold) ? cold.sizes['100000'] : undefined;
+  rows.push(
+    big
+      ? {
+          id: 3,
+          what: 'cold start to ready, 100k clauses',
+          result: `${fmt(big.specledger.ready_ms)} ms, RSS ${fmt(big.specledger.rss_mb)} MB`,
+          baseline: `read + sha256 only: ${fmt(big.hash_only.ready_ms)} ms, ${fmt(big.hash_only.rss_mb)} MB`,
+          ratio: `${fmt(big.ready_ratio_to_hash_only, 1)}× the time, ${fmt(big.rss_ratio_to_hash_only, 1)}× the RSS`,
+          target: '≤ 3 s with RSS ≤ 400 MB',
+          met: big.specledger.ready_ms <= 3000 && big.specledger.rss_mb <= 400,
+        }
+      : missing(3, 'cold start to ready, 100k clauses', '≤ 3 s with RSS ≤ 400 MB', cold),
+  );
+  const reload = results['reload-latency'];
+  rows.push(
+    usable(reload) && typeof reload.p99_ms === 'number'
+      ? {
+          id: 4,
+          what: `edit-to-served latency, ${fmt(reload.files)}-file tree`,
+          result: `p99 ${fmt(reload.p99_ms, 1)} ms (median ${fmt(reload.median_ms, 1)} ms, ${reload.runs} edits)`,
+          baseline: '—',
+          ratio: '—',
+          target: 'p99 ≤ 250 ms',
+          met: reload.p99_ms <= 250,
+        }
+      : missing(4, 'edit-to-served latency', 'p99 ≤ 250 ms', reload),
+  );
+  rows.push(
+    usable(stdio)
+      ? {
+          id: 5,
+          what: 'ledger cost: get_clause, 16 in flight over stdio',
+          result: `${fmt(stdio.servers.specledger.in_flight_16.calls_per_s)} calls/s with the SQLite ledger`,
+          baseline: `--ledger off ${fmt(stdio.servers.specledger_ledger_off.in_flight_16.calls_per_s)}/s${usable(http) && http.ledger_on_vs_off ? `; over HTTP ${pct(http.ledger_on_vs_off)}` : ''}`,
+          ratio: pct(stdio.ledger_on_vs_off.in_flight_16),
+          target: '≥ 85% of the throughput',
+          met: stdio.ledger_on_vs_off.in_flight_16 >= 0.85,
+        }
+      : missing(5, 'ledger cost', '≥ 85% of the throughput', stdio),
+  );
+  const ctx = results['context-economy'];
+  rows.push(
+    usable(ctx)
+      ? {
+          id: 6,
+          what: 'context economy: read_root → get_outline → get_clause, 20 named clauses each',
+          result: `median ${pct(ctx.model_spec.median_ratio)} of the file (Model Spec), ${pct(ctx.spec_kit.median_ratio)} (Spec Kit)`,
+          baseline: `whole file via read_text_file: median ${fmt(ctx.model_spec.median_whole_file_tokens)} / ${fmt(ctx.spec_kit.median_whole_file_tokens)} tokens`,
+          ratio: `root read once per session: ${pct(ctx.model_spec.median_ratio_root_read_once)} / ${pct(ctx.spec_kit.median_ratio_root_read_once)}; get_clause alone: ${pct(ctx.model_spec.median_ratio_clause_only)} / ${pct(ctx.spec_kit.median_ratio_clause_only)}`,
+          target: '≤ 1/20 (5%) of the tokens, median',
+          met: ctx.model_spec.median_ratio <= 0.05 && ctx.spec_kit.median_ratio <= 0.05,
+        }
+      : missing(6, 'context economy', '≤ 1/20 of the tokens', ctx),
+  );
+  return rows;
+}
+
+function missing(id, what, target, r) {
+  return { id, what, result: r?.skipped ?? r?.failed?.split('\n')[0] ?? 'not run', baseline: '—', ratio: '—', target, met: null };
+}
+
+const esc = (s) => String(s).replace(/\|/g, '\\|');
+
+export function renderMarkdown(machine, targets, results) {
+  const out = [];
+  out.push('# Benchmarks');
+  out.push('');
+  out.push(
+    'Generated by `npm run bench` (`bench/run.mjs`); method, baselines and what was optimised are in [bench/README.md](bench/README.md). Every figure is the median of repeated runs and every ratio is against a baseline measured in the same run on the same core.',
+  );
+  out.push('');
+  out.push('| machine | |');
+  out.push('|---|---|');
+  out.push(`| date | ${machine.date} |`);
+  out.push(`| command | \`${machine.command}\` |`);
+  out.push(`| cores (\`nproc\`) | ${machine.nproc} |`);
+  out.push(`| CPU | ${esc(machine.cpu)} |`);
+  out.push(`| node | ${machine.node} (${machine.platform}) |`);
+  out.push(`| pinning | ${machine.pinning} |`);
+  out.push(`| runs per figure | ${machine.runs} |`);
+  out.push(`| load average at start / end | ${machine.loadavg_start.join(' ')} / ${(machine.loadavg_end ?? []).join(' ')} |`);
+  out.push(`| wall time | ${machine.elapsed_s} s |`);
+  out.push('');
+  out.push('## Targets (issue 8)');
+  out.push('');
+  out.push('| # | what | result | baseline, same run | ratio | target | met |');
+  out.push('|---|---|---|---|---|---|---|');
+  for (const t of targets) {
+    const met = t.met === null ? 'not measured' : t.met ? '**met**' : '**missed**';
+    out.push(`| ${t.id} | ${esc(t.what)} | ${esc(t.result)} | ${esc(t.baseline)} | ${esc(t.ratio)} | ${esc(t.target)} | ${met} |`);
+  }
+  out.push('');
+
+  const http = results.http;
+  if (usable(http)) {
+    out.push('## 1. Streamable HTTP');
+    out.push('');
+    out.push(`${http.what}.`);
+    out.push('');
+    out.push('| server | calls/s | p50 ms | p99 ms | server CPU µs/call | bad responses |');
+    out.push('|---|---|---|---|---|---|');
+    const names = {
+      specledger: 'SpecLedger `serve --http --stateless`, SQLite ledger',
+      specledger_ledger_off: 'SpecLedger, `--ledger off`',
+      bare_node_http: 'bare `node:http`, fixed response (ceiling)',
+      sdk_stock_stateless: 'SDK stock stateless transport, new McpServer per request',
+    };
+    for (const [k, v] of Object.entries(http.servers)) {
+      out.push(`| ${names[k] ?? k} | ${fmt(v.calls_per_s)} | ${v.p50_ms} | ${v.p99_ms} | ${fmt(v.server_cpu_us_per_call, 1)} | ${v.bad_responses} |`);
+    }
+    out.push('');
+    out.push('Latency percentiles come from autocannon, whose histogram has 1 ms resolution.');
+    out.push('');
+  }
+  const stdio = results.stdio;
+  if (usable(stdio)) {
+    out.push('## 2 and 5. stdio, and the ledger’s cost');
+    out.push('');
+    out.push(`${stdio.what}.`);
+    out.push('');
+    out.push('| server | mode | calls/s | p50 ms | p99 ms | server CPU µs/call |');
+    out.push('|---|---|---|---|---|---|');
+    for (const [k, v] of Object.entries(stdio.servers)) {
+      for (const mode of ['sequential', 'in_flight_16']) {
+        const m = v[mode];
+        out.push(`| ${k} | ${mode.replace(/_/g, ' ')} | ${fmt(m.calls_per_s)} | ${m.p50_ms} | ${m.p99_ms} | ${fmt(m.server_cpu_us_per_call, 1)} |`);
+      }
+    }
+    out.push('');
+    out.push(
+      `Ledger on ÷ off, 16 in flight: ${pct(stdio.ledger_on_vs_off.in_flight_16)} (per interleaved run: ${stdio.ledger_on_vs_off.in_flight_16_pairs.map(pct).join(', ')}); sequential: ${pct(stdio.ledger_on_vs_off.sequential)}.`,
+    );
+    out.push('');
+  }
+  const cold = results['cold-start'];
+  if (usable(cold)) {
+    out.push('## 3. Cold start');
+    out.push('');
+    out.push(`${cold.what}. Corpora from \`bench/gen-corpus.mjs\` (seed 42, ~100 clauses per file).`);
+    out.push('');
+    out.push('| clauses | files | MB | ready ms | CPU ms | RSS MB | hash-only ready ms | hash-only RSS MB | time ratio | RSS ratio |');
+    out.push('|---|---|---|---|---|---|---|---|---|---|');
+    for (const [n, v] of Object.entries(cold.sizes)) {
+      out.push(
+        `| ${fmt(Number(n))} | ${fmt(v.files)} | ${v.megabytes} | ${fmt(v.specledger.ready_ms)} | ${fmt(v.specledger.cpu_ms)} | ${fmt(v.specledger.rss_mb)} | ${fmt(v.hash_only.ready_ms)} | ${fmt(v.hash_only.rss_mb)} | ${fmt(v.ready_ratio_to_hash_only, 1)}× | ${fmt(v.rss_ratio_to_hash_only, 1)}× |`,
+      );
+    }
+    out.push('');
+  }
+  const reload = results['reload-latency'];
+  out.push('## 4. Edit-to-served latency');
+  out.push('');
+  if (usable(reload)) {
+    out.push(`From \`bench/reload-latency.mjs\` (written by the reload work): ${fmt(reload.files)} files, ${reload.runs} edits, mode ${reload.mode ?? '?'}, save ${reload.save ?? '?'}.`);
+    out.push('');
+    out.push('| median ms | p99 ms | max ms |');
+    out.push('|---|---|---|');
+    out.push(`| ${fmt(reload.median_ms, 1)} | ${fmt(reload.p99_ms, 1)} | ${fmt(reload.max_ms, 1)} |`);
+  } else out.push(reload?.skipped ?? reload?.failed ?? 'not run');
+  out.push('');
+  const ctx = results['context-economy'];
+  out.push('## 6. Context economy');
+  out.push('');
+  if (usable(ctx)) {
+    out.push(`${ctx.what}.`);
+    out.push('');
+    out.push('| corpus | clauses | median agent tokens | median whole-file tokens | median ratio | root read once per session | get_clause alone |');
+    out.push('|---|---|---|---|---|---|---|');
+    for (const k of ['model_spec', 'spec_kit']) {
+      const v = ctx[k];
+      out.push(`| ${k} | ${v.clauses} | ${fmt(v.median_agent_tokens)} | ${fmt(v.median_whole_file_tokens)} | ${pct(v.median_ratio)} | ${pct(v.median_ratio_root_read_once)} | ${pct(v.median_ratio_clause_only)} |`);
+    }
+    out.push('');
+    out.push('Per clause (root + outline + clause tokens against the whole file) is in `bench/results/context-economy.json`.');
+  } else out.push(ctx?.skipped ?? ctx?.failed ?? 'not run');
+  out.push('');
+  const stores = results['ledger-stores'];
+  if (usable(stores) && stores.stores) {
+    out.push('## Ledger stores (bench/ledger-stores.mjs)');
+    out.push('');
+    out.push('| store | appends/s, concurrent | p99 ms | appends/s, one caller | verify records/s |');
+    out.push('|---|---|---|---|---|');
+    for (const [k, v] of Object.entries(stores.stores)) {
+      if (!v?.concurrent) {
+        out.push(`| ${k} | ${esc(v?.skipped ?? 'skipped')} | | | |`);
+        continue;
+      }
+      out.push(`| ${k} | ${fmt(v.concurrent.records_per_s)} | ${v.concurrent.latency_ms.p99} | ${fmt(v.serial.records_per_s)} | ${fmt(v.verify?.records_per_s)} |`);
+    }
+    out.push('');
+  }
+  return `${out.join('\n')}\n`;
+}

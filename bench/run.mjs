@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// `npm run bench`: every benchmark of issue 8 in one run, servers on one core and the load generator on the
+// other, each figure a median of repeated runs next to a baseline measured in the same run. Writes
+// bench/results/*.json and BENCHMARKS.md. Options: --quick (1 run, short), --runs N, --only http,stdio,...
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { LOAD_CORE, log, repoRoot, SERVER_CORE } from './lib/env.mjs';
+import { hasTaskset } from './lib/proc.mjs';
+
+const SUITES = ['cold-start', 'stdio', 'http', 'context-economy', 'reload-latency', 'ledger-stores'];
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    runs: { type: 'string' },
+    only: { type: 'string' },
+    'no-markdown': { type: 'boolean', default: false },
+  },
+});
+
+// The bench process is the load generator: it belongs on the other core than the servers. Re-exec once, pinned.
+if (hasTaskset() && process.env.SPECLEDGER_BENCH_PINNED !== '1') {
+  const child = spawnSync('taskset', ['-c', String(LOAD_CORE), process.execPath, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, SPECLEDGER_BENCH_PINNED: '1' },
+  });
+  process.exit(child.status ?? 1);
+}
+
+const started = performance.now();
+const runs = Number(args.runs ?? (args.quick ? 1 : 3));
+const only = args.only ? args.only.split(',') : SUITES;
+const unknown = only.filter((s) => !SUITES.includes(s));
+if (unknown.length > 0) {
+  console.error(`unknown suite(s) ${unknown.join(', ')}; choose from ${SUITES.join(', ')}`);
+  process.exit(2);
+}
+
+// A fresh clone has no dist/: build it (the suites run the built CLI, as users do).
+if (!existsSync(path.join(repoRoot, 'dist/cli/main.js'))) {
+  log('dist/ is missing: building with tsc -p tsconfig.build.json');
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot, stdio: 'inherit' });
+}
+
+const machine = {
+  date: new Date().toISOString(),
+  command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+  nproc: availableParallelism(),
+  cpu: (readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.+)$/m)?.[1] ?? cpus()[0]?.model ?? 'unknown').trim(),
+  node: process.version,
+  platform: `${process.platform}-${process.arch}`,
+  pinning: hasTaskset() ? `servers on core ${SERVER_CORE}, load generator on core ${LOAD_CORE} (taskset)` : 'none: taskset not found, processes unpinned',
+  runs,
+  loadavg_start: loadavg().map((x) => Math.round(x * 100) / 100),
+};
+log(`${machine.nproc} cores (${machine.cpu}), node ${machine.node}, ${machine.pinning}; load average ${machine.loadavg_start.join(' ')}`);
+
+const resultsDir = path.join(repoRoot, 'bench/results');
+mkdirSync(resultsDir, { recursive: true });
+const results = {};
+const seconds = { http: args.quick ? 2 : 5, stdio: args.quick ? 1.5 : 3 };
+
+async function suite(name, fn) {
+  if (!only.includes(name)) return;
+  const t0 = performance.now();
+  log(`--- ${name}`);
+  try {
+    results[name] = await fn();
+  } catch (error) {
+    results[name] = { failed: String(error?.stack ?? error) };
+    log(`${name} failed: ${error?.message ?? error}`);
+  }
+  results[name].elapsed_s = Math.round((performance.now() - t0) / 100) / 10;
+  writeFileSync(path.join(resultsDir, `${name}.json`), `${JSON.stringify({ machine, ...results[name] }, null, 2)}\n`);
+}
+
+await suite('cold-start', async () =>
+  (await import('./suites/cold-start.mjs')).runColdStart({ runs, sizes: [1_000, 10_000, 100_000] }),
+);
+await suite('stdio', async () => (await import('./suites/stdio.mjs')).runStdio({ runs, seconds: seconds.stdio }));
+await suite('http', async () => (await import('./suites/http.mjs')).runHttp({ runs, seconds: seconds.http }));
+await suite('context-economy', async () => (await import('./suites/context-economy.mjs')).runContextEconomy());
+const { runExternal } = await import('./suites/external.mjs');
+await suite('reload-latency', () =>
+  runExternal('reload-latency.mjs', ['--out', path.join(resultsDir, 'reload-latency.json'), ...(args.quick ? ['--runs', '30'] : [])], { core: SERVER_CORE }),
+);
+await suite('ledger-stores', () =>
+  runExternal('ledger-stores.mjs', ['--out', path.join(resultsDir, 'ledger-stores.json'), ...(args.quick ? ['--records', '5000'] : [])], { core: SERVER_CORE }),
+);
+
+machine.loadavg_end = loadavg().map((x) => Math.round(x * 100) / 100);
+machine.elapsed_s = Math.round((performance.now() - started) / 100) / 10;
+const { targetsOf, renderMarkdown } = await import('./lib/report.mjs');
+const targets = targetsOf(results);
+writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify({ machine, targets, results }, null, 2)}\n`);
+if (!args['no-markdown']) writeFileSync(path.join(repoRoot, 'BENCHMARKS.md'), renderMarkdown(machine, targets, results));
+for (const t of targets) log(`#${t.id} ${t.what}: ${t.result} — ${t.met === null ? 'not measured' : t.met ? 'met' : 'MISSED'}`);
+log(`done in ${machine.elapsed_s} s; results in bench/results/, summary in BENCHMARKS.md`);
