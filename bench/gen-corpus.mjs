@@ -17,45 +17,181 @@ function prng(seed) {
   };
 }
 
-const DOMAINS = ['payments', 'identity', 'billing', 'storage', 'search', 'messaging', 'reporting', 'platform', 'mobile', 'ml'];
+const DOMAINS = [
+  'payments',
+  'identity',
+  'billing',
+  'storage',
+  'search',
+  'messaging',
+  'reporting',
+  'platform',
+  'mobile',
+  'ml',
+];
 const NOUNS = [
-  'request', 'response', 'token', 'session', 'account', 'invoice', 'refund', 'payout', 'webhook', 'event', 'queue',
-  'record', 'cursor', 'page', 'export', 'import', 'schema', 'field', 'index', 'tenant', 'region', 'replica', 'cache',
-  'key', 'secret', 'audit log', 'retry', 'timeout', 'quota', 'rate limit', 'batch', 'job', 'worker', 'upload',
-  'attachment', 'notification', 'subscription', 'plan', 'customer', 'merchant', 'operator', 'dashboard', 'report',
+  'request',
+  'response',
+  'token',
+  'session',
+  'account',
+  'invoice',
+  'refund',
+  'payout',
+  'webhook',
+  'event',
+  'queue',
+  'record',
+  'cursor',
+  'page',
+  'export',
+  'import',
+  'schema',
+  'field',
+  'index',
+  'tenant',
+  'region',
+  'replica',
+  'cache',
+  'key',
+  'secret',
+  'audit log',
+  'retry',
+  'timeout',
+  'quota',
+  'rate limit',
+  'batch',
+  'job',
+  'worker',
+  'upload',
+  'attachment',
+  'notification',
+  'subscription',
+  'plan',
+  'customer',
+  'merchant',
+  'operator',
+  'dashboard',
+  'report',
 ];
 const VERBS = [
-  'validate', 'reject', 'store', 'encrypt', 'log', 'retry', 'expire', 'rotate', 'paginate', 'deduplicate', 'sign',
-  'verify', 'redact', 'archive', 'emit', 'acknowledge', 'throttle', 'cache', 'index', 'replay', 'reconcile', 'notify',
+  'validate',
+  'reject',
+  'store',
+  'encrypt',
+  'log',
+  'retry',
+  'expire',
+  'rotate',
+  'paginate',
+  'deduplicate',
+  'sign',
+  'verify',
+  'redact',
+  'archive',
+  'emit',
+  'acknowledge',
+  'throttle',
+  'cache',
+  'index',
+  'replay',
+  'reconcile',
+  'notify',
 ];
 const PARTICIPLES = [
-  'validated', 'rejected', 'stored', 'encrypted', 'logged', 'retried', 'expired', 'rotated', 'paginated',
-  'deduplicated', 'signed', 'verified', 'redacted', 'archived', 'emitted', 'acknowledged', 'throttled', 'cached',
-  'indexed', 'replayed', 'reconciled', 'notified',
+  'validated',
+  'rejected',
+  'stored',
+  'encrypted',
+  'logged',
+  'retried',
+  'expired',
+  'rotated',
+  'paginated',
+  'deduplicated',
+  'signed',
+  'verified',
+  'redacted',
+  'archived',
+  'emitted',
+  'acknowledged',
+  'throttled',
+  'cached',
+  'indexed',
+  'replayed',
+  'reconciled',
+  'notified',
 ];
 const ADJ = [
-  'idempotent', 'signed', 'encrypted', 'stale', 'pending', 'expired', 'partial', 'duplicate', 'live', 'test-mode',
-  'restricted', 'archived', 'unverified', 'oversized', 'malformed', 'concurrent', 'regional', 'default',
+  'idempotent',
+  'signed',
+  'encrypted',
+  'stale',
+  'pending',
+  'expired',
+  'partial',
+  'duplicate',
+  'live',
+  'test-mode',
+  'restricted',
+  'archived',
+  'unverified',
+  'oversized',
+  'malformed',
+  'concurrent',
+  'regional',
+  'default',
 ];
 const MODALS = ['MUST', 'MUST NOT', 'SHOULD', 'SHOULD NOT', 'MAY'];
 const TOPICS = [
-  'Overview', 'Scope', 'Terminology', 'Data model', 'Validation', 'Error handling', 'Retries', 'Security',
-  'Privacy', 'Observability', 'Limits', 'Versioning', 'Migration', 'Rollout', 'Testing', 'Operations',
-  'Compatibility', 'Performance', 'Storage', 'Access control', 'Auditing', 'Failure modes', 'Pagination', 'Caching',
+  'Overview',
+  'Scope',
+  'Terminology',
+  'Data model',
+  'Validation',
+  'Error handling',
+  'Retries',
+  'Security',
+  'Privacy',
+  'Observability',
+  'Limits',
+  'Versioning',
+  'Migration',
+  'Rollout',
+  'Testing',
+  'Operations',
+  'Compatibility',
+  'Performance',
+  'Storage',
+  'Access control',
+  'Auditing',
+  'Failure modes',
+  'Pagination',
+  'Caching',
 ];
 
 function makeWriter(rand) {
   const pick = (list) => list[Math.floor(rand() * list.length)];
   const int = (lo, hi) => lo + Math.floor(rand() * (hi - lo + 1));
-  const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  const slug = (s) =>
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '');
   const sentence = () => {
     const forms = [
-      () => `The service ${pick(MODALS)} ${pick(VERBS)} every ${pick(ADJ)} ${pick(NOUNS)} before it is ${pick(PARTICIPLES)}.`,
-      () => `A ${pick(NOUNS)} that is ${pick(ADJ)} is answered with \`${pick([400, 403, 404, 409, 422, 429, 503])}\` and code \`${slug(pick(ADJ))}_${slug(pick(NOUNS)).replace(/-/g, '_')}\`.`,
-      () => `Clients ${pick(MODALS)} ${pick(VERBS)} the ${pick(NOUNS)} within ${int(1, 90)} ${pick(['seconds', 'minutes', 'days'])} of the ${pick(NOUNS)}.`,
-      () => `When a ${pick(NOUNS)} is ${pick(ADJ)}, the ${pick(NOUNS)} ${pick(MODALS)} be ${pick(PARTICIPLES)} and the ${pick(NOUNS)} kept for ${int(7, 400)} days.`,
-      () => `See \`${pick(DOMAINS)}#${slug(pick(TOPICS))}\` for how the ${pick(NOUNS)} relates to the ${pick(ADJ)} ${pick(NOUNS)}.`,
-      () => `At most ${int(2, 5000)} ${pick(NOUNS)}s per ${pick(NOUNS)} are accepted; the ${int(2, 5000) + 1}th is ${pick(PARTICIPLES)} with a clear error.`,
+      () =>
+        `The service ${pick(MODALS)} ${pick(VERBS)} every ${pick(ADJ)} ${pick(NOUNS)} before it is ${pick(PARTICIPLES)}.`,
+      () =>
+        `A ${pick(NOUNS)} that is ${pick(ADJ)} is answered with \`${pick([400, 403, 404, 409, 422, 429, 503])}\` and code \`${slug(pick(ADJ))}_${slug(pick(NOUNS)).replace(/-/g, '_')}\`.`,
+      () =>
+        `Clients ${pick(MODALS)} ${pick(VERBS)} the ${pick(NOUNS)} within ${int(1, 90)} ${pick(['seconds', 'minutes', 'days'])} of the ${pick(NOUNS)}.`,
+      () =>
+        `When a ${pick(NOUNS)} is ${pick(ADJ)}, the ${pick(NOUNS)} ${pick(MODALS)} be ${pick(PARTICIPLES)} and the ${pick(NOUNS)} kept for ${int(7, 400)} days.`,
+      () =>
+        `See \`${pick(DOMAINS)}#${slug(pick(TOPICS))}\` for how the ${pick(NOUNS)} relates to the ${pick(ADJ)} ${pick(NOUNS)}.`,
+      () =>
+        `At most ${int(2, 5000)} ${pick(NOUNS)}s per ${pick(NOUNS)} are accepted; the ${int(2, 5000) + 1}th is ${pick(PARTICIPLES)} with a clear error.`,
     ];
     return pick(forms)();
   };
@@ -117,10 +253,18 @@ function specFile(index, clauses, w, domain) {
       const extra = w.int(0, 9);
       if (extra === 0) {
         out.push('| field | type | rule |', '|---|---|---|');
-        for (let r = 0; r < 3; r++) out.push(`| \`${w.slug(w.pick(NOUNS))}\` | ${w.pick(['string', 'integer', 'timestamp'])} | ${w.sentence()} |`);
+        for (let r = 0; r < 3; r++)
+          out.push(
+            `| \`${w.slug(w.pick(NOUNS))}\` | ${w.pick(['string', 'integer', 'timestamp'])} | ${w.sentence()} |`,
+          );
         out.push('');
       } else if (extra === 1) {
-        out.push('```json', `{ "${w.slug(w.pick(NOUNS))}": "${w.pick(ADJ)}", "limit": ${w.int(1, 100)} }`, '```', '');
+        out.push(
+          '```json',
+          `{ "${w.slug(w.pick(NOUNS))}": "${w.pick(ADJ)}", "limit": ${w.int(1, 100)} }`,
+          '```',
+          '',
+        );
       }
     }
   }

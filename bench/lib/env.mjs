@@ -26,7 +26,11 @@ export function log(message) {
 /** A temp folder removed by `remove()`. */
 export function tempDir(prefix) {
   const dir = mkdtempSync(path.join(tmpdir(), `specledger-bench-${prefix}-`));
-  return { dir, at: (rel) => path.join(dir, rel), remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    at: (rel) => path.join(dir, rel),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /** Spawns a stdio MCP server on the server core and completes initialize + notifications/initialized. */
@@ -45,7 +49,10 @@ export async function startStdioServer(argv, { cwd = repoRoot } = {}) {
 
 /** Spawns an HTTP server on the server core; `readyPattern` finds the port in its stdout or stderr. */
 export async function startHttpServer(argv, { stream = 'stdout', pattern = /listening (\d+)/ } = {}) {
-  const child = spawnPinned(SERVER_CORE, ['node', ...argv], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnPinned(SERVER_CORE, ['node', ...argv], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let text;
   if (stream === 'stderr') {
     text = await waitForStderr(child, (t) => pattern.test(t));

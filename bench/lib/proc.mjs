@@ -59,8 +59,12 @@ export function waitForStderr(child, predicate, timeoutMs = 60_000) {
       text += chunk;
       if (predicate(text)) done(() => resolve(text));
     };
-    const onExit = (code) => done(() => reject(new Error(`child exited (${code}) before it was ready:\n${text.slice(-4000)}`)));
-    const timer = setTimeout(() => done(() => reject(new Error(`child not ready after ${timeoutMs} ms:\n${text.slice(-4000)}`))), timeoutMs);
+    const onExit = (code) =>
+      done(() => reject(new Error(`child exited (${code}) before it was ready:\n${text.slice(-4000)}`)));
+    const timer = setTimeout(
+      () => done(() => reject(new Error(`child not ready after ${timeoutMs} ms:\n${text.slice(-4000)}`))),
+      timeoutMs,
+    );
     const done = (then) => {
       clearTimeout(timer);
       child.stderr.off('data', onData);

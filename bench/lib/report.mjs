@@ -34,9 +34,15 @@ export function targetsOf(results) {
       baseline: `server-filesystem read_text_file ${fmt(fs.in_flight_16.calls_per_s)}/s (16 in flight), ${fmt(fs.sequential.calls_per_s)}/s sequential`,
       ratio: `${fmt(stdio.ratio_to_filesystem.in_flight_16, 2)}× (16 in flight), ${fmt(stdio.ratio_to_filesystem.sequential, 2)}× (sequential)`,
       target: '≥ 10,000/s with 16 in flight, ahead of the baseline',
-      met: on.in_flight_16.calls_per_s >= 10_000 && stdio.ratio_to_filesystem.in_flight_16 > 1 && stdio.ratio_to_filesystem.sequential > 1,
+      met:
+        on.in_flight_16.calls_per_s >= 10_000 &&
+        stdio.ratio_to_filesystem.in_flight_16 > 1 &&
+        stdio.ratio_to_filesystem.sequential > 1,
     });
-  } else rows.push(missing(2, 'get_clause over stdio', '≥ 10,000/s with 16 in flight, ahead of the baseline', stdio));
+  } else
+    rows.push(
+      missing(2, 'get_clause over stdio', '≥ 10,000/s with 16 in flight, ahead of the baseline', stdio),
+    );
   const cold = results['cold-start'];
   const big = usable(cold) ? cold.sizes['100000'] : undefined;
   rows.push(
@@ -97,7 +103,15 @@ export function targetsOf(results) {
 }
 
 function missing(id, what, target, r) {
-  return { id, what, result: r?.skipped ?? r?.failed?.split('\n')[0] ?? 'not run', baseline: '—', ratio: '—', target, met: null };
+  return {
+    id,
+    what,
+    result: r?.skipped ?? r?.failed?.split('\n')[0] ?? 'not run',
+    baseline: '—',
+    ratio: '—',
+    target,
+    met: null,
+  };
 }
 
 const esc = (s) => String(s).replace(/\|/g, '\\|');
@@ -119,7 +133,9 @@ export function renderMarkdown(machine, targets, results) {
   out.push(`| node | ${machine.node} (${machine.platform}) |`);
   out.push(`| pinning | ${machine.pinning} |`);
   out.push(`| runs per figure | ${machine.runs} |`);
-  out.push(`| load average at start / end | ${machine.loadavg_start.join(' ')} / ${(machine.loadavg_end ?? []).join(' ')} |`);
+  out.push(
+    `| load average at start / end | ${machine.loadavg_start.join(' ')} / ${(machine.loadavg_end ?? []).join(' ')} |`,
+  );
   out.push(`| wall time | ${machine.elapsed_s} s |`);
   out.push('');
   out.push('## Targets (issue 8)');
@@ -128,9 +144,17 @@ export function renderMarkdown(machine, targets, results) {
   out.push('|---|---|---|---|---|---|---|');
   for (const t of targets) {
     const met = t.met === null ? 'not measured' : t.met ? '**met**' : '**missed**';
-    out.push(`| ${t.id} | ${esc(t.what)} | ${esc(t.result)} | ${esc(t.baseline)} | ${esc(t.ratio)} | ${esc(t.target)} | ${met} |`);
+    out.push(
+      `| ${t.id} | ${esc(t.what)} | ${esc(t.result)} | ${esc(t.baseline)} | ${esc(t.ratio)} | ${esc(t.target)} | ${met} |`,
+    );
   }
   out.push('');
+  if (targets.some((t) => t.met === false)) {
+    out.push(
+      'Why the missed targets are missed (profiles, prototypes measured, and what would meet them): [bench/README.md, “Costs that remain”](bench/README.md#costs-that-remain-in-files-this-work-does-not-own).',
+    );
+    out.push('');
+  }
 
   const http = results.http;
   if (usable(http)) {
@@ -144,10 +168,12 @@ export function renderMarkdown(machine, targets, results) {
       specledger: 'SpecLedger `serve --http --stateless`, SQLite ledger',
       specledger_ledger_off: 'SpecLedger, `--ledger off`',
       bare_node_http: 'bare `node:http`, fixed response (ceiling)',
-      sdk_stock_stateless: 'SDK stock stateless transport, new McpServer per request',
+      sdk_stock_stateless: 'SDK stock stateless transport, new McpServer (get_clause only) per request',
     };
     for (const [k, v] of Object.entries(http.servers)) {
-      out.push(`| ${names[k] ?? k} | ${fmt(v.calls_per_s)} | ${v.p50_ms} | ${v.p99_ms} | ${fmt(v.server_cpu_us_per_call, 1)} | ${v.bad_responses} |`);
+      out.push(
+        `| ${names[k] ?? k} | ${fmt(v.calls_per_s)} | ${v.p50_ms} | ${v.p99_ms} | ${fmt(v.server_cpu_us_per_call, 1)} | ${v.bad_responses} |`,
+      );
     }
     out.push('');
     out.push('Latency percentiles come from autocannon, whose histogram has 1 ms resolution.');
@@ -164,10 +190,19 @@ export function renderMarkdown(machine, targets, results) {
     for (const [k, v] of Object.entries(stdio.servers)) {
       for (const mode of ['sequential', 'in_flight_16']) {
         const m = v[mode];
-        out.push(`| ${k} | ${mode.replace(/_/g, ' ')} | ${fmt(m.calls_per_s)} | ${m.p50_ms} | ${m.p99_ms} | ${fmt(m.server_cpu_us_per_call, 1)} |`);
+        out.push(
+          `| ${k} | ${mode.replace(/_/g, ' ')} | ${fmt(m.calls_per_s)} | ${m.p50_ms} | ${m.p99_ms} | ${fmt(m.server_cpu_us_per_call, 1)} |`,
+        );
       }
     }
     out.push('');
+    const stock = stdio.servers.specledger_stock_dispatch;
+    if (stock) {
+      out.push(
+        `\`specledger_stock_dispatch\` is the same server with the SDK's stock tools/call path (before \`src/mcp/fast-dispatch.ts\`): ${fmt(stock.in_flight_16.calls_per_s)} calls/s at ${fmt(stock.in_flight_16.server_cpu_us_per_call, 1)} µs per call, 16 in flight.`,
+      );
+      out.push('');
+    }
     out.push(
       `Ledger on ÷ off, 16 in flight: ${pct(stdio.ledger_on_vs_off.in_flight_16)} (per interleaved run: ${stdio.ledger_on_vs_off.in_flight_16_pairs.map(pct).join(', ')}); sequential: ${pct(stdio.ledger_on_vs_off.sequential)}.`,
     );
@@ -179,7 +214,9 @@ export function renderMarkdown(machine, targets, results) {
     out.push('');
     out.push(`${cold.what}. Corpora from \`bench/gen-corpus.mjs\` (seed 42, ~100 clauses per file).`);
     out.push('');
-    out.push('| clauses | files | MB | ready ms | CPU ms | RSS MB | hash-only ready ms | hash-only RSS MB | time ratio | RSS ratio |');
+    out.push(
+      '| clauses | files | MB | ready ms | CPU ms | RSS MB | hash-only ready ms | hash-only RSS MB | time ratio | RSS ratio |',
+    );
     out.push('|---|---|---|---|---|---|---|---|---|---|');
     for (const [n, v] of Object.entries(cold.sizes)) {
       out.push(
@@ -192,7 +229,9 @@ export function renderMarkdown(machine, targets, results) {
   out.push('## 4. Edit-to-served latency');
   out.push('');
   if (usable(reload)) {
-    out.push(`From \`bench/reload-latency.mjs\` (written by the reload work): ${fmt(reload.files)} files, ${reload.runs} edits, mode ${reload.mode ?? '?'}, save ${reload.save ?? '?'}.`);
+    out.push(
+      `From \`bench/reload-latency.mjs\` (written by the reload work): ${fmt(reload.files)} files, ${reload.runs} edits, mode ${reload.mode ?? '?'}, save ${reload.save ?? '?'}.`,
+    );
     out.push('');
     out.push('| median ms | p99 ms | max ms |');
     out.push('|---|---|---|');
@@ -205,14 +244,20 @@ export function renderMarkdown(machine, targets, results) {
   if (usable(ctx)) {
     out.push(`${ctx.what}.`);
     out.push('');
-    out.push('| corpus | clauses | median agent tokens | median whole-file tokens | median ratio | root read once per session | get_clause alone |');
+    out.push(
+      '| corpus | clauses | median agent tokens | median whole-file tokens | median ratio | root read once per session | get_clause alone |',
+    );
     out.push('|---|---|---|---|---|---|---|');
     for (const k of ['model_spec', 'spec_kit']) {
       const v = ctx[k];
-      out.push(`| ${k} | ${v.clauses} | ${fmt(v.median_agent_tokens)} | ${fmt(v.median_whole_file_tokens)} | ${pct(v.median_ratio)} | ${pct(v.median_ratio_root_read_once)} | ${pct(v.median_ratio_clause_only)} |`);
+      out.push(
+        `| ${k} | ${v.clauses} | ${fmt(v.median_agent_tokens)} | ${fmt(v.median_whole_file_tokens)} | ${pct(v.median_ratio)} | ${pct(v.median_ratio_root_read_once)} | ${pct(v.median_ratio_clause_only)} |`,
+      );
     }
     out.push('');
-    out.push('Per clause (root + outline + clause tokens against the whole file) is in `bench/results/context-economy.json`.');
+    out.push(
+      'Per clause (root + outline + clause tokens against the whole file) is in `bench/results/context-economy.json`.',
+    );
   } else out.push(ctx?.skipped ?? ctx?.failed ?? 'not run');
   out.push('');
   const stores = results['ledger-stores'];
@@ -226,7 +271,9 @@ export function renderMarkdown(machine, targets, results) {
         out.push(`| ${k} | ${esc(v?.skipped ?? 'skipped')} | | | |`);
         continue;
       }
-      out.push(`| ${k} | ${fmt(v.concurrent.records_per_s)} | ${v.concurrent.latency_ms.p99} | ${fmt(v.serial.records_per_s)} | ${fmt(v.verify?.records_per_s)} |`);
+      out.push(
+        `| ${k} | ${fmt(v.concurrent.records_per_s)} | ${v.concurrent.latency_ms.p99} | ${fmt(v.serial.records_per_s)} | ${fmt(v.verify?.records_per_s)} |`,
+      );
     }
     out.push('');
   }

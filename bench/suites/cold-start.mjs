@@ -3,8 +3,8 @@
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { benchDir, log, SERVER_CORE, tempDir } from '../lib/env.mjs';
 import { generateCorpus } from '../gen-corpus.mjs';
+import { benchDir, log, SERVER_CORE, tempDir } from '../lib/env.mjs';
 import { pinnedArgv } from '../lib/proc.mjs';
 import { median, ratio, round } from '../lib/stats.mjs';
 
@@ -21,19 +21,27 @@ function child(mode, root) {
 export async function runColdStart({ runs, sizes = SIZES }) {
   const tmp = tempDir('corpora');
   try {
-    const out = { what: `loadCorpus + snapshot in a fresh process (dist/index/corpus.js), median of ${runs}; baseline lists, reads and sha256-hashes the same files`, sizes: {} };
+    const out = {
+      what: `loadCorpus + snapshot in a fresh process (dist/index/corpus.js), median of ${runs}; baseline lists, reads and sha256-hashes the same files`,
+      sizes: {},
+    };
     for (const clauses of sizes) {
       const root = tmp.at(`c${clauses}`);
       const t0 = performance.now();
       const gen = generateCorpus({ clauses, out: root, seed: 42 });
-      log(`cold start: generated ${clauses} clauses (${gen.files} files, ${(gen.bytes / 1e6).toFixed(1)} MB) in ${Math.round(performance.now() - t0)} ms`);
+      log(
+        `cold start: generated ${clauses} clauses (${gen.files} files, ${(gen.bytes / 1e6).toFixed(1)} MB) in ${Math.round(performance.now() - t0)} ms`,
+      );
       const sl = [];
       const base = [];
       for (let r = 0; r < runs; r++) {
         base.push(child('hash', root));
         sl.push(child('specledger', root));
-        if (sl.at(-1).clauses !== clauses) throw new Error(`expected ${clauses} clauses, loaded ${sl.at(-1).clauses}`);
-        log(`cold start ${clauses}: specledger ${Math.round(sl.at(-1).readyMs)} ms ${Math.round(sl.at(-1).rssBytes / 1e6)} MB; hash-only ${Math.round(base.at(-1).readyMs)} ms ${Math.round(base.at(-1).rssBytes / 1e6)} MB`);
+        if (sl.at(-1).clauses !== clauses)
+          throw new Error(`expected ${clauses} clauses, loaded ${sl.at(-1).clauses}`);
+        log(
+          `cold start ${clauses}: specledger ${Math.round(sl.at(-1).readyMs)} ms ${Math.round(sl.at(-1).rssBytes / 1e6)} MB; hash-only ${Math.round(base.at(-1).readyMs)} ms ${Math.round(base.at(-1).rssBytes / 1e6)} MB`,
+        );
       }
       const summary = (list) => ({
         ready_ms: round(median(list.map((x) => x.readyMs))),
@@ -60,4 +68,3 @@ export async function runColdStart({ runs, sizes = SIZES }) {
     tmp.remove();
   }
 }
-

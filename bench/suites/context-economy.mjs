@@ -10,7 +10,11 @@ const CLAUSES = 20;
 const MODEL_SPEC = 'openai-model_spec/model_spec.md';
 const SPEC_KIT = 'github-spec-kit/real-specs-from-history';
 
-const textOf = (result) => result.content.filter((c) => c.type === 'text').map((c) => c.text).join('\n');
+const textOf = (result) =>
+  result.content
+    .filter((c) => c.type === 'text')
+    .map((c) => c.text)
+    .join('\n');
 const tokensOf = (result) => countTokens(textOf(result));
 
 /** Every spec.md under the Spec Kit history folder, sorted (root-relative paths). */
@@ -51,25 +55,39 @@ export async function runContextEconomy() {
     return { skipped: `the real corpora are missing (${corporaRoot}); nothing measured` };
   }
   const tmp = tempDir('context');
-  const specledger = await startStdioServer(['dist/cli/main.js', 'serve', '--specs', corporaRoot, '--ledger', tmp.at('ledger.db'), '--no-watch']);
+  const specledger = await startStdioServer([
+    'dist/cli/main.js',
+    'serve',
+    '--specs',
+    corporaRoot,
+    '--ledger',
+    tmp.at('ledger.db'),
+    '--no-watch',
+  ]);
   const filesystem = await startStdioServer([filesystemServer, corporaRoot]);
   try {
     const sl = specledger.client;
     const fileTokens = new Map();
     const wholeFile = async (rel) => {
       if (!fileTokens.has(rel)) {
-        const result = await filesystem.client.callTool('read_text_file', { path: path.join(corporaRoot, rel) });
+        const result = await filesystem.client.callTool('read_text_file', {
+          path: path.join(corporaRoot, rel),
+        });
         fileTokens.set(rel, tokensOf(result));
       }
       return fileTokens.get(rel);
     };
-    const outlineOf = async (specId) => (await sl.callTool('get_outline', { spec: specId })).structuredContent;
+    const outlineOf = async (specId) =>
+      (await sl.callTool('get_outline', { spec: specId })).structuredContent;
     const specIdOf = (rel) => rel.replace(/\.md$/i, '');
 
     // The Model Spec: 20 clauses spread evenly over what its default outline lists.
     const modelSpecId = specIdOf(MODEL_SPEC);
     const modelOutline = (await outlineOf(modelSpecId)).clauses;
-    const modelTargets = Array.from({ length: CLAUSES }, (_, i) => modelOutline[Math.floor(((i + 0.5) * modelOutline.length) / CLAUSES)]).map((c) => ({ file: MODEL_SPEC, spec: modelSpecId, ref: c.ref }));
+    const modelTargets = Array.from(
+      { length: CLAUSES },
+      (_, i) => modelOutline[Math.floor(((i + 0.5) * modelOutline.length) / CLAUSES)],
+    ).map((c) => ({ file: MODEL_SPEC, spec: modelSpecId, ref: c.ref }));
 
     // Spec Kit: one named requirement (FR-…) per filled spec.md, else its first section; 20 in all.
     const kitTargets = [];
@@ -80,8 +98,10 @@ export async function runContextEconomy() {
         const spec = specIdOf(rel);
         const clauses = (await outlineOf(spec)).clauses;
         const frs = clauses.filter((c) => /^FR-/.test(c.id));
-        const pick = frs[round_] ?? (round_ === 0 ? clauses.find((c) => c.depth === 2) ?? clauses[0] : undefined);
-        if (pick && !kitTargets.some((t) => t.ref === pick.ref)) kitTargets.push({ file: rel, spec, ref: pick.ref });
+        const pick =
+          frs[round_] ?? (round_ === 0 ? (clauses.find((c) => c.depth === 2) ?? clauses[0]) : undefined);
+        if (pick && !kitTargets.some((t) => t.ref === pick.ref))
+          kitTargets.push({ file: rel, spec, ref: pick.ref });
       }
     }
 
@@ -113,7 +133,9 @@ export async function runContextEconomy() {
       model_spec: await measure(modelTargets),
       spec_kit: await measure(kitTargets),
     };
-    log(`context economy: model_spec median ratio ${result.model_spec.median_ratio}, spec_kit ${result.spec_kit.median_ratio}`);
+    log(
+      `context economy: model_spec median ratio ${result.model_spec.median_ratio}, spec_kit ${result.spec_kit.median_ratio}`,
+    );
     return result;
   } finally {
     await Promise.all([specledger.stop(), filesystem.stop()]);

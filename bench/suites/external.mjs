@@ -12,17 +12,26 @@ export function runExternal(script, args = [], { timeoutMs = 240_000, core = LOA
   const [cmd, ...rest] = pinnedArgv(core, ['node', file, ...args]);
   log(`running bench/${script} ${args.join(' ')}`);
   return new Promise((resolve) => {
-    execFile(cmd, rest, { cwd: repoRoot, timeout: timeoutMs, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-      const last = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-      if (error && !last) {
-        resolve({ failed: `bench/${script} failed: ${error.message}`, stderr: stderr.slice(-2000) });
-        return;
-      }
-      try {
-        resolve(JSON.parse(last));
-      } catch {
-        resolve({ failed: `bench/${script} printed no JSON result`, stdout: stdout.slice(-2000) });
-      }
-    });
+    execFile(
+      cmd,
+      rest,
+      { cwd: repoRoot, timeout: timeoutMs, maxBuffer: 16 << 20 },
+      (error, stdout, stderr) => {
+        const last = stdout
+          .trim()
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .pop();
+        if (error && !last) {
+          resolve({ failed: `bench/${script} failed: ${error.message}`, stderr: stderr.slice(-2000) });
+          return;
+        }
+        try {
+          resolve(JSON.parse(last));
+        } catch {
+          resolve({ failed: `bench/${script} printed no JSON result`, stdout: stdout.slice(-2000) });
+        }
+      },
+    );
   });
 }

@@ -2,7 +2,7 @@
 // ceiling and the SDK's stock stateless transport, all measured in this run on the same core.
 import { writeFileSync } from 'node:fs';
 import { log, specsExample, startHttpServer, tempDir } from '../lib/env.mjs';
-import { MCP_HEADERS, httpLoad } from '../lib/http-load.mjs';
+import { httpLoad, MCP_HEADERS } from '../lib/http-load.mjs';
 import { cpuTimeMs } from '../lib/proc.mjs';
 import { median, ratio, round } from '../lib/stats.mjs';
 
@@ -31,7 +31,18 @@ export async function runHttp({ runs, seconds, ledgerOff = true }) {
   try {
     // The real server first: its answer becomes the ceiling's fixed response, so both send the same bytes.
     const specledger = await startHttpServer(
-      ['dist/cli/main.js', 'serve', '--http', '--stateless', '--port', '0', '--specs', specsExample, '--ledger', tmp.at('ledger.db')],
+      [
+        'dist/cli/main.js',
+        'serve',
+        '--http',
+        '--stateless',
+        '--port',
+        '0',
+        '--specs',
+        specsExample,
+        '--ledger',
+        tmp.at('ledger.db'),
+      ],
       { stream: 'stderr', pattern: /over http:\/\/127\.0\.0\.1:(\d+)\/mcp/ },
     );
     servers.push({ name: 'specledger', ...specledger });
@@ -40,12 +51,27 @@ export async function runHttp({ runs, seconds, ledgerOff = true }) {
     const bare = await startHttpServer(['bench/http-bare-server.mjs', tmp.at('answer.json')]);
     servers.push({ name: 'bare_node_http', ...bare });
     await postOnce(bare.url);
-    const sdk = await startHttpServer(['bench/http-sdk-stateless-server.mjs', specsExample, tmp.at('sdk-ledger.db')]);
+    const sdk = await startHttpServer([
+      'bench/http-sdk-stateless-server.mjs',
+      specsExample,
+      tmp.at('sdk-ledger.db'),
+    ]);
     servers.push({ name: 'sdk_stock_stateless', ...sdk });
     await postOnce(sdk.url);
     if (ledgerOff) {
       const off = await startHttpServer(
-        ['dist/cli/main.js', 'serve', '--http', '--stateless', '--port', '0', '--specs', specsExample, '--ledger', 'off'],
+        [
+          'dist/cli/main.js',
+          'serve',
+          '--http',
+          '--stateless',
+          '--port',
+          '0',
+          '--specs',
+          specsExample,
+          '--ledger',
+          'off',
+        ],
         { stream: 'stderr', pattern: /over http:\/\/127\.0\.0\.1:(\d+)\/mcp/ },
       );
       servers.push({ name: 'specledger_ledger_off', ...off });
@@ -62,7 +88,9 @@ export async function runHttp({ runs, seconds, ledgerOff = true }) {
         const cpu = cpuTimeMs(s.child.pid) - cpu0;
         result.server_cpu_us_per_call = result.requests > 0 ? round((cpu * 1000) / result.requests, 1) : null;
         samples[s.name].push(result);
-        log(`http ${s.name} run ${r + 1}/${runs}: ${Math.round(result.calls_per_s)} calls/s, p50 ${result.latency_ms.p50} ms, p99 ${result.latency_ms.p99} ms${result.bad_responses ? `, ${result.bad_responses} bad` : ''}`);
+        log(
+          `http ${s.name} run ${r + 1}/${runs}: ${Math.round(result.calls_per_s)} calls/s, p50 ${result.latency_ms.p50} ms, p99 ${result.latency_ms.p99} ms${result.bad_responses ? `, ${result.bad_responses} bad` : ''}`,
+        );
       }
     }
     const summary = (name) => {
@@ -91,4 +119,3 @@ export async function runHttp({ runs, seconds, ledgerOff = true }) {
     tmp.remove();
   }
 }
-

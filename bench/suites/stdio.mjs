@@ -21,8 +21,24 @@ export async function runStdio({ runs, seconds }) {
       servers.push({ name, tool, args, ...server });
       await server.client.callTool(tool, args); // answers correctly before it is timed
     };
-    await start('specledger', ['dist/cli/main.js', 'serve', '--specs', specsExample, '--ledger', tmp.at('ledger.db')], 'get_clause', { ref: REF });
-    await start('specledger_ledger_off', ['dist/cli/main.js', 'serve', '--specs', specsExample, '--ledger', 'off'], 'get_clause', { ref: REF });
+    await start(
+      'specledger',
+      ['dist/cli/main.js', 'serve', '--specs', specsExample, '--ledger', tmp.at('ledger.db')],
+      'get_clause',
+      { ref: REF },
+    );
+    await start(
+      'specledger_ledger_off',
+      ['dist/cli/main.js', 'serve', '--specs', specsExample, '--ledger', 'off'],
+      'get_clause',
+      { ref: REF },
+    );
+    await start(
+      'specledger_stock_dispatch',
+      ['bench/stdio-stock-dispatch-server.mjs', specsExample, tmp.at('stock-ledger.db')],
+      'get_clause',
+      { ref: REF },
+    );
     await start('server_filesystem', [filesystemServer, specsExample], 'read_text_file', { path: FILE });
 
     const samples = {};
@@ -46,8 +62,11 @@ export async function runStdio({ runs, seconds }) {
             // Includes the half-second warm-up: CPU is read around the whole call to load().
             server_cpu_us_per_call: round((cpu * 1000) / (out.calls * (1 + 0.5 / seconds)), 1),
           };
-          (samples[`${s.name}/${mode.name}`] ??= []).push(sample);
-          log(`stdio ${s.name} ${mode.name} run ${r + 1}/${runs}: ${sample.calls_per_s} calls/s, p50 ${sample.p50_ms} ms, p99 ${sample.p99_ms} ms${sample.errors ? `, ${sample.errors} errors` : ''}`);
+          const key = `${s.name}/${mode.name}`;
+          samples[key] = [...(samples[key] ?? []), sample];
+          log(
+            `stdio ${s.name} ${mode.name} run ${r + 1}/${runs}: ${sample.calls_per_s} calls/s, p50 ${sample.p50_ms} ms, p99 ${sample.p99_ms} ms${sample.errors ? `, ${sample.errors} errors` : ''}`,
+          );
         }
       }
     }

@@ -58,38 +58,42 @@ export function runIdFromBaggage(baggage: string | undefined): string | null {
 }
 
 export function resolveCallContext(conn: ConnectionInfo, extra: Extra, argRunId?: string): CallContext {
-  const meta = (extra._meta ?? {}) as Record<string, unknown>;
-  const headers = extra.requestInfo?.headers ?? {};
+  const meta = (extra._meta ?? EMPTY) as Record<string, unknown>;
+  const headers = extra.requestInfo?.headers ?? EMPTY;
   const header = (name: string): string | undefined => {
-    const v = headers[name];
+    const v = headers[name] as string | string[] | undefined;
     return Array.isArray(v) ? v[0] : v;
   };
   const metaString = (key: string): string | undefined =>
     typeof meta[key] === 'string' ? (meta[key] as string) : undefined;
   const traceparent = metaString('traceparent') ?? header('traceparent') ?? null;
 
-  const candidates: Array<[string | null | undefined, RunIdSource]> = [
-    [argRunId, 'argument'],
-    [metaString('specledger/run_id'), 'meta'],
-    [runIdFromBaggage(metaString('baggage')), 'baggage'],
-    [traceIdOf(metaString('traceparent')), 'traceparent'],
-    [header('x-run-id'), 'header'],
-    [runIdFromBaggage(header('baggage')), 'baggage'],
-    [traceIdOf(header('traceparent')), 'traceparent'],
-    [conn.envRunId, 'env'],
-    [extra.sessionId, 'session'],
-    [conn.connectionId, 'connection'],
-  ];
-  const [runId, runIdSource] = candidates.find(([id]) => typeof id === 'string' && id.trim() !== '') as [
-    string,
-    RunIdSource,
-  ];
+  // First match wins, in DESIGN.md's order. Each source is looked at only if every earlier one is blank: this runs
+  // on every read, and all sources are pure lookups, so the answer is the same as building the whole list.
+  let runId: string | undefined;
+  let runIdSource: RunIdSource = 'connection';
+  const take = (id: string | null | undefined, source: RunIdSource): boolean => {
+    if (typeof id !== 'string' || id.trim() === '') return false;
+    runId = id;
+    runIdSource = source;
+    return true;
+  };
+  take(argRunId, 'argument') ||
+    take(metaString('specledger/run_id'), 'meta') ||
+    take(runIdFromBaggage(metaString('baggage')), 'baggage') ||
+    take(traceIdOf(metaString('traceparent')), 'traceparent') ||
+    take(header('x-run-id'), 'header') ||
+    take(runIdFromBaggage(header('baggage')), 'baggage') ||
+    take(traceIdOf(header('traceparent')), 'traceparent') ||
+    take(conn.envRunId, 'env') ||
+    take(extra.sessionId, 'session') ||
+    take(conn.connectionId, 'connection');
   const perRequestClient = meta['io.modelcontextprotocol/clientInfo'] as
     | { name?: string; version?: string }
     | undefined;
   const client = perRequestClient?.name ? perRequestClient : conn.clientInfo();
   return {
-    runId: runId.trim().slice(0, 200),
+    runId: (runId as string).trim().slice(0, 200),
     runIdSource,
     principal: extra.authInfo?.clientId ?? null,
     sessionId: extra.sessionId ?? null,
@@ -100,3 +104,5 @@ export function resolveCallContext(conn: ConnectionInfo, extra: Extra, argRunId?
     requestId: extra.requestId,
   };
 }
+
+const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});

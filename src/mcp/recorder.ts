@@ -33,28 +33,30 @@ export function createRecorder(ledger: LedgerStore, git: GitInfo, onRecorded?: R
     async record(ctx, tool, reads) {
       if (reads.length === 0) return [];
       const ts = new Date().toISOString();
-      const inputs: ReadRecordInput[] = await Promise.all(
-        reads.map(async (r) => ({
-          ts,
-          run_id: ctx.runId,
-          run_id_source: ctx.runIdSource,
-          principal: ctx.principal,
-          session_id: ctx.sessionId,
-          client_name: ctx.clientName,
-          client_version: ctx.clientVersion,
-          transport: ctx.transport,
-          tool,
-          kind: r.kind,
-          spec_id: r.spec?.id ?? null,
-          clause_id: r.clause?.id ?? null,
-          spec_version: r.spec?.version ?? null,
-          status: r.spec?.status ?? null,
-          digest: r.digest,
-          git_commit: r.spec ? await git.commitFor(r.spec.path, r.spec.digest) : null,
-          tokens: r.tokens,
-          ...(stored.has(r.digest) ? {} : { text: normalizeText(r.text) }),
-        })),
+      // Git commits are memoized promises, settled after a spec's first read: one await for all of them.
+      const commits = await Promise.all(
+        reads.map((r) => (r.spec ? git.commitFor(r.spec.path, r.spec.digest) : null)),
       );
+      const inputs: ReadRecordInput[] = reads.map((r, i) => ({
+        ts,
+        run_id: ctx.runId,
+        run_id_source: ctx.runIdSource,
+        principal: ctx.principal,
+        session_id: ctx.sessionId,
+        client_name: ctx.clientName,
+        client_version: ctx.clientVersion,
+        transport: ctx.transport,
+        tool,
+        kind: r.kind,
+        spec_id: r.spec?.id ?? null,
+        clause_id: r.clause?.id ?? null,
+        spec_version: r.spec?.version ?? null,
+        status: r.spec?.status ?? null,
+        digest: r.digest,
+        git_commit: commits[i] ?? null,
+        tokens: r.tokens,
+        ...(stored.has(r.digest) ? {} : { text: normalizeText(r.text) }),
+      }));
       let records: ReadRecord[];
       try {
         records = await ledger.append(inputs);
@@ -66,7 +68,8 @@ export function createRecorder(ledger: LedgerStore, git: GitInfo, onRecorded?: R
           { cause: error },
         );
       }
-      for (const r of reads) stored.set(r.digest, true);
+      // get() keeps a digest read often at the young end of the LRU, as set() did, without rewriting the entry.
+      for (const r of reads) if (stored.get(r.digest) === undefined) stored.set(r.digest, true);
       onRecorded?.(records, ctx, tool);
       return records;
     },
