@@ -1,5 +1,5 @@
 // The ledger's hash chain: each record's hash covers the previous hash, so edits, deletions and reordering show up in verify.
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { ReadRecord, VerifyResult } from './types.js';
 
 /** prev_hash of the first record (seq 1). */
@@ -36,14 +36,41 @@ export const HASHED_FIELDS = [
  * JSON of the hashed fields in HASHED_FIELDS order. An array of values rather than an object so
  * the result does not depend on how a store happened to build the row (column order, extra keys);
  * `undefined` is written as null because SQL NULL comes back as null and must hash the same.
+ * Written out field by field (the order is HASHED_FIELDS'; a unit test holds the two together)
+ * because it runs once per read on the write path.
  */
-export function canonicalRecordJson(record: Omit<ReadRecord, 'hash'>): string {
-  return JSON.stringify(HASHED_FIELDS.map((field) => record[field] ?? null));
+export function canonicalRecordJson(r: Omit<ReadRecord, 'hash'>): string {
+  return JSON.stringify([
+    r.seq ?? null,
+    r.ts ?? null,
+    r.run_id ?? null,
+    r.run_id_source ?? null,
+    r.principal ?? null,
+    r.session_id ?? null,
+    r.client_name ?? null,
+    r.client_version ?? null,
+    r.transport ?? null,
+    r.tool ?? null,
+    r.kind ?? null,
+    r.spec_id ?? null,
+    r.clause_id ?? null,
+    r.spec_version ?? null,
+    r.status ?? null,
+    r.digest ?? null,
+    r.git_commit ?? null,
+    r.tokens ?? null,
+    r.prev_hash ?? null,
+  ]);
 }
+
+// One-shot hashing where Node has it (20.12+): no Hash object per record.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
 
 /** sha256(prev_hash + canonical JSON of the record without `hash`), hex. */
 export function computeRecordHash(record: Omit<ReadRecord, 'hash'>): string {
-  return createHash('sha256').update(record.prev_hash).update(canonicalRecordJson(record)).digest('hex');
+  // prev_hash is hex, so hashing the concatenation is hashing prev_hash's bytes then the JSON's.
+  const data = (record.prev_hash ?? '') + canonicalRecordJson(record);
+  return oneShot ? oneShot('sha256', data, 'hex') : crypto.createHash('sha256').update(data).digest('hex');
 }
 
 export interface VerifyChainOptions {

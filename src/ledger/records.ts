@@ -85,6 +85,35 @@ export function toReadRecord(
   };
 }
 
+/**
+ * toReadRecord with `hash` already in the object's shape (filled in by the caller once computed):
+ * the write path builds one object per read rather than a record and then a copy with its hash.
+ */
+export function newReadRecord(input: ReadRecordInput, seq: number, prevHash: string): ReadRecord {
+  return {
+    seq,
+    ts: input.ts,
+    run_id: input.run_id,
+    run_id_source: input.run_id_source,
+    principal: input.principal ?? null,
+    session_id: input.session_id ?? null,
+    client_name: input.client_name ?? null,
+    client_version: input.client_version ?? null,
+    transport: input.transport,
+    tool: input.tool,
+    kind: input.kind,
+    spec_id: input.spec_id ?? null,
+    clause_id: input.clause_id ?? null,
+    spec_version: input.spec_version ?? null,
+    status: input.status ?? null,
+    digest: input.digest ?? null,
+    git_commit: input.git_commit ?? null,
+    tokens: input.tokens,
+    prev_hash: prevHash,
+    hash: '',
+  };
+}
+
 /** The run's reads in seq order; throws NOT_FOUND when the ledger holds none. */
 export async function readsOfRun(store: LedgerStore, runId: string): Promise<ReadRecord[]> {
   const records = await store.reads({ run_id: runId });

@@ -24,6 +24,10 @@ export const COLUMNS = [...HASHED_FIELDS, 'hash'] as const satisfies readonly (k
 
 export const SELECT_READS = `SELECT ${COLUMNS.join(', ')} FROM reads`;
 
+// Every index is paid for on every read (one more B-tree insert and WAL page per commit), so only
+// the queries agents and the CLI run get one: a run's reads (get_provenance, runs show, stale) and
+// who-read (always by spec_id, optionally clause_id and digest, served by reads_spec_clause). A
+// digest-only filter scans. Ledgers written before kept a reads_digest index; it is dropped on open.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS reads (
@@ -51,7 +55,7 @@ CREATE TABLE IF NOT EXISTS reads (
 CREATE TABLE IF NOT EXISTS snapshots (digest TEXT PRIMARY KEY, text TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS reads_run_id ON reads (run_id);
 CREATE INDEX IF NOT EXISTS reads_spec_clause ON reads (spec_id, clause_id);
-CREATE INDEX IF NOT EXISTS reads_digest ON reads (digest);
+DROP INDEX IF EXISTS reads_digest;
 INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '${SCHEMA_VERSION}');
 `;
 

@@ -2,7 +2,7 @@
 import type Database from 'better-sqlite3';
 import { errorMessage, SpecLedgerError } from '../errors.js';
 import { computeRecordHash, GENESIS_HASH, verifyChain } from './hash-chain.js';
-import { toReadRecord, validateInput } from './records.js';
+import { newReadRecord, validateInput } from './records.js';
 import {
   COLUMNS,
   openDatabase,
@@ -39,13 +39,22 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     ? undefined
     : {
         last: db.prepare('SELECT seq, hash FROM reads ORDER BY seq DESC LIMIT 1'),
+        // Positional parameters in COLUMNS order: binding by name costs a lookup per column per row.
         insert: db.prepare(
-          `INSERT INTO reads (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`,
+          `INSERT INTO reads (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
         ),
         snapshot: db.prepare('INSERT OR IGNORE INTO snapshots (digest, text) VALUES (?, ?)'),
         setMeta: db.prepare(
           'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
         ),
+        // Both halves of the head in one statement: one upsert per batch.
+        setHead: db.prepare(
+          `INSERT INTO meta (key, value) VALUES ('head_seq', ?), ('head_hash', ?)
+           ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+        ),
+        // Changes whenever another connection (this process or another) commits to the file; not
+        // when this one does. Read inside BEGIN IMMEDIATE, it says whether the cached head still holds.
+        dataVersion: db.prepare('PRAGMA data_version').pluck(),
       };
   const getSnapshot = db.prepare('SELECT text FROM snapshots WHERE digest = ?');
   const getMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
@@ -69,35 +78,79 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     return seq === undefined || hash === undefined ? null : { seq: Number(seq), hash };
   }
 
-  // One BEGIN IMMEDIATE per batch: reading the last (seq, hash) and inserting under the same write
-  // lock is what keeps one chain when another process appends to the same file.
-  const appendBatch = db.transaction((batches: readonly (readonly ReadRecordInput[])[]): ReadRecord[][] => {
-    if (!statements) throw new Error('the ledger was opened read-only');
-    const last = statements.last.get() as { seq: number; hash: string } | undefined;
+  // Where the chain continues, as of this connection's last commit, and the data_version it was
+  // read or written under. Re-read from the file only when another connection has committed since.
+  let cachedFrom: { seq: number; hash: string } | null = null;
+  let cachedVersion = -1;
+
+  /** The (seq, hash) the next record chains from; runs inside the batch's write transaction. */
+  function chainFrom(version: number): { seq: number; hash: string } {
+    if (cachedFrom !== null && version === cachedVersion) return cachedFrom;
+    const last = statements?.last.get() as { seq: number; hash: string } | undefined;
     const head = readHead();
     // Continue from the recorded head when it is ahead of the rows: if the newest records were
     // deleted, chaining from the surviving row would hide that forever; chaining from the head
     // leaves a gap that verify keeps reporting.
     const from = head && head.seq >= (last?.seq ?? 0) ? head : last;
-    let seq = from?.seq ?? 0;
-    let prevHash = from?.hash ?? GENESIS_HASH;
-    const results = batches.map((inputs) =>
-      inputs.map((input) => {
+    return { seq: from?.seq ?? 0, hash: from?.hash ?? GENESIS_HASH };
+  }
+
+  // One BEGIN IMMEDIATE per batch: reading where the chain ends and inserting under the same write
+  // lock is what keeps one chain when another process appends to the same file.
+  const appendBatch = db.transaction((batches: readonly (readonly ReadRecordInput[])[]): ReadRecord[][] => {
+    if (!statements) throw new Error('the ledger was opened read-only');
+    const version = statements.dataVersion.get() as number;
+    const from = chainFrom(version);
+    let seq = from.seq;
+    let prevHash = from.hash;
+    const results: ReadRecord[][] = new Array(batches.length);
+    for (let b = 0; b < batches.length; b++) {
+      const inputs = batches[b] as readonly ReadRecordInput[];
+      const records: ReadRecord[] = new Array(inputs.length);
+      for (let i = 0; i < inputs.length; i++) {
+        const input = inputs[i] as ReadRecordInput;
         seq += 1;
-        const unhashed = toReadRecord(input, seq, prevHash);
-        const record: ReadRecord = { ...unhashed, hash: computeRecordHash(unhashed) };
-        statements.insert.run(record);
+        const record = newReadRecord(input, seq, prevHash);
+        const hash = computeRecordHash(record);
+        record.hash = hash;
+        statements.insert.run(
+          seq,
+          record.ts,
+          record.run_id,
+          record.run_id_source,
+          record.principal,
+          record.session_id,
+          record.client_name,
+          record.client_version,
+          record.transport,
+          record.tool,
+          record.kind,
+          record.spec_id,
+          record.clause_id,
+          record.spec_version,
+          record.status,
+          record.digest,
+          record.git_commit,
+          record.tokens,
+          prevHash,
+          hash,
+        );
         if (input.text !== undefined && record.digest !== null)
           statements.snapshot.run(record.digest, input.text);
-        prevHash = record.hash;
-        return record;
-      }),
-    );
+        prevHash = hash;
+        records[i] = record;
+      }
+      results[b] = records;
+    }
     // The head, kept apart from the rows, lets verify notice records cut off the end of the chain.
-    statements.setMeta.run('head_seq', String(seq));
-    statements.setMeta.run('head_hash', prevHash);
+    statements.setHead.run(String(seq), prevHash);
+    // Only trusted once the COMMIT succeeds (see flush): a rolled-back batch must not move it.
+    pendingFrom = { seq, hash: prevHash };
+    pendingVersion = version;
     return results;
   });
+  let pendingFrom: { seq: number; hash: string } | null = null;
+  let pendingVersion = -1;
 
   function flush(): void {
     flushScheduled = false;
@@ -105,14 +158,22 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     queue = [];
     if (batch.length === 0) return;
     let results: ReadRecord[][];
+    const records: (readonly ReadRecordInput[])[] = new Array(batch.length);
+    for (let i = 0; i < batch.length; i++) records[i] = (batch[i] as Pending).records;
     try {
-      results = appendBatch.immediate(batch.map((pending) => pending.records));
+      pendingFrom = null;
+      results = appendBatch.immediate(records);
+      // Committed: this connection's own commit does not change its data_version, so the cache holds
+      // until another connection writes.
+      cachedFrom = pendingFrom;
+      cachedVersion = pendingVersion;
     } catch (cause) {
+      cachedFrom = null;
       const error = unavailable(`ledger write failed: ${errorMessage(cause)}`, cause);
       for (const pending of batch) pending.reject(error);
       return;
     }
-    for (const [i, pending] of batch.entries()) pending.resolve(results[i] ?? []);
+    for (let i = 0; i < batch.length; i++) (batch[i] as Pending).resolve(results[i] ?? []);
   }
 
   function assertOpen(): void {

@@ -26,6 +26,10 @@ export interface Recorder {
   record(ctx: CallContext, tool: string, reads: readonly ServedRead[]): Promise<ReadRecord[]>;
 }
 
+function commitOf(git: GitInfo, read: ServedRead): Promise<string | null> | null {
+  return read.spec ? git.commitFor(read.spec.path, read.spec.digest) : null;
+}
+
 export function createRecorder(ledger: LedgerStore, git: GitInfo, onRecorded?: RecordHook): Recorder {
   // Digests whose text this process has already stored: the snapshot is written once, not once per read.
   const stored = new LRUCache<string, true>({ max: 50_000 });
@@ -34,29 +38,35 @@ export function createRecorder(ledger: LedgerStore, git: GitInfo, onRecorded?: R
       if (reads.length === 0) return [];
       const ts = new Date().toISOString();
       // Git commits are memoized promises, settled after a spec's first read: one await for all of them.
-      const commits = await Promise.all(
-        reads.map((r) => (r.spec ? git.commitFor(r.spec.path, r.spec.digest) : null)),
-      );
-      const inputs: ReadRecordInput[] = reads.map((r, i) => ({
-        ts,
-        run_id: ctx.runId,
-        run_id_source: ctx.runIdSource,
-        principal: ctx.principal,
-        session_id: ctx.sessionId,
-        client_name: ctx.clientName,
-        client_version: ctx.clientVersion,
-        transport: ctx.transport,
-        tool,
-        kind: r.kind,
-        spec_id: r.spec?.id ?? null,
-        clause_id: r.clause?.id ?? null,
-        spec_version: r.spec?.version ?? null,
-        status: r.spec?.status ?? null,
-        digest: r.digest,
-        git_commit: commits[i] ?? null,
-        tokens: r.tokens,
-        ...(stored.has(r.digest) ? {} : { text: normalizeText(r.text) }),
-      }));
+      const commits =
+        reads.length === 1
+          ? [await commitOf(git, reads[0] as ServedRead)]
+          : await Promise.all(reads.map((r) => commitOf(git, r)));
+      const inputs: ReadRecordInput[] = new Array(reads.length);
+      for (let i = 0; i < reads.length; i++) {
+        const r = reads[i] as ServedRead;
+        const input: ReadRecordInput = {
+          ts,
+          run_id: ctx.runId,
+          run_id_source: ctx.runIdSource,
+          principal: ctx.principal,
+          session_id: ctx.sessionId,
+          client_name: ctx.clientName,
+          client_version: ctx.clientVersion,
+          transport: ctx.transport,
+          tool,
+          kind: r.kind,
+          spec_id: r.spec?.id ?? null,
+          clause_id: r.clause?.id ?? null,
+          spec_version: r.spec?.version ?? null,
+          status: r.spec?.status ?? null,
+          digest: r.digest,
+          git_commit: commits[i] ?? null,
+          tokens: r.tokens,
+        };
+        if (!stored.has(r.digest)) input.text = normalizeText(r.text);
+        inputs[i] = input;
+      }
       let records: ReadRecord[];
       try {
         records = await ledger.append(inputs);

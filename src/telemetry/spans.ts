@@ -4,6 +4,7 @@ import {
   type Context,
   context,
   isSpanContextValid,
+  ProxyTracerProvider,
   type SpanContext,
   SpanKind,
   TraceFlags,
@@ -89,8 +90,12 @@ export function readSpanAttributes(record: ReadRecord, ctx: CallContext, tool: s
  * `specledger.read <tool>`. With no tracer given it uses the global API's, which stays a no-op
  * until the host registers an SDK and then delegates to it, even if that happens after start-up.
  */
-export function createSpanHook(tracer: Tracer = trace.getTracer(TRACER_NAME)): RecordHook {
+export function createSpanHook(tracer?: Tracer): RecordHook {
+  const used = tracer ?? trace.getTracer(TRACER_NAME);
   return (records, ctx, tool) => {
+    // With the global API and no SDK registered every span is a no-op: skip building attributes and
+    // parsing timestamps. Checked per call, so an SDK registered later still gets its spans.
+    if (tracer === undefined && noSdkRegistered()) return;
     // The read is already committed and its answer about to leave: tracing must never fail it.
     try {
       const parent = parentContextFor(ctx);
@@ -99,7 +104,7 @@ export function createSpanHook(tracer: Tracer = trace.getTracer(TRACER_NAME)): R
         // Starts when the recorder stamped the read and ends now, so the span's length is the time
         // the read waited for its ledger commit, the cost the ledger adds to every answer.
         const stamped = Date.parse(record.ts);
-        const span = tracer.startSpan(
+        const span = used.startSpan(
           `specledger.read ${tool}`,
           {
             kind: SpanKind.INTERNAL,
@@ -114,4 +119,13 @@ export function createSpanHook(tracer: Tracer = trace.getTracer(TRACER_NAME)): R
       // Deliberately dropped: a broken exporter or SDK is the host's to notice, not the agent's.
     }
   };
+}
+
+/**
+ * True while the global tracer provider is the API's proxy without a delegate, i.e. no SDK has been
+ * registered: its tracers hand out non-recording spans whatever they are given.
+ */
+function noSdkRegistered(): boolean {
+  const provider = trace.getTracerProvider();
+  return provider instanceof ProxyTracerProvider && provider.getDelegateTracer(TRACER_NAME) === undefined;
 }

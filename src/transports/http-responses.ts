@@ -1,6 +1,17 @@
 // Small response writers shared by the HTTP routes, so every error leaves as a JSON-RPC error object with id null.
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 
+/**
+ * Writes a 200 JSON body that is already serialized: the fast path's answer. The headers go as a flat array
+ * (no object built per response, no setHeader), and the body is encoded once, so its length is free.
+ */
+export function sendJsonOk(res: ServerResponse, body: string): void {
+  if (res.headersSent || res.destroyed) return;
+  const bytes = Buffer.from(body, 'utf8');
+  res.writeHead(200, ['content-type', 'application/json', 'content-length', String(bytes.length)]);
+  res.end(bytes);
+}
+
 /** Writes a JSON body that is already serialized (the fast path stringifies exactly once). */
 export function sendJsonText(
   res: ServerResponse,

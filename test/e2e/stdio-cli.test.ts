@@ -81,8 +81,12 @@ describe('specledger serve over stdio, with the SDK client', () => {
   });
 
   it('outlines a spec', async () => {
-    const result = await call('get_outline', { spec: 'refunds' });
-    expect(textOf(result)).toContain('refunds#FR-003');
+    const shallow = textOf(await call('get_outline', { spec: 'refunds' }));
+    expect(shallow).toContain('refunds#<id> — Refunds');
+    expect(shallow).toContain('- requirements: Requirements');
+    expect(shallow).not.toContain('FR-003');
+    const deep = textOf(await call('get_outline', { spec: 'refunds', depth: 3 }));
+    expect(deep).toMatch(/^ {4}- FR-003: /m);
   });
 
   it('reads a clause with its digest', async () => {

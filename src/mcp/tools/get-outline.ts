@@ -8,13 +8,16 @@ import { runReadingTool } from '../tool-runner.js';
 import { renderOutline, viewOutline } from '../views/outline-view.js';
 import { READ_ONLY, runIdArg } from './schemas.js';
 
+/** Two levels: sections and their subsections; requirements inside them are one depth further. */
+export const DEFAULT_OUTLINE_DEPTH = 2;
+
 export function registerGetOutlineTool(server: McpServer, deps: SpecServerDeps, conn: ConnectionInfo): void {
   server.registerTool(
     'get_outline',
     {
       title: 'Outline one spec',
       description:
-        "List one spec's clauses (refs, titles, token cost) without their text, to choose what to read with get_clause. Use after read_root or specs_for_path named a spec. Not for reading requirements themselves, and not for finding a topic across specs (use search_specs).",
+        "List one spec's clauses (IDs, titles, token cost) without their text, to choose what to read with get_clause; the text shows `id: title (tokens)` under a `SPEC#<id>` header, structuredContent the full refs. Use after read_root or specs_for_path named a spec. Not for reading requirements themselves, and not for finding a topic across specs (use search_specs).",
       inputSchema: {
         spec: z.string().min(1).max(500).describe('Spec ID from the catalog, e.g. "auth".'),
         depth: z
@@ -23,7 +26,7 @@ export function registerGetOutlineTool(server: McpServer, deps: SpecServerDeps, 
           .min(1)
           .max(10)
           .optional()
-          .describe('Deepest clause level to list (default 3).'),
+          .describe(`Deepest clause level to list (default ${DEFAULT_OUTLINE_DEPTH}).`),
         run_id: runIdArg,
       },
       outputSchema: {
@@ -52,12 +55,12 @@ export function registerGetOutlineTool(server: McpServer, deps: SpecServerDeps, 
     (args, extra) =>
       runReadingTool(deps, conn, 'get_outline', args, extra, (snapshot) => {
         const { spec } = snapshot.resolve(`${args.spec.split('#')[0]}#`);
-        const depth = args.depth ?? 3;
+        const depth = args.depth ?? DEFAULT_OUTLINE_DEPTH;
         const key = `outline|${spec.id}|${spec.digest}|${depth}`;
         let rendered = deps.cache.get(key);
         if (!rendered) {
           const view = viewOutline(spec, depth);
-          rendered = { structured: { ...view }, text: renderOutline(view) };
+          rendered = { structured: { ...view }, text: renderOutline(view, { relative: true }) };
           deps.cache.set(key, rendered);
         }
         return {

@@ -33,10 +33,23 @@ export function viewOutline(spec: SpecDoc, depth: number): OutlineView {
   };
 }
 
-export function renderOutline(view: OutlineView): string {
+/** Item titles (the first line of a requirement) are cut here in outlines: enough to choose, cheap to list. */
+const OUTLINE_TITLE_CHARS = 72;
+
+/**
+ * `relative` writes each clause as `id: title` under one header naming the spec, instead of repeating
+ * the full SPEC#CLAUSE on every line: on long path-derived spec IDs that halves an outline's tokens.
+ */
+export function renderOutline(view: OutlineView, options: { relative?: boolean } = {}): string {
   const s = view.spec;
-  const head = `${s.id} — ${s.title} [${s.status} v${s.version}, ${s.tokens} tokens]`;
-  const lines = view.clauses.map((c) => `${'  '.repeat(c.depth - 1)}- ${c.ref} — ${c.title} (${c.tokens})`);
+  // Relative outlines name the ref pattern once, in the header: `spec#<id>`.
+  const head = `${options.relative ? `${s.id}#<id>` : s.id} — ${s.title} [${s.status} v${s.version}, ${s.tokens} tokens]`;
+  const lines = view.clauses.map((c) => {
+    const title =
+      c.title.length > OUTLINE_TITLE_CHARS ? `${c.title.slice(0, OUTLINE_TITLE_CHARS - 1)}…` : c.title;
+    const name = options.relative ? `${c.id}:` : `${c.ref} —`;
+    return `${'  '.repeat(c.depth - 1)}- ${name} ${title} (${c.tokens})`;
+  });
   const more = view.hidden > 0 ? [`(${view.hidden} deeper clauses; raise depth to list them)`] : [];
   return [head, ...lines, ...more].join('\n');
 }
