@@ -19,6 +19,9 @@ export interface SqliteStoreOptions {
 
 export const SCHEMA_VERSION = 1;
 
+/** WAL pages after which a commit also checkpoints (SQLite's default is 1,000). */
+export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+
 /** Every ReadRecord column, in hashing order; `reads` rows come back in exactly this shape. */
 export const COLUMNS = [...HASHED_FIELDS, 'hash'] as const satisfies readonly (keyof ReadRecord)[];
 
@@ -80,6 +83,11 @@ export function openDatabase(path: string, options: SqliteStoreOptions): Databas
       // trade for not paying an fsync per read.
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
+      // Checkpoints run inside a commit, on the thread that answers agents, and fsync the WAL and the
+      // database: at the default 1,000 pages that blocked the server for ~3/4 of a busy ledger's wall
+      // time per read. 10,000 pages (~40 MB of WAL) makes them ten times rarer. Durability is
+      // unchanged: a commit is in the WAL either way; checkpoints only move it into the main file.
+      db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
       // IMMEDIATE so two processes creating the same ledger at once do not race on the schema.
       const database = db;
       database.transaction(() => database.exec(SCHEMA)).immediate();

@@ -62,46 +62,78 @@ export function checkProtocolVersion(req: IncomingMessage): HttpRejection | unde
   };
 }
 
+interface BodyRead {
+  /** The first chunk alone (nearly every body is one chunk), then an array once a second one arrives. */
+  chunks: Buffer | Buffer[] | undefined;
+  size: number;
+  readonly maxBytes: number;
+  readonly resolve: (body: Buffer | undefined) => void;
+  readonly reject: (error: Error) => void;
+}
+
+const kBodyRead = Symbol('specledger.bodyRead');
+type ReadingRequest = IncomingMessage & { [kBodyRead]?: BodyRead | undefined };
+
+/** Detaches the shared listeners below; the read state lives on the request, so none is a per-request closure. */
+function stopReading(req: ReadingRequest): BodyRead | undefined {
+  const read = req[kBodyRead];
+  if (read === undefined) return undefined;
+  req[kBodyRead] = undefined;
+  req.off('data', onBodyData);
+  req.off('end', onBodyEnd);
+  req.off('error', onBodyError);
+  req.off('close', onBodyClose);
+  return read;
+}
+
+function onBodyData(this: ReadingRequest, chunk: Buffer): void {
+  const read = this[kBodyRead];
+  if (read === undefined) return;
+  read.size += chunk.length;
+  if (read.size > read.maxBytes) {
+    stopReading(this);
+    this.pause();
+    read.resolve(undefined);
+    return;
+  }
+  if (read.chunks === undefined) read.chunks = chunk;
+  else if (Array.isArray(read.chunks)) read.chunks.push(chunk);
+  else read.chunks = [read.chunks, chunk];
+}
+
+function onBodyEnd(this: ReadingRequest): void {
+  const read = stopReading(this);
+  if (read === undefined) return;
+  const { chunks } = read;
+  read.resolve(
+    chunks === undefined
+      ? Buffer.alloc(0)
+      : Array.isArray(chunks)
+        ? Buffer.concat(chunks, read.size)
+        : chunks,
+  );
+}
+
+function onBodyError(this: ReadingRequest, error: Error): void {
+  stopReading(this)?.reject(error);
+}
+
+function onBodyClose(this: ReadingRequest): void {
+  stopReading(this)?.reject(new Error('HTTP request closed before its body was read'));
+}
+
 /**
  * Collects the body as Buffer chunks; resolves undefined as soon as it grows past `maxBytes` (chunked bodies
  * have no Content-Length to check up front) and stops reading, so an oversized upload costs nothing more.
  */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const finish = (): void => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('close', onClose);
-    };
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        finish();
-        req.pause();
-        resolve(undefined);
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void => {
-      finish();
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
-    };
-    const onError = (error: Error): void => {
-      finish();
-      reject(error);
-    };
-    const onClose = (): void => {
-      finish();
-      reject(new Error('HTTP request closed before its body was read'));
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('close', onClose);
+    const reading = req as ReadingRequest;
+    reading[kBodyRead] = { chunks: undefined, size: 0, maxBytes, resolve, reject };
+    reading.on('data', onBodyData);
+    reading.on('end', onBodyEnd);
+    reading.on('error', onBodyError);
+    reading.on('close', onBodyClose);
   });
 }
 

@@ -3,8 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ParsedPost } from './http-body.js';
-import { sendAccepted, sendJsonText } from './http-responses.js';
-import { JsonRpcMux } from './json-rpc-mux.js';
+import { sendAccepted, sendJsonOk } from './http-responses.js';
+import { JsonRpcMux, type MuxExchange } from './json-rpc-mux.js';
 
 export interface FastPathOptions {
   createServer: () => { server: McpServer; close(): Promise<void> };
@@ -12,12 +12,16 @@ export interface FastPathOptions {
 }
 
 export interface FastPath {
+  /**
+   * Answers the POST. Returns the exchange still waiting for answers (the caller cancels it when the HTTP
+   * client goes away), or undefined when the POST was answered at once (202: nothing to answer).
+   */
   handlePost(
     req: IncomingMessage,
     res: ServerResponse,
     post: ParsedPost,
     authInfo: AuthInfo | undefined,
-  ): void;
+  ): MuxExchange | undefined;
   close(): Promise<void>;
 }
 
@@ -33,12 +37,44 @@ function protocolRequestEntry(server: McpServer): JsonRpcMux['requestSink'] {
 }
 
 /**
+ * Answers waiting to be written, as (response, body) pairs. Why queue: each answer used to be written from its
+ * own microtask, and every write to a socket wakes its reader. Writing the answers of one turn of the event loop
+ * together on setImmediate lets the loop first take in every request that is already readable (measured on the
+ * bench machine with --ledger off: 159 → 101 µs of server CPU per call). With the ledger on the group commit
+ * already settles answers together; the queue then costs one setImmediate per batch.
+ */
+class AnswerQueue {
+  private readonly items: Array<ServerResponse | string> = [];
+  private scheduled = false;
+  private readonly flushNow = (): void => this.flush();
+
+  push(res: ServerResponse, json: string): void {
+    this.items.push(res, json);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(this.flushNow);
+  }
+
+  /** Writes everything queued; also called at close, so answers queued by the shutdown itself still leave. */
+  flush(): void {
+    this.scheduled = false;
+    const items = this.items;
+    // Live length: a write that synchronously queues another answer is written in this same pass.
+    for (let i = 0; i < items.length; i += 2) {
+      sendJsonOk(items[i] as ServerResponse, items[i + 1] as string);
+    }
+    items.length = 0;
+  }
+}
+
+/**
  * Why one server: the SDK's stock stateless transport builds a server and a transport per request, which caps
  * it near 1–2k calls/s; a single connected server plus id rewriting costs one JSON.parse and one stringify.
  */
 export async function createFastPath(options: FastPathOptions): Promise<FastPath> {
   const built = options.createServer();
   const mux = new JsonRpcMux();
+  const answers = new AnswerQueue();
   // Set before connect(): the protocol layer chains its own handler after ours.
   mux.onerror = (error) => options.log('warn', `http fast path: ${error.message}`);
   await built.server.connect(mux);
@@ -54,18 +90,21 @@ export async function createFastPath(options: FastPathOptions): Promise<FastPath
         post.messages,
         post.batch,
         { requestInfo: { headers: req.headers }, authInfo },
-        (json) => sendJsonText(res, 200, json),
+        res,
+        answers,
       );
       if (exchange.requests === 0) {
         sendAccepted(res);
-        return;
+        return undefined;
       }
-      res.once('close', () => exchange.cancel('HTTP client disconnected'));
+      return exchange;
     },
     async close() {
       await built.close();
       // The factory's close() normally closes the server and with it the mux; this covers one that does not.
       await mux.close();
+      // Answers queued by the shutdown ("Server is shutting down") leave before the sockets are cut.
+      answers.flush();
     },
   };
 }

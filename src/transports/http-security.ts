@@ -1,5 +1,5 @@
 // Admission checks for the HTTP transport: DNS-rebinding protection (Host, Origin) and named bearer tokens.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 
@@ -73,6 +73,8 @@ export function createHostPolicy(options: HostPolicyOptions): HostPolicy {
   return {
     isHostAllowed(host) {
       if (host === undefined || host === '') return false;
+      // The common case, an allowed value already in lower case, needs no copy.
+      if (exactHosts.has(host)) return true;
       const value = host.toLowerCase();
       return exactHosts.has(value) || anyPortHosts.has(hostnameOf(value));
     },
@@ -95,7 +97,10 @@ export interface BearerAuth {
   authenticate(authorization: string | undefined): AuthInfo | undefined;
 }
 
-const sha256 = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
+// One-shot crypto.hash (Node ≥ 20.12) skips building a Hash object per request; createHash where it is missing.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'buffer') => Buffer }).hash;
+const sha256 = (value: string): Buffer =>
+  oneShot ? oneShot('sha256', value, 'buffer') : crypto.createHash('sha256').update(value, 'utf8').digest();
 
 /**
  * Named bearer tokens compared in constant time: both sides are hashed first so the comparison never depends
@@ -123,7 +128,7 @@ export function createBearerAuth(tokens: ReadonlyArray<NamedToken>): BearerAuth 
       const presented = sha256(authorization.slice(7).trim());
       let match: AuthInfo | undefined;
       for (const entry of entries) {
-        if (timingSafeEqual(presented, entry.digest) && match === undefined) match = entry.authInfo;
+        if (crypto.timingSafeEqual(presented, entry.digest) && match === undefined) match = entry.authInfo;
       }
       return match;
     },

@@ -18,6 +18,7 @@ import { createFastPath, type FastPath } from './http-fast-path.js';
 import { sendJson, sendJsonRpcError } from './http-responses.js';
 import { createBearerAuth, createHostPolicy, type HostPolicy, redactAuthorization } from './http-security.js';
 import { SessionRegistry } from './http-sessions.js';
+import type { MuxExchange } from './json-rpc-mux.js';
 
 export { isLoopbackHost } from './http-security.js';
 
@@ -59,16 +60,37 @@ const SHUTDOWN_GRACE_MS = 10_000;
 // Longer than the 60 s idle timeout of common load balancers, so the balancer, not us, closes idle sockets.
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
-/** Counts requests that shutdown must wait for (everything on /mcp except long-lived GET SSE streams). */
-function createInFlight(): { track(res: ServerResponse): void; drained(capMs: number): Promise<void> } {
+const kExchange = Symbol('specledger.exchange');
+type TrackedResponse = ServerResponse & { [kExchange]?: MuxExchange | undefined };
+
+/**
+ * Counts requests that shutdown must wait for (everything on /mcp except long-lived GET SSE streams), and
+ * cancels a fast-path exchange whose client went away. One listener function serves every response (`this` is
+ * the response), so tracking allocates no closure per request.
+ */
+function createInFlight(): {
+  track(res: ServerResponse): void;
+  attach(res: ServerResponse, exchange: MuxExchange): void;
+  drained(capMs: number): Promise<void>;
+} {
   let count = 0;
   const waiters = new Set<() => void>();
+  function onClose(this: TrackedResponse): void {
+    const exchange = this[kExchange];
+    if (exchange !== undefined) {
+      this[kExchange] = undefined;
+      exchange.cancel('HTTP client disconnected');
+    }
+    if (--count === 0) for (const wake of waiters) wake();
+  }
   return {
     track(res) {
       count++;
-      res.once('close', () => {
-        if (--count === 0) for (const wake of waiters) wake();
-      });
+      // 'close' is emitted once per response, so on() needs no once() wrapper.
+      res.on('close', onClose);
+    },
+    attach(res, exchange) {
+      (res as TrackedResponse)[kExchange] = exchange;
     },
     drained(capMs) {
       if (count === 0) return Promise.resolve();
@@ -180,7 +202,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     if (fastPath && post) {
       const badVersion = post.initialize ? undefined : checkProtocolVersion(req);
       if (badVersion) return reject(req, res, badVersion);
-      fastPath.handlePost(req, res, post, authInfo);
+      const exchange = fastPath.handlePost(req, res, post, authInfo);
+      if (exchange !== undefined) inFlight.attach(res, exchange);
       return;
     }
     await sessions?.handle(req, res, post, authInfo);

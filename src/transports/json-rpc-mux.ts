@@ -8,8 +8,9 @@ import type {
   MessageExtraInfo,
   RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
+import { stringifyMessage } from './immutable-json.js';
 
-/** One HTTP request's share of the mux; its reply callback fires once every JSON-RPC request in it is answered. */
+/** One HTTP request's share of the mux; its sink gets the answer once every JSON-RPC request in it is answered. */
 export interface MuxExchange {
   /** JSON-RPC requests awaiting an answer; 0 means the POST carried only notifications or responses. */
   readonly requests: number;
@@ -17,8 +18,13 @@ export interface MuxExchange {
   cancel(reason: string): void;
 }
 
-/** Called with the serialized answer: an object for a single request, an array for a batch. */
-export type MuxReply = (json: string) => void;
+/**
+ * Receives the serialized answer (an object for a single request, an array for a batch) with the target the
+ * exchange was opened for. One sink serves every exchange, so no callback is allocated per request.
+ */
+export interface MuxReplySink<T> {
+  push(target: T, json: string): void;
+}
 
 interface Pending {
   originalId: RequestId;
@@ -35,7 +41,8 @@ class Exchange implements MuxExchange {
   constructor(
     private readonly mux: JsonRpcMux,
     readonly batch: boolean,
-    readonly reply: MuxReply,
+    readonly target: unknown,
+    readonly sink: MuxReplySink<unknown>,
   ) {}
 
   get requests(): number {
@@ -114,13 +121,14 @@ export class JsonRpcMux implements Transport {
    * Routes one HTTP request's messages into the server. Ids are rewritten in place: the messages were just
    * parsed from this request's body and nothing else holds them.
    */
-  dispatch(
+  dispatch<T>(
     messages: JSONRPCMessage[],
     batch: boolean,
     extra: MessageExtraInfo,
-    reply: MuxReply,
+    target: T,
+    sink: MuxReplySink<T>,
   ): MuxExchange {
-    const exchange = new Exchange(this, batch, reply);
+    const exchange = new Exchange(this, batch, target, sink as MuxReplySink<unknown>);
     if (this.closed) {
       for (const message of messages) if (isRequest(message)) this.register(exchange, message);
       this.failExchange(exchange, -32000, 'Server is shutting down');
@@ -177,7 +185,11 @@ export class JsonRpcMux implements Transport {
     exchange.answers[slot] = answer;
     if (--exchange.remaining > 0) return;
     exchange.done = true;
-    exchange.reply(JSON.stringify(exchange.batch ? exchange.answers : exchange.answers[0]));
+    // Serialized once, here; a memoized tool result (see immutable-json.ts) is not escaped again.
+    const json = exchange.batch
+      ? `[${exchange.answers.map(stringifyMessage).join(',')}]`
+      : stringifyMessage(exchange.answers[0]);
+    exchange.sink.push(exchange.target, json);
   }
 
   /** Answers every request of the exchange that is still waiting with the same error. */

@@ -2,7 +2,13 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { computeRecordHash, GENESIS_HASH, HASHED_FIELDS, verifyChain } from '../../src/ledger/hash-chain.js';
+import {
+  canonicalRecordJson,
+  computeRecordHash,
+  GENESIS_HASH,
+  HASHED_FIELDS,
+  verifyChain,
+} from '../../src/ledger/hash-chain.js';
 import { toReadRecord } from '../../src/ledger/records.js';
 import type { ReadRecord } from '../../src/ledger/types.js';
 import { readInput } from '../fixtures/ledger-records.js';
@@ -41,6 +47,16 @@ describe('computeRecordHash', () => {
         .update(GENESIS_HASH + json)
         .digest('hex'),
     );
+  });
+
+  it('writes the fields out in exactly HASHED_FIELDS order, missing ones as null', () => {
+    const [record] = chain(1) as [ReadRecord];
+    const { git_commit: _dropped, ...partial } = record;
+    for (const r of [record, { ...record, principal: null }, partial as unknown as ReadRecord]) {
+      expect(canonicalRecordJson(r)).toBe(
+        JSON.stringify(HASHED_FIELDS.map((field) => (r as Partial<ReadRecord>)[field] ?? null)),
+      );
+    }
   });
 
   it('starts the chain from 64 zeros', () => {

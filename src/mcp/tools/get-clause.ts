@@ -3,6 +3,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { SpecLedgerError } from '../../errors.js';
 import { specSource } from '../../spec/types.js';
+import { markImmutable } from '../../transports/immutable-json.js';
 import type { ConnectionInfo } from '../context.js';
 import type { SpecServerDeps } from '../deps.js';
 import { runReadingTool } from '../tool-runner.js';
@@ -88,7 +89,8 @@ export function registerGetClauseTool(server: McpServer, deps: SpecServerDeps, c
         let rendered = deps.cache.get(key);
         if (!rendered) {
           const view = viewClause(snapshot, target, { depth, maxTokens, cursor: args.cursor }, deps.tokens);
-          rendered = { structured: { ...view }, text: renderClauseText(view) };
+          // Immutable from here on: the cache hands this object to every later call, and HTTP reuses its JSON.
+          rendered = { structured: markImmutable({ ...view }), text: renderClauseText(view) };
           deps.cache.set(key, rendered);
         }
         return {
