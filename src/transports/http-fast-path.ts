@@ -44,11 +44,11 @@ function protocolRequestEntry(server: McpServer): JsonRpcMux['requestSink'] {
  * already settles answers together; the queue then costs one setImmediate per batch.
  */
 class AnswerQueue {
-  private readonly items: Array<ServerResponse | string> = [];
+  private readonly items: Array<ServerResponse | string | Buffer> = [];
   private scheduled = false;
   private readonly flushNow = (): void => this.flush();
 
-  push(res: ServerResponse, json: string): void {
+  push(res: ServerResponse, json: string | Buffer): void {
     this.items.push(res, json);
     if (this.scheduled) return;
     this.scheduled = true;
@@ -61,7 +61,7 @@ class AnswerQueue {
     const items = this.items;
     // Live length: a write that synchronously queues another answer is written in this same pass.
     for (let i = 0; i < items.length; i += 2) {
-      sendJsonOk(items[i] as ServerResponse, items[i + 1] as string);
+      sendJsonOk(items[i] as ServerResponse, items[i + 1] as string | Buffer);
     }
     items.length = 0;
   }

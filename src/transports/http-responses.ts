@@ -2,14 +2,14 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 
 /**
- * Writes a 200 JSON body that is already serialized: the fast path's answer. The headers go as a flat array
- * (no object built per response, no setHeader), and the body is encoded once, so its length is free.
+ * Writes a 200 JSON body that is already serialized (a string, or UTF-8 bytes): the fast path's answer. The
+ * headers go as a flat array: no object is built per response and no setHeader runs.
  */
-export function sendJsonOk(res: ServerResponse, body: string): void {
+export function sendJsonOk(res: ServerResponse, body: string | Buffer): void {
   if (res.headersSent || res.destroyed) return;
-  const bytes = Buffer.from(body, 'utf8');
-  res.writeHead(200, ['content-type', 'application/json', 'content-length', String(bytes.length)]);
-  res.end(bytes);
+  const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  res.writeHead(200, ['content-type', 'application/json', 'content-length', String(length)]);
+  res.end(body);
 }
 
 /** Writes a JSON body that is already serialized (the fast path stringifies exactly once). */

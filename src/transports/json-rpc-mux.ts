@@ -8,7 +8,7 @@ import type {
   MessageExtraInfo,
   RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
-import { stringifyMessage } from './immutable-json.js';
+import { serializeMessage, stringifyMessage } from './immutable-json.js';
 
 /** One HTTP request's share of the mux; its sink gets the answer once every JSON-RPC request in it is answered. */
 export interface MuxExchange {
@@ -23,7 +23,8 @@ export interface MuxExchange {
  * exchange was opened for. One sink serves every exchange, so no callback is allocated per request.
  */
 export interface MuxReplySink<T> {
-  push(target: T, json: string): void;
+  /** `json` is UTF-8 bytes when the answer wraps a memoized tool result (see immutable-json.ts). */
+  push(target: T, json: string | Buffer): void;
 }
 
 interface Pending {
@@ -188,7 +189,7 @@ export class JsonRpcMux implements Transport {
     // Serialized once, here; a memoized tool result (see immutable-json.ts) is not escaped again.
     const json = exchange.batch
       ? `[${exchange.answers.map(stringifyMessage).join(',')}]`
-      : stringifyMessage(exchange.answers[0]);
+      : serializeMessage(exchange.answers[0]);
     exchange.sink.push(exchange.target, json);
   }
 
