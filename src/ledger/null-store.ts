@@ -1,5 +1,5 @@
 // The `--ledger off` store: records nothing, for local experiments where governance is not wanted.
-import { toReadRecord, validateInput } from './records.js';
+import { newReadRecord, validateInput } from './records.js';
 import type { LedgerStore } from './types.js';
 
 /** Accepts appends without keeping them; returned records have seq 0 and empty hashes, queries are empty. */
@@ -7,7 +7,7 @@ export function createNullStore(): LedgerStore {
   return {
     async append(records) {
       records.forEach(validateInput); // same errors as a real store, so `off` does not hide bad callers
-      return records.map((input) => ({ ...toReadRecord(input, 0, ''), hash: '' }));
+      return records.map((input) => newReadRecord(input, 0, ''));
     },
     async runs() {
       return [];

@@ -12,7 +12,7 @@ import {
   quoteIdent,
   unavailable,
 } from './postgres-schema.js';
-import { toReadRecord, validateInput } from './records.js';
+import { newReadRecord, validateInput } from './records.js';
 import type {
   LedgerStore,
   ReadFilter,
@@ -197,8 +197,8 @@ export async function openPostgresStore(
       const results = batches.map((inputs) =>
         inputs.map((input) => {
           seq += 1;
-          const unhashed = toReadRecord(input, seq, prevHash);
-          const record: ReadRecord = { ...unhashed, hash: computeRecordHash(unhashed) };
+          const record = newReadRecord(input, seq, prevHash);
+          record.hash = computeRecordHash(record);
           for (const [i, column] of COLUMNS.entries()) columns[i]?.push(record[column]);
           // First text per digest wins, within the batch as across batches (ON CONFLICT DO NOTHING).
           if (input.text !== undefined && record.digest !== null && !seen.has(record.digest)) {

@@ -54,40 +54,9 @@ export function validateInput(input: ReadRecordInput): void {
 }
 
 /**
- * The record as stored and hashed, in column order, with absent optional fields as null: what a
- * store reads back must be exactly what was hashed, and SQL gives NULL, never undefined.
- */
-export function toReadRecord(
-  input: ReadRecordInput,
-  seq: number,
-  prevHash: string,
-): Omit<ReadRecord, 'hash'> {
-  return {
-    seq,
-    ts: input.ts,
-    run_id: input.run_id,
-    run_id_source: input.run_id_source,
-    principal: input.principal ?? null,
-    session_id: input.session_id ?? null,
-    client_name: input.client_name ?? null,
-    client_version: input.client_version ?? null,
-    transport: input.transport,
-    tool: input.tool,
-    kind: input.kind,
-    spec_id: input.spec_id ?? null,
-    clause_id: input.clause_id ?? null,
-    spec_version: input.spec_version ?? null,
-    status: input.status ?? null,
-    digest: input.digest ?? null,
-    git_commit: input.git_commit ?? null,
-    tokens: input.tokens,
-    prev_hash: prevHash,
-  };
-}
-
-/**
- * toReadRecord with `hash` already in the object's shape (filled in by the caller once computed):
- * the write path builds one object per read rather than a record and then a copy with its hash.
+ * The record as stored and hashed, in column order, with absent optional fields as null (what a store
+ * reads back must be exactly what was hashed, and SQL gives NULL, never undefined), and `hash` left
+ * empty for the caller to fill in once computed: one object per read on the write path.
  */
 export function newReadRecord(input: ReadRecordInput, seq: number, prevHash: string): ReadRecord {
   return {
@@ -124,4 +93,14 @@ export async function readsOfRun(store: LedgerStore, runId: string): Promise<Rea
     );
   }
   return records;
+}
+
+/** newReadRecord without the hash slot, for code that hashes a record before it has one. */
+export function toReadRecord(
+  input: ReadRecordInput,
+  seq: number,
+  prevHash: string,
+): Omit<ReadRecord, 'hash'> {
+  const { hash: _unset, ...record } = newReadRecord(input, seq, prevHash);
+  return record;
 }
