@@ -1,4 +1,5 @@
 // runs, who-read, stale, attest, verify: provenance questions asked after a run.
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ExitError } from '../errors.js';
 import { loadCorpus } from '../index/corpus.js';
@@ -10,7 +11,13 @@ import { printJson, printText, table } from './output.js';
 
 async function withLedger<T>(opts: { ledger: string }, fn: (store: LedgerStore) => Promise<T>): Promise<T> {
   if (opts.ledger === 'off') throw new ExitError('--ledger off has no records to query');
-  const store = await openLedger(resolveLedger(opts.ledger), { readonly: true });
+  const location = resolveLedger(opts.ledger);
+  if (!location.includes('://') && !existsSync(location)) {
+    throw new ExitError(
+      `no ledger at ${location} yet: \`specledger serve\` records reads there (or pass --ledger PATH|postgres://…)`,
+    );
+  }
+  const store = await openLedger(location, { readonly: true });
   try {
     return await fn(store);
   } finally {

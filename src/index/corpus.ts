@@ -1,6 +1,7 @@
 // The live corpus: the last good parse of every file, and the current snapshot, swapped atomically on reload.
-import { realpathSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { SpecLedgerError } from '../errors.js';
 import { listSpecFiles, readSpecFile } from '../source/read-tree.js';
 import { createMarkdownScanner } from '../spec/markdown.js';
 import { parseSpec } from '../spec/parse-spec.js';
@@ -42,7 +43,7 @@ export interface Corpus {
 const PROGRESS_INTERVAL_MS = 100;
 
 export function loadCorpus(options: CorpusOptions): Corpus {
-  const root = realpathSync(options.root);
+  const root = realRoot(options.root);
   const tokens = options.tokens ?? createTokenCounter();
   const ctx = { scanner: createMarkdownScanner(), tokens };
   const docs = new Map<string, SpecDoc>();
@@ -124,4 +125,23 @@ export function loadCorpus(options: CorpusOptions): Corpus {
       return reload(changed);
     },
   };
+}
+
+function realRoot(root: string): string {
+  let real: string;
+  try {
+    real = realpathSync(root);
+  } catch (error) {
+    throw new SpecLedgerError(
+      'CONFIG',
+      `spec root "${root}" does not exist; pass --specs DIR (e.g. --specs specs-example)`,
+      {
+        cause: error,
+      },
+    );
+  }
+  if (!statSync(real).isDirectory()) {
+    throw new SpecLedgerError('CONFIG', `spec root "${root}" is a file, not a folder; pass --specs DIR`);
+  }
+  return real;
 }
