@@ -167,6 +167,7 @@ export function renderMarkdown(machine, targets, results) {
     const names = {
       specledger: 'SpecLedger `serve --http --stateless`, SQLite ledger',
       specledger_ledger_off: 'SpecLedger, `--ledger off`',
+      specledger_postgres: 'SpecLedger, PostgreSQL ledger (fleet mode)',
       bare_node_http: 'bare `node:http`, fixed response (ceiling)',
       sdk_stock_stateless: 'SDK stock stateless transport, new McpServer (get_clause only) per request',
     };
@@ -176,6 +177,12 @@ export function renderMarkdown(machine, targets, results) {
       );
     }
     out.push('');
+    if (http.postgres_vs_sqlite) {
+      out.push(
+        `With the PostgreSQL ledger: ${pct(http.postgres_vs_sqlite)} of the SQLite ledger's calls/s, same run.`,
+      );
+      out.push('');
+    }
     out.push('Latency percentiles come from autocannon, whose histogram has 1 ms resolution.');
     out.push('');
   }

@@ -78,6 +78,32 @@ export async function runHttp({ runs, seconds, ledgerOff = true }) {
       await postOnce(off.url);
     }
 
+    // Fleet mode (issue 9): the same server on a PostgreSQL ledger, when one is reachable.
+    const pg = process.env.SPECLEDGER_BENCH_PG ?? process.env.SPECLEDGER_TEST_PG;
+    if (pg) {
+      const schema = `bench_${process.pid}_${Date.now()}`;
+      const url = `${pg}${pg.includes('?') ? '&' : '?'}schema=${schema}`;
+      const onPg = await startHttpServer(
+        [
+          'dist/cli/main.js',
+          'serve',
+          '--http',
+          '--stateless',
+          '--port',
+          '0',
+          '--specs',
+          specsExample,
+          '--ledger',
+          url,
+        ],
+        { stream: 'stderr', pattern: /over http:\/\/127\.0\.0\.1:(\d+)\/mcp/ },
+      );
+      servers.push({ name: 'specledger_postgres', ...onPg });
+      await postOnce(onPg.url);
+    } else {
+      log('http: no SPECLEDGER_TEST_PG / SPECLEDGER_BENCH_PG, so the PostgreSQL-ledger row is skipped');
+    }
+
     const samples = Object.fromEntries(servers.map((s) => [s.name, []]));
     for (let r = 0; r < runs; r++) {
       // Interleaved, so drift on a shared machine touches every server alike.
@@ -113,6 +139,9 @@ export async function runHttp({ runs, seconds, ledgerOff = true }) {
     result.ratio_to_ceiling = ratio(on, result.servers.bare_node_http.calls_per_s);
     result.ratio_to_sdk_stock = ratio(on, result.servers.sdk_stock_stateless.calls_per_s);
     if (ledgerOff) result.ledger_on_vs_off = ratio(on, result.servers.specledger_ledger_off.calls_per_s);
+    if (result.servers.specledger_postgres) {
+      result.postgres_vs_sqlite = ratio(result.servers.specledger_postgres.calls_per_s, on);
+    }
     return result;
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
