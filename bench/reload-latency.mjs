@@ -4,6 +4,7 @@
 // Options: --files N (default 1000), --runs N (default 100), --poll, --atomic (save by temp file + rename),
 //          --debounce MS, --keep (leave the generated tree for profiling), --out FILE
 //          (default bench/results/reload-latency.json).
+
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { prng } from './gen-corpus.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.join(here, '..', 'dist');
@@ -36,17 +38,8 @@ const WARMUP = 5;
 const GAP_MS = 120;
 const TIMEOUT_MS = 10_000;
 
-/** mulberry32: a fixed seed gives the same tree on every machine, so runs are comparable. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (shared with gen-corpus): a fixed seed gives the same tree on every machine, so runs are comparable. */
+const rng = prng;
 
 const WORDS = (
   'request response token key merchant refund charge payout webhook retry idempotent ledger audit scope ' +

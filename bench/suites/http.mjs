@@ -25,26 +25,31 @@ async function postOnce(url) {
   return text;
 }
 
+/** `serve --http --stateless` on the example corpus with the given ledger, resolved once it listens. */
+function startSpecledger(ledger) {
+  return startHttpServer(
+    [
+      'dist/cli/main.js',
+      'serve',
+      '--http',
+      '--stateless',
+      '--port',
+      '0',
+      '--specs',
+      specsExample,
+      '--ledger',
+      ledger,
+    ],
+    { stream: 'stderr', pattern: /over http:\/\/127\.0\.0\.1:(\d+)\/mcp/ },
+  );
+}
+
 export async function runHttp({ runs, seconds, ledgerOff = true }) {
   const tmp = tempDir('http');
   const servers = [];
   try {
     // The real server first: its answer becomes the ceiling's fixed response, so both send the same bytes.
-    const specledger = await startHttpServer(
-      [
-        'dist/cli/main.js',
-        'serve',
-        '--http',
-        '--stateless',
-        '--port',
-        '0',
-        '--specs',
-        specsExample,
-        '--ledger',
-        tmp.at('ledger.db'),
-      ],
-      { stream: 'stderr', pattern: /over http:\/\/127\.0\.0\.1:(\d+)\/mcp/ },
-    );
+    const specledger = await startSpecledger(tmp.at('ledger.db'));
     servers.push({ name: 'specledger', ...specledger });
     const answer = await postOnce(specledger.url);
     writeFileSync(tmp.at('answer.json'), answer);
@@ -59,21 +64,7 @@ export async function runHttp({ runs, seconds, ledgerOff = true }) {
     servers.push({ name: 'sdk_stock_stateless', ...sdk });
     await postOnce(sdk.url);
     if (ledgerOff) {
-      const off = await startHttpServer(
-        [
-          'dist/cli/main.js',
-          'serve',
-          '--http',
-          '--stateless',
-          '--port',
-          '0',
-          '--specs',
-          specsExample,
-          '--ledger',
-          'off',
-        ],
-        { stream: 'stderr', pattern: /over http:\/\/127\.0\.0\.1:(\d+)\/mcp/ },
-      );
+      const off = await startSpecledger('off');
       servers.push({ name: 'specledger_ledger_off', ...off });
       await postOnce(off.url);
     }
@@ -83,21 +74,7 @@ export async function runHttp({ runs, seconds, ledgerOff = true }) {
     if (pg) {
       const schema = `bench_${process.pid}_${Date.now()}`;
       const url = `${pg}${pg.includes('?') ? '&' : '?'}schema=${schema}`;
-      const onPg = await startHttpServer(
-        [
-          'dist/cli/main.js',
-          'serve',
-          '--http',
-          '--stateless',
-          '--port',
-          '0',
-          '--specs',
-          specsExample,
-          '--ledger',
-          url,
-        ],
-        { stream: 'stderr', pattern: /over http:\/\/127\.0\.0\.1:(\d+)\/mcp/ },
-      );
+      const onPg = await startSpecledger(url);
       servers.push({ name: 'specledger_postgres', ...onPg });
       await postOnce(onPg.url);
     } else {
