@@ -66,11 +66,16 @@ export function canonicalRecordJson(r: Omit<ReadRecord, 'hash'>): string {
 // One-shot hashing where Node has it (20.12+): no Hash object per record.
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
 
+/** The record hash from its parts: for a writer that keeps the canonical JSON it hashed. */
+export function hashCanonical(prevHash: string, canonicalJson: string): string {
+  // prev_hash is hex, so hashing the concatenation is hashing prev_hash's bytes then the JSON's.
+  const data = prevHash + canonicalJson;
+  return oneShot ? oneShot('sha256', data, 'hex') : crypto.createHash('sha256').update(data).digest('hex');
+}
+
 /** sha256(prev_hash + canonical JSON of the record without `hash`), hex. */
 export function computeRecordHash(record: Omit<ReadRecord, 'hash'>): string {
-  // prev_hash is hex, so hashing the concatenation is hashing prev_hash's bytes then the JSON's.
-  const data = (record.prev_hash ?? '') + canonicalRecordJson(record);
-  return oneShot ? oneShot('sha256', data, 'hex') : crypto.createHash('sha256').update(data).digest('hex');
+  return hashCanonical(record.prev_hash ?? '', canonicalRecordJson(record));
 }
 
 export interface VerifyChainOptions {

@@ -17,50 +17,77 @@ export interface SqliteStoreOptions {
   readonly?: boolean;
 }
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** WAL pages after which a commit also checkpoints (SQLite's default is 1,000). */
 export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 
-/** Every ReadRecord column, in hashing order; `reads` rows come back in exactly this shape. */
+/** Every ReadRecord column, in hashing order; a block's records are arrays of exactly these values. */
 export const COLUMNS = [...HASHED_FIELDS, 'hash'] as const satisfies readonly (keyof ReadRecord)[];
 
-export const SELECT_READS = `SELECT ${COLUMNS.join(', ')} FROM reads`;
-
-// Every index is paid for on every read (one more B-tree insert and WAL page per commit), so only
-// the queries agents and the CLI run get one: a run's reads (get_provenance, runs show, stale) and
-// who-read (always by spec_id, optionally clause_id and digest, served by reads_spec_clause). A
-// digest-only filter scans. Ledgers written before kept a reads_digest index; it is dropped on open.
+// Records live in blocks, one row per group commit (see sqlite-blocks.ts). The two index tables are what
+// agents and the CLI query by: a run's reads (get_provenance, runs show, stale) and who-read (always by
+// spec_id, optionally clause_id and digest). A digest-only filter scans. They hold one entry per distinct
+// run or clause per block, not per read. `reads` is a view for people inspecting the file with sqlite3.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS reads (
-  seq INTEGER PRIMARY KEY,
-  ts TEXT NOT NULL,
-  run_id TEXT NOT NULL,
-  run_id_source TEXT NOT NULL,
-  principal TEXT,
-  session_id TEXT,
-  client_name TEXT,
-  client_version TEXT,
-  transport TEXT NOT NULL,
-  tool TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  spec_id TEXT,
-  clause_id TEXT,
-  spec_version TEXT,
-  status TEXT,
-  digest TEXT,
-  git_commit TEXT,
-  tokens INTEGER NOT NULL,
-  prev_hash TEXT NOT NULL,
-  hash TEXT NOT NULL
+CREATE TABLE IF NOT EXISTS blocks (
+  first_seq INTEGER PRIMARY KEY,
+  last_seq INTEGER NOT NULL,
+  records TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS block_runs (
+  run_id TEXT NOT NULL,
+  first_seq INTEGER NOT NULL,
+  PRIMARY KEY (run_id, first_seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS block_clauses (
+  spec_id TEXT NOT NULL,
+  clause_id TEXT NOT NULL,
+  first_seq INTEGER NOT NULL,
+  PRIMARY KEY (spec_id, clause_id, first_seq)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS snapshots (digest TEXT PRIMARY KEY, text TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS reads_run_id ON reads (run_id);
-CREATE INDEX IF NOT EXISTS reads_spec_clause ON reads (spec_id, clause_id);
-DROP INDEX IF EXISTS reads_digest;
+CREATE VIEW IF NOT EXISTS reads AS
+  SELECT ${COLUMNS.map((c, i) => `r.value ->> ${i} AS ${c}`).join(', ')}
+  FROM blocks AS b, json_each(b.records) AS r;
 INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '${SCHEMA_VERSION}');
 `;
+
+// Version 1 kept a row per read in a `reads` table. Its rows become blocks of up to 1,000 records, with the
+// same values (so the same hashes); the head in meta carries over unchanged.
+const MIGRATE_FROM_1 = `
+ALTER TABLE reads RENAME TO reads_v1;
+DROP INDEX IF EXISTS reads_run_id;
+DROP INDEX IF EXISTS reads_spec_clause;
+DROP INDEX IF EXISTS reads_digest;
+${SCHEMA}
+INSERT INTO blocks (first_seq, last_seq, records)
+  SELECT MIN(seq), MAX(seq), json_group_array(json(rec) ORDER BY seq)
+  FROM (SELECT seq, (seq - 1) / 1000 AS grp, json_array(${COLUMNS.join(', ')}) AS rec FROM reads_v1)
+  GROUP BY grp;
+INSERT OR IGNORE INTO block_runs (run_id, first_seq)
+  SELECT r.run_id, b.first_seq FROM reads_v1 AS r JOIN blocks AS b ON r.seq BETWEEN b.first_seq AND b.last_seq;
+INSERT OR IGNORE INTO block_clauses (spec_id, clause_id, first_seq)
+  SELECT r.spec_id, COALESCE(r.clause_id, ''), b.first_seq
+  FROM reads_v1 AS r JOIN blocks AS b ON r.seq BETWEEN b.first_seq AND b.last_seq
+  WHERE r.spec_id IS NOT NULL;
+DROP TABLE reads_v1;
+UPDATE meta SET value = '${SCHEMA_VERSION}' WHERE key = 'schema_version';
+`;
+
+function isEmpty(db: Database.Database): boolean {
+  return db.prepare(`SELECT 1 FROM sqlite_master LIMIT 1`).get() === undefined;
+}
+
+function schemaVersion(db: Database.Database): string | undefined {
+  const hasMeta = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'`).get();
+  if (!hasMeta) return undefined;
+  const row = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as
+    | { value: string }
+    | undefined;
+  return row?.value;
+}
 
 export function unavailable(message: string, cause?: unknown): SpecLedgerError {
   return new SpecLedgerError('LEDGER_UNAVAILABLE', message, cause === undefined ? {} : { cause });
@@ -88,17 +115,29 @@ export function openDatabase(path: string, options: SqliteStoreOptions): Databas
       // time per read. 10,000 pages (~40 MB of WAL) makes them ten times rarer. Durability is
       // unchanged: a commit is in the WAL either way; checkpoints only move it into the main file.
       db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
-      // IMMEDIATE so two processes creating the same ledger at once do not race on the schema.
+      // IMMEDIATE so two processes creating (or upgrading) the same ledger at once do not race.
       const database = db;
-      database.transaction(() => database.exec(SCHEMA)).immediate();
+      database
+        .transaction(() => {
+          const found = schemaVersion(database);
+          if (found === '1') database.exec(MIGRATE_FROM_1);
+          else if (found === String(SCHEMA_VERSION) || (found === undefined && isEmpty(database)))
+            database.exec(SCHEMA);
+          // Anything else is left untouched and refused below.
+        })
+        .immediate();
     }
-    const row = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as
-      | { value: string }
-      | undefined;
-    const version = Number(row?.value);
-    if (version !== SCHEMA_VERSION) {
+    const version = schemaVersion(db);
+    if (version === '1') {
       throw new Error(
-        `ledger schema version ${row?.value ?? 'missing'} is not the one this SpecLedger reads (${SCHEMA_VERSION})`,
+        `ledger schema version 1 predates this SpecLedger's (${SCHEMA_VERSION}); open it once for writing (e.g. \`specledger serve\`) to upgrade it in place`,
+      );
+    }
+    if (version === undefined)
+      throw new Error('the file is not a SpecLedger ledger (it has no schema version)');
+    if (Number(version) !== SCHEMA_VERSION) {
+      throw new Error(
+        `ledger schema version ${version} is not the one this SpecLedger reads (${SCHEMA_VERSION})`,
       );
     }
     return db;

@@ -1,15 +1,9 @@
 // The embedded ledger: better-sqlite3 in WAL mode, one hash chain per file even when several processes append to it.
-import type Database from 'better-sqlite3';
 import { errorMessage, SpecLedgerError } from '../errors.js';
-import { computeRecordHash, GENESIS_HASH, verifyChain } from './hash-chain.js';
-import { newReadRecord, validateInput } from './records.js';
-import {
-  COLUMNS,
-  openDatabase,
-  SELECT_READS,
-  type SqliteStoreOptions,
-  unavailable,
-} from './sqlite-schema.js';
+import { createChainVerifier, GENESIS_HASH } from './hash-chain.js';
+import { validateInput } from './records.js';
+import { decodeBlock, encodeBlock, summarizeRuns } from './sqlite-blocks.js';
+import { openDatabase, type SqliteStoreOptions, unavailable } from './sqlite-schema.js';
 import type {
   LedgerStore,
   ReadFilter,
@@ -30,7 +24,6 @@ interface Pending {
 /** Opens (creating if needed) the SQLite ledger at `path`. */
 export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): LedgerStore {
   const db = openDatabase(path, options);
-  const filterStatements = new Map<string, Database.Statement>();
   let queue: Pending[] = [];
   let flushScheduled = false;
   let closed = false;
@@ -38,10 +31,11 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   const statements = options.readonly
     ? undefined
     : {
-        last: db.prepare('SELECT seq, hash FROM reads ORDER BY seq DESC LIMIT 1'),
-        // Positional parameters in COLUMNS order: binding by name costs a lookup per column per row.
-        insert: db.prepare(
-          `INSERT INTO reads (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
+        lastBlock: db.prepare('SELECT first_seq, records FROM blocks ORDER BY first_seq DESC LIMIT 1'),
+        insertBlock: db.prepare('INSERT INTO blocks (first_seq, last_seq, records) VALUES (?, ?, ?)'),
+        indexRun: db.prepare('INSERT OR IGNORE INTO block_runs (run_id, first_seq) VALUES (?, ?)'),
+        indexClause: db.prepare(
+          'INSERT OR IGNORE INTO block_clauses (spec_id, clause_id, first_seq) VALUES (?, ?, ?)',
         ),
         snapshot: db.prepare('INSERT OR IGNORE INTO snapshots (digest, text) VALUES (?, ?)'),
         setMeta: db.prepare(
@@ -58,19 +52,26 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       };
   const getSnapshot = db.prepare('SELECT text FROM snapshots WHERE digest = ?');
   const getMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
-  const allRows = db.prepare(`${SELECT_READS} ORDER BY seq`);
-  const runGroups = db.prepare(`
-    SELECT g.run_id, r.run_id_source, g.reads, g.first_ts, g.last_ts
-    FROM (SELECT run_id, COUNT(*) AS reads, MIN(ts) AS first_ts, MAX(ts) AS last_ts, MIN(seq) AS first_seq
-          FROM reads GROUP BY run_id) AS g
-    JOIN reads AS r ON r.seq = g.first_seq
-    ORDER BY g.first_seq`);
-  const runPrincipals = db.prepare(`
-    SELECT run_id, principal FROM reads WHERE principal IS NOT NULL
-    GROUP BY run_id, principal ORDER BY MIN(seq)`);
-  const runClients = db.prepare(`
-    SELECT run_id, client_name, client_version FROM reads WHERE client_name IS NOT NULL
-    GROUP BY run_id, client_name, client_version ORDER BY MIN(seq)`);
+  const allBlocks = db.prepare('SELECT first_seq, records FROM blocks ORDER BY first_seq');
+  const blocksOfRun = db.prepare(`
+    SELECT first_seq, records FROM blocks
+    WHERE first_seq IN (SELECT first_seq FROM block_runs WHERE run_id = ?) ORDER BY first_seq`);
+  const blocksOfSpec = db.prepare(`
+    SELECT first_seq, records FROM blocks
+    WHERE first_seq IN (SELECT first_seq FROM block_clauses WHERE spec_id = ?) ORDER BY first_seq`);
+  const blocksOfClause = db.prepare(`
+    SELECT first_seq, records FROM blocks
+    WHERE first_seq IN (SELECT first_seq FROM block_clauses WHERE spec_id = ? AND clause_id = ?)
+    ORDER BY first_seq`);
+  const runIndex = db.prepare('SELECT run_id, first_seq FROM block_runs');
+  const clauseIndex = db.prepare('SELECT spec_id, clause_id, first_seq FROM block_clauses');
+
+  type BlockRow = { first_seq: number; records: string };
+
+  /** Every record of the given blocks, in seq order. */
+  function* recordsOf(rows: Iterable<BlockRow>): Generator<ReadRecord> {
+    for (const row of rows) yield* decodeBlock(row.records, row.first_seq);
+  }
 
   function readHead(): { seq: number; hash: string } | null {
     const seq = (getMeta.get('head_seq') as { value: string } | undefined)?.value;
@@ -86,7 +87,8 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   /** The (seq, hash) the next record chains from; runs inside the batch's write transaction. */
   function chainFrom(version: number): { seq: number; hash: string } {
     if (cachedFrom !== null && version === cachedVersion) return cachedFrom;
-    const last = statements?.last.get() as { seq: number; hash: string } | undefined;
+    const row = statements?.lastBlock.get() as BlockRow | undefined;
+    const last = row ? decodeBlock(row.records, row.first_seq).at(-1) : undefined;
     const head = readHead();
     // Continue from the recorded head when it is ahead of the rows: if the newest records were
     // deleted, chaining from the surviving row would hide that forever; chaining from the head
@@ -100,54 +102,25 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   const appendBatch = db.transaction((batches: readonly (readonly ReadRecordInput[])[]): ReadRecord[][] => {
     if (!statements) throw new Error('the ledger was opened read-only');
     const version = statements.dataVersion.get() as number;
-    const from = chainFrom(version);
-    let seq = from.seq;
-    let prevHash = from.hash;
-    const results: ReadRecord[][] = new Array(batches.length);
+    const block = encodeBlock(batches, chainFrom(version));
+    statements.insertBlock.run(block.firstSeq, block.lastSeq, block.text);
+    for (const run of block.runs) statements.indexRun.run(run, block.firstSeq);
+    for (const [spec, clause] of block.clauses) statements.indexClause.run(spec, clause, block.firstSeq);
     for (let b = 0; b < batches.length; b++) {
       const inputs = batches[b] as readonly ReadRecordInput[];
-      const records: ReadRecord[] = new Array(inputs.length);
+      const records = block.records[b] as ReadRecord[];
       for (let i = 0; i < inputs.length; i++) {
-        const input = inputs[i] as ReadRecordInput;
-        seq += 1;
-        const record = newReadRecord(input, seq, prevHash);
-        const hash = computeRecordHash(record);
-        record.hash = hash;
-        statements.insert.run(
-          seq,
-          record.ts,
-          record.run_id,
-          record.run_id_source,
-          record.principal,
-          record.session_id,
-          record.client_name,
-          record.client_version,
-          record.transport,
-          record.tool,
-          record.kind,
-          record.spec_id,
-          record.clause_id,
-          record.spec_version,
-          record.status,
-          record.digest,
-          record.git_commit,
-          record.tokens,
-          prevHash,
-          hash,
-        );
-        if (input.text !== undefined && record.digest !== null)
-          statements.snapshot.run(record.digest, input.text);
-        prevHash = hash;
-        records[i] = record;
+        const text = (inputs[i] as ReadRecordInput).text;
+        const digest = (records[i] as ReadRecord).digest;
+        if (text !== undefined && digest !== null) statements.snapshot.run(digest, text);
       }
-      results[b] = records;
     }
-    // The head, kept apart from the rows, lets verify notice records cut off the end of the chain.
-    statements.setHead.run(String(seq), prevHash);
+    // The head, kept apart from the blocks, lets verify notice records cut off the end of the chain.
+    statements.setHead.run(String(block.lastSeq), block.lastHash);
     // Only trusted once the COMMIT succeeds (see flush): a rolled-back batch must not move it.
-    pendingFrom = { seq, hash: prevHash };
+    pendingFrom = { seq: block.lastSeq, hash: block.lastHash };
     pendingVersion = version;
-    return results;
+    return block.records;
   });
   let pendingFrom: { seq: number; hash: string } | null = null;
   let pendingVersion = -1;
@@ -191,18 +164,48 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     }
   }
 
-  function filterStatement(filter: ReadFilter): { statement: Database.Statement; params: string[] } {
-    const keys = (['run_id', 'spec_id', 'clause_id', 'digest'] as const).filter(
-      (k) => filter[k] !== undefined,
-    );
-    const cacheKey = keys.join(',');
-    let statement = filterStatements.get(cacheKey);
-    if (!statement) {
-      const where = keys.length === 0 ? '' : ` WHERE ${keys.map((k) => `${k} = ?`).join(' AND ')}`;
-      statement = db.prepare(`${SELECT_READS}${where} ORDER BY seq`);
-      filterStatements.set(cacheKey, statement);
+  /** The blocks that can hold reads matching the filter, by the most selective index it allows. */
+  function candidateBlocks(filter: ReadFilter): Iterable<BlockRow> {
+    if (filter.run_id !== undefined) return blocksOfRun.iterate(filter.run_id) as Iterable<BlockRow>;
+    if (filter.spec_id !== undefined && filter.clause_id !== undefined)
+      return blocksOfClause.iterate(filter.spec_id, filter.clause_id) as Iterable<BlockRow>;
+    if (filter.spec_id !== undefined) return blocksOfSpec.iterate(filter.spec_id) as Iterable<BlockRow>;
+    return allBlocks.iterate() as Iterable<BlockRow>;
+  }
+
+  const matches = (r: ReadRecord, filter: ReadFilter): boolean =>
+    (filter.run_id === undefined || r.run_id === filter.run_id) &&
+    (filter.spec_id === undefined || r.spec_id === filter.spec_id) &&
+    (filter.clause_id === undefined || r.clause_id === filter.clause_id) &&
+    (filter.digest === undefined || r.digest === filter.digest);
+
+  /**
+   * Whether every record is findable through the indexes: a run or clause entry removed from them would hide
+   * reads from get_provenance and who-read without touching the chain.
+   */
+  function indexProblem(): { seq: number; reason: string } | null {
+    const runs = new Set<string>();
+    for (const row of runIndex.iterate() as Iterable<{ run_id: string; first_seq: number }>)
+      runs.add(`${row.first_seq}\u0000${row.run_id}`);
+    const clauses = new Set<string>();
+    type ClauseRow = { spec_id: string; clause_id: string; first_seq: number };
+    for (const row of clauseIndex.iterate() as Iterable<ClauseRow>)
+      clauses.add(`${row.first_seq}\u0000${row.spec_id}\u0000${row.clause_id}`);
+    for (const row of allBlocks.iterate() as Iterable<BlockRow>) {
+      for (const r of decodeBlock(row.records, row.first_seq)) {
+        if (!runs.has(`${row.first_seq}\u0000${r.run_id}`))
+          return { seq: r.seq, reason: `seq ${r.seq}: missing from the run index (run ${r.run_id})` };
+        if (
+          r.spec_id !== null &&
+          !clauses.has(`${row.first_seq}\u0000${r.spec_id}\u0000${r.clause_id ?? ''}`)
+        )
+          return {
+            seq: r.seq,
+            reason: `seq ${r.seq}: missing from the clause index (${r.spec_id}#${r.clause_id ?? ''})`,
+          };
+      }
     }
-    return { statement, params: keys.map((k) => filter[k] as string) };
+    return null;
   }
 
   return {
@@ -228,32 +231,15 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
 
     async runs(): Promise<RunSummary[]> {
       return query(() =>
-        db.transaction(() => {
-          const principals = new Map<string, string[]>();
-          for (const row of runPrincipals.iterate() as Iterable<{ run_id: string; principal: string }>) {
-            principals.set(row.run_id, [...(principals.get(row.run_id) ?? []), row.principal]);
-          }
-          const clients = new Map<string, string[]>();
-          type ClientRow = { run_id: string; client_name: string; client_version: string | null };
-          for (const row of runClients.iterate() as Iterable<ClientRow>) {
-            const client =
-              row.client_version === null ? row.client_name : `${row.client_name}/${row.client_version}`;
-            clients.set(row.run_id, [...(clients.get(row.run_id) ?? []), client]);
-          }
-          type GroupRow = Omit<RunSummary, 'principals' | 'clients'>;
-          return (runGroups.all() as GroupRow[]).map((row) => ({
-            ...row,
-            principals: principals.get(row.run_id) ?? [],
-            clients: clients.get(row.run_id) ?? [],
-          }));
-        })(),
+        db.transaction(() => summarizeRuns(recordsOf(allBlocks.iterate() as Iterable<BlockRow>)))(),
       );
     },
 
     async reads(filter) {
       return query(() => {
-        const { statement, params } = filterStatement(filter);
-        return statement.all(...params) as ReadRecord[];
+        const out: ReadRecord[] = [];
+        for (const r of recordsOf(candidateBlocks(filter))) if (matches(r, filter)) out.push(r);
+        return out;
       });
     },
 
@@ -262,11 +248,19 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     },
 
     async verify(): Promise<VerifyResult> {
-      // One read transaction so the head and the rows come from the same snapshot even while
-      // another process keeps appending; rows are streamed, not loaded, to verify large ledgers.
+      // One read transaction so the head and the blocks come from the same snapshot even while another
+      // process keeps appending; blocks are streamed, not loaded, to verify large ledgers.
       return query(() =>
-        db.transaction(() => {
-          return verifyChain(allRows.iterate() as Iterable<ReadRecord>, { head: readHead() });
+        db.transaction((): VerifyResult => {
+          const verifier = createChainVerifier({ head: readHead() });
+          for (const record of recordsOf(allBlocks.iterate() as Iterable<BlockRow>)) {
+            const failure = verifier.push(record);
+            if (failure) return failure;
+          }
+          const result = verifier.finish();
+          if (!result.ok) return result;
+          const problem = indexProblem();
+          return problem ? { ok: false, records: result.records, ...problem } : result;
         })(),
       );
     },

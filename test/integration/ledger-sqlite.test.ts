@@ -1,10 +1,11 @@
 // The SQLite ledger: the store contract, tamper detection on a real file, and failing closed when it cannot write.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { computeRecordHash } from '../../src/ledger/hash-chain.js';
+import { computeRecordHash, GENESIS_HASH } from '../../src/ledger/hash-chain.js';
+import { COLUMNS } from '../../src/ledger/sqlite-schema.js';
 import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
 import type { LedgerStore, ReadRecord } from '../../src/ledger/types.js';
 import { readInput } from '../fixtures/ledger-records.js';
@@ -56,38 +57,64 @@ describe('sqlite ledger store', () => {
   });
 
   describe('tampering', () => {
-    it('fails verify at the record whose column was edited', async () => {
-      other.prepare(`UPDATE reads SET clause_id = 'AUTH-99' WHERE seq = 4`).run();
+    // The 10 records of beforeEach were appended together: one block, records[i] is seq i + 1, each an array of
+    // COLUMNS values.
+    const column = (name: (typeof COLUMNS)[number]) => COLUMNS.indexOf(name);
+    const readBlock = (): unknown[][] =>
+      JSON.parse(
+        (other.prepare('SELECT records FROM blocks WHERE first_seq = 1').get() as { records: string })
+          .records,
+      );
+    const writeBlock = (rows: unknown[][]) =>
+      other.prepare('UPDATE blocks SET records = ? WHERE first_seq = 1').run(JSON.stringify(rows));
+    const asRecord = (row: unknown[]) =>
+      Object.fromEntries(COLUMNS.map((c, i) => [c, row[i]])) as unknown as ReadRecord;
+
+    it('fails verify at the record whose field was edited', async () => {
+      const rows = readBlock();
+      (rows[3] as unknown[])[column('clause_id')] = 'AUTH-99';
+      writeBlock(rows);
       const result = await store.verify();
       expect(result).toMatchObject({ ok: false, seq: 4, records: 3 });
       expect(result.ok === false && result.reason).toContain('seq 4');
     });
 
     it('fails verify at the next record when the edited record is re-hashed', async () => {
-      const row = other.prepare('SELECT * FROM reads WHERE seq = 4').get() as ReadRecord;
-      const forged = { ...row, tokens: 1 };
-      other.prepare('UPDATE reads SET tokens = 1, hash = ? WHERE seq = 4').run(computeRecordHash(forged));
+      const rows = readBlock();
+      const row = rows[3] as unknown[];
+      row[column('tokens')] = 1;
+      row[column('hash')] = computeRecordHash(asRecord(row));
+      writeBlock(rows);
       const result = await store.verify();
       expect(result).toMatchObject({ ok: false, seq: 5 });
       expect(result.ok === false && result.reason).toMatch(/seq 5: prev_hash/);
     });
 
     it('fails verify after a deleted record, naming the gap', async () => {
-      other.prepare('DELETE FROM reads WHERE seq = 6').run();
+      const rows = readBlock();
+      rows.splice(5, 1);
+      writeBlock(rows);
       const result = await store.verify();
       expect(result).toMatchObject({ ok: false, seq: 7 });
       expect(result.ok === false && result.reason).toMatch(/seq 6 is missing/);
     });
 
     it('fails verify when the newest records are cut off', async () => {
-      other.prepare('DELETE FROM reads WHERE seq >= 9').run();
+      writeBlock(readBlock().slice(0, 8));
       const result = await store.verify();
       expect(result).toMatchObject({ ok: false, seq: 9 });
       expect(result.ok === false && result.reason).toContain('seq 10');
     });
 
+    it('fails verify when a whole block is deleted', async () => {
+      other.prepare('DELETE FROM blocks').run();
+      const result = await store.verify();
+      expect(result).toMatchObject({ ok: false, seq: 1 });
+      expect(result.ok === false && result.reason).toContain('records were deleted from the end');
+    });
+
     it('keeps reporting cut-off records after new appends', async () => {
-      other.prepare('DELETE FROM reads WHERE seq = 10').run();
+      writeBlock(readBlock().slice(0, 9));
       const [next] = await store.append([readInput()]);
       expect(next?.seq).toBe(11);
       const result = await store.verify();
@@ -96,20 +123,40 @@ describe('sqlite ledger store', () => {
     });
 
     it('fails verify at the first of two swapped records', async () => {
-      other.transaction(() => {
-        other.prepare('UPDATE reads SET seq = -1 WHERE seq = 3').run();
-        other.prepare('UPDATE reads SET seq = 3 WHERE seq = 7').run();
-        other.prepare('UPDATE reads SET seq = 7 WHERE seq = -1').run();
-      })();
+      const rows = readBlock();
+      (rows[2] as unknown[])[column('seq')] = 7;
+      (rows[6] as unknown[])[column('seq')] = 3;
+      writeBlock(rows);
       const result = await store.verify();
       expect(result).toMatchObject({ ok: false, seq: 3 });
       expect(result.ok === false && result.reason).toContain('seq 3');
     });
+
+    it('fails verify when a read is taken out of the query indexes, which would hide it from who-read', async () => {
+      other.prepare(`DELETE FROM block_clauses WHERE clause_id = 'AUTH-4'`).run();
+      expect(await store.reads({ spec_id: 'auth', clause_id: 'AUTH-4' })).toEqual([]);
+      const result = await store.verify();
+      expect(result).toMatchObject({ ok: false, seq: 4 });
+      expect(result.ok === false && result.reason).toContain('clause index (auth#AUTH-4)');
+
+      other.prepare('DELETE FROM block_runs').run();
+      expect(await store.verify()).toMatchObject({ ok: false, seq: 1 });
+    });
+  });
+
+  it('offers the records as a `reads` view for ad hoc SQL', () => {
+    const rows = other.prepare('SELECT seq, clause_id, hash FROM reads ORDER BY seq').all() as ReadRecord[];
+    expect(rows.map((r) => [r.seq, r.clause_id])).toEqual(
+      Array.from({ length: 10 }, (_, i) => [i + 1, `AUTH-${i + 1}`]),
+    );
+    expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.hash))).toBe(true);
   });
 
   describe('when the ledger cannot be written', () => {
     it('rejects every append of the batch with LEDGER_UNAVAILABLE and keeps serving reads', async () => {
-      other.exec(`CREATE TRIGGER deny BEFORE INSERT ON reads BEGIN SELECT RAISE(ABORT, 'disk says no'); END`);
+      other.exec(
+        `CREATE TRIGGER deny BEFORE INSERT ON blocks BEGIN SELECT RAISE(ABORT, 'disk says no'); END`,
+      );
       const outcomes = await Promise.allSettled([
         store.append([readInput()]),
         store.append([readInput({ run_id: 'run-2' })]),
@@ -160,5 +207,70 @@ describe('sqlite ledger store', () => {
     expect(await reader.verify()).toEqual({ ok: true, records: 10 });
     await expect(reader.append([readInput()])).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE' });
     await reader.close();
+  });
+});
+
+describe('a version 1 ledger (a row per read)', () => {
+  let dir: string;
+  let path: string;
+
+  /** Writes the version 1 layout by hand: `reads` rows with two indexes, the head in meta. */
+  function writeVersion1(count: number): ReadRecord[] {
+    const db = new Database(path);
+    db.exec(`
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE reads (${COLUMNS.map((c) => `${c} ${c === 'seq' ? 'INTEGER PRIMARY KEY' : ''}`).join(', ')});
+      CREATE TABLE snapshots (digest TEXT PRIMARY KEY, text TEXT NOT NULL);
+      CREATE INDEX reads_run_id ON reads (run_id);
+      CREATE INDEX reads_spec_clause ON reads (spec_id, clause_id);
+      INSERT INTO meta (key, value) VALUES ('schema_version', '1');`);
+    const insert = db.prepare(`INSERT INTO reads VALUES (${COLUMNS.map(() => '?').join(', ')})`);
+    const records: ReadRecord[] = [];
+    let prev = GENESIS_HASH;
+    for (let seq = 1; seq <= count; seq++) {
+      const { text: _text, ...input } = readInput({
+        run_id: `run-${seq % 3}`,
+        clause_id: seq % 5 === 0 ? null : `AUTH-${seq % 7}`,
+      });
+      const record = { ...input, seq, prev_hash: prev, hash: '' } as ReadRecord;
+      record.hash = computeRecordHash(record);
+      insert.run(...COLUMNS.map((c) => record[c]));
+      records.push(record);
+      prev = record.hash;
+    }
+    db.prepare(`INSERT INTO meta VALUES ('head_seq', ?), ('head_hash', ?)`).run(String(count), prev);
+    db.close();
+    return records;
+  }
+
+  beforeEach(() => {
+    ({ dir, path } = tempLedgerPath());
+    mkdirSync(dirname(path), { recursive: true });
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is upgraded in place on first open for writing, keeping every record, hash and query', async () => {
+    const written = writeVersion1(1200);
+    const store = openSqliteStore(path);
+    try {
+      expect(await store.verify()).toEqual({ ok: true, records: 1200 });
+      expect(await store.reads({})).toEqual(written);
+      expect(await store.reads({ run_id: 'run-1' })).toEqual(written.filter((r) => r.run_id === 'run-1'));
+      expect(await store.reads({ spec_id: 'auth', clause_id: 'AUTH-3' })).toEqual(
+        written.filter((r) => r.clause_id === 'AUTH-3'),
+      );
+      const [next] = await store.append([readInput()]);
+      expect(next).toMatchObject({ seq: 1201, prev_hash: written.at(-1)?.hash });
+      expect(await store.verify()).toEqual({ ok: true, records: 1201 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('is refused read-only with a message saying how to upgrade it', () => {
+    writeVersion1(3);
+    expect(() => openSqliteStore(path, { readonly: true })).toThrow(
+      /schema version 1 .*open it once for writing/,
+    );
   });
 });
