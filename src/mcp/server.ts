@@ -5,7 +5,7 @@ import type { jsonSchemaValidator as JsonSchemaValidator } from '@modelcontextpr
 import type { Snapshot } from '../index/snapshot.js';
 import type { ConnectionInfo } from './context.js';
 import type { SpecServerDeps } from './deps.js';
-import { installFastDispatch } from './fast-dispatch.js';
+import { type DirectToolCall, installFastDispatch } from './fast-dispatch.js';
 import { registerPrompts } from './prompts/prompts.js';
 import { registerSpecResources } from './resources/spec-resources.js';
 import { registerGetClauseTool } from './tools/get-clause.js';
@@ -21,6 +21,8 @@ export const SERVER_VERSION = '0.1.0';
 
 export interface SpecServer {
   server: McpServer;
+  /** tools/call without the protocol layer's per-request machinery, for the stateless HTTP path (fast-dispatch.ts). */
+  directToolCall?: DirectToolCall | undefined;
   /** Announces a reload to this server's client: list_changed, `updated` for subscribed URIs, a log line. */
   snapshotChanged(before: Snapshot, after: Snapshot, warnings: readonly string[]): Promise<void>;
   close(): Promise<void>;
@@ -67,10 +69,11 @@ export function createSpecServer(deps: SpecServerDeps, options: CreateSpecServer
   registerSpecStatusTool(server, deps);
   const notifier = registerSpecResources(server, deps, conn);
   registerPrompts(server);
-  if (options.fastDispatch !== false) installFastDispatch(server);
+  const directToolCall = options.fastDispatch !== false ? installFastDispatch(server) : undefined;
 
   return {
     server,
+    directToolCall,
     async snapshotChanged(before, after, warnings) {
       if (!server.isConnected()) return;
       await notifier.snapshotChanged(before, after);

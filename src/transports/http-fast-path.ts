@@ -2,12 +2,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { errorMessage } from '../errors.js';
+import type { DirectToolCall } from '../mcp/fast-dispatch.js';
 import type { ParsedPost } from './http-body.js';
 import { sendAccepted, sendJsonOk } from './http-responses.js';
 import { JsonRpcMux, type MuxExchange } from './json-rpc-mux.js';
 
+/** What the HTTP transport needs from a built server; `directToolCall` is the fast-dispatch entry, when installed. */
+export interface BuiltServer {
+  server: McpServer;
+  directToolCall?: DirectToolCall | undefined;
+  close(): Promise<void>;
+}
+
 export interface FastPathOptions {
-  createServer: () => { server: McpServer; close(): Promise<void> };
+  createServer: () => BuiltServer;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -34,6 +44,28 @@ function protocolRequestEntry(server: McpServer): JsonRpcMux['requestSink'] {
   const entry = protocol._onrequest;
   if (typeof entry !== 'function' || entry.length !== 2) return undefined;
   return (request, extra) => entry.call(protocol, request, extra);
+}
+
+/**
+ * tools/call straight to the fast-dispatch handler, everything else to the protocol layer. Nothing on this path
+ * can cancel a request (a client that goes away only drops its answer in the mux) or receive a notification,
+ * so the protocol layer's per-request abort controller and promise chain buy nothing here.
+ */
+function requestEntry(
+  built: BuiltServer,
+  mux: JsonRpcMux,
+  log: FastPathOptions['log'],
+): JsonRpcMux['requestSink'] {
+  const sdkEntry = protocolRequestEntry(built.server);
+  const direct = built.directToolCall;
+  if (sdkEntry === undefined || direct === undefined) return sdkEntry;
+  const send = (answer: JSONRPCMessage) =>
+    mux.send(answer).catch((error: unknown) => log('warn', `http fast path: ${errorMessage(error)}`));
+  return (request, extra) => {
+    const answer = request.method === 'tools/call' ? direct(request, extra) : undefined;
+    if (answer === undefined) sdkEntry(request, extra);
+    else void answer.then(send);
+  };
 }
 
 /**
@@ -78,7 +110,7 @@ export async function createFastPath(options: FastPathOptions): Promise<FastPath
   // Set before connect(): the protocol layer chains its own handler after ours.
   mux.onerror = (error) => options.log('warn', `http fast path: ${error.message}`);
   await built.server.connect(mux);
-  mux.requestSink = protocolRequestEntry(built.server);
+  mux.requestSink = requestEntry(built, mux, options.log);
   if (mux.requestSink === undefined)
     options.log('warn', 'http fast path: SDK request entry not found; using onmessage');
 

@@ -2,7 +2,6 @@
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { requestBodyTooLargeMessage } from '@modelcontextprotocol/sdk/server/requestBody.js';
 import { errorMessage } from '../errors.js';
 import {
@@ -14,7 +13,7 @@ import {
   parseMessages,
   readBody,
 } from './http-body.js';
-import { createFastPath, type FastPath } from './http-fast-path.js';
+import { type BuiltServer, createFastPath, type FastPath } from './http-fast-path.js';
 import { sendJson, sendJsonRpcError } from './http-responses.js';
 import { createBearerAuth, createHostPolicy, type HostPolicy, redactAuthorization } from './http-security.js';
 import { SessionRegistry } from './http-sessions.js';
@@ -30,7 +29,7 @@ export interface HttpServerOptions {
   /** --stateless: no sessions, for replicas behind a load balancer. */
   stateless: boolean;
   /** Builds one MCP server. Stateful mode: one per session. Fast JSON path: ONE long-lived instance. */
-  createServer: () => { server: McpServer; close(): Promise<void> };
+  createServer: () => BuiltServer;
   /** Named bearer tokens (name = principal recorded in the ledger); empty = no auth. */
   tokens: ReadonlyArray<{ name: string; token: string }>;
   /** Default: localhost, 127.0.0.1, [::1] with the bound port, plus the bind host. */

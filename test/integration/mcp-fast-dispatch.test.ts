@@ -1,6 +1,6 @@
 // The fast tools/call path answers every message exactly as the stock SDK path does, byte for byte.
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../src/app.js';
 import { createSpecServer, type SpecServer } from '../../src/mcp/server.js';
@@ -81,16 +81,27 @@ const REQUESTS: Array<[string, Record<string, unknown>]> = [
   ],
 ];
 
+/** Requests the direct entry declines (the protocol layer validates `_meta`, tasks and odd shapes). */
+const LEFT_TO_THE_SDK = new Set([
+  '_meta with a progress token',
+  '_meta naming a run',
+  'a task-augmented call',
+  'params that are not an object',
+  'an extra top-level key',
+]);
+
 describe('fast tools/call dispatch', () => {
   let app: App;
   let tmp: ReturnType<typeof makeTempDir>;
   let fast: Awaited<ReturnType<typeof rawPeer>>;
   let stock: Awaited<ReturnType<typeof rawPeer>>;
+  let directServer: SpecServer;
   beforeAll(async () => {
     tmp = makeTempDir('specledger-fast-');
     app = await createApp({ specs: specsExample, ledger: tmp.at('ledger.db'), transport: 'memory', env: {} });
     fast = await rawPeer(createSpecServer(app.deps, { fastDispatch: true, connectionId: 'conn-same' }));
     stock = await rawPeer(createSpecServer(app.deps, { fastDispatch: false, connectionId: 'conn-same' }));
+    directServer = createSpecServer(app.deps, { fastDispatch: true, connectionId: 'conn-same' });
     const init = {
       jsonrpc: '2.0',
       id: 0,
@@ -113,6 +124,19 @@ describe('fast tools/call dispatch', () => {
       const stockAnswer = await stock.ask(structuredClone(request));
       const fastAnswer = await fast.ask(structuredClone(request));
       expect(JSON.stringify(fastAnswer)).toBe(JSON.stringify(stockAnswer));
+    });
+  }
+
+  // The stateless HTTP path enters the tools/call handler directly (no protocol layer); same answers.
+  for (const [what, request] of REQUESTS.filter(([, r]) => r.method === 'tools/call')) {
+    it(`answers ${what} as the SDK does through the direct entry`, async () => {
+      const stockAnswer = await stock.ask(structuredClone(request));
+      const direct = directServer.directToolCall;
+      expect(direct).toBeDefined();
+      const directAnswer = direct?.(structuredClone(request) as unknown as JSONRPCRequest, {});
+      // undefined: not plain, so the transport hands it to the protocol layer, which is the stock path.
+      if (directAnswer !== undefined)
+        expect(JSON.stringify(await directAnswer)).toBe(JSON.stringify(stockAnswer));
     });
   }
 
