@@ -12,6 +12,7 @@ import {
   type MessageExtraInfo,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ZodTypeAny } from 'zod';
+import { isPlainRequest } from '../transports/json-rpc-shape.js';
 
 /*
  * Measured on this machine (bench/README.md): a get_clause over stdio cost ~400 µs of server CPU, and most of it
@@ -34,25 +35,8 @@ interface ProtocolInternals {
   _requestHandlers?: unknown;
 }
 
-const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
-
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/**
- * True only for what the SDK's strict JSONRPCRequestSchema accepts and both response schemas reject, so routing
- * it straight to `_onrequest` is what the SDK's own classifier would do. Requests with `_meta` are left to the SDK
- * (its schema checks the meta's shape); they are rare on the hot path.
- */
-function isPlainRequest(message: unknown): message is JSONRPCRequest {
-  if (!isPlainObject(message) || message.jsonrpc !== '2.0' || typeof message.method !== 'string')
-    return false;
-  for (const key in message) if (!REQUEST_KEYS.has(key)) return false;
-  const { id, params } = message;
-  if (typeof id !== 'string' && !Number.isSafeInteger(id)) return false;
-  if (params === undefined) return true;
-  return isPlainObject(params) && params._meta === undefined;
-}
 
 /**
  * Routes plain requests from every transport this server connects to straight into the protocol layer. The

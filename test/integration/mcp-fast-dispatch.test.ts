@@ -135,6 +135,7 @@ describe('fast tools/call dispatch', () => {
       expect(direct).toBeDefined();
       const directAnswer = direct?.(structuredClone(request) as unknown as JSONRPCRequest, {});
       // undefined: not plain, so the transport hands it to the protocol layer, which is the stock path.
+      expect(directAnswer === undefined).toBe(LEFT_TO_THE_SDK.has(what));
       if (directAnswer !== undefined)
         expect(JSON.stringify(await directAnswer)).toBe(JSON.stringify(stockAnswer));
     });

@@ -1,0 +1,22 @@
+// The one JSON-RPC shape check shared by the fast paths: a request the SDK's own schemas would accept unchanged.
+import type { JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
+
+const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * True only for what the SDK's strict JSONRPCRequestSchema accepts and both response schemas reject, so routing
+ * it straight to `_onrequest` is what the SDK's own classifier would do. Requests with `_meta` are left to the SDK
+ * (its schema checks the meta's shape); they are rare on the hot path.
+ */
+export function isPlainRequest(message: unknown): message is JSONRPCRequest {
+  if (!isPlainObject(message) || message.jsonrpc !== '2.0' || typeof message.method !== 'string')
+    return false;
+  for (const key in message) if (!REQUEST_KEYS.has(key)) return false;
+  const { id, params } = message;
+  if (typeof id !== 'string' && !Number.isSafeInteger(id)) return false;
+  if (params === undefined) return true;
+  return isPlainObject(params) && params._meta === undefined;
+}

@@ -1,0 +1,145 @@
+// stdio framing: newline-delimited JSON-RPC in, answers written together once per turn of the event loop.
+import type { Readable, Writable } from 'node:stream';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { type JSONRPCMessage, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
+import { serializeMessage } from './immutable-json.js';
+import { isPlainRequest } from './json-rpc-shape.js';
+
+/** The SDK's limit for one buffered message (STDIO_DEFAULT_MAX_BUFFER_SIZE). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+
+const NEWLINE = 0x0a;
+const NEWLINE_BYTES = Buffer.from('\n');
+
+/*
+ * Why not the SDK's StdioServerTransport: measured on the bench machine (bench/README.md), a get_clause over stdio
+ * spent ~10% of the server's CPU re-escaping the clause into JSON, ~3% zod-validating each incoming message, and
+ * ~10% in one write syscall per answer. This transport reuses the memoized JSON of unchanged tool results
+ * (immutable-json.ts), validates only what is not a plain request, and writes every answer of one turn in one
+ * write. A group commit settles its answers together, so they leave together and the client's next requests tend
+ * to arrive together too, which keeps the next group commit large.
+ *
+ * Messages are handled as the SDK's transport handles them: a line that is not valid JSON-RPC is reported through
+ * onerror and skipped, and the stream goes on. Unlike the SDK's, a line over the size limit is dropped (reported)
+ * rather than closing the transport: one bad message loses nothing else.
+ */
+export class NdjsonTransport implements Transport {
+  onclose?: (() => void) | undefined;
+  onerror?: ((error: Error) => void) | undefined;
+  onmessage?: ((message: JSONRPCMessage) => void) | undefined;
+
+  private buffered: Buffer | undefined;
+  /** True while skipping the rest of an oversize line, up to its newline. */
+  private discarding = false;
+  private readonly outgoing: Buffer[] = [];
+  private waiting: Array<() => void> = [];
+  private flushScheduled = false;
+  private started = false;
+  private closed = false;
+
+  constructor(
+    private readonly input: Readable = process.stdin,
+    private readonly output: Writable = process.stdout,
+    private readonly maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES,
+  ) {}
+
+  private readonly onData = (chunk: Buffer | string): void => {
+    this.receive(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  };
+  private readonly onInputError = (error: Error): void => this.onerror?.(error);
+  private readonly flushNow = (): void => this.flush();
+
+  async start(): Promise<void> {
+    if (this.started) throw new Error('NdjsonTransport already started');
+    this.started = true;
+    this.input.on('data', this.onData);
+    this.input.on('error', this.onInputError);
+  }
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    if (this.closed) throw new Error('the stdio transport is closed');
+    const json = serializeMessage(message);
+    this.outgoing.push(typeof json === 'string' ? Buffer.from(json) : json, NEWLINE_BYTES);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      // After the microtasks of this turn: every answer a group commit settled goes out in this one write.
+      process.nextTick(this.flushNow);
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.input.off('data', this.onData);
+    this.input.off('error', this.onInputError);
+    if (this.input.listenerCount('data') === 0) this.input.pause();
+    this.buffered = undefined;
+    this.onclose?.();
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.outgoing.length === 0) return;
+    // One copy into one buffer is cheaper than a second write syscall, even for a lone answer.
+    const data = Buffer.concat(this.outgoing);
+    this.outgoing.length = 0;
+    const waiting = this.waiting;
+    this.waiting = [];
+    const done = () => {
+      for (const resolve of waiting) resolve();
+    };
+    if (this.output.write(data)) done();
+    else this.output.once('drain', done);
+  }
+
+  private receive(chunk: Buffer): void {
+    let data = chunk;
+    let start = 0;
+    if (this.discarding) {
+      const nl = data.indexOf(NEWLINE);
+      if (nl < 0) return;
+      this.discarding = false;
+      start = nl + 1;
+    } else if (this.buffered !== undefined) {
+      data = Buffer.concat([this.buffered, chunk]);
+      this.buffered = undefined;
+    }
+    for (let nl = data.indexOf(NEWLINE, start); nl >= 0; nl = data.indexOf(NEWLINE, start)) {
+      this.handleLine(data, start, nl);
+      start = nl + 1;
+      if (this.closed) return;
+    }
+    if (start >= data.length) return;
+    if (data.length - start > this.maxMessageBytes) {
+      this.discarding = true;
+      this.onerror?.(
+        new Error(`a message on stdin is larger than ${this.maxMessageBytes} bytes; it was dropped`),
+      );
+      return;
+    }
+    this.buffered = data.subarray(start);
+  }
+
+  private handleLine(data: Buffer, start: number, end: number): void {
+    const stop = end > start && data[end - 1] === 0x0d ? end - 1 : end;
+    if (stop === start) return; // blank line
+    if (stop - start > this.maxMessageBytes) {
+      this.onerror?.(
+        new Error(`a message on stdin is larger than ${this.maxMessageBytes} bytes; it was dropped`),
+      );
+      return;
+    }
+    let message: JSONRPCMessage;
+    try {
+      const parsed: unknown = JSON.parse(data.toString('utf8', start, stop));
+      // A plain request is exactly what the schema would return; anything else gets the SDK's own verdict.
+      message = isPlainRequest(parsed) ? parsed : JSONRPCMessageSchema.parse(parsed);
+    } catch (error) {
+      this.onerror?.(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    this.onmessage?.(message);
+  }
+}
