@@ -77,8 +77,8 @@ export async function runContextEconomy() {
       }
       return fileTokens.get(rel);
     };
-    const outlineOf = async (specId) =>
-      (await sl.callTool('get_outline', { spec: specId })).structuredContent;
+    const outlineOf = async (specId, depth) =>
+      (await sl.callTool('get_outline', { spec: specId, ...(depth ? { depth } : {}) })).structuredContent;
     const specIdOf = (rel) => rel.replace(/\.md$/i, '');
 
     // The Model Spec: 20 clauses spread evenly over what its default outline lists.
@@ -89,14 +89,15 @@ export async function runContextEconomy() {
       (_, i) => modelOutline[Math.floor(((i + 0.5) * modelOutline.length) / CLAUSES)],
     ).map((c) => ({ file: MODEL_SPEC, spec: modelSpecId, ref: c.ref }));
 
-    // Spec Kit: one named requirement (FR-…) per filled spec.md, else its first section; 20 in all.
+    // Spec Kit: one named requirement (FR-…) per filled spec.md, else its first section; 20 in all. Requirements
+    // are list items below the default outline depth, so they are picked from the full outline.
     const kitTargets = [];
     const files = specKitFiles();
     for (let round_ = 0; kitTargets.length < CLAUSES && round_ < 3; round_++) {
       for (const rel of files) {
         if (kitTargets.length >= CLAUSES) break;
         const spec = specIdOf(rel);
-        const clauses = (await outlineOf(spec)).clauses;
+        const clauses = (await outlineOf(spec, 9)).clauses;
         const frs = clauses.filter((c) => /^FR-/.test(c.id));
         const pick =
           frs[round_] ?? (round_ === 0 ? (clauses.find((c) => c.depth === 2) ?? clauses[0]) : undefined);
@@ -113,6 +114,8 @@ export async function runContextEconomy() {
         rows.push({ ...t, ...agent, whole_file_tokens: file, ratio: round(agent.total / file, 4) });
       }
       const amortizedRoot = rows.length > 0 ? rows[0].root_tokens / rows.length : 0;
+      const clausesPerSpec = new Map();
+      for (const r of rows) clausesPerSpec.set(r.spec, (clausesPerSpec.get(r.spec) ?? 0) + 1);
       return {
         clauses: rows.length,
         median_ratio: round(median(rows.map((r) => r.ratio)), 4),
@@ -121,6 +124,17 @@ export async function runContextEconomy() {
         // A session reads the root once and then reaches many clauses: the same paths with the root shared by 20.
         median_ratio_root_read_once: round(
           median(rows.map((r) => (amortizedRoot + r.outline_tokens + r.clause_tokens) / r.whole_file_tokens)),
+          4,
+        ),
+        // One agent session reaching all 20: the root read once, each spec's outline once, every clause.
+        median_ratio_session: round(
+          median(
+            rows.map(
+              (r) =>
+                (amortizedRoot + r.outline_tokens / clausesPerSpec.get(r.spec) + r.clause_tokens) /
+                r.whole_file_tokens,
+            ),
+          ),
           4,
         ),
         // An agent handed the ref (a task citing SPEC#CLAUSE) needs only get_clause.

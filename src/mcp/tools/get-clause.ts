@@ -2,7 +2,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { SpecLedgerError } from '../../errors.js';
-import { specSource } from '../../spec/types.js';
+import { type Clause, specSource } from '../../spec/types.js';
 import { markImmutable } from '../../transports/immutable-json.js';
 import type { ConnectionInfo } from '../context.js';
 import type { SpecServerDeps } from '../deps.js';
@@ -90,7 +90,7 @@ export function registerGetClauseTool(server: McpServer, deps: SpecServerDeps, c
         if (!rendered) {
           const view = viewClause(snapshot, target, { depth, maxTokens, cursor: args.cursor }, deps.tokens);
           // Immutable from here on: the cache hands this object to every later call, and HTTP reuses its JSON.
-          rendered = { structured: markImmutable({ ...view }), text: renderClauseText(view) };
+          rendered = { structured: markImmutable({ ...view }), text: renderClauseText(view, clause?.kind) };
           deps.cache.set(key, rendered);
         }
         return {
@@ -110,8 +110,15 @@ export function registerGetClauseTool(server: McpServer, deps: SpecServerDeps, c
   );
 }
 
-function renderClauseText(view: ReturnType<typeof viewClause>): string {
-  const head = `${view.ref} — ${view.title} [${view.status} v${view.version}, ${view.digest.slice(0, 19)}…]`;
+/**
+ * The header names the ref, version and digest; the title only when the text does not already start with it (a
+ * heading's first line is the heading, an item's title is its own opening words): ~30 tokens an item read saves.
+ */
+function renderClauseText(view: ReturnType<typeof viewClause>, kind: Clause['kind'] | undefined): string {
+  const newline = view.text.indexOf('\n');
+  const firstLine = newline < 0 ? view.text : view.text.slice(0, newline);
+  const titled = kind !== 'item' && !firstLine.includes(view.title);
+  const head = `${view.ref}${titled ? ` — ${view.title}` : ''} [${view.status} v${view.version}, ${view.digest.slice(0, 19)}…]`;
   const notes = view.superseded_by ? [`(superseded by ${view.superseded_by.join(', ')})`] : [];
   return [head, ...notes, '', view.text].join('\n');
 }
