@@ -1,5 +1,4 @@
 // The one place every response carrying spec content passes through: its reads are committed to the ledger first.
-import { LRUCache } from 'lru-cache';
 import { SpecLedgerError } from '../errors.js';
 import type { LedgerStore, ReadKind, ReadRecord, ReadRecordInput } from '../ledger/types.js';
 import type { GitInfo } from '../source/git.js';
@@ -30,13 +29,26 @@ function commitOf(git: GitInfo, read: ServedRead): Promise<string | null> | null
   return read.spec ? git.commitFor(read.spec.path, read.spec.digest) : null;
 }
 
+/** Digests remembered as stored before the set starts over (a forgotten one only costs its text being sent again). */
+const STORED_DIGESTS = 50_000;
+
 export function createRecorder(ledger: LedgerStore, git: GitInfo, onRecorded?: RecordHook): Recorder {
-  // Digests whose text this process has already stored: the snapshot is written once, not once per read.
-  const stored = new LRUCache<string, true>({ max: 50_000 });
+  // Digests whose text this process has already stored: the snapshot is written once, not once per read. A plain
+  // set cleared when full rather than an LRU: storing a snapshot again is harmless (the store ignores a digest it
+  // has), and two LRU updates per read were ~1 µs of every call.
+  const stored = new Set<string>();
+  // Reads in the same millisecond share one timestamp string (toISOString is ~0.7 µs).
+  let stampMs = -1;
+  let stamp = '';
   return {
     async record(ctx, tool, reads) {
       if (reads.length === 0) return [];
-      const ts = new Date().toISOString();
+      const now = Date.now();
+      if (now !== stampMs) {
+        stampMs = now;
+        stamp = new Date(now).toISOString();
+      }
+      const ts = stamp;
       // Git commits are memoized promises, settled after a spec's first read: one await for all of them.
       const commits =
         reads.length === 1
@@ -78,8 +90,11 @@ export function createRecorder(ledger: LedgerStore, git: GitInfo, onRecorded?: R
           { cause: error },
         );
       }
-      // get() keeps a digest read often at the young end of the LRU, as set() did, without rewriting the entry.
-      for (const r of reads) if (stored.get(r.digest) === undefined) stored.set(r.digest, true);
+      for (const r of reads) {
+        if (stored.has(r.digest)) continue;
+        if (stored.size >= STORED_DIGESTS) stored.clear();
+        stored.add(r.digest);
+      }
       onRecorded?.(records, ctx, tool);
       return records;
     },
