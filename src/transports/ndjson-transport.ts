@@ -36,6 +36,7 @@ export class NdjsonTransport implements Transport {
   private flushScheduled = false;
   private started = false;
   private closed = false;
+  private outputBroken = false;
 
   constructor(
     private readonly input: Readable = process.stdin,
@@ -47,6 +48,15 @@ export class NdjsonTransport implements Transport {
     this.receive(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   };
   private readonly onInputError = (error: Error): void => this.onerror?.(error);
+  // A client that went away (EPIPE) ends the session instead of crashing the process on an unhandled error.
+  // It stays attached after close: a write already under way can still fail, and must not go unhandled.
+  private readonly onOutputError = (error: Error): void => {
+    if (this.outputBroken) return;
+    this.outputBroken = true;
+    this.outgoing.length = 0;
+    this.onerror?.(error);
+    void this.close();
+  };
   private readonly flushNow = (): void => this.flush();
 
   async start(): Promise<void> {
@@ -54,6 +64,7 @@ export class NdjsonTransport implements Transport {
     this.started = true;
     this.input.on('data', this.onData);
     this.input.on('error', this.onInputError);
+    this.output.on('error', this.onOutputError);
   }
 
   async send(message: JSONRPCMessage): Promise<void> {
@@ -81,6 +92,11 @@ export class NdjsonTransport implements Transport {
 
   private flush(): void {
     this.flushScheduled = false;
+    if (this.outputBroken) {
+      this.outgoing.length = 0;
+      for (const resolve of this.waiting.splice(0)) resolve();
+      return;
+    }
     if (this.outgoing.length === 0) return;
     // One copy into one buffer is cheaper than a second write syscall, even for a lone answer.
     const data = Buffer.concat(this.outgoing);

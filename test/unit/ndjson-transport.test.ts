@@ -118,4 +118,25 @@ describe('NdjsonTransport', () => {
     expect(closes).toBe(1);
     await expect(current.transport.send({ jsonrpc: '2.0', id: 2, result: {} })).rejects.toThrow(/closed/);
   });
+
+  it('ends the session when the client stops reading (EPIPE) instead of throwing', async () => {
+    const input = new PassThrough();
+    const output = new Writable({
+      write(_chunk, _encoding, callback) {
+        callback(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      },
+    });
+    const transport = new NdjsonTransport(input, output);
+    const errors: Error[] = [];
+    let closes = 0;
+    transport.onerror = (e) => errors.push(e);
+    transport.onclose = () => closes++;
+    await transport.start();
+    void transport.send({ jsonrpc: '2.0', id: 1, result: {} });
+    void transport.send({ jsonrpc: '2.0', id: 2, result: {} });
+    await tick();
+    await tick();
+    expect(errors.map((e) => e.message)).toEqual(['write EPIPE']);
+    expect(closes).toBe(1);
+  });
 });
