@@ -151,7 +151,7 @@ export function renderMarkdown(machine, targets, results) {
   out.push('');
   if (targets.some((t) => t.met === false)) {
     out.push(
-      'Why the missed targets are missed (profiles, prototypes measured, and what would meet them): [bench/README.md, “Costs that remain”](bench/README.md#costs-that-remain-in-files-this-work-does-not-own).',
+      'Why the missed targets are missed (profiles, prototypes measured, and what would meet them): [bench/README.md, “Costs that remain”](bench/README.md#costs-that-remain).',
     );
     out.push('');
   }
