@@ -12,7 +12,7 @@ import {
   type MessageExtraInfo,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ZodTypeAny } from 'zod';
-import { isPlainRequest } from '../transports/json-rpc-shape.js';
+import { isPlainObject, isPlainRequest } from '../transports/json-rpc-shape.js';
 
 /*
  * Measured on this machine (bench/README.md): a get_clause over stdio cost ~400 µs of server CPU, and most of it
@@ -34,9 +34,6 @@ interface ProtocolInternals {
   _onrequest?: unknown;
   _requestHandlers?: unknown;
 }
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Routes plain requests from every transport this server connects to straight into the protocol layer. The

@@ -7,6 +7,7 @@ import {
   JSONRPCMessageSchema,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from '@modelcontextprotocol/sdk/types.js';
+import { hasOnlyRequestKeys, isPlainObject } from './json-rpc-shape.js';
 
 /** Why a request is refused: the HTTP status plus the JSON-RPC error the SDK transport would answer with. */
 export interface HttpRejection {
@@ -137,11 +138,6 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
   });
 }
 
-const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /**
  * Accepts exactly what the SDK's strict JSONRPCMessageSchema accepts. Requests and notifications — nearly all
  * traffic — are checked by hand because zod costs several microseconds per message; the rare shapes (responses,
@@ -150,7 +146,7 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 function isJsonRpcMessage(value: unknown): value is JSONRPCMessage {
   if (!isPlainObject(value) || value.jsonrpc !== '2.0') return false;
   if (typeof value.method !== 'string') return JSONRPCMessageSchema.safeParse(value).success;
-  for (const key in value) if (!REQUEST_KEYS.has(key)) return false;
+  if (!hasOnlyRequestKeys(value)) return false;
   const { id, params } = value;
   if (id !== undefined && typeof id !== 'string' && !Number.isSafeInteger(id)) return false;
   if (params === undefined) return true;

@@ -3,8 +3,14 @@ import type { JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 
 const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** True when every key is one a JSON-RPC request or notification may have (the SDK's schemas are strict). */
+export function hasOnlyRequestKeys(message: Record<string, unknown>): boolean {
+  for (const key in message) if (!REQUEST_KEYS.has(key)) return false;
+  return true;
+}
 
 /**
  * True only for what the SDK's strict JSONRPCRequestSchema accepts and both response schemas reject, so routing
@@ -14,7 +20,7 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 export function isPlainRequest(message: unknown): message is JSONRPCRequest {
   if (!isPlainObject(message) || message.jsonrpc !== '2.0' || typeof message.method !== 'string')
     return false;
-  for (const key in message) if (!REQUEST_KEYS.has(key)) return false;
+  if (!hasOnlyRequestKeys(message)) return false;
   const { id, params } = message;
   if (typeof id !== 'string' && !Number.isSafeInteger(id)) return false;
   if (params === undefined) return true;
