@@ -77,7 +77,7 @@ export function registerServeCommand(program: Command): void {
         stops.push(() => http.close());
         done = new Promise(() => {});
       } else {
-        done = (await serveStdio(app)).closed;
+        done = (await serveStdio(app, (message) => logErr(`specledger: warn: ${message}`))).closed;
       }
       banner(app, where, opts.ledger);
       void app.corpus

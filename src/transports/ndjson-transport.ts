@@ -147,15 +147,24 @@ export class NdjsonTransport implements Transport {
       );
       return;
     }
-    let message: JSONRPCMessage;
+    const line = data.toString('utf8', start, stop);
+    let parsed: unknown;
     try {
-      const parsed: unknown = JSON.parse(data.toString('utf8', start, stop));
-      // A plain request is exactly what the schema would return; anything else gets the SDK's own verdict.
-      message = isPlainRequest(parsed) ? parsed : JSONRPCMessageSchema.parse(parsed);
+      parsed = JSON.parse(line);
     } catch (error) {
-      this.onerror?.(error instanceof Error ? error : new Error(String(error)));
+      this.onerror?.(new Error(`a line on stdin is not JSON and was skipped (${(error as Error).message})`));
       return;
     }
+    // A plain request is exactly what the schema would return; anything else gets the SDK's own verdict.
+    const checked = isPlainRequest(parsed)
+      ? { success: true as const, data: parsed as JSONRPCMessage }
+      : JSONRPCMessageSchema.safeParse(parsed);
+    if (!checked.success) {
+      const shown = line.length > 120 ? `${line.slice(0, 120)}…` : line;
+      this.onerror?.(new Error(`a line on stdin is not a JSON-RPC message and was skipped: ${shown}`));
+      return;
+    }
+    const message = checked.data;
     this.onmessage?.(message);
   }
 }

@@ -111,7 +111,7 @@ describe('specledger serve over stdio, with the SDK client', () => {
 });
 
 describe('specledger serve stdout', () => {
-  it('carries nothing but JSON-RPC messages', async () => {
+  it('carries nothing but JSON-RPC messages, even when the client sends lines that are not', async () => {
     const tmp = makeTempDir('specledger-e2e-raw-');
     const child: ChildProcessWithoutNullStreams = spawn(
       process.execPath,
@@ -144,6 +144,9 @@ describe('specledger serve stdout', () => {
       });
       send({ jsonrpc: '2.0', method: 'notifications/initialized' });
       send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+      // A broken client line is reported on stderr and skipped; the session goes on.
+      child.stdin.write('not json\n');
+      send({ id: 9 });
       send({
         jsonrpc: '2.0',
         id: 3,
@@ -174,6 +177,8 @@ describe('specledger serve stdout', () => {
     expect(messages.find((m) => m.id === 3)?.result?.structuredContent?.ref).toBe('auth#token-lifetime');
     expect(stdout.endsWith('\n')).toBe(true);
     expect(stderr).toContain('specledger: serving');
+    expect(stderr).toContain('specledger: warn: stdio: a line on stdin is not JSON and was skipped');
+    expect(stderr).toContain('a line on stdin is not a JSON-RPC message and was skipped: {"id":9}');
   });
 });
 

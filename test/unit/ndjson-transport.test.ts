@@ -66,7 +66,10 @@ describe('NdjsonTransport', () => {
     current.input.write(`{"jsonrpc":"2.0","id":1,\n${JSON.stringify({ id: 2, method: 3 })}\n`);
     current.input.write(`${JSON.stringify(request(4))}\n`);
     await tick();
-    expect(current.errors).toHaveLength(2);
+    expect(current.errors.map((e) => e.message)).toEqual([
+      expect.stringMatching(/^a line on stdin is not JSON and was skipped \(/),
+      'a line on stdin is not a JSON-RPC message and was skipped: {"id":2,"method":3}',
+    ]);
     expect(current.messages).toEqual([request(4)]);
   });
 
