@@ -79,26 +79,31 @@ export function encodeBlock(
 /** Column names in stored order: the hashed fields, then `hash`. */
 const FIELDS = [...HASHED_FIELDS, 'hash'] as const satisfies readonly (keyof ReadRecord)[];
 
+/** A block whose text is not a JSON array of record arrays: edited or damaged outside SpecLedger. */
+export class UnreadableBlockError extends Error {
+  constructor(readonly firstSeq: number) {
+    super(
+      `the ledger block starting at seq ${firstSeq} is not readable (edited or damaged outside SpecLedger)`,
+    );
+  }
+}
+
 /**
- * The records of a stored block, in seq order. Whatever is stored comes back as stored (a malformed row
- * included, as far as it parses) so that verify, not this decoder, judges it; text that is not a JSON array
- * of arrays yields a placeholder record per problem that fails the chain check.
+ * The records of a stored block, in seq order, with values exactly as stored so that verify, not this decoder,
+ * judges them. Throws UnreadableBlockError when the text is not a JSON array of arrays.
  */
 export function decodeBlock(text: string, firstSeq: number): ReadRecord[] {
   let rows: unknown;
   try {
     rows = JSON.parse(text);
   } catch {
-    rows = null;
+    throw new UnreadableBlockError(firstSeq);
   }
-  if (!Array.isArray(rows)) return [unreadable(firstSeq)];
+  if (!Array.isArray(rows)) throw new UnreadableBlockError(firstSeq);
   const records: ReadRecord[] = new Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i] as unknown;
-    if (!Array.isArray(row)) {
-      records[i] = unreadable(firstSeq + i);
-      continue;
-    }
+    if (!Array.isArray(row)) throw new UnreadableBlockError(firstSeq);
     const record: Record<string, unknown> = {};
     for (let f = 0; f < FIELDS.length; f++) record[FIELDS[f] as string] = row[f] ?? null;
     records[i] = record as unknown as ReadRecord;
@@ -107,10 +112,6 @@ export function decodeBlock(text: string, firstSeq: number): ReadRecord[] {
   // as a gap, so verify reports what actually changed (the records' content against their hashes).
   records.sort((a, b) => Number(a.seq) - Number(b.seq));
   return records;
-}
-
-function unreadable(seq: number): ReadRecord {
-  return { seq, hash: '' } as unknown as ReadRecord;
 }
 
 /** Run summaries in order of each run's first read, as the `runs` query returns them. */

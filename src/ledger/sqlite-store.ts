@@ -2,7 +2,7 @@
 import { errorMessage, SpecLedgerError } from '../errors.js';
 import { createChainVerifier, GENESIS_HASH } from './hash-chain.js';
 import { validateInput } from './records.js';
-import { decodeBlock, encodeBlock, summarizeRuns } from './sqlite-blocks.js';
+import { decodeBlock, encodeBlock, summarizeRuns, UnreadableBlockError } from './sqlite-blocks.js';
 import { openDatabase, type SqliteStoreOptions, unavailable } from './sqlite-schema.js';
 import type {
   LedgerStore,
@@ -73,6 +73,16 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     for (const row of rows) yield* decodeBlock(row.records, row.first_seq);
   }
 
+  /** The newest record of a block; undefined for a damaged block (the head then says where the chain ends). */
+  function lastRecordOf(row: BlockRow): ReadRecord | undefined {
+    try {
+      return decodeBlock(row.records, row.first_seq).at(-1);
+    } catch (error) {
+      if (error instanceof UnreadableBlockError) return undefined;
+      throw error;
+    }
+  }
+
   function readHead(): { seq: number; hash: string } | null {
     const seq = (getMeta.get('head_seq') as { value: string } | undefined)?.value;
     const hash = (getMeta.get('head_hash') as { value: string } | undefined)?.value;
@@ -88,7 +98,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   function chainFrom(version: number): { seq: number; hash: string } {
     if (cachedFrom !== null && version === cachedVersion) return cachedFrom;
     const row = statements?.lastBlock.get() as BlockRow | undefined;
-    const last = row ? decodeBlock(row.records, row.first_seq).at(-1) : undefined;
+    const last = row ? lastRecordOf(row) : undefined;
     const head = readHead();
     // Continue from the recorded head when it is ahead of the rows: if the newest records were
     // deleted, chaining from the surviving row would hide that forever; chaining from the head
@@ -253,9 +263,20 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       return query(() =>
         db.transaction((): VerifyResult => {
           const verifier = createChainVerifier({ head: readHead() });
-          for (const record of recordsOf(allBlocks.iterate() as Iterable<BlockRow>)) {
-            const failure = verifier.push(record);
-            if (failure) return failure;
+          try {
+            for (const record of recordsOf(allBlocks.iterate() as Iterable<BlockRow>)) {
+              const failure = verifier.push(record);
+              if (failure) return failure;
+            }
+          } catch (error) {
+            if (!(error instanceof UnreadableBlockError)) throw error;
+            const records = verifier.finish().records;
+            return {
+              ok: false,
+              records,
+              seq: error.firstSeq,
+              reason: `seq ${error.firstSeq}: ${error.message}`,
+            };
           }
           const result = verifier.finish();
           if (!result.ok) return result;

@@ -132,6 +132,20 @@ describe('sqlite ledger store', () => {
       expect(result.ok === false && result.reason).toContain('seq 3');
     });
 
+    it('names a block that is no longer readable, refuses queries over it, and keeps recording', async () => {
+      other.prepare(`UPDATE blocks SET records = substr(records, 1, 100) WHERE first_seq = 1`).run();
+      const result = await store.verify();
+      expect(result).toMatchObject({ ok: false, seq: 1, records: 0 });
+      expect(result.ok === false && result.reason).toContain('not readable');
+      await expect(store.reads({ run_id: 'run-1' })).rejects.toMatchObject({
+        code: 'LEDGER_UNAVAILABLE',
+        message: expect.stringContaining('seq 1 is not readable'),
+      });
+      const [next] = await store.append([readInput({ run_id: 'after' })]);
+      expect(next?.seq).toBe(11);
+      expect(await store.reads({ run_id: 'after' })).toEqual([next]);
+    });
+
     it('fails verify when a read is taken out of the query indexes, which would hide it from who-read', async () => {
       other.prepare(`DELETE FROM block_clauses WHERE clause_id = 'AUTH-4'`).run();
       expect(await store.reads({ spec_id: 'auth', clause_id: 'AUTH-4' })).toEqual([]);
