@@ -28,7 +28,9 @@ export class NdjsonTransport implements Transport {
   onerror?: ((error: Error) => void) | undefined;
   onmessage?: ((message: JSONRPCMessage) => void) | undefined;
 
-  private buffered: Buffer | undefined;
+  /** The start of a message whose newline has not arrived yet. */
+  private partial: Buffer[] = [];
+  private partialBytes = 0;
   /** True while skipping the rest of an oversize line, up to its newline. */
   private discarding = false;
   private readonly outgoing: Buffer[] = [];
@@ -86,7 +88,7 @@ export class NdjsonTransport implements Transport {
     this.input.off('data', this.onData);
     this.input.off('error', this.onInputError);
     if (this.input.listenerCount('data') === 0) this.input.pause();
-    this.buffered = undefined;
+    this.partial = [];
     this.onclose?.();
   }
 
@@ -111,31 +113,42 @@ export class NdjsonTransport implements Transport {
   }
 
   private receive(chunk: Buffer): void {
-    let data = chunk;
     let start = 0;
     if (this.discarding) {
-      const nl = data.indexOf(NEWLINE);
+      const nl = chunk.indexOf(NEWLINE);
       if (nl < 0) return;
       this.discarding = false;
       start = nl + 1;
-    } else if (this.buffered !== undefined) {
-      data = Buffer.concat([this.buffered, chunk]);
-      this.buffered = undefined;
     }
-    for (let nl = data.indexOf(NEWLINE, start); nl >= 0; nl = data.indexOf(NEWLINE, start)) {
-      this.handleLine(data, start, nl);
+    let nl = chunk.indexOf(NEWLINE, start);
+    if (nl >= 0 && this.partial.length > 0) {
+      // The end of a message that began in earlier chunks: joined once, when its newline arrives.
+      const line = Buffer.concat([...this.partial, chunk.subarray(0, nl + 1)]);
+      this.partial = [];
+      this.partialBytes = 0;
+      this.handleLine(line, 0, line.length - 1);
+      if (this.closed) return;
+      start = nl + 1;
+      nl = chunk.indexOf(NEWLINE, start);
+    }
+    for (; nl >= 0; nl = chunk.indexOf(NEWLINE, start)) {
+      this.handleLine(chunk, start, nl);
       start = nl + 1;
       if (this.closed) return;
     }
-    if (start >= data.length) return;
-    if (data.length - start > this.maxMessageBytes) {
+    if (start >= chunk.length) return;
+    this.partialBytes += chunk.length - start;
+    if (this.partialBytes > this.maxMessageBytes) {
+      this.partial = [];
+      this.partialBytes = 0;
       this.discarding = true;
       this.onerror?.(
         new Error(`a message on stdin is larger than ${this.maxMessageBytes} bytes; it was dropped`),
       );
       return;
     }
-    this.buffered = data.subarray(start);
+    // Kept as chunks, not concatenated per chunk: a large message arriving in many pieces is copied once.
+    this.partial.push(chunk.subarray(start));
   }
 
   private handleLine(data: Buffer, start: number, end: number): void {

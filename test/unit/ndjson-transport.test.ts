@@ -49,6 +49,20 @@ describe('NdjsonTransport', () => {
     expect(current.errors).toEqual([]);
   });
 
+  it('reassembles a large message arriving in many small chunks, and a newline arriving on its own', async () => {
+    current = setup();
+    await current.transport.start();
+    const big = { ...request(7), params: { q: 'x'.repeat(200_000) } };
+    const bytes = Buffer.from(JSON.stringify(big));
+    for (let i = 0; i < bytes.length; i += 1000) current.input.write(bytes.subarray(i, i + 1000));
+    current.input.write('\n');
+    current.input.write(`${JSON.stringify(request(8))}`);
+    current.input.write('\r\n');
+    await tick();
+    expect(current.messages).toEqual([big, request(8)]);
+    expect(current.errors).toEqual([]);
+  });
+
   it('keeps multi-byte characters split between chunks intact', async () => {
     current = setup();
     await current.transport.start();
