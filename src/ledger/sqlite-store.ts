@@ -190,10 +190,11 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     (filter.digest === undefined || r.digest === filter.digest);
 
   /**
-   * Whether every record is findable through the indexes: a run or clause entry removed from them would hide
-   * reads from get_provenance and who-read without touching the chain.
+   * Checks that records are findable through the indexes: a run or clause entry removed from them would hide reads
+   * from get_provenance and who-read without touching the chain. Loads the index keys once; `check` is then called
+   * for each record during verify's single walk over the blocks.
    */
-  function indexProblem(): { seq: number; reason: string } | null {
+  function indexChecker(): (record: ReadRecord, firstSeq: number) => { seq: number; reason: string } | null {
     const runs = new Set<string>();
     for (const row of runIndex.iterate() as Iterable<{ run_id: string; first_seq: number }>)
       runs.add(`${row.first_seq}\u0000${row.run_id}`);
@@ -201,21 +202,16 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     type ClauseRow = { spec_id: string; clause_id: string; first_seq: number };
     for (const row of clauseIndex.iterate() as Iterable<ClauseRow>)
       clauses.add(`${row.first_seq}\u0000${row.spec_id}\u0000${row.clause_id}`);
-    for (const row of allBlocks.iterate() as Iterable<BlockRow>) {
-      for (const r of decodeBlock(row.records, row.first_seq)) {
-        if (!runs.has(`${row.first_seq}\u0000${r.run_id}`))
-          return { seq: r.seq, reason: `seq ${r.seq}: missing from the run index (run ${r.run_id})` };
-        if (
-          r.spec_id !== null &&
-          !clauses.has(`${row.first_seq}\u0000${r.spec_id}\u0000${r.clause_id ?? ''}`)
-        )
-          return {
-            seq: r.seq,
-            reason: `seq ${r.seq}: missing from the clause index (${r.spec_id}#${r.clause_id ?? ''})`,
-          };
-      }
-    }
-    return null;
+    return (r, firstSeq) => {
+      if (!runs.has(`${firstSeq}\u0000${r.run_id}`))
+        return { seq: r.seq, reason: `seq ${r.seq}: missing from the run index (run ${r.run_id})` };
+      if (r.spec_id !== null && !clauses.has(`${firstSeq}\u0000${r.spec_id}\u0000${r.clause_id ?? ''}`))
+        return {
+          seq: r.seq,
+          reason: `seq ${r.seq}: missing from the clause index (${r.spec_id}#${r.clause_id ?? ''})`,
+        };
+      return null;
+    };
   }
 
   return {
@@ -259,14 +255,20 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
 
     async verify(): Promise<VerifyResult> {
       // One read transaction so the head and the blocks come from the same snapshot even while another
-      // process keeps appending; blocks are streamed, not loaded, to verify large ledgers.
+      // process keeps appending; blocks are streamed, not loaded, and walked once, to verify large ledgers.
       return query(() =>
         db.transaction((): VerifyResult => {
           const verifier = createChainVerifier({ head: readHead() });
+          const checkIndexes = indexChecker();
+          // The chain's verdict comes first; the first index problem is reported only when the chain holds.
+          let indexProblem: { seq: number; reason: string } | null = null;
           try {
-            for (const record of recordsOf(allBlocks.iterate() as Iterable<BlockRow>)) {
-              const failure = verifier.push(record);
-              if (failure) return failure;
+            for (const row of allBlocks.iterate() as Iterable<BlockRow>) {
+              for (const record of decodeBlock(row.records, row.first_seq)) {
+                const failure = verifier.push(record);
+                if (failure) return failure;
+                indexProblem ??= checkIndexes(record, row.first_seq);
+              }
             }
           } catch (error) {
             if (!(error instanceof UnreadableBlockError)) throw error;
@@ -279,9 +281,8 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
             };
           }
           const result = verifier.finish();
-          if (!result.ok) return result;
-          const problem = indexProblem();
-          return problem ? { ok: false, records: result.records, ...problem } : result;
+          if (!result.ok || indexProblem === null) return result;
+          return { ok: false, records: result.records, ...indexProblem };
         })(),
       );
     },
