@@ -32,6 +32,9 @@ export const HASHED_FIELDS = [
   'prev_hash',
 ] as const satisfies readonly (keyof Omit<ReadRecord, 'hash'>)[];
 
+/** Every ReadRecord field as stored, in hashing order: the hashed fields, then `hash`. Both stores' column order. */
+export const RECORD_COLUMNS = [...HASHED_FIELDS, 'hash'] as const satisfies readonly (keyof ReadRecord)[];
+
 /**
  * JSON of the hashed fields in HASHED_FIELDS order. An array of values rather than an object so
  * the result does not depend on how a store happened to build the row (column order, extra keys);

@@ -1,8 +1,8 @@
 // The PostgreSQL ledger's schema: versioned migrations run under an advisory lock, and the append-only guard on ledger rows.
 import type { PoolClient } from 'pg';
 import { SpecLedgerError } from '../errors.js';
-import { GENESIS_HASH, HASHED_FIELDS } from './hash-chain.js';
-import type { ReadRecord } from './types.js';
+import { GENESIS_HASH, RECORD_COLUMNS } from './hash-chain.js';
+import { NULLABLE_FIELDS } from './records.js';
 
 /** The schema all ledger tables live in unless `schema` (or `?schema=` in the URL) names another. */
 export const DEFAULT_SCHEMA = 'specledger';
@@ -15,7 +15,7 @@ export const DEFAULT_SCHEMA = 'specledger';
 export const MIGRATION_LOCK_KEY = 0x5350_4543_4c44_4752n;
 
 /** Every ReadRecord column, in hashing order; `reads` rows come back in exactly this shape. */
-export const COLUMNS = [...HASHED_FIELDS, 'hash'] as const satisfies readonly (keyof ReadRecord)[];
+export const COLUMNS = RECORD_COLUMNS;
 
 /** The PostgreSQL type of each column, for the `unnest($n::type[])` batch insert. */
 export const COLUMN_TYPES: Readonly<Record<(typeof COLUMNS)[number], string>> = {
@@ -41,19 +41,8 @@ export const COLUMN_TYPES: Readonly<Record<(typeof COLUMNS)[number], string>> = 
   hash: 'text',
 };
 
-/** The columns a record may leave empty; the same as the SQLite schema's. */
-const NULLABLE_COLUMNS: ReadonlySet<string> = new Set([
-  'principal',
-  'session_id',
-  'client_name',
-  'client_version',
-  'spec_id',
-  'clause_id',
-  'spec_version',
-  'status',
-  'digest',
-  'git_commit',
-]);
+/** The columns a record may leave empty: the fields validateInput allows to be null. */
+const NULLABLE_COLUMNS: ReadonlySet<string> = new Set(NULLABLE_FIELDS);
 
 /**
  * Migrations by target version: the first takes an empty schema to version 1. Each runs while

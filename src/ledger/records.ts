@@ -15,6 +15,20 @@ const SOURCES: ReadonlySet<RunIdSource> = new Set([
 ]);
 const TRANSPORTS: ReadonlySet<string> = new Set(['stdio', 'http', 'memory']);
 
+/** The record fields that may be null (a string otherwise); every other field is required. */
+export const NULLABLE_FIELDS = [
+  'principal',
+  'session_id',
+  'client_name',
+  'client_version',
+  'spec_id',
+  'clause_id',
+  'spec_version',
+  'status',
+  'digest',
+  'git_commit',
+] as const satisfies readonly (keyof ReadRecordInput)[];
+
 function invalid(message: string): SpecLedgerError {
   return new SpecLedgerError('INVALID_ARGUMENT', `invalid ledger record: ${message}`);
 }
@@ -34,18 +48,7 @@ export function validateInput(input: ReadRecordInput): void {
   if (!KINDS.has(input.kind)) throw invalid(`unknown kind "${String(input.kind)}"`);
   if (!Number.isSafeInteger(input.tokens) || input.tokens < 0)
     throw invalid('tokens must be a non-negative integer');
-  for (const field of [
-    'principal',
-    'session_id',
-    'client_name',
-    'client_version',
-    'spec_id',
-    'clause_id',
-    'spec_version',
-    'status',
-    'digest',
-    'git_commit',
-  ] as const) {
+  for (const field of NULLABLE_FIELDS) {
     const value: unknown = input[field];
     if (value !== null && value !== undefined && typeof value !== 'string')
       throw invalid(`${field} must be a string or null`);

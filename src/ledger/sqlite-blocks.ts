@@ -1,5 +1,5 @@
 // How the SQLite ledger lays records out: one row per group commit, holding that commit's records as JSON.
-import { canonicalRecordJson, HASHED_FIELDS, hashCanonical } from './hash-chain.js';
+import { canonicalRecordJson, hashCanonical, RECORD_COLUMNS } from './hash-chain.js';
 import { newReadRecord } from './records.js';
 import type { ReadRecord, ReadRecordInput, RunSummary } from './types.js';
 
@@ -76,9 +76,6 @@ export function encodeBlock(
   };
 }
 
-/** Column names in stored order: the hashed fields, then `hash`. */
-const FIELDS = [...HASHED_FIELDS, 'hash'] as const satisfies readonly (keyof ReadRecord)[];
-
 /** A block whose text is not a JSON array of record arrays: edited or damaged outside SpecLedger. */
 export class UnreadableBlockError extends Error {
   constructor(readonly firstSeq: number) {
@@ -105,7 +102,7 @@ export function decodeBlock(text: string, firstSeq: number): ReadRecord[] {
     const row = rows[i] as unknown;
     if (!Array.isArray(row)) throw new UnreadableBlockError(firstSeq);
     const record: Record<string, unknown> = {};
-    for (let f = 0; f < FIELDS.length; f++) record[FIELDS[f] as string] = row[f] ?? null;
+    for (let f = 0; f < RECORD_COLUMNS.length; f++) record[RECORD_COLUMNS[f] as string] = row[f] ?? null;
     records[i] = record as unknown as ReadRecord;
   }
   // Within a block records are written in seq order; sorting keeps a swap of two elements from reading

@@ -3,8 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { errorMessage, SpecLedgerError } from '../errors.js';
-import { HASHED_FIELDS } from './hash-chain.js';
-import type { ReadRecord } from './types.js';
+import { RECORD_COLUMNS } from './hash-chain.js';
 
 export interface SqliteStoreOptions {
   /**
@@ -23,7 +22,7 @@ export const SCHEMA_VERSION = 2;
 export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 
 /** Every ReadRecord column, in hashing order; a block's records are arrays of exactly these values. */
-export const COLUMNS = [...HASHED_FIELDS, 'hash'] as const satisfies readonly (keyof ReadRecord)[];
+export const COLUMNS = RECORD_COLUMNS;
 
 // Records live in blocks, one row per group commit (see sqlite-blocks.ts). The two index tables are what
 // agents and the CLI query by: a run's reads (get_provenance, runs show, stale) and who-read (always by
