@@ -12,6 +12,7 @@ import {
   type MessageExtraInfo,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ZodTypeAny } from 'zod';
+import { SERVER_REQUEST_REFUSAL } from '../transports/json-rpc-mux.js';
 import { isPlainObject, isPlainRequest } from '../transports/json-rpc-shape.js';
 
 /*
@@ -232,7 +233,7 @@ export function installFastDispatch(server: McpServer): DirectToolCall | undefin
   const signal = new AbortController().signal;
   const sendNotification = async (): Promise<void> => {};
   const sendRequest = async (): Promise<never> => {
-    throw new McpError(-32000, 'Server-to-client requests need a stateful HTTP session');
+    throw new McpError(-32000, SERVER_REQUEST_REFUSAL);
   };
   return (request, extra) => {
     if (!isPlainRequest(request) || (request.params as { task?: unknown } | undefined)?.task !== undefined)

@@ -10,6 +10,9 @@ import type {
 } from '@modelcontextprotocol/sdk/types.js';
 import { serializeMessage, stringifyMessage } from './immutable-json.js';
 
+/** Why a server-to-client request (sampling, elicitation, roots) fails on the sessionless path. */
+export const SERVER_REQUEST_REFUSAL = 'Server-to-client requests need a stateful HTTP session';
+
 /** One HTTP request's share of the mux; its sink gets the answer once every JSON-RPC request in it is answered. */
 export interface MuxExchange {
   /** JSON-RPC requests awaiting an answer; 0 means the POST carried only notifications or responses. */
@@ -111,7 +114,7 @@ export class JsonRpcMux implements Transport {
       const refusal: JSONRPCErrorResponse = {
         jsonrpc: '2.0',
         id: message.id,
-        error: { code: -32000, message: 'Server-to-client requests need a stateful HTTP session' },
+        error: { code: -32000, message: SERVER_REQUEST_REFUSAL },
       };
       // Delivered on a later tick: the protocol layer registers its response handler around send().
       queueMicrotask(() => this.onmessage?.(refusal));

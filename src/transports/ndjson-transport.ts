@@ -1,12 +1,10 @@
 // stdio framing: newline-delimited JSON-RPC in, answers written together once per turn of the event loop.
 import type { Readable, Writable } from 'node:stream';
+import { STDIO_DEFAULT_MAX_BUFFER_SIZE } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { type JSONRPCMessage, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import { serializeMessage } from './immutable-json.js';
 import { isPlainRequest } from './json-rpc-shape.js';
-
-/** The SDK's limit for one buffered message (STDIO_DEFAULT_MAX_BUFFER_SIZE). */
-export const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 
 const NEWLINE = 0x0a;
 const NEWLINE_BYTES = Buffer.from('\n');
@@ -43,7 +41,8 @@ export class NdjsonTransport implements Transport {
   constructor(
     private readonly input: Readable = process.stdin,
     private readonly output: Writable = process.stdout,
-    private readonly maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES,
+    /** The SDK's own limit for one message by default. */
+    private readonly maxMessageBytes = STDIO_DEFAULT_MAX_BUFFER_SIZE,
   ) {}
 
   private readonly onData = (chunk: Buffer | string): void => {
@@ -88,7 +87,7 @@ export class NdjsonTransport implements Transport {
     this.input.off('data', this.onData);
     this.input.off('error', this.onInputError);
     if (this.input.listenerCount('data') === 0) this.input.pause();
-    this.partial = [];
+    this.takePartial();
     this.onclose?.();
   }
 
@@ -123,9 +122,7 @@ export class NdjsonTransport implements Transport {
     let nl = chunk.indexOf(NEWLINE, start);
     if (nl >= 0 && this.partial.length > 0) {
       // The end of a message that began in earlier chunks: joined once, when its newline arrives.
-      const line = Buffer.concat([...this.partial, chunk.subarray(0, nl + 1)]);
-      this.partial = [];
-      this.partialBytes = 0;
+      const line = Buffer.concat([...this.takePartial(), chunk.subarray(0, nl + 1)]);
       this.handleLine(line, 0, line.length - 1);
       if (this.closed) return;
       start = nl + 1;
@@ -139,25 +136,34 @@ export class NdjsonTransport implements Transport {
     if (start >= chunk.length) return;
     this.partialBytes += chunk.length - start;
     if (this.partialBytes > this.maxMessageBytes) {
-      this.partial = [];
-      this.partialBytes = 0;
+      this.takePartial();
       this.discarding = true;
-      this.onerror?.(
-        new Error(`a message on stdin is larger than ${this.maxMessageBytes} bytes; it was dropped`),
-      );
+      this.reportOversize();
       return;
     }
     // Kept as chunks, not concatenated per chunk: a large message arriving in many pieces is copied once.
     this.partial.push(chunk.subarray(start));
   }
 
+  /** The pieces of the message in progress, leaving none. */
+  private takePartial(): Buffer[] {
+    const pieces = this.partial;
+    this.partial = [];
+    this.partialBytes = 0;
+    return pieces;
+  }
+
+  private reportOversize(): void {
+    this.onerror?.(
+      new Error(`a message on stdin is larger than ${this.maxMessageBytes} bytes; it was dropped`),
+    );
+  }
+
   private handleLine(data: Buffer, start: number, end: number): void {
     const stop = end > start && data[end - 1] === 0x0d ? end - 1 : end;
     if (stop === start) return; // blank line
     if (stop - start > this.maxMessageBytes) {
-      this.onerror?.(
-        new Error(`a message on stdin is larger than ${this.maxMessageBytes} bytes; it was dropped`),
-      );
+      this.reportOversize();
       return;
     }
     const line = data.toString('utf8', start, stop);
