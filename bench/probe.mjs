@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { log, specsExample, startHttpServer, startStdioServer, tempDir } from './lib/env.mjs';
 import { httpLoad } from './lib/http-load.mjs';
 import { cpuTimeMs } from './lib/proc.mjs';
+import { BODY as body, REF } from './suites/http.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -18,7 +19,6 @@ const { values: args } = parseArgs({
     prof: { type: 'string' },
   },
 });
-const REF = 'auth#key-storage';
 const seconds = Number(args.seconds);
 const tmp = tempDir('probe');
 const node = args.prof ? ['--cpu-prof', `--cpu-prof-dir=${args.prof}`] : [];
@@ -38,12 +38,6 @@ try {
     const server = await startHttpServer([...serve, '--http', '--stateless', '--port', '0'], {
       stream: 'stderr',
       pattern: /over http:\/\/127\.0\.0\.1:(\d+)\/mcp/,
-    });
-    const body = JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'tools/call',
-      params: { name: 'get_clause', arguments: { ref: REF } },
     });
     await httpLoad({ url: server.url, body, durationSeconds: 1 });
     for (let r = 0; r < Number(args.runs); r++) {

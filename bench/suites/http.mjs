@@ -7,7 +7,8 @@ import { cpuTimeMs } from '../lib/proc.mjs';
 import { median, ratio, round } from '../lib/stats.mjs';
 
 export const REF = 'auth#key-storage';
-const BODY = JSON.stringify({
+/** The get_clause call every HTTP figure is made of (bench/probe.mjs sends the same one). */
+export const BODY = JSON.stringify({
   jsonrpc: '2.0',
   id: 1,
   method: 'tools/call',
