@@ -1,11 +1,5 @@
 // Git access for the history rules: the repository around the spec root, base files, and commit logs.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
-
-/** Logs of a long-lived repository run to tens of megabytes; Node's 1 MiB default would cut them off. */
-const MAX_BUFFER = 512 * 1024 * 1024;
+import { runGit } from '../source/git-command.js';
 
 export interface GitRepo {
   /** Absolute path of the repository's top level. */
@@ -29,7 +23,7 @@ export interface LogCommit {
 export async function openGitRepo(dir: string): Promise<GitRepo | null> {
   let out: string;
   try {
-    out = (await run('git', ['rev-parse', '--show-toplevel', '--show-prefix'], { cwd: dir })).stdout;
+    out = await runGit(['rev-parse', '--show-toplevel', '--show-prefix'], { cwd: dir });
   } catch {
     return null;
   }
@@ -38,15 +32,7 @@ export async function openGitRepo(dir: string): Promise<GitRepo | null> {
   return {
     top,
     prefix,
-    async git(args) {
-      // quotePath=false keeps non-ASCII file names as written instead of octal escapes.
-      const r = await run('git', ['-c', 'core.quotePath=false', ...args], {
-        cwd: top,
-        maxBuffer: MAX_BUFFER,
-        encoding: 'utf8',
-      });
-      return r.stdout;
-    },
+    git: (args) => runGit(args, { cwd: top }),
   };
 }
 

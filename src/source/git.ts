@@ -1,9 +1,6 @@
 // Git facts about spec files (the commit that last touched a file), memoized per file digest.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { LRUCache } from 'lru-cache';
-
-const run = promisify(execFile);
+import { runGit } from './git-command.js';
 
 export interface GitInfo {
   /** The commit that last changed `path`, with `+dirty` when the working copy differs; null outside git. */
@@ -11,19 +8,20 @@ export interface GitInfo {
 }
 
 export async function createGitInfo(realRoot: string): Promise<GitInfo> {
-  const inRepo = await run('git', ['rev-parse', '--is-inside-work-tree'], { cwd: realRoot })
-    .then((r) => r.stdout.trim() === 'true')
+  const git = (args: readonly string[]) => runGit(args, { cwd: realRoot });
+  const inRepo = await git(['rev-parse', '--is-inside-work-tree'])
+    .then((out) => out.trim() === 'true')
     .catch(() => false);
   if (!inRepo) return { commitFor: async () => null };
   const memo = new LRUCache<string, Promise<string | null>>({ max: 10_000 });
   const lookup = async (path: string): Promise<string | null> => {
     const [log, status] = await Promise.all([
-      run('git', ['log', '-1', '--format=%H', '--', path], { cwd: realRoot }),
-      run('git', ['status', '--porcelain', '--', path], { cwd: realRoot }),
+      git(['log', '-1', '--format=%H', '--', `:(literal)${path}`]),
+      git(['status', '--porcelain', '--', `:(literal)${path}`]),
     ]);
-    const commit = log.stdout.trim();
+    const commit = log.trim();
     if (!commit) return null;
-    return status.stdout.trim() ? `${commit}+dirty` : commit;
+    return status.trim() ? `${commit}+dirty` : commit;
   };
   return {
     commitFor(path, digest) {
