@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import { LRUCache } from 'lru-cache';
-import { type Corpus, loadCorpus } from './index/corpus.js';
+import { type Corpus, loadCorpus, type ReloadResult } from './index/corpus.js';
 import type { Snapshot } from './index/snapshot.js';
 import { DEFAULT_LEDGER_PATH, openLedger } from './ledger/open.js';
 import type { LedgerStore } from './ledger/types.js';
@@ -38,7 +38,7 @@ export interface App {
   /** Builds one MCP server over the shared state; each is told about reloads until it closes. */
   createServer(options?: { connectionId?: string }): SpecServer;
   /** Re-reads files and tells every live server what changed. */
-  applyReload(result: { before: Snapshot; after: Snapshot; rejected: string[] }): Promise<void>;
+  applyReload(result: ReloadResult): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -85,12 +85,12 @@ export async function createApp(options: AppOptions): Promise<App> {
       };
       return spec;
     },
-    async applyReload({ before, after, rejected }) {
-      const warnings = rejected.flatMap((file) =>
-        after.problems
-          .filter((p) => p.file === file)
-          .map((p) => `${p.file}:${p.line}: ${p.message} (last good version still served)`),
-      );
+    async applyReload({ before, after, rejected, dropped }) {
+      const warn = (files: readonly string[], outcome: string) =>
+        files.flatMap((file) =>
+          after.problems.filter((p) => p.file === file).map((p) => `${p.file}:${p.line}: ${p.message} (${outcome})`),
+        );
+      const warnings = [...warn(rejected, 'last good version still served'), ...warn(dropped, 'no longer served')];
       for (const w of warnings) options.log?.(`warning: ${w}`);
       await Promise.allSettled([...live].map((s) => s.snapshotChanged(before, after, warnings)));
     },

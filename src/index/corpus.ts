@@ -23,6 +23,8 @@ export interface ReloadResult {
   after: Snapshot;
   /** Files whose new content could not be served; their last good version stays in service. */
   rejected: string[];
+  /** Files no longer served because what is at their path now must not be read (a link outside, a FIFO). */
+  dropped: string[];
 }
 
 export interface Corpus {
@@ -54,16 +56,16 @@ export function loadCorpus(options: CorpusOptions): Corpus {
   const docTables = createDocTablesCache();
 
   /** A file that cannot be served keeps its last good version (if any) in `docs`. */
-  const loadOne = (rel: string): 'served' | 'rejected' | 'gone' => {
+  const loadOne = (rel: string): 'served' | 'rejected' | 'dropped' | 'gone' => {
     const read = readSpecFile(root, rel, options.maxFileBytes);
     if (!read.ok) {
-      if (read.problem.code === 'ENOENT' || read.problem.code === 'ENOTDIR') {
-        docs.delete(rel);
+      if (read.gone) docs.delete(rel);
+      if (read.problem === null) {
         problemsByPath.delete(rel);
         return 'gone';
       }
       problemsByPath.set(rel, [read.problem]);
-      return 'rejected';
+      return read.gone ? 'dropped' : 'rejected';
     }
     const parsed = parseSpec(rel, read.file.text, ctx);
     problemsByPath.set(rel, parsed.problems);
@@ -100,9 +102,14 @@ export function loadCorpus(options: CorpusOptions): Corpus {
   const reload = (paths: readonly string[]): ReloadResult => {
     const before = current;
     const rejected: string[] = [];
-    for (const rel of new Set(paths)) if (loadOne(rel) === 'rejected') rejected.push(rel);
+    const dropped: string[] = [];
+    for (const rel of new Set(paths)) {
+      const outcome = loadOne(rel);
+      if (outcome === 'rejected') rejected.push(rel);
+      else if (outcome === 'dropped') dropped.push(rel);
+    }
     current = snapshot();
-    return { before, after: current, rejected };
+    return { before, after: current, rejected, dropped };
   };
 
   return {
@@ -120,7 +127,7 @@ export function loadCorpus(options: CorpusOptions): Corpus {
       const changed = [...added, ...gone, ...paths];
       // A watcher rescans on every folder event; an unchanged tree should not cost a snapshot or a notification.
       if (changed.length === 0 && JSON.stringify(treeProblems) === treeBefore) {
-        return { before: current, after: current, rejected: [] };
+        return { before: current, after: current, rejected: [], dropped: [] };
       }
       return reload(changed);
     },

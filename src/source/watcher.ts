@@ -2,7 +2,7 @@
 import { type Stats, statSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { watch } from 'chokidar';
+import { type FSWatcher, watch } from 'chokidar';
 import type { Corpus, ReloadResult } from '../index/corpus.js';
 import { IGNORED_DIRS, isSpecFile } from './read-tree.js';
 import { toRelative } from './safe-path.js';
@@ -39,6 +39,8 @@ export interface CorpusWatcher {
  */
 const CHOKIDAR_CHANGE_THROTTLE_MS = 50;
 const RECHECK_MARGIN_MS = 25;
+/** How often a vanished root is looked for: a checkout or restore that recreates it is served within a second. */
+const ROOT_POLL_MS = 250;
 
 /** Starts watching `corpus.root`; resolves once chokidar has listed the tree and every later change is seen. */
 export async function watchCorpus(corpus: Corpus, options: WatchCorpusOptions): Promise<CorpusWatcher> {
@@ -150,6 +152,7 @@ export async function watchCorpus(corpus: Corpus, options: WatchCorpusOptions): 
     if (event === 'addDir' || event === 'unlinkDir') {
       // A new or renamed folder may hold files chokidar reports late or never (created before its watch began).
       rescanAt = now + debounceMs;
+      if (event === 'unlinkDir' && toRelative(root, absolute) === '') awaitRootReturn();
     } else if (event === 'add' || event === 'change' || event === 'unlink') {
       const rel = toRelative(root, absolute);
       if (!isSpecFile(rel) || isIgnoredRelative(rel)) return;
@@ -162,32 +165,62 @@ export async function watchCorpus(corpus: Corpus, options: WatchCorpusOptions): 
     schedule();
   };
 
-  const watcher = watch(root, {
-    ignoreInitial: true,
-    // Links may lead outside the root, where nothing is read; following them could also watch a whole disk.
-    followSymlinks: false,
-    usePolling: options.poll === true,
-    ...(options.pollIntervalMs !== undefined ? { interval: options.pollIntervalMs } : {}),
-    // chokidar's own atomic mode delays every unlink by 100 ms; settleMs does the same job, for polling too.
-    atomic: false,
-    ignored: (absolute: string, stats?: Stats) => {
-      const rel = toRelative(root, absolute);
-      if (rel === '' || rel === '..' || rel.startsWith('../')) return false;
-      if (isIgnoredRelative(rel)) return true;
-      // Directories must be watched to see new specs inside them; only other files are skipped.
-      return stats?.isFile() === true && !isSpecFile(rel);
-    },
-  });
-  watcher.on('all', onEvent);
-  watcher.on('error', (error) => {
-    const code = (error as NodeJS.ErrnoException).code;
-    const hint =
-      code === 'ENOSPC' || code === 'EMFILE'
-        ? ' (out of file watches: raise fs.inotify.max_user_watches or serve with --poll)'
-        : '';
-    options.log(`specledger: watching ${root} failed: ${messageOf(error)}${hint}`);
-  });
-  await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  const startChokidar = async (): Promise<FSWatcher> => {
+    const w = watch(root, {
+      ignoreInitial: true,
+      // Links may lead outside the root, where nothing is read; following them could also watch a whole disk.
+      followSymlinks: false,
+      usePolling: options.poll === true,
+      ...(options.pollIntervalMs !== undefined ? { interval: options.pollIntervalMs } : {}),
+      // chokidar's own atomic mode delays every unlink by 100 ms; settleMs does the same job, for polling too.
+      atomic: false,
+      ignored: (absolute: string, stats?: Stats) => {
+        const rel = toRelative(root, absolute);
+        if (rel === '' || rel === '..' || rel.startsWith('../')) return false;
+        if (isIgnoredRelative(rel)) return true;
+        // Directories must be watched to see new specs inside them; only other files are skipped.
+        return stats?.isFile() === true && !isSpecFile(rel);
+      },
+    });
+    w.on('all', onEvent);
+    w.on('error', (error) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      const hint =
+        code === 'ENOSPC' || code === 'EMFILE'
+          ? ' (out of file watches: raise fs.inotify.max_user_watches or serve with --poll)'
+          : '';
+      options.log(`specledger: watching ${root} failed: ${messageOf(error)}${hint}`);
+    });
+    await new Promise<void>((resolve) => w.once('ready', () => resolve()));
+    return w;
+  };
+
+  /**
+   * A root that is deleted (or renamed away) takes chokidar's watches with it, and a root recreated at the same
+   * path gets none: the root's return is polled for, then watched afresh and rescanned.
+   */
+  const awaitRootReturn = (): void => {
+    if (rootPoll || closed) return;
+    options.log(`specledger: spec root ${root} is gone; serving nothing from it until it comes back`);
+    rootPoll = setInterval(() => {
+      if (closed || !isDirectory(root)) return;
+      if (rootPoll) clearInterval(rootPoll);
+      rootPoll = null;
+      restarting = (async () => {
+        const old = watcher;
+        watcher = await startChokidar();
+        await old.close();
+        if (closed) return;
+        options.log(`specledger: spec root ${root} is back; reloading it`);
+        rescanAt = performance.now();
+        schedule();
+      })().catch((error) => options.log(`specledger: watching ${root} again failed: ${messageOf(error)}`));
+    }, ROOT_POLL_MS);
+  };
+
+  let rootPoll: NodeJS.Timeout | null = null;
+  let restarting: Promise<void> = Promise.resolve();
+  let watcher = await startChokidar();
 
   let closing: Promise<void> | null = null;
   return {
@@ -196,6 +229,8 @@ export async function watchCorpus(corpus: Corpus, options: WatchCorpusOptions): 
         closed = true;
         if (timer) clearTimeout(timer);
         timer = null;
+        if (rootPoll) clearInterval(rootPoll);
+        await restarting;
         await watcher.close();
         await notifying;
       })();
@@ -212,6 +247,14 @@ function isIgnoredRelative(rel: string): boolean {
 function knownPaths(corpus: Corpus): ReadonlySet<string> {
   const snapshot = corpus.current();
   return new Set([...snapshot.specs.map((s) => s.path), ...snapshot.problems.map((p) => p.file)]);
+}
+
+function isDirectory(absolute: string): boolean {
+  try {
+    return statSync(absolute).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function statOrNull(absolute: string): Stats | null {
