@@ -4,7 +4,6 @@ import path from 'node:path';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import { LRUCache } from 'lru-cache';
 import { type Corpus, loadCorpus, type ReloadResult } from './index/corpus.js';
-import type { Snapshot } from './index/snapshot.js';
 import { DEFAULT_LEDGER_PATH, openLedger } from './ledger/open.js';
 import type { LedgerStore } from './ledger/types.js';
 import { type ConnectionInfo, runIdFromEnv } from './mcp/context.js';
@@ -88,9 +87,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     async applyReload({ before, after, rejected, dropped }) {
       const warn = (files: readonly string[], outcome: string) =>
         files.flatMap((file) =>
-          after.problems.filter((p) => p.file === file).map((p) => `${p.file}:${p.line}: ${p.message} (${outcome})`),
+          after.problems
+            .filter((p) => p.file === file)
+            .map((p) => `${p.file}:${p.line}: ${p.message} (${outcome})`),
         );
-      const warnings = [...warn(rejected, 'last good version still served'), ...warn(dropped, 'no longer served')];
+      const warnings = [
+        ...warn(rejected, 'last good version still served'),
+        ...warn(dropped, 'no longer served'),
+      ];
       for (const w of warnings) options.log?.(`warning: ${w}`);
       await Promise.allSettled([...live].map((s) => s.snapshotChanged(before, after, warnings)));
     },

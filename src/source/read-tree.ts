@@ -123,7 +123,8 @@ export function readSpecFile(realRoot: string, rel: string, maxBytes = DEFAULT_M
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     // ELOOP: the last component became a link after it was resolved.
-    if (code === 'ELOOP') return refused(rel, 'path-outside-root', 'file became a link while being read', true);
+    if (code === 'ELOOP')
+      return refused(rel, 'path-outside-root', 'file became a link while being read', true);
     return vanishedOr(rel, error as NodeJS.ErrnoException);
   }
   try {
@@ -137,11 +138,19 @@ export function readSpecFile(realRoot: string, rel: string, maxBytes = DEFAULT_M
       return refused(rel, 'path-outside-root', 'file moved outside the spec root while being read', true);
     }
     if (st.size > maxBytes) {
-      return refused(rel, 'oversize', `file is ${st.size} bytes, over the ${maxBytes}-byte limit; not served`);
+      return refused(
+        rel,
+        'oversize',
+        `file is ${st.size} bytes, over the ${maxBytes}-byte limit; not served`,
+      );
     }
     const buf = readUpTo(fd, maxBytes + 1);
     if (buf.length > maxBytes) {
-      return refused(rel, 'oversize', `file grew past the ${maxBytes}-byte limit while being read; not served`);
+      return refused(
+        rel,
+        'oversize',
+        `file grew past the ${maxBytes}-byte limit while being read; not served`,
+      );
     }
     if (buf.subarray(0, 8192).includes(0)) {
       return refused(rel, 'binary', 'file looks binary (NUL bytes); not served');

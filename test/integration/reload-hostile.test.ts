@@ -49,7 +49,10 @@ async function createFileInNewFolder(h: Harness, name: string): Promise<void> {
 describe('live reload on a hostile tree', () => {
   it('never serves a file from outside when a folder is replaced by a link leading out', async () => {
     const h = await start();
-    const outside = outsideFolder({ 'policy.md': secretSpec('area-policy'), 'other.md': secretSpec('other') });
+    const outside = outsideFolder({
+      'policy.md': secretSpec('area-policy'),
+      'other.md': secretSpec('other'),
+    });
     rmSync(h.file('specs/area'), { recursive: true });
     symlinkSync(outside, h.file('specs/area'));
     await createFileInNewFolder(h, 'after-swap');
@@ -98,7 +101,10 @@ describe('live reload on a hostile tree', () => {
     renameSync(aside, root);
     await h.until('the recreated root to be served', serves(h, 'auth#rotation', 'rotate'));
     writeFileSync(h.file('specs/later.md'), '---\nid: later\n---\n\n## Later {#later}\n\nAfter.\n');
-    await h.until('an edit in the recreated root to be served', () => h.snapshot().spec('later') !== undefined);
+    await h.until(
+      'an edit in the recreated root to be served',
+      () => h.snapshot().spec('later') !== undefined,
+    );
   });
 });
 
@@ -116,7 +122,11 @@ describe('loading a tree with special files', () => {
     // Asked for directly (as a watcher event would), the FIFO is refused without blocking.
     const result = corpus.reload(['pipe.md']);
     expect(result.after.problems).toContainEqual(
-      expect.objectContaining({ file: 'pipe.md', rule: 'not-a-file', message: expect.stringContaining('FIFO') }),
+      expect.objectContaining({
+        file: 'pipe.md',
+        rule: 'not-a-file',
+        message: expect.stringContaining('FIFO'),
+      }),
     );
   });
 });
