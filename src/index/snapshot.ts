@@ -1,6 +1,6 @@
 // The immutable snapshot of every served spec and clause: lookup, catalog, search and path matching.
-import picomatch from 'picomatch';
 import { SpecLedgerError } from '../errors.js';
+import { compileCodeGlob } from '../spec/code-globs.js';
 import { digestOf } from '../spec/digest.js';
 import { specIdFromPath } from '../spec/parse-spec.js';
 import type { TokenCounter } from '../spec/tokens.js';
@@ -216,7 +216,10 @@ function appliesToMatchers(catalog: readonly SpecDoc[], tablesOf: (doc: SpecDoc)
   for (const spec of catalog) {
     if (spec.kind === 'agents') continue;
     const t = tablesOf(spec);
-    t.matchers ??= spec.appliesTo.map((glob) => ({ spec, glob, test: picomatch(glob, { dot: true }) }));
+    t.matchers ??= spec.appliesTo.flatMap((glob) => {
+      const compiled = compileCodeGlob(glob);
+      return compiled.ok ? [{ spec, glob, test: compiled.test }] : [];
+    });
     out.push(...t.matchers);
   }
   return out;

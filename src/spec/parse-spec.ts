@@ -1,8 +1,11 @@
 // parseSpec: one file's text → a SpecDoc with its clause tree, IDs, digests and token counts. Pure: no I/O.
+
 import { parseAnchor, parseBoldId, plainTitle, slugify } from './clause-ids.js';
+import { compileCodeGlob } from './code-globs.js';
 import { digestOf, sha256Hex, stripTrailingBlanks } from './digest.js';
 import { formatFor } from './formats/index.js';
 import { parseFrontmatter } from './frontmatter.js';
+import { frontmatterLine } from './frontmatter-line.js';
 import type { Block, MarkdownScanner } from './markdown.js';
 import type { TokenCounter } from './tokens.js';
 import type { Clause, IdSource, Problem, SpecDoc, SpecMeta } from './types.js';
@@ -70,7 +73,13 @@ export function parseSpec(path: string, rawText: string, ctx: ParseContext): Par
     status: fm.fields.status ?? defaults.status ?? 'draft',
     owners: fm.fields.owners ?? [],
     reviewers: fm.fields.reviewers ?? [],
-    appliesTo: fm.fields.applies_to ?? defaults.appliesTo ?? [],
+    appliesTo: usableGlobs(
+      fm.fields.applies_to ?? defaults.appliesTo ?? [],
+      fm.fields.applies_to ? 'applies_to' : 'fileMatchPattern',
+      path,
+      text.slice(0, text.length - fm.body.length),
+      problems,
+    ),
     supersedes: fm.fields.supersedes ?? [],
     tags: fm.fields.tags ?? [],
     inclusion: fm.fields.inclusion === 'always' ? 'always' : (defaults.inclusion ?? 'on-request'),
@@ -94,6 +103,29 @@ export function parseSpec(path: string, rawText: string, ctx: ParseContext): Par
     problems,
   };
   return { doc, problems };
+}
+
+/** The globs that compile; each one that does not is reported on its frontmatter line and left out. */
+function usableGlobs(
+  globs: readonly string[],
+  key: string,
+  path: string,
+  frontmatterText: string,
+  problems: Problem[],
+): string[] {
+  return globs.filter((glob) => {
+    const compiled = compileCodeGlob(glob);
+    if (compiled.ok) return true;
+    problems.push({
+      file: path,
+      line: frontmatterLine(frontmatterText, key),
+      rule: 'frontmatter-schema',
+      severity: 'error',
+      message: `${key} glob "${glob.length > 80 ? `${glob.slice(0, 80)}…` : glob}" ${compiled.reason}; it is ignored`,
+      hint: 'use **, *, ?, [...] and {a,b}; list several globs instead of an extglob',
+    });
+    return false;
+  });
 }
 
 function buildDrafts(

@@ -1,5 +1,6 @@
 // What every snapshot rule receives, and small helpers for placing findings on the right line.
 import type { Snapshot } from '../../index/snapshot.js';
+import { frontmatterLine as lineOfKey } from '../../spec/frontmatter-line.js';
 import type { SpecDoc } from '../../spec/types.js';
 import type { LintConfig } from '../config.js';
 import type { ProseScanner } from '../prose.js';
@@ -16,11 +17,7 @@ export type SnapshotRule = (ctx: RuleContext) => Finding[];
 
 /** The 1-based line of a top-level frontmatter key, or `fallback` when the key is not written. */
 export function frontmatterLine(spec: Pick<SpecDoc, 'frontmatterText'>, key: string, fallback = 1): number {
-  const lines = spec.frontmatterText.split('\n');
-  for (let i = 1; i < lines.length; i++) {
-    if (lines[i]!.startsWith(`${key}:`)) return i + 1;
-  }
-  return fallback;
+  return lineOfKey(spec.frontmatterText, key, fallback);
 }
 
 /** Specs make promises once they leave draft; an approved spec is binding. */

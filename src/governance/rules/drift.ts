@@ -4,6 +4,7 @@ import path from 'node:path';
 import picomatch from 'picomatch';
 import { SpecLedgerError } from '../../errors.js';
 import type { Snapshot } from '../../index/snapshot.js';
+import { anyCodeGlob } from '../../spec/code-globs.js';
 import type { SpecDoc } from '../../spec/types.js';
 import { dirtyPaths, type GitRepo, type LogCommit, literal, logWithFiles, mapLimit } from '../git.js';
 import type { Finding } from '../types.js';
@@ -61,7 +62,7 @@ function driftOf(
   codePrefix: string,
   specFiles: ReadonlySet<string>,
 ): Finding[] {
-  const matches = picomatch([...spec.appliesTo], { dot: true });
+  const matches = anyCodeGlob(spec.appliesTo);
   let newest: { commit: LogCommit; file: string } | null = null;
   let commits = 0;
   const files = new Set<string>();
