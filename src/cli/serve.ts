@@ -3,11 +3,12 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type App, createApp } from '../app.js';
 import { ExitError } from '../errors.js';
+import { principalProblem } from '../mcp/run-id.js';
 import { watchCorpus } from '../source/watcher.js';
 import { isLoopbackHost, startHttpServer } from '../transports/http.js';
 import { serveStdio } from '../transports/stdio.js';
 import { type CommonOptions, defaultLedger, defaultSpecs, resolveLedger } from './options.js';
-import { logErr, progressReporter } from './output.js';
+import { escapeControls, logErr, progressReporter } from './output.js';
 
 export interface ServeOptions extends CommonOptions {
   http?: boolean;
@@ -67,7 +68,7 @@ export function registerServeCommand(program: Command): void {
           host: opts.host,
           port: Number(opts.port),
           stateless: opts.stateless ?? false,
-          createServer: () => app.createServer(),
+          createServer: (options) => app.createServer(options),
           tokens,
           maxBodyBytes: Number(opts.maxBody),
           readiness: () => readiness(app),
@@ -128,25 +129,52 @@ async function readiness(app: App): Promise<{ ready: boolean; detail: Record<str
   }
 }
 
-/** "name:token" per line (# comments allowed); a bare token is named "default". */
+/**
+ * "name:token" per line (# comments allowed); a bare token is named "default". The name is the principal recorded
+ * on every read and the scope of its runs (`name/run`), so it follows the principal rule (mcp/run-id.ts). A file
+ * that names no token is refused: serving it would mean serving without authentication, silently.
+ */
 export function loadTokens(file: string | undefined): Array<{ name: string; token: string }> {
   const lines = file
     ? readFileSync(file, 'utf8').split(/\r?\n/)
     : process.env.SPECLEDGER_TOKEN
       ? [process.env.SPECLEDGER_TOKEN]
       : [];
-  const tokens = lines
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('#'))
-    .map((l) => {
-      const at = l.indexOf(':');
-      return at > 0
-        ? { name: l.slice(0, at).trim(), token: l.slice(at + 1).trim() }
-        : { name: 'default', token: l };
-    });
-  for (const t of tokens) {
-    if (t.token.length < 16)
-      throw new ExitError(`token "${t.name}" is shorter than 16 characters; use a random secret`, 2);
+  const tokens: Array<{ name: string; token: string; line: number }> = [];
+  lines.forEach((raw, i) => {
+    const l = raw.trim();
+    if (l === '' || l.startsWith('#')) return;
+    const at = l.indexOf(':');
+    tokens.push(
+      at > 0
+        ? { name: l.slice(0, at).trim(), token: l.slice(at + 1).trim(), line: i + 1 }
+        : { name: 'default', token: l, line: i + 1 },
+    );
+  });
+  const where = (t: { line: number }) => (file ? `${file}:${t.line}: ` : 'SPECLEDGER_TOKEN: ');
+  if (file && tokens.length === 0) {
+    throw new ExitError(
+      `${file} holds no token (only blank lines and comments); refusing to serve without authentication. Write one "name:token" per line, e.g. ci-bot:$(openssl rand -hex 24)`,
+      2,
+    );
   }
-  return tokens;
+  const names = new Set<string>();
+  const secrets = new Set<string>();
+  for (const t of tokens) {
+    const problem = principalProblem(t.name);
+    if (problem)
+      throw new ExitError(`${where(t)}token name "${escapeControls(t.name)}" is not usable: ${problem}`, 2);
+    if (t.token.length < 16)
+      throw new ExitError(
+        `${where(t)}token "${t.name}" is shorter than 16 characters; use a random secret`,
+        2,
+      );
+    if (names.has(t.name))
+      throw new ExitError(`${where(t)}token name "${t.name}" is used twice; names identify principals`, 2);
+    if (secrets.has(t.token))
+      throw new ExitError(`${where(t)}token "${t.name}" repeats another token's secret`, 2);
+    names.add(t.name);
+    secrets.add(t.token);
+  }
+  return tokens.map(({ name, token }) => ({ name, token }));
 }

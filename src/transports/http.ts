@@ -13,7 +13,7 @@ import {
   parseMessages,
   readBody,
 } from './http-body.js';
-import { type BuiltServer, createFastPath, type FastPath } from './http-fast-path.js';
+import { createFastPath, type FastPath, type ServerFactory } from './http-fast-path.js';
 import { sendJson, sendJsonRpcError } from './http-responses.js';
 import { createBearerAuth, createHostPolicy, type HostPolicy, redactAuthorization } from './http-security.js';
 import { SessionRegistry } from './http-sessions.js';
@@ -29,7 +29,7 @@ export interface HttpServerOptions {
   /** --stateless: no sessions, for replicas behind a load balancer. */
   stateless: boolean;
   /** Builds one MCP server. Stateful mode: one per session. Fast JSON path: ONE long-lived instance. */
-  createServer: () => BuiltServer;
+  createServer: ServerFactory;
   /** Named bearer tokens (name = principal recorded in the ledger); empty = no auth. */
   tokens: ReadonlyArray<{ name: string; token: string }>;
   /** Default: localhost, 127.0.0.1, [::1] with the bound port, plus the bind host. */
