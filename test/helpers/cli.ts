@@ -61,14 +61,14 @@ export interface StdioCli {
   close(): Promise<void>;
 }
 
-/** Starts `specledger serve --no-watch ARGS` over stdio and connects the real SDK client to it. */
+/** Starts `specledger serve ARGS` (with --no-watch unless `watch`) over stdio and connects the real SDK client. */
 export async function connectStdioCli(
   args: readonly string[],
-  options: { env?: Record<string, string>; clientName?: string } = {},
+  options: { env?: Record<string, string>; clientName?: string; watch?: boolean } = {},
 ): Promise<StdioCli> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [builtCli, 'serve', '--no-watch', ...args],
+    args: [builtCli, 'serve', ...(options.watch ? [] : ['--no-watch']), ...args],
     env: cleanEnv(options.env),
     stderr: 'pipe',
   });
