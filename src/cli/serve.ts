@@ -2,24 +2,44 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type App, createApp } from '../app.js';
-import { ExitError } from '../errors.js';
+import { ExitError, errorMessage } from '../errors.js';
 import { principalProblem } from '../mcp/run-id.js';
 import { watchCorpus } from '../source/watcher.js';
-import { isLoopbackHost, startHttpServer } from '../transports/http.js';
+import {
+  DEFAULT_MAX_SESSIONS,
+  DEFAULT_MAX_SESSIONS_PER_PRINCIPAL,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_SESSION_IDLE_MS,
+  isLoopbackHost,
+  startHttpServer,
+} from '../transports/http.js';
 import { serveStdio } from '../transports/stdio.js';
-import { type CommonOptions, defaultLedger, defaultSpecs, resolveLedger } from './options.js';
+import {
+  type CommonOptions,
+  defaultLedger,
+  defaultSpecs,
+  integerOption,
+  parseByteSize,
+  parseDuration,
+  parsePort,
+  resolveLedger,
+} from './options.js';
 import { escapeControls, logErr, progressReporter } from './output.js';
 
 export interface ServeOptions extends CommonOptions {
   http?: boolean;
   host: string;
-  port: string;
+  port: number;
   stateless?: boolean;
   tokenFile?: string;
   insecureNoAuth?: boolean;
   watch: boolean;
   poll?: boolean;
-  maxBody: string;
+  maxBody: number;
+  maxSessions: number;
+  maxSessionsPerPrincipal: number;
+  sessionIdle: number;
+  requestTimeout: number;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -30,11 +50,35 @@ export function registerServeCommand(program: Command): void {
     .option('--ledger <path>', 'ledger: SQLite file, postgres:// URL, or "off"', defaultLedger())
     .option('--http', 'serve Streamable HTTP instead of stdio')
     .option('--host <host>', 'HTTP bind address', '127.0.0.1')
-    .option('--port <port>', 'HTTP port (0 = any free port)', '3333')
+    .option('--port <port>', 'HTTP port (0 = any free port)', parsePort, 3333)
     .option('--stateless', 'HTTP without sessions, for replicas behind a load balancer')
     .option('--token-file <file>', 'bearer tokens, one "name:token" per line (or SPECLEDGER_TOKEN=token)')
     .option('--insecure-no-auth', 'allow a non-loopback bind without a token')
-    .option('--max-body <bytes>', 'largest HTTP request body accepted', String(1024 * 1024))
+    .option('--max-body <size>', 'largest HTTP request body, e.g. 1MiB or 500KB', parseByteSize, 1024 * 1024)
+    .option(
+      '--request-timeout <duration>',
+      'time a client has to send a whole request (headers and body), e.g. 30s',
+      parseDuration,
+      DEFAULT_REQUEST_TIMEOUT_MS,
+    )
+    .option(
+      '--max-sessions <n>',
+      'HTTP sessions open at once; the least recently used idle one is evicted',
+      integerOption(1),
+      DEFAULT_MAX_SESSIONS,
+    )
+    .option(
+      '--max-sessions-per-principal <n>',
+      'HTTP sessions one token (or, without tokens, everyone) may hold',
+      integerOption(1),
+      DEFAULT_MAX_SESSIONS_PER_PRINCIPAL,
+    )
+    .option(
+      '--session-idle <duration>',
+      'close an HTTP session unused for this long',
+      parseDuration,
+      DEFAULT_SESSION_IDLE_MS,
+    )
     .option('--no-watch', 'do not reload specs when files change')
     .option('--poll', 'watch by polling (network file systems)')
     .action(async (opts: ServeOptions) => {
@@ -53,32 +97,50 @@ export function registerServeCommand(program: Command): void {
         onProgress: progressReporter(),
       });
       const stops: Array<() => Promise<void>> = [];
-      if (opts.watch) {
-        const watcher = await watchCorpus(app.corpus, {
-          poll: opts.poll,
-          log: logErr,
-          onReload: (result) => app.applyReload(result),
-        });
-        stops.push(() => watcher.close());
-      }
+      const stopAll = async (): Promise<void> => {
+        for (const s of stops.reverse()) await s().catch((e: Error) => logErr(`specledger: ${e.message}`));
+        await app.close();
+      };
       let where = 'stdio';
       let done: Promise<void>;
-      if (opts.http) {
-        const http = await startHttpServer({
-          host: opts.host,
-          port: Number(opts.port),
-          stateless: opts.stateless ?? false,
-          createServer: (options) => app.createServer(options),
-          tokens,
-          maxBodyBytes: Number(opts.maxBody),
-          readiness: () => readiness(app),
-          log: (level, message) => logErr(`specledger: ${level}: ${message}`),
-        });
-        where = http.url;
-        stops.push(() => http.close());
-        done = new Promise(() => {});
-      } else {
-        done = (await serveStdio(app, (message) => logErr(`specledger: warn: ${message}`))).closed;
+      try {
+        if (opts.watch) {
+          const watcher = await watchCorpus(app.corpus, {
+            poll: opts.poll,
+            log: logErr,
+            onReload: (result) => app.applyReload(result),
+          });
+          stops.push(() => watcher.close());
+        }
+        if (opts.http) {
+          const http = await startHttpServer({
+            host: opts.host,
+            port: opts.port,
+            stateless: opts.stateless ?? false,
+            createServer: (options) => app.createServer(options),
+            tokens,
+            maxBodyBytes: opts.maxBody,
+            requestTimeoutMs: opts.requestTimeout,
+            maxSessions: opts.maxSessions,
+            maxSessionsPerPrincipal: opts.maxSessionsPerPrincipal,
+            sessionIdleMs: opts.sessionIdle,
+            readiness: () => readiness(app),
+            log: (level, message) => logErr(`specledger: ${level}: ${message}`),
+          }).catch((error: unknown) => {
+            // EADDRINUSE, EACCES, a host that does not resolve: nothing is served, so nothing may keep running.
+            throw new ExitError(`cannot listen on ${opts.host}:${opts.port}: ${errorMessage(error)}`, 1, {
+              cause: error,
+            });
+          });
+          where = http.url;
+          stops.push(() => http.close());
+          done = new Promise(() => {});
+        } else {
+          done = (await serveStdio(app, (message) => logErr(`specledger: warn: ${message}`))).closed;
+        }
+      } catch (error) {
+        await stopAll();
+        throw error;
       }
       banner(app, where, opts.ledger);
       void app.corpus
@@ -88,8 +150,7 @@ export function registerServeCommand(program: Command): void {
       const stop = async (): Promise<void> => {
         if (stopping) return;
         stopping = true;
-        for (const s of stops.reverse()) await s().catch((e: Error) => logErr(`specledger: ${e.message}`));
-        await app.close();
+        await stopAll();
         process.exit(0);
       };
       process.on('SIGTERM', () => void stop());
