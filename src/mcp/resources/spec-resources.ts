@@ -18,6 +18,7 @@ import type { ServedRead } from '../recorder.js';
 import { DEFAULT_ROOT_TOKENS } from '../tools/read-root.js';
 import { parseSpecUri, ROOT_URI, specUri } from '../uri.js';
 import { viewRoot } from '../views/root-view.js';
+import { createSubscriptions } from './subscriptions.js';
 
 export interface ResourceNotifier {
   /** Sends list_changed and per-URI `updated` notifications for what differs between two snapshots. */
@@ -30,7 +31,7 @@ export function registerSpecResources(
   conn: ConnectionInfo,
 ): ResourceNotifier {
   const low = server.server;
-  const subscriptions = new Set<string>();
+  const subscriptions = createSubscriptions();
 
   low.setRequestHandler(ListResourcesRequestSchema, () => {
     const snapshot = deps.corpus.current();
@@ -86,7 +87,11 @@ export function registerSpecResources(
   });
 
   low.setRequestHandler(SubscribeRequestSchema, (request) => {
-    subscriptions.add(request.params.uri);
+    try {
+      subscriptions.add(request.params.uri, deps.corpus.current());
+    } catch (error) {
+      throw toProtocolError(error);
+    }
     return {};
   });
   low.setRequestHandler(UnsubscribeRequestSchema, (request) => {
@@ -98,9 +103,7 @@ export function registerSpecResources(
     async snapshotChanged(before, after) {
       const ids = (s: Snapshot) => s.catalog.map((d) => d.id).join('\n');
       if (ids(before) !== ids(after)) await server.sendResourceListChanged();
-      for (const uri of subscriptions) {
-        if (digestAt(before, uri) !== digestAt(after, uri)) await low.sendResourceUpdated({ uri });
-      }
+      for (const uri of subscriptions.changed(before, after)) await low.sendResourceUpdated({ uri });
     },
   };
 }
@@ -187,16 +190,4 @@ async function pinnedVersion(
     text,
     recorded: { specVersion: served.spec_version, status: served.status, gitCommit: served.git_commit },
   };
-}
-
-function digestAt(snapshot: Snapshot, uri: string): string | null {
-  if (uri === ROOT_URI) return snapshot.root.digest + snapshot.catalog.map((s) => s.digest).join('');
-  const parsed = parseSpecUri(uri);
-  if (!parsed || parsed.digest) return null;
-  try {
-    const { spec, clause } = snapshot.resolve(`${parsed.specId}#${parsed.clauseId ?? ''}`);
-    return clause ? clause.digest : spec.digest;
-  } catch {
-    return null;
-  }
 }
