@@ -40,7 +40,7 @@ export class SessionRegistry {
   private readonly sessions = new Map<string, Session>();
   /** Sessions being opened (initialize in flight), per principal: counted against the caps before they exist. */
   private readonly opening = new Map<string | undefined, number>();
-  /** Why recently evicted sessions ended, by id, oldest first; answered instead of a bare "Session not found". */
+  /** Why recently evicted or expired sessions ended, by id, oldest first; answered after "Session not found". */
   private readonly evicted = new Map<string, { principal: string | undefined; reason: string }>();
   private readonly sweeper: NodeJS.Timeout;
 
@@ -234,8 +234,9 @@ export class SessionRegistry {
   }
 
   private sweep(now: number): void {
+    const reason = `closed after ${Math.round(this.options.idleMs / 1000)} s without a request; start a new session (initialize)`;
     for (const session of this.sessions.values()) {
-      if (session.active === 0 && now - session.lastSeen > this.options.idleMs) void session.close();
+      if (session.active === 0 && now - session.lastSeen > this.options.idleMs) void session.evict(reason);
     }
   }
 }
