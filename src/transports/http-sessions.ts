@@ -142,12 +142,19 @@ export class SessionRegistry {
       return;
     }
     this.opening.set(principal, (this.opening.get(principal) ?? 0) + 1);
-    try {
-      await this.openSession(req, res, post, authInfo);
-    } finally {
+    let counted = true;
+    // Once the session is in the table (or failed to open) it no longer counts as opening.
+    const opened = (): void => {
+      if (!counted) return;
+      counted = false;
       const left = (this.opening.get(principal) ?? 1) - 1;
       if (left === 0) this.opening.delete(principal);
       else this.opening.set(principal, left);
+    };
+    try {
+      await this.openSession(req, res, post, authInfo, opened);
+    } finally {
+      opened();
     }
   }
 
@@ -156,6 +163,7 @@ export class SessionRegistry {
     res: ServerResponse,
     post: ParsedPost,
     authInfo: AuthInfo | undefined,
+    opened: () => void,
   ): Promise<void> {
     const built = this.options.createServer();
     let closing: Promise<void> | undefined;
@@ -166,6 +174,7 @@ export class SessionRegistry {
       enableJsonResponse: true,
       onsessioninitialized: (id) => {
         this.sessions.set(id, session);
+        opened();
         this.options.log('info', `http session ${id} opened${authInfo ? ` by ${authInfo.clientId}` : ''}`);
       },
     });
