@@ -9,7 +9,7 @@ import type { LedgerStore } from './ledger/types.js';
 import { type ConnectionInfo, runIdFromEnv } from './mcp/context.js';
 import type { RenderedResult, SpecServerDeps } from './mcp/deps.js';
 import { createRecorder, type RecordHook } from './mcp/recorder.js';
-import { createSpecServer, type SpecServer } from './mcp/server.js';
+import { type CreateSpecServerOptions, createSpecServer, type SpecServer } from './mcp/server.js';
 import { createGitInfo } from './source/git.js';
 import { createTokenCounter, type TokenCounter } from './spec/tokens.js';
 import { createSpanHook } from './telemetry/spans.js';
@@ -35,7 +35,7 @@ export interface App {
   tokens: TokenCounter;
   deps: SpecServerDeps;
   /** Builds one MCP server over the shared state; each is told about reloads until it closes. */
-  createServer(options?: { connectionId?: string }): SpecServer;
+  createServer(options?: Pick<CreateSpecServerOptions, 'connectionId' | 'clientInfo'>): SpecServer;
   /** Re-reads files and tells every live server what changed. */
   applyReload(result: ReloadResult): Promise<void>;
   close(): Promise<void>;
@@ -75,6 +75,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       const spec = createSpecServer(deps, {
         jsonSchemaValidator: validator,
         connectionId: serverOptions.connectionId,
+        clientInfo: serverOptions.clientInfo,
       });
       live.add(spec);
       const close = spec.close;

@@ -7,7 +7,7 @@ import { openLedger } from '../ledger/open.js';
 import { attest, runShow, runsList, staleReads, whoRead } from '../ledger/queries.js';
 import type { LedgerStore } from '../ledger/types.js';
 import { type CommonOptions, defaultLedger, defaultSpecs, resolveLedger } from './options.js';
-import { printJson, printText, table } from './output.js';
+import { escapeControls, printJson, printText, table } from './output.js';
 
 async function withLedger<T>(opts: { ledger: string }, fn: (store: LedgerStore) => Promise<T>): Promise<T> {
   if (opts.ledger === 'off') throw new ExitError('--ledger off has no records to query');
@@ -63,7 +63,9 @@ export function registerLedgerCommands(program: Command): void {
       return withLedger(opts, async (store) => {
         const shown = await runShow(store, runId);
         if (opts.json) return printJson(shown);
-        printText(`run ${shown.run.id} (${shown.run.source}) ${shown.run.first_ts} → ${shown.run.last_ts}`);
+        printText(
+          `run ${escapeControls(shown.run.id)} (${shown.run.source}) ${shown.run.first_ts} → ${shown.run.last_ts}`,
+        );
         printText(
           table(
             ['SEQ', 'TS', 'TOOL', 'KIND', 'REF', 'VERSION', 'DIGEST'],
@@ -95,7 +97,7 @@ export function registerLedgerCommands(program: Command): void {
         if (opts.json) return printJson(result);
         printText(
           result.runs.length === 0
-            ? `no run read ${ref}`
+            ? `no run read ${escapeControls(ref)}`
             : table(
                 ['RUN', 'READS', 'FIRST', 'LAST', 'DIGESTS'],
                 result.runs.map((r) => [
@@ -131,7 +133,7 @@ export function registerLedgerCommands(program: Command): void {
         if (opts.json) return printJson(report);
         printText(
           report.stale.length === 0
-            ? `nothing run ${report.run} read has changed`
+            ? `nothing run ${escapeControls(report.run)} read has changed`
             : table(
                 ['REF', 'REASON', 'READ', 'CURRENT'],
                 report.stale.map((s) => [

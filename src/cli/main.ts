@@ -5,6 +5,7 @@ import { ExitError, SpecLedgerError } from '../errors.js';
 import { SERVER_VERSION } from '../mcp/server.js';
 import { registerLedgerCommands } from './ledger-commands.js';
 import { registerLintCommand } from './lint-command.js';
+import { escapeControls, logErr } from './output.js';
 import { registerReadCommands } from './read-commands.js';
 import { registerServeCommand } from './serve.js';
 
@@ -32,7 +33,8 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`specledger: ${message}\n`);
+    // One line, whatever the message quotes: a ref or run ID from the command line could hold control characters.
+    logErr(`specledger: ${escapeControls(message)}`);
     process.exitCode = error instanceof ExitError ? error.exitCode : error instanceof SpecLedgerError ? 2 : 1;
   }
 }

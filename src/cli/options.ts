@@ -1,5 +1,6 @@
-// Options shared by commands: where the specs and the ledger are.
+// Options shared by commands: where the specs and the ledger are, and the parsers of numeric options.
 import path from 'node:path';
+import { InvalidArgumentError } from 'commander';
 import { DEFAULT_LEDGER_PATH } from '../ledger/open.js';
 
 export interface CommonOptions {
@@ -18,4 +19,56 @@ export function defaultLedger(): string {
 
 export function resolveLedger(ledger: string): string {
   return ledger === 'off' || /^[a-z][a-z0-9+.-]*:\/\//i.test(ledger) ? ledger : path.resolve(ledger);
+}
+
+/*
+ * Parsers for numeric options, handed to commander's argParser so a bad value stops the command before anything
+ * starts, with commander's own "option '--port <port>' argument 'abc' is invalid" and the reason after it.
+ * Commander does not run them on defaults, so defaults are given as parsed values.
+ */
+
+/** A whole number within [min, max]. */
+export function integerOption(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
+  return (value) => {
+    const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`Expected a whole number from ${min} to ${max}.`);
+    return n;
+  };
+}
+
+export const parsePort = integerOption(0, 65_535);
+
+const SIZE_UNITS: Readonly<Record<string, number>> = {
+  '': 1,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+};
+
+/** A byte count: `1048576`, `512KiB`, `1MiB`, `1MB` (10^6: SI and IEC units mean what they say). */
+export function parseByteSize(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
+  const unit = SIZE_UNITS[(m?.[2] ?? '').toLowerCase()];
+  const bytes = m && unit !== undefined ? Math.floor(Number(m[1]) * unit) : Number.NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 1)
+    throw new InvalidArgumentError(
+      'Expected a size in bytes, e.g. 1048576, 512KiB, 1MiB or 1MB (10^6 bytes).',
+    );
+  return bytes;
+}
+
+const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/** A duration with its unit, in milliseconds: `500ms`, `30s`, `10m`, `1h`. A bare number is refused as ambiguous. */
+export function parseDuration(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(value.trim());
+  const ms = m ? Math.round(Number(m[1]) * (DURATION_UNITS[m[2] as string] as number)) : Number.NaN;
+  if (!Number.isSafeInteger(ms) || ms < 1 || ms > 2 ** 31 - 1)
+    throw new InvalidArgumentError('Expected a duration with its unit, e.g. 500ms, 30s, 10m or 1h.');
+  return ms;
 }

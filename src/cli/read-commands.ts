@@ -7,7 +7,7 @@ import { parseRef } from '../ledger/refs.js';
 import { viewClause } from '../mcp/views/clause-view.js';
 import { renderOutline, viewOutline } from '../mcp/views/outline-view.js';
 import { createTokenCounter } from '../spec/tokens.js';
-import { type CommonOptions, defaultLedger, defaultSpecs, resolveLedger } from './options.js';
+import { type CommonOptions, defaultLedger, defaultSpecs, integerOption, resolveLedger } from './options.js';
 import { printJson, printText, progressReporter } from './output.js';
 
 function open(specs: string) {
@@ -21,12 +21,12 @@ export function registerReadCommands(program: Command): void {
     .description("print one spec's clause tree (refs, titles, token costs)")
     .argument('<spec>', 'spec ID, e.g. auth')
     .option('--specs <dir>', 'spec root', defaultSpecs())
-    .option('--depth <n>', 'deepest level to list', '3')
+    .option('--depth <n>', 'deepest level to list', integerOption(0, 100), 3)
     .option('--json', 'print JSON')
-    .action((specId: string, opts: CommonOptions & { depth: string }) => {
+    .action((specId: string, opts: CommonOptions & { depth: number }) => {
       const { snapshot } = open(opts.specs);
       const { spec } = snapshot.resolve(`${specId.split('#')[0]}#`);
-      const view = viewOutline(spec, Number(opts.depth));
+      const view = viewOutline(spec, opts.depth);
       if (opts.json) printJson(view);
       else printText(renderOutline(view));
     });
@@ -39,9 +39,9 @@ export function registerReadCommands(program: Command): void {
     .argument('<ref>', 'SPEC#CLAUSE, a unique clause ID, or REF@DIGEST')
     .option('--specs <dir>', 'spec root', defaultSpecs())
     .option('--ledger <path>', 'ledger for REF@DIGEST', defaultLedger())
-    .option('--depth <n>', 'levels of child sections to include', '100')
+    .option('--depth <n>', 'levels of child sections to include', integerOption(0, 100), 100)
     .option('--json', 'print JSON')
-    .action(async (ref: string, opts: CommonOptions & { depth: string }) => {
+    .action(async (ref: string, opts: CommonOptions & { depth: number }) => {
       if (ref.includes('@')) {
         const parsed = parseRef(ref);
         const ledger = await openLedger(resolveLedger(opts.ledger), { readonly: true });
@@ -59,7 +59,7 @@ export function registerReadCommands(program: Command): void {
       const view = viewClause(
         snapshot,
         snapshot.resolve(ref),
-        { depth: Number(opts.depth), maxTokens: 1_000_000 },
+        { depth: opts.depth, maxTokens: 1_000_000 },
         tokens,
       );
       if (opts.json) printJson(view);
@@ -75,11 +75,11 @@ export function registerReadCommands(program: Command): void {
     .argument('<query...>', 'words to look for')
     .option('--specs <dir>', 'spec root', defaultSpecs())
     .option('--spec <id>', 'only this spec')
-    .option('--limit <n>', 'maximum hits', '10')
+    .option('--limit <n>', 'maximum hits', integerOption(1, 1000), 10)
     .option('--json', 'print JSON')
-    .action(async (words: string[], opts: CommonOptions & { spec?: string; limit: string }) => {
+    .action(async (words: string[], opts: CommonOptions & { spec?: string; limit: number }) => {
       const { snapshot } = open(opts.specs);
-      const hits = await snapshot.search(words.join(' '), { spec: opts.spec, limit: Number(opts.limit) });
+      const hits = await snapshot.search(words.join(' '), { spec: opts.spec, limit: opts.limit });
       if (opts.json) printJson({ hits });
       else
         printText(

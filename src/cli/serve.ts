@@ -2,23 +2,44 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type App, createApp } from '../app.js';
-import { ExitError } from '../errors.js';
+import { ExitError, errorMessage } from '../errors.js';
+import { principalProblem } from '../mcp/run-id.js';
 import { watchCorpus } from '../source/watcher.js';
-import { isLoopbackHost, startHttpServer } from '../transports/http.js';
+import {
+  DEFAULT_MAX_SESSIONS,
+  DEFAULT_MAX_SESSIONS_PER_PRINCIPAL,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_SESSION_IDLE_MS,
+  isLoopbackHost,
+  startHttpServer,
+} from '../transports/http.js';
 import { serveStdio } from '../transports/stdio.js';
-import { type CommonOptions, defaultLedger, defaultSpecs, resolveLedger } from './options.js';
-import { logErr, progressReporter } from './output.js';
+import {
+  type CommonOptions,
+  defaultLedger,
+  defaultSpecs,
+  integerOption,
+  parseByteSize,
+  parseDuration,
+  parsePort,
+  resolveLedger,
+} from './options.js';
+import { escapeControls, logErr, progressReporter } from './output.js';
 
 export interface ServeOptions extends CommonOptions {
   http?: boolean;
   host: string;
-  port: string;
+  port: number;
   stateless?: boolean;
   tokenFile?: string;
   insecureNoAuth?: boolean;
   watch: boolean;
   poll?: boolean;
-  maxBody: string;
+  maxBody: number;
+  maxSessions: number;
+  maxSessionsPerPrincipal: number;
+  sessionIdle: number;
+  requestTimeout: number;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -29,11 +50,35 @@ export function registerServeCommand(program: Command): void {
     .option('--ledger <path>', 'ledger: SQLite file, postgres:// URL, or "off"', defaultLedger())
     .option('--http', 'serve Streamable HTTP instead of stdio')
     .option('--host <host>', 'HTTP bind address', '127.0.0.1')
-    .option('--port <port>', 'HTTP port (0 = any free port)', '3333')
+    .option('--port <port>', 'HTTP port (0 = any free port)', parsePort, 3333)
     .option('--stateless', 'HTTP without sessions, for replicas behind a load balancer')
     .option('--token-file <file>', 'bearer tokens, one "name:token" per line (or SPECLEDGER_TOKEN=token)')
     .option('--insecure-no-auth', 'allow a non-loopback bind without a token')
-    .option('--max-body <bytes>', 'largest HTTP request body accepted', String(1024 * 1024))
+    .option('--max-body <size>', 'largest HTTP request body, e.g. 1MiB or 500KB', parseByteSize, 1024 * 1024)
+    .option(
+      '--request-timeout <duration>',
+      'time a client has to send a whole request (headers and body), e.g. 30s',
+      parseDuration,
+      DEFAULT_REQUEST_TIMEOUT_MS,
+    )
+    .option(
+      '--max-sessions <n>',
+      'HTTP sessions open at once; the least recently used idle one is evicted',
+      integerOption(1),
+      DEFAULT_MAX_SESSIONS,
+    )
+    .option(
+      '--max-sessions-per-principal <n>',
+      'HTTP sessions one token (or, without tokens, everyone) may hold',
+      integerOption(1),
+      DEFAULT_MAX_SESSIONS_PER_PRINCIPAL,
+    )
+    .option(
+      '--session-idle <duration>',
+      'close an HTTP session unused for this long',
+      parseDuration,
+      DEFAULT_SESSION_IDLE_MS,
+    )
     .option('--no-watch', 'do not reload specs when files change')
     .option('--poll', 'watch by polling (network file systems)')
     .action(async (opts: ServeOptions) => {
@@ -52,32 +97,50 @@ export function registerServeCommand(program: Command): void {
         onProgress: progressReporter(),
       });
       const stops: Array<() => Promise<void>> = [];
-      if (opts.watch) {
-        const watcher = await watchCorpus(app.corpus, {
-          poll: opts.poll,
-          log: logErr,
-          onReload: (result) => app.applyReload(result),
-        });
-        stops.push(() => watcher.close());
-      }
+      const stopAll = async (): Promise<void> => {
+        for (const s of stops.reverse()) await s().catch((e: Error) => logErr(`specledger: ${e.message}`));
+        await app.close();
+      };
       let where = 'stdio';
       let done: Promise<void>;
-      if (opts.http) {
-        const http = await startHttpServer({
-          host: opts.host,
-          port: Number(opts.port),
-          stateless: opts.stateless ?? false,
-          createServer: () => app.createServer(),
-          tokens,
-          maxBodyBytes: Number(opts.maxBody),
-          readiness: () => readiness(app),
-          log: (level, message) => logErr(`specledger: ${level}: ${message}`),
-        });
-        where = http.url;
-        stops.push(() => http.close());
-        done = new Promise(() => {});
-      } else {
-        done = (await serveStdio(app, (message) => logErr(`specledger: warn: ${message}`))).closed;
+      try {
+        if (opts.watch) {
+          const watcher = await watchCorpus(app.corpus, {
+            poll: opts.poll,
+            log: logErr,
+            onReload: (result) => app.applyReload(result),
+          });
+          stops.push(() => watcher.close());
+        }
+        if (opts.http) {
+          const http = await startHttpServer({
+            host: opts.host,
+            port: opts.port,
+            stateless: opts.stateless ?? false,
+            createServer: (options) => app.createServer(options),
+            tokens,
+            maxBodyBytes: opts.maxBody,
+            requestTimeoutMs: opts.requestTimeout,
+            maxSessions: opts.maxSessions,
+            maxSessionsPerPrincipal: opts.maxSessionsPerPrincipal,
+            sessionIdleMs: opts.sessionIdle,
+            readiness: () => readiness(app),
+            log: (level, message) => logErr(`specledger: ${level}: ${message}`),
+          }).catch((error: unknown) => {
+            // EADDRINUSE, EACCES, a host that does not resolve: nothing is served, so nothing may keep running.
+            throw new ExitError(`cannot listen on ${opts.host}:${opts.port}: ${errorMessage(error)}`, 1, {
+              cause: error,
+            });
+          });
+          where = http.url;
+          stops.push(() => http.close());
+          done = new Promise(() => {});
+        } else {
+          done = (await serveStdio(app, (message) => logErr(`specledger: warn: ${message}`))).closed;
+        }
+      } catch (error) {
+        await stopAll();
+        throw error;
       }
       banner(app, where, opts.ledger);
       void app.corpus
@@ -87,8 +150,7 @@ export function registerServeCommand(program: Command): void {
       const stop = async (): Promise<void> => {
         if (stopping) return;
         stopping = true;
-        for (const s of stops.reverse()) await s().catch((e: Error) => logErr(`specledger: ${e.message}`));
-        await app.close();
+        await stopAll();
         process.exit(0);
       };
       process.on('SIGTERM', () => void stop());
@@ -128,25 +190,52 @@ async function readiness(app: App): Promise<{ ready: boolean; detail: Record<str
   }
 }
 
-/** "name:token" per line (# comments allowed); a bare token is named "default". */
+/**
+ * "name:token" per line (# comments allowed); a bare token is named "default". The name is the principal recorded
+ * on every read and the scope of its runs (`name/run`), so it follows the principal rule (mcp/run-id.ts). A file
+ * that names no token is refused: serving it would mean serving without authentication, silently.
+ */
 export function loadTokens(file: string | undefined): Array<{ name: string; token: string }> {
   const lines = file
     ? readFileSync(file, 'utf8').split(/\r?\n/)
     : process.env.SPECLEDGER_TOKEN
       ? [process.env.SPECLEDGER_TOKEN]
       : [];
-  const tokens = lines
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('#'))
-    .map((l) => {
-      const at = l.indexOf(':');
-      return at > 0
-        ? { name: l.slice(0, at).trim(), token: l.slice(at + 1).trim() }
-        : { name: 'default', token: l };
-    });
-  for (const t of tokens) {
-    if (t.token.length < 16)
-      throw new ExitError(`token "${t.name}" is shorter than 16 characters; use a random secret`, 2);
+  const tokens: Array<{ name: string; token: string; line: number }> = [];
+  lines.forEach((raw, i) => {
+    const l = raw.trim();
+    if (l === '' || l.startsWith('#')) return;
+    const at = l.indexOf(':');
+    tokens.push(
+      at > 0
+        ? { name: l.slice(0, at).trim(), token: l.slice(at + 1).trim(), line: i + 1 }
+        : { name: 'default', token: l, line: i + 1 },
+    );
+  });
+  const where = (t: { line: number }) => (file ? `${file}:${t.line}: ` : 'SPECLEDGER_TOKEN: ');
+  if (file && tokens.length === 0) {
+    throw new ExitError(
+      `${file} holds no token (only blank lines and comments); refusing to serve without authentication. Write one "name:token" per line, e.g. ci-bot:$(openssl rand -hex 24)`,
+      2,
+    );
   }
-  return tokens;
+  const names = new Set<string>();
+  const secrets = new Set<string>();
+  for (const t of tokens) {
+    const problem = principalProblem(t.name);
+    if (problem)
+      throw new ExitError(`${where(t)}token name "${escapeControls(t.name)}" is not usable: ${problem}`, 2);
+    if (t.token.length < 16)
+      throw new ExitError(
+        `${where(t)}token "${t.name}" is shorter than 16 characters; use a random secret`,
+        2,
+      );
+    if (names.has(t.name))
+      throw new ExitError(`${where(t)}token name "${t.name}" is used twice; names identify principals`, 2);
+    if (secrets.has(t.token))
+      throw new ExitError(`${where(t)}token "${t.name}" repeats another token's secret`, 2);
+    names.add(t.name);
+    secrets.add(t.token);
+  }
+  return tokens.map(({ name, token }) => ({ name, token }));
 }

@@ -1,7 +1,10 @@
 // Who is calling: run identity (first match wins, per DESIGN.md), client, principal and transport of one request.
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import { SpecLedgerError } from '../errors.js';
 import type { RunIdSource } from '../ledger/types.js';
+import { checkRunId, runKey } from './run-id.js';
+import { parseTraceparent } from './traceparent.js';
 
 export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -19,44 +22,75 @@ export interface CallContext {
   requestId: string | number;
 }
 
+export interface ClientInfo {
+  name: string;
+  version: string;
+}
+
 export interface ConnectionInfo {
   transport: CallContext['transport'];
   /** Generated once per connection: the run ID of last resort. */
   connectionId: string;
   /** A run ID from the environment at start-up, if any. */
   envRunId: string | null;
-  clientInfo(): { name: string; version: string } | undefined;
+  /**
+   * The client that introduced itself with `initialize`, as seen by `principal`. One connection has one client;
+   * the sessionless HTTP server keeps one per principal, so one principal's `initialize` never renames another's.
+   */
+  clientInfo(principal: string | null): ClientInfo | undefined;
 }
 
 /** The run ID from the environment at start-up: SPECLEDGER_RUN_ID, CLAUDE_CODE_SESSION_ID, or a GitHub Actions run. */
 export function runIdFromEnv(env: NodeJS.ProcessEnv): string | null {
-  if (env.SPECLEDGER_RUN_ID) return env.SPECLEDGER_RUN_ID;
-  if (env.CLAUDE_CODE_SESSION_ID) return env.CLAUDE_CODE_SESSION_ID;
-  if (env.GITHUB_RUN_ID) return `gh-${env.GITHUB_RUN_ID}-${env.GITHUB_RUN_ATTEMPT ?? '1'}`;
-  return null;
+  const declared = (name: string): string | null => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? null : checkRunId(value, `the environment (${name})`);
+  };
+  const fromGithub = env.GITHUB_RUN_ID?.trim()
+    ? checkRunId(
+        `gh-${env.GITHUB_RUN_ID.trim()}-${env.GITHUB_RUN_ATTEMPT?.trim() || '1'}`,
+        'the environment (GITHUB_RUN_ID)',
+      )
+    : null;
+  return declared('SPECLEDGER_RUN_ID') ?? declared('CLAUDE_CODE_SESSION_ID') ?? fromGithub;
 }
-
-const TRACEPARENT_RE = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/;
 
 /** The trace ID of a W3C traceparent: one trace is one run. */
-export function traceIdOf(traceparent: string | undefined): string | null {
-  const m = traceparent ? TRACEPARENT_RE.exec(traceparent.trim().toLowerCase()) : null;
-  return m && !/^0+$/.test(m[1]!) ? m[1]! : null;
+function traceIdOf(traceparent: string | undefined): string | null {
+  return parseTraceparent(traceparent)?.traceId ?? null;
 }
 
-/** `specledger.run_id` or `run_id` from a W3C baggage header. */
-export function runIdFromBaggage(baggage: string | undefined): string | null {
+const BAGGAGE_KEYS: ReadonlySet<string> = new Set(['specledger.run_id', 'run_id']);
+
+/**
+ * `specledger.run_id` or `run_id` from a W3C baggage header. Other members are not looked at, so a malformed
+ * member of another system never fails a read; a run ID member that does not percent-decode is refused like any
+ * unusable run ID (see checkRunId), not skipped.
+ */
+function runIdFromBaggage(baggage: string | undefined, from: string): string | null {
   if (!baggage) return null;
   for (const member of baggage.split(',')) {
-    const [key, value] = member
-      .split(';')[0]!
-      .split('=')
-      .map((s) => s.trim());
-    if ((key === 'specledger.run_id' || key === 'run_id') && value) return decodeURIComponent(value);
+    const pair = member.split(';')[0] as string;
+    const eq = pair.indexOf('=');
+    if (eq < 0 || !BAGGAGE_KEYS.has(pair.slice(0, eq).trim())) continue;
+    const value = pair.slice(eq + 1).trim();
+    if (value === '') continue;
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      throw new SpecLedgerError(
+        'INVALID_ARGUMENT',
+        `the run ID from ${from} is not usable: the baggage member "${pair.slice(0, eq).trim()}" is not valid percent-encoded UTF-8; encode the run ID with encodeURIComponent, e.g. run_id=ci%2F4711`,
+      );
+    }
   }
   return null;
 }
 
+/**
+ * Who is calling. Throws INVALID_ARGUMENT when the run ID that wins is unusable (see run-id.ts); the run is keyed
+ * by the principal too (runKey), so runs, client names and provenance never cross principals.
+ */
 export function resolveCallContext(conn: ConnectionInfo, extra: Extra, argRunId?: string): CallContext {
   const meta = (extra._meta ?? EMPTY) as Record<string, unknown>;
   const headers = extra.requestInfo?.headers ?? EMPTY;
@@ -72,30 +106,33 @@ export function resolveCallContext(conn: ConnectionInfo, extra: Extra, argRunId?
   // on every read, and all sources are pure lookups, so the answer is the same as building the whole list.
   let runId: string | undefined;
   let runIdSource: RunIdSource = 'connection';
-  const take = (id: string | null | undefined, source: RunIdSource): boolean => {
+  let from = 'the connection';
+  const take = (id: string | null | undefined, source: RunIdSource, where: string): boolean => {
     if (typeof id !== 'string' || id.trim() === '') return false;
     runId = id;
     runIdSource = source;
+    from = where;
     return true;
   };
-  take(argRunId, 'argument') ||
-    take(metaString('specledger/run_id'), 'meta') ||
-    take(runIdFromBaggage(metaString('baggage')), 'baggage') ||
-    take(traceIdOf(metaString('traceparent')), 'traceparent') ||
-    take(header('x-run-id'), 'header') ||
-    take(runIdFromBaggage(header('baggage')), 'baggage') ||
-    take(traceIdOf(header('traceparent')), 'traceparent') ||
-    take(conn.envRunId, 'env') ||
-    take(extra.sessionId, 'session') ||
-    take(conn.connectionId, 'connection');
+  take(argRunId, 'argument', 'the run_id argument') ||
+    take(metaString('specledger/run_id'), 'meta', '_meta["specledger/run_id"]') ||
+    take(runIdFromBaggage(metaString('baggage'), '_meta.baggage'), 'baggage', '_meta.baggage') ||
+    take(traceIdOf(metaString('traceparent')), 'traceparent', '_meta.traceparent') ||
+    take(header('x-run-id'), 'header', 'the X-Run-Id header') ||
+    take(runIdFromBaggage(header('baggage'), 'the baggage header'), 'baggage', 'the baggage header') ||
+    take(traceIdOf(header('traceparent')), 'traceparent', 'the traceparent header') ||
+    take(conn.envRunId, 'env', 'the environment') ||
+    take(extra.sessionId, 'session', 'the MCP session') ||
+    take(conn.connectionId, 'connection', 'the connection');
+  const principal = extra.authInfo?.clientId ?? null;
   const perRequestClient = meta['io.modelcontextprotocol/clientInfo'] as
     | { name?: string; version?: string }
     | undefined;
-  const client = perRequestClient?.name ? perRequestClient : conn.clientInfo();
+  const client = perRequestClient?.name ? perRequestClient : conn.clientInfo(principal);
   return {
-    runId: (runId as string).trim().slice(0, 200),
+    runId: runKey(principal, checkRunId(runId as string, from)),
     runIdSource,
-    principal: extra.authInfo?.clientId ?? null,
+    principal,
     sessionId: extra.sessionId ?? null,
     clientName: client?.name ?? null,
     clientVersion: client?.version ?? null,

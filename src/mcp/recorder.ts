@@ -16,6 +16,11 @@ export interface ServedRead {
   text: string;
   /** Tokens actually sent to the agent. */
   tokens: number;
+  /**
+   * A pinned version older than the current file: the version, status and commit recorded when that text was
+   * first served, which the record repeats instead of the current file's.
+   */
+  recorded?: { specVersion: string | null; status: string | null; gitCommit: string | null };
 }
 
 export type RecordHook = (records: readonly ReadRecord[], ctx: CallContext, tool: string) => void;
@@ -25,7 +30,8 @@ export interface Recorder {
   record(ctx: CallContext, tool: string, reads: readonly ServedRead[]): Promise<ReadRecord[]>;
 }
 
-function commitOf(git: GitInfo, read: ServedRead): Promise<string | null> | null {
+function commitOf(git: GitInfo, read: ServedRead): Promise<string | null> | string | null {
+  if (read.recorded) return read.recorded.gitCommit;
   return read.spec ? git.commitFor(read.spec.path, read.spec.digest) : null;
 }
 
@@ -70,8 +76,8 @@ export function createRecorder(ledger: LedgerStore, git: GitInfo, onRecorded?: R
           kind: r.kind,
           spec_id: r.spec?.id ?? null,
           clause_id: r.clause?.id ?? null,
-          spec_version: r.spec?.version ?? null,
-          status: r.spec?.status ?? null,
+          spec_version: r.recorded ? r.recorded.specVersion : (r.spec?.version ?? null),
+          status: r.recorded ? r.recorded.status : (r.spec?.status ?? null),
           digest: r.digest,
           git_commit: commits[i] ?? null,
           tokens: r.tokens,

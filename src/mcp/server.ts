@@ -34,6 +34,11 @@ export interface CreateSpecServerOptions {
   /** Overrides the connection ID (the run ID of last resort). */
   connectionId?: string;
   /**
+   * Who introduced itself, per principal, for a server many clients share (sessionless HTTP). Default: the one
+   * client that initialized this server's connection.
+   */
+  clientInfo?: ConnectionInfo['clientInfo'];
+  /**
    * Routes tools/call around the SDK's repeated zod checks (src/mcp/fast-dispatch.ts); same answers, ~5× less
    * CPU per call. Default true; false keeps the stock SDK path (tests compare the two).
    */
@@ -58,7 +63,7 @@ export function createSpecServer(deps: SpecServerDeps, options: CreateSpecServer
   const conn: ConnectionInfo = {
     ...deps.connection,
     ...(options.connectionId ? { connectionId: options.connectionId } : {}),
-    clientInfo: () => server.server.getClientVersion(),
+    clientInfo: options.clientInfo ?? (() => server.server.getClientVersion()),
   };
   registerReadRootTool(server, deps, conn);
   registerGetOutlineTool(server, deps, conn);

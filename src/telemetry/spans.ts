@@ -14,6 +14,7 @@ import {
 import type { ReadRecord } from '../ledger/types.js';
 import type { CallContext } from '../mcp/context.js';
 import type { RecordHook } from '../mcp/recorder.js';
+import { parseTraceparent } from '../mcp/traceparent.js';
 import { ROOT_URI, specUri } from '../mcp/uri.js';
 
 /** The instrumentation scope the spans are reported under. */
@@ -22,31 +23,18 @@ export const TRACER_NAME = 'specledger';
 /** The tool name the recorder uses for `resources/read`, which is an MCP method rather than a tool. */
 const RESOURCE_READ = 'resources/read';
 
-// version-traceid-parentid-flags; versions above 00 may append fields, which W3C says to ignore.
-const TRACEPARENT_RE = /^([\da-f]{2})-([\da-f]{32})-([\da-f]{16})-([\da-f]{2})(-.*)?$/;
-
 /**
- * The remote parent named by a W3C traceparent, or null when it is absent or malformed. Parsed here
- * rather than through `propagation.extract` because the global propagator is whatever the host
- * registered (possibly none, possibly B3), while MCP's `_meta.traceparent` is always W3C.
+ * The remote parent named by a W3C traceparent, or null when it is absent or malformed (parsed by the same rules
+ * that name the run, mcp/traceparent.ts). Not through `propagation.extract`, because the global propagator is
+ * whatever the host registered (possibly none, possibly B3), while MCP's `_meta.traceparent` is always W3C.
  */
 export function spanContextFromTraceparent(traceparent: string | null | undefined): SpanContext | null {
-  const match = traceparent ? TRACEPARENT_RE.exec(traceparent.trim().toLowerCase()) : null;
-  if (!match) return null;
-  const [, version, traceId, spanId, flags, rest] = match as unknown as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string?,
-  ];
-  // Version ff is forbidden; version 00 has exactly four fields.
-  if (version === 'ff' || (version === '00' && rest !== undefined)) return null;
+  const parsed = parseTraceparent(traceparent);
+  if (parsed === null) return null;
   const parent: SpanContext = {
-    traceId,
-    spanId,
-    traceFlags: Number.parseInt(flags, 16) & TraceFlags.SAMPLED,
+    traceId: parsed.traceId,
+    spanId: parsed.parentId,
+    traceFlags: parsed.flags & TraceFlags.SAMPLED,
     isRemote: true,
   };
   return isSpanContextValid(parent) ? parent : null;

@@ -2,8 +2,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { InitializeRequestSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { errorMessage } from '../errors.js';
+import type { ClientInfo } from '../mcp/context.js';
 import type { DirectToolCall } from '../mcp/fast-dispatch.js';
 import type { ParsedPost } from './http-body.js';
 import { sendAccepted, sendJsonOk } from './http-responses.js';
@@ -16,8 +17,16 @@ export interface BuiltServer {
   close(): Promise<void>;
 }
 
+/** What a transport tells the server it builds. */
+export interface BuiltServerOptions {
+  /** For a server many clients share: the client each principal introduced with `initialize`. */
+  clientInfo?: (principal: string | null) => ClientInfo | undefined;
+}
+
+export type ServerFactory = (options?: BuiltServerOptions) => BuiltServer;
+
 export interface FastPathOptions {
-  createServer: () => BuiltServer;
+  createServer: ServerFactory;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -99,12 +108,27 @@ class AnswerQueue {
   }
 }
 
+/** Notes who introduced itself, if the initialize is well-formed (the protocol layer answers a malformed one). */
+function rememberClient(
+  clients: Map<string | null, ClientInfo>,
+  message: JSONRPCMessage | undefined,
+  principal: string | null,
+): void {
+  const parsed = InitializeRequestSchema.safeParse(message);
+  if (!parsed.success) return;
+  const { name, version } = parsed.data.params.clientInfo;
+  clients.set(principal, { name, version });
+}
+
 /**
  * Why one server: the SDK's stock stateless transport builds a server and a transport per request, which caps
  * it near 1–2k calls/s; a single connected server plus id rewriting costs one JSON.parse and one stringify.
  */
 export async function createFastPath(options: FastPathOptions): Promise<FastPath> {
-  const built = options.createServer();
+  // The one server sees every client's initialize, so the SDK's single "client version" would be whoever
+  // initialized last. Kept per principal instead: bounded by the token file (plus one entry without auth).
+  const clients = new Map<string | null, ClientInfo>();
+  const built = options.createServer({ clientInfo: (principal) => clients.get(principal) });
   const mux = new JsonRpcMux();
   const answers = new AnswerQueue();
   // Set before connect(): the protocol layer chains its own handler after ours.
@@ -116,6 +140,7 @@ export async function createFastPath(options: FastPathOptions): Promise<FastPath
 
   return {
     handlePost(req, res, post, authInfo) {
+      if (post.initialize) rememberClient(clients, post.messages[0], authInfo?.clientId ?? null);
       // req.headers is passed as is (no copy): tools read X-Run-Id, traceparent and baggage from it, and the
       // Authorization header has already been removed by the security checks.
       const exchange = mux.dispatch(

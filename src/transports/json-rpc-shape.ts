@@ -26,3 +26,24 @@ export function isPlainRequest(message: unknown): message is JSONRPCRequest {
   if (params === undefined) return true;
   return isPlainObject(params) && params._meta === undefined;
 }
+
+/**
+ * Deepest nesting of arrays and objects a message may have. The SDK walks messages recursively (JSON.stringify in
+ * its "unknown response id" report overflowed the stack at 5,000 levels and crashed the stdio server); MCP
+ * messages nest a few levels, tool schemas a few dozen at most.
+ */
+export const MAX_MESSAGE_DEPTH = 128;
+
+/** True when `value` nests arrays/objects deeper than `max`; iterative, so the check itself cannot overflow. */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}

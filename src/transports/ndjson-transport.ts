@@ -4,7 +4,7 @@ import { STDIO_DEFAULT_MAX_BUFFER_SIZE } from '@modelcontextprotocol/sdk/shared/
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { type JSONRPCMessage, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import { serializeMessage } from './immutable-json.js';
-import { isPlainRequest } from './json-rpc-shape.js';
+import { isPlainRequest, MAX_MESSAGE_DEPTH, nestsDeeperThan } from './json-rpc-shape.js';
 
 const NEWLINE = 0x0a;
 const NEWLINE_BYTES = Buffer.from('\n');
@@ -174,16 +174,33 @@ export class NdjsonTransport implements Transport {
       this.onerror?.(new Error(`a line on stdin is not JSON and was skipped (${(error as Error).message})`));
       return;
     }
-    // A plain request is exactly what the schema would return; anything else gets the SDK's own verdict.
-    const checked = isPlainRequest(parsed)
+    const shown = line.length > 120 ? `${line.slice(0, 120)}…` : line;
+    // A plain request is exactly what the schema would return; anything else gets the SDK's own verdict, after a
+    // depth check (a plain request's params are handed to zod schemas of fixed depth, never walked whole).
+    const plain = isPlainRequest(parsed);
+    if (!plain && nestsDeeperThan(parsed, MAX_MESSAGE_DEPTH)) {
+      this.onerror?.(
+        new Error(
+          `a message on stdin nests deeper than ${MAX_MESSAGE_DEPTH} levels and was skipped: ${shown}`,
+        ),
+      );
+      return;
+    }
+    const checked = plain
       ? { success: true as const, data: parsed as JSONRPCMessage }
       : JSONRPCMessageSchema.safeParse(parsed);
     if (!checked.success) {
-      const shown = line.length > 120 ? `${line.slice(0, 120)}…` : line;
       this.onerror?.(new Error(`a line on stdin is not a JSON-RPC message and was skipped: ${shown}`));
       return;
     }
-    const message = checked.data;
-    this.onmessage?.(message);
+    try {
+      this.onmessage?.(checked.data);
+    } catch (error) {
+      // The protocol layer handles messages synchronously here; whatever it throws (a RangeError on a hostile
+      // message, a bug) costs that one message, not the process and every later call.
+      this.onerror?.(
+        new Error(`a message on stdin could not be handled and was skipped: ${(error as Error).message}`),
+      );
+    }
   }
 }

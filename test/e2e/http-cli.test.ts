@@ -79,7 +79,8 @@ for (const mode of ['stateful', 'stateless'] as const) {
 
       const store = await openLedger(ledgerPath, { readonly: true });
       try {
-        const reads = await store.reads({ run_id: `http-${mode}` });
+        // A principal's runs are filed under its name: another token's `http-${mode}` is another run.
+        const reads = await store.reads({ run_id: `ci-bot/http-${mode}` });
         expect(reads.map((r) => [r.kind, r.spec_id, r.clause_id])).toEqual([
           ['clause', 'auth', 'token-lifetime'],
           ['resource', 'idempotency', 'key-scope'],

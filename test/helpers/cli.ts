@@ -1,6 +1,8 @@
-// The built CLI as a subprocess: one-shot commands with their exit code, and `serve --http` until it listens.
+// The built CLI as a subprocess: one-shot commands with their exit code, `serve --http` until it listens, `serve` over stdio.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { builtCli } from './paths.js';
 
 const exec = promisify(execFile);
@@ -26,9 +28,13 @@ export interface HttpCli {
 }
 
 /** Starts `specledger serve --http --port 0 --no-watch ARGS` and resolves once its banner names the URL. */
-export async function startHttpCli(args: readonly string[]): Promise<HttpCli> {
+export async function startHttpCli(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv } = {},
+): Promise<HttpCli> {
   const child = spawn(process.execPath, [builtCli, 'serve', '--http', '--port', '0', '--no-watch', ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    ...(options.env ? { env: options.env } : {}),
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
@@ -41,4 +47,36 @@ export async function startHttpCli(args: readonly string[]): Promise<HttpCli> {
     void exited.then((code) => reject(new Error(`server exited ${code} before listening: ${err}`)));
   });
   return { child, url, exited };
+}
+
+/** The environment of an IDE launching the server: no run IDs or spec paths leaking in from this test process. */
+export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return { ...getDefaultEnvironment(), NO_COLOR: '1', ...extra };
+}
+
+export interface StdioCli {
+  client: Client;
+  /** Everything the server wrote to stderr so far. */
+  stderr(): string;
+  close(): Promise<void>;
+}
+
+/** Starts `specledger serve ARGS` (with --no-watch unless `watch`) over stdio and connects the real SDK client. */
+export async function connectStdioCli(
+  args: readonly string[],
+  options: { env?: Record<string, string>; clientName?: string; watch?: boolean } = {},
+): Promise<StdioCli> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [builtCli, 'serve', ...(options.watch ? [] : ['--no-watch']), ...args],
+    env: cleanEnv(options.env),
+    stderr: 'pipe',
+  });
+  let err = '';
+  transport.stderr?.on('data', (chunk: Buffer) => {
+    err += chunk.toString('utf8');
+  });
+  const client = new Client({ name: options.clientName ?? 'stdio-e2e', version: '0.0.1' });
+  await client.connect(transport);
+  return { client, stderr: () => err, close: () => client.close() };
 }

@@ -11,12 +11,14 @@ import { SpecLedgerError } from '../../errors.js';
 import type { Snapshot } from '../../index/snapshot.js';
 import { specSource } from '../../spec/types.js';
 import { type ConnectionInfo, resolveCallContext } from '../context.js';
+import { assertNotDeprecated } from '../deprecation.js';
 import type { SpecServerDeps } from '../deps.js';
 import { toProtocolError } from '../errors.js';
 import type { ServedRead } from '../recorder.js';
 import { DEFAULT_ROOT_TOKENS } from '../tools/read-root.js';
 import { parseSpecUri, ROOT_URI, specUri } from '../uri.js';
 import { viewRoot } from '../views/root-view.js';
+import { createSubscriptions } from './subscriptions.js';
 
 export interface ResourceNotifier {
   /** Sends list_changed and per-URI `updated` notifications for what differs between two snapshots. */
@@ -29,7 +31,7 @@ export function registerSpecResources(
   conn: ConnectionInfo,
 ): ResourceNotifier {
   const low = server.server;
-  const subscriptions = new Set<string>();
+  const subscriptions = createSubscriptions();
 
   low.setRequestHandler(ListResourcesRequestSchema, () => {
     const snapshot = deps.corpus.current();
@@ -85,7 +87,11 @@ export function registerSpecResources(
   });
 
   low.setRequestHandler(SubscribeRequestSchema, (request) => {
-    subscriptions.add(request.params.uri);
+    try {
+      subscriptions.add(request.params.uri, deps.corpus.current());
+    } catch (error) {
+      throw toProtocolError(error);
+    }
     return {};
   });
   low.setRequestHandler(UnsubscribeRequestSchema, (request) => {
@@ -97,9 +103,7 @@ export function registerSpecResources(
     async snapshotChanged(before, after) {
       const ids = (s: Snapshot) => s.catalog.map((d) => d.id).join('\n');
       if (ids(before) !== ids(after)) await server.sendResourceListChanged();
-      for (const uri of subscriptions) {
-        if (digestAt(before, uri) !== digestAt(after, uri)) await low.sendResourceUpdated({ uri });
-      }
+      for (const uri of subscriptions.changed(before, after)) await low.sendResourceUpdated({ uri });
     },
   };
 }
@@ -131,35 +135,59 @@ async function readUri(
       `"${uri}" is not a spec URI; expected spec://root, spec://{spec} or spec://{spec}/{clause}[@sha256:<hex>]`,
     );
   }
-  const { spec, clause } = snapshot.resolve(`${parsed.specId}#${parsed.clauseId ?? ''}`);
-  const current = clause ? clause.text : specSource(spec);
+  const target = snapshot.resolve(`${parsed.specId}#${parsed.clauseId ?? ''}`);
+  // The same check as get_clause; a URI has no argument to override it with.
+  assertNotDeprecated(snapshot, target, 'read it with get_clause and allow_deprecated: true');
+  const { spec, clause } = target;
   const currentDigest = clause ? clause.digest : spec.digest;
-  let text = current;
-  if (parsed.digest && parsed.digest !== currentDigest) {
-    const pinned = await deps.ledger.snapshot(parsed.digest);
-    if (pinned === null) {
-      throw new SpecLedgerError(
-        'NOT_FOUND',
-        `no recorded text for ${uri}; the current version is ${specUri(spec.id, clause?.id, currentDigest)}`,
-        {
-          candidates: [clause ? clause.ref : spec.id],
-        },
-      );
-    }
-    text = pinned;
+  if (!parsed.digest || parsed.digest === currentDigest) {
+    const text = clause ? clause.text : specSource(spec);
+    return {
+      text,
+      read: { kind: 'resource', spec, clause, digest: currentDigest, text, tokens: deps.tokens.count(text) },
+    };
   }
-  const digest = parsed.digest ?? currentDigest;
-  return { text, read: { kind: 'resource', spec, clause, digest, text, tokens: deps.tokens.count(text) } };
+  const pinned = await pinnedVersion(deps, spec.id, clause?.id ?? null, parsed.digest);
+  if (pinned === null) {
+    throw new SpecLedgerError(
+      'NOT_FOUND',
+      `no recorded text for ${uri}: the ledger never served ${parsed.digest} as ${clause ? clause.ref : spec.id}; the current version is ${specUri(spec.id, clause?.id, currentDigest)}`,
+      { candidates: [clause ? clause.ref : spec.id] },
+    );
+  }
+  return {
+    text: pinned.text,
+    read: {
+      kind: 'resource',
+      spec,
+      clause,
+      digest: parsed.digest,
+      text: pinned.text,
+      tokens: deps.tokens.count(pinned.text),
+      recorded: pinned.recorded,
+    },
+  };
 }
 
-function digestAt(snapshot: Snapshot, uri: string): string | null {
-  if (uri === ROOT_URI) return snapshot.root.digest + snapshot.catalog.map((s) => s.digest).join('');
-  const parsed = parseSpecUri(uri);
-  if (!parsed || parsed.digest) return null;
-  try {
-    const { spec, clause } = snapshot.resolve(`${parsed.specId}#${parsed.clauseId ?? ''}`);
-    return clause ? clause.digest : spec.digest;
-  } catch {
-    return null;
-  }
+/**
+ * The text stored for `digest`, only if the ledger recorded it as served for exactly this spec and clause. The
+ * store is content-addressed: its text for a digest belongs to whichever clause first had that text, so the
+ * digest alone would let `spec://auth/rotation@<another clause's digest>` serve (and record) foreign text.
+ */
+async function pinnedVersion(
+  deps: SpecServerDeps,
+  specId: string,
+  clauseId: string | null,
+  digest: string,
+): Promise<{ text: string; recorded: NonNullable<ServedRead['recorded']> } | null> {
+  const filter =
+    clauseId === null ? { spec_id: specId, digest } : { spec_id: specId, clause_id: clauseId, digest };
+  const served = (await deps.ledger.reads(filter)).find((r) => r.clause_id === clauseId);
+  if (served === undefined) return null;
+  const text = await deps.ledger.snapshot(digest);
+  if (text === null) return null;
+  return {
+    text,
+    recorded: { specVersion: served.spec_version, status: served.status, gitCommit: served.git_commit },
+  };
 }

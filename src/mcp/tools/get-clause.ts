@@ -1,10 +1,10 @@
 // get_clause: level 2 — one clause's text by stable ID, child sections collapsed, within a token budget.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { SpecLedgerError } from '../../errors.js';
 import { type Clause, specSource } from '../../spec/types.js';
 import { markImmutable } from '../../transports/immutable-json.js';
 import type { ConnectionInfo } from '../context.js';
+import { assertNotDeprecated } from '../deprecation.js';
 import type { SpecServerDeps } from '../deps.js';
 import { runReadingTool } from '../tool-runner.js';
 import { viewClause } from '../views/clause-view.js';
@@ -64,24 +64,8 @@ export function registerGetClauseTool(server: McpServer, deps: SpecServerDeps, c
       runReadingTool(deps, conn, 'get_clause', args, extra, (snapshot) => {
         const target = snapshot.resolve(args.ref);
         const { spec, clause } = target;
-        if (spec.status === 'deprecated' && !args.allow_deprecated) {
-          const by = snapshot.specs.filter((s) => s.supersedes.includes(spec.id)).map((s) => s.id);
-          const instead =
-            by.length > 0
-              ? `superseded by ${by.map((s) => `"${s}"`).join(', ')}; read that instead, or`
-              : 'no successor is named;';
-          throw new SpecLedgerError(
-            'DEPRECATED',
-            `spec "${spec.id}" is deprecated: ${instead} pass allow_deprecated: true to read it anyway`,
-            {
-              candidates: by.map((id) =>
-                clause && snapshot.spec(id)?.clauses.some((c) => c.id === clause.id)
-                  ? `${id}#${clause.id}`
-                  : id,
-              ),
-            },
-          );
-        }
+        if (!args.allow_deprecated)
+          assertNotDeprecated(snapshot, target, 'pass allow_deprecated: true to read it anyway');
         const depth = args.depth ?? 0;
         const maxTokens = args.max_tokens ?? DEFAULT_CLAUSE_TOKENS;
         const digest = clause?.digest ?? spec.digest;

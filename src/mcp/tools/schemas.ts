@@ -1,10 +1,11 @@
 // Shared zod pieces of the tool contracts (DESIGN.md): extend them, never rename.
 import { z } from 'zod';
+import { RUN_ID_MAX_LENGTH } from '../run-id.js';
 
 export const runIdArg = z
   .string()
   .min(1)
-  .max(200)
+  .max(RUN_ID_MAX_LENGTH)
   .optional()
   .describe('Your run ID, so this read is attributed to your run in the provenance ledger (optional).');
 
