@@ -1,6 +1,6 @@
 // parseSpec: one file's text → a SpecDoc with its clause tree, IDs, digests and token counts. Pure: no I/O.
-import { parseAnchor, parseBoldId, plainTitle, slugify } from './clause-ids.js';
-import { digestOf, sha256Hex, stripTrailingBlanks } from './digest.js';
+import { dropLeadingId, parseAnchor, parseBoldId, plainTitle, slugify } from './clause-ids.js';
+import { digestOf, dropTrailingNewlines, sha256Hex, stripTrailingBlanks } from './digest.js';
 import { formatFor } from './formats/index.js';
 import { parseFrontmatter } from './frontmatter.js';
 import type { Block, MarkdownScanner } from './markdown.js';
@@ -247,8 +247,7 @@ function finishClauses(
   };
   for (const d of drafts) {
     const text = slice(body, starts, d.start, d.end);
-    let normalized = slice(normalizedBody, normalizedStarts, d.start, d.end);
-    if (normalized.endsWith('\n')) normalized = normalized.replace(/\n+$/, '');
+    const normalized = dropTrailingNewlines(slice(normalizedBody, normalizedStarts, d.start, d.end));
     // Built in the Clause key order (tokens between digest and parentId), as the literal it replaces was.
     const clause = {
       id: d.id,
@@ -315,9 +314,8 @@ function trimEnd(lines: readonly string[], start: number, end: number): number {
 }
 
 function itemTitle(inline: string): string {
-  const firstLine = plainTitle(inline.split('\n')[0] ?? '')
-    .replace(/^\[[ xX-]\]\s*/, '')
-    .replace(/^[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]+)*-?\d+(?:\.\d+)*(?:\.?[a-z])?:?\s*/, '');
+  const lineEnd = inline.indexOf('\n');
+  const firstLine = dropLeadingId(plainTitle(lineEnd < 0 ? inline : inline.slice(0, lineEnd)).replace(/^\[[ xX-]\]\s*/, ''));
   return firstLine.length > 80 ? `${firstLine.slice(0, 77)}…` : firstLine;
 }
 
