@@ -63,8 +63,9 @@ describe('loadCorpus with bad files', () => {
   });
 
   it('reports malformed frontmatter at its line and serves the other files', () => {
+    // Line 3 is `tags: [a, b`, where the list that is never closed opens.
     expect(problemFor('broken.md')).toEqual([
-      expect.objectContaining({ rule: 'frontmatter-syntax', line: 4 }),
+      expect.objectContaining({ rule: 'frontmatter-syntax', line: 3 }),
     ]);
     expect(snapshot.spec('broken')).toBeUndefined();
     expect(snapshot.spec('good')).toBeDefined();
@@ -122,5 +123,56 @@ describe('loadCorpus reload', () => {
     } finally {
       tmp.remove();
     }
+  });
+});
+
+/** The "billion laughs" of issue 13 (under 400 bytes): nine anchors, each nine aliases of the one before (9^9 strings). */
+const ALIAS_BOMB = [
+  'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+  ...['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].map(
+    (name, i) => `${name}: &${name} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(',')}]`,
+  ),
+].join('\n');
+
+describe('loadCorpus with hostile frontmatter', () => {
+  let tmp: TempDir;
+  let snapshot: Snapshot;
+  const problemFor = (file: string): Problem[] => snapshot.problems.filter((p) => p.file === file);
+
+  beforeAll(() => {
+    tmp = makeTempDir();
+    writeTree(tmp.dir, {
+      'bomb-title.md': `---\n${ALIAS_BOMB}\ntitle: *i\n---\n# Bomb\n\n## Part {#part}\n`,
+      'bomb-tags.md': `---\n${ALIAS_BOMB}\ntags: *i\n---\n# Bomb\n\n## Part {#part}\n`,
+      '.kiro/steering/bomb.md': `---\n${ALIAS_BOMB}\ninclusion: fileMatch\nfileMatchPattern: *i\n---\n# Bomb\n`,
+      'long-title.md': `---\nid: long\ntitle: [${Array(5000).fill('"word"').join(',')}]\n---\n# Long\n\n## Part {#part}\n`,
+      'good.md': specFile({ id: 'good' }, '# Good\n\n## Part {#part}\n\nServed.\n'),
+    });
+    snapshot = loadCorpus({ root: tmp.dir }).current();
+  });
+  afterAll(() => tmp.remove());
+
+  it('reports a YAML alias bomb as a frontmatter error at the line where its aliases expand too far', () => {
+    for (const file of ['bomb-title.md', 'bomb-tags.md', '.kiro/steering/bomb.md']) {
+      // Line 5 is `d: &d [*c,…]`: nine aliases of 81 strings each, the first value past yaml's bound of 100.
+      expect(problemFor(file)).toEqual([
+        expect.objectContaining({ file, line: 5, rule: 'frontmatter-syntax', severity: 'error' }),
+      ]);
+      expect(problemFor(file)[0]!.message).toMatch(/alias/i);
+      expect(snapshot.specs.map((s) => s.path)).not.toContain(file);
+    }
+  });
+
+  it('serves the rest of the corpus', () => {
+    expect(snapshot.resolve('good#part').clause?.text).toContain('Served.');
+    expect(snapshot.resolve('long#part').spec.path).toBe('long-title.md');
+  });
+
+  it('quotes a wrong value in a problem only in part', () => {
+    const [problem] = problemFor('long-title.md');
+    expect(problem).toMatchObject({ line: 3, rule: 'frontmatter-schema' });
+    expect(problem!.message).toContain('frontmatter "title"');
+    expect(problem!.message).toContain('(5000 items)');
+    expect(problem!.message.length).toBeLessThan(300);
   });
 });
