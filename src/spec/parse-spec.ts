@@ -32,7 +32,7 @@ interface Draft {
 }
 
 /** Spec IDs default to the path without `.md`: predictable, and unique per file by construction. */
-export function specIdFromPath(path: string): string {
+function specIdFromPath(path: string): string {
   return path.replace(/\.md$/i, '').replace(/\s+/g, '-');
 }
 

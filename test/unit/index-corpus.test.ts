@@ -88,13 +88,20 @@ describe('loadCorpus with bad files', () => {
     expect(problemFor('links/dangling.md')).toEqual([expect.objectContaining({ rule: 'broken-link' })]);
   });
 
-  it('reports a duplicate spec ID and serves the second file under its path', () => {
-    expect(problemFor('b/two.md')).toEqual([
-      expect.objectContaining({ rule: 'duplicate-spec-id', severity: 'error', line: 1 }),
-    ]);
-    expect(problemFor('b/two.md')[0]!.message).toContain('a/one.md');
-    expect(snapshot.resolve('same#first').spec.path).toBe('a/one.md');
-    expect(snapshot.resolve('b/two#second').spec.path).toBe('b/two.md');
+  it('reports a spec ID claimed by two files against both, at their id: lines, and serves neither as it', () => {
+    for (const [file, other] of [
+      ['a/one.md', 'b/two.md:2'],
+      ['b/two.md', 'a/one.md:2'],
+    ] as const) {
+      expect(problemFor(file)).toEqual([
+        expect.objectContaining({ rule: 'duplicate-spec-id', severity: 'error', line: 2 }),
+      ]);
+      expect(problemFor(file)[0]!.message).toContain(other);
+    }
+    expect(() => snapshot.resolve('same#first')).toThrow(/same/);
+    expect(() => snapshot.resolve('same#second')).toThrow(/same/);
+    expect(snapshot.specs.map((s) => s.path)).not.toContain('a/one.md');
+    expect(snapshot.specs.map((s) => s.path)).not.toContain('b/two.md');
   });
 
   it('ignores files that are not Markdown', () => {
@@ -174,5 +181,36 @@ describe('loadCorpus with hostile frontmatter', () => {
     expect(problem!.message).toContain('frontmatter "title"');
     expect(problem!.message).toContain('(5000 items)');
     expect(problem!.message.length).toBeLessThan(300);
+  });
+});
+
+describe('loadCorpus with two files claiming one spec ID', () => {
+  it('reports both at their id: lines and serves neither under that ID, so a new file cannot take it over', () => {
+    const tmp = makeTempDir();
+    try {
+      writeTree(tmp.dir, {
+        '0-notes.md': specFile({ title: 'Notes', id: 'auth' }, '# Notes\n\n## Rotation {#rotation}\n\nForged.\n'),
+        'auth.md': specFile({ id: 'auth' }, '# Auth\n\n## Rotation {#rotation}\n\nRotate keys.\n'),
+        'billing.md': specFile({}, '# Billing\n\n## Refunds {#refunds}\n'),
+        'billing-copy.md': specFile({ id: 'billing' }, '# Copy\n'),
+        'other.md': specFile({ id: 'other' }, '# Other\n\n## Part {#part}\n'),
+      });
+      const snapshot = loadCorpus({ root: tmp.dir }).current();
+      const clashes = snapshot.problems.filter((p) => p.rule === 'duplicate-spec-id');
+      expect(clashes.map((p) => [p.file, p.line, p.severity])).toEqual([
+        ['0-notes.md', 3, 'error'],
+        ['auth.md', 2, 'error'],
+        // billing.md takes its ID from its path: no id: line, so line 1.
+        ['billing-copy.md', 2, 'error'],
+        ['billing.md', 1, 'error'],
+      ]);
+      expect(clashes[0]!.message).toContain('auth.md:2');
+      expect(clashes[1]!.message).toContain('0-notes.md:3');
+      expect(() => snapshot.resolve('auth#rotation')).toThrow();
+      expect(() => snapshot.resolve('billing#refunds')).toThrow();
+      expect(snapshot.resolve('other#part').spec.path).toBe('other.md');
+    } finally {
+      tmp.remove();
+    }
   });
 });

@@ -58,7 +58,8 @@ describe('lintSnapshot: parser problems', () => {
       expect.objectContaining({ file: 'one.md', line: 11 }),
     ]);
     expect(rulesOf(findings, 'duplicate-spec-id')).toEqual([
-      expect.objectContaining({ file: 'two.md', line: 1 }),
+      expect.objectContaining({ file: 'one.md', line: 2 }),
+      expect.objectContaining({ file: 'two.md', line: 2 }),
     ]);
   });
 

@@ -14,14 +14,8 @@ export interface RuleContext {
 /** A rule over one snapshot; findings carry the rule's default severity, and config levels are applied after. */
 export type SnapshotRule = (ctx: RuleContext) => Finding[];
 
-/** The 1-based line of a top-level frontmatter key, or `fallback` when the key is not written. */
-export function frontmatterLine(spec: Pick<SpecDoc, 'frontmatterText'>, key: string, fallback = 1): number {
-  const lines = spec.frontmatterText.split('\n');
-  for (let i = 1; i < lines.length; i++) {
-    if (lines[i]!.startsWith(`${key}:`)) return i + 1;
-  }
-  return fallback;
-}
+// Where a frontmatter key is written: one definition, shared with the parser's own problems.
+export { frontmatterLine } from '../../spec/frontmatter.js';
 
 /** Specs make promises once they leave draft; an approved spec is binding. */
 export function isApproved(spec: Pick<SpecDoc, 'status'>): boolean {
