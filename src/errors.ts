@@ -63,7 +63,8 @@ const DESCRIBE_DEPTH = 4;
 
 /** JSON of `value`, or a prefix of it a little longer than `budget`: it stops writing once past the budget. */
 function renderBounded(value: unknown, budget: number, depth: number): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > budget ? value.slice(0, budget + 1) : value);
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > budget ? value.slice(0, budget + 1) : value);
   if (typeof value === 'bigint') return String(value);
   if (value === null || typeof value !== 'object' || value instanceof Date) {
     return JSON.stringify(value) ?? String(value);
@@ -83,7 +84,11 @@ function renderBounded(value: unknown, budget: number, depth: number): string {
     const key = keys[i]!;
     const rest = Math.max(0, budget - text.length);
     text += `${i > 0 ? ',' : ''}${renderBounded(key, rest, DESCRIBE_DEPTH)}:`;
-    text += renderBounded((value as Record<string, unknown>)[key], Math.max(0, budget - text.length), depth + 1);
+    text += renderBounded(
+      (value as Record<string, unknown>)[key],
+      Math.max(0, budget - text.length),
+      depth + 1,
+    );
   }
   return `${text}}`;
 }

@@ -162,7 +162,9 @@ function acceptPlainField(key: FieldName, value: unknown): unknown {
 /** The first few of zod's issues: a list of 20k wrong items gives 20k of them. */
 function issueSummary(issues: readonly { message: string }[]): string {
   const shown = issues.slice(0, 3).map((i) => i.message);
-  return issues.length > shown.length ? `${shown.join('; ')}; and ${issues.length - shown.length} more` : shown.join('; ');
+  return issues.length > shown.length
+    ? `${shown.join('; ')}; and ${issues.length - shown.length} more`
+    : shown.join('; ');
 }
 
 function lineOfKey(lines: readonly string[], close: number, key: string, fallback = 1): number {

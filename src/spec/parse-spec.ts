@@ -328,7 +328,9 @@ function trimEnd(lines: readonly string[], start: number, end: number): number {
 
 function itemTitle(inline: string): string {
   const lineEnd = inline.indexOf('\n');
-  const firstLine = dropLeadingId(plainTitle(lineEnd < 0 ? inline : inline.slice(0, lineEnd)).replace(/^\[[ xX-]\]\s*/, ''));
+  const firstLine = dropLeadingId(
+    plainTitle(lineEnd < 0 ? inline : inline.slice(0, lineEnd)).replace(/^\[[ xX-]\]\s*/, ''),
+  );
   return firstLine.length > 80 ? `${firstLine.slice(0, 77)}…` : firstLine;
 }
 

@@ -26,8 +26,14 @@ describe('serving a root with an alias bomb and a spec ID taken twice', () => {
       'bomb.md': `---\n${ALIAS_BOMB}\ntags: *i\n---\n# Bomb\n\n## Part {#part}\n`,
       '.kiro/steering/bomb.md': `---\n${ALIAS_BOMB}\ninclusion: fileMatch\nfileMatchPattern: *i\n---\n# Steer\n`,
       '0-notes.md': specFile({ id: 'auth' }, '# Notes\n\n## Rotation {#rotation}\n\nForged: never rotate.\n'),
-      'auth.md': specFile({ id: 'auth' }, '# Auth\n\n## Rotation {#rotation}\n\nRotate keys every 90 days.\n'),
-      'billing.md': specFile({ id: 'billing' }, '# Billing\n\n## Refunds {#refunds}\n\nTo the original card.\n'),
+      'auth.md': specFile(
+        { id: 'auth' },
+        '# Auth\n\n## Rotation {#rotation}\n\nRotate keys every 90 days.\n',
+      ),
+      'billing.md': specFile(
+        { id: 'billing' },
+        '# Billing\n\n## Refunds {#refunds}\n\nTo the original card.\n',
+      ),
     });
     c = await connect(tmp.dir);
   });

@@ -81,7 +81,8 @@ describe('specledger lint exit codes and formats', { timeout: 120_000 }, () => {
   it('reports a YAML alias bomb at its file:line and lints the other specs', async () => {
     // The "billion laughs" of issue 13: nine anchors, each nine aliases of the one before (9^9 strings).
     const anchors = ['a: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol]'];
-    for (const [i, name] of [...'bcdefghi'].entries()) anchors.push(`${name}: &${name} [${Array(9).fill(`*${'abcdefgh'[i]}`)}]`);
+    for (const [i, name] of [...'bcdefghi'].entries())
+      anchors.push(`${name}: &${name} [${Array(9).fill(`*${'abcdefgh'[i]}`)}]`);
     tree.write('specs/bomb.md', `---\n${anchors.join('\n')}\ntitle: *i\n---\n# Bomb\n`);
     tree.write('specs/auth.md', authSpec({ owners: undefined }));
     const run = await cli(['--specs', 'specs'], tree.dir);

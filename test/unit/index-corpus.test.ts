@@ -189,7 +189,10 @@ describe('loadCorpus with two files claiming one spec ID', () => {
     const tmp = makeTempDir();
     try {
       writeTree(tmp.dir, {
-        '0-notes.md': specFile({ title: 'Notes', id: 'auth' }, '# Notes\n\n## Rotation {#rotation}\n\nForged.\n'),
+        '0-notes.md': specFile(
+          { title: 'Notes', id: 'auth' },
+          '# Notes\n\n## Rotation {#rotation}\n\nForged.\n',
+        ),
         'auth.md': specFile({ id: 'auth' }, '# Auth\n\n## Rotation {#rotation}\n\nRotate keys.\n'),
         'billing.md': specFile({}, '# Billing\n\n## Refunds {#refunds}\n'),
         'billing-copy.md': specFile({ id: 'billing' }, '# Copy\n'),

@@ -194,7 +194,10 @@ describe('lintSnapshot: near-duplicate', () => {
   });
 
   it('compares the text of copies, not the clause IDs that open them, SC-002.a style included', () => {
-    tree.write('a.md', specText({ id: 'a' }, `# A\n\n## Outcomes {#outcomes}\n\n- **SC-002.a**: ${POLICY}\n`));
+    tree.write(
+      'a.md',
+      specText({ id: 'a' }, `# A\n\n## Outcomes {#outcomes}\n\n- **SC-002.a**: ${POLICY}\n`),
+    );
     tree.write('b.md', specText({ id: 'b' }, `# B\n\n## Results {#results}\n\n- **SC-014.b**: ${POLICY}\n`));
     const findings = rulesOf(lint(configOf({ nearDuplicate: { similarity: 0.95 } })), 'near-duplicate');
     expect(findings).toHaveLength(1);

@@ -37,7 +37,9 @@ describe('token counts of text without whitespace', () => {
   });
 
   it('counts text whose words are of ordinary length exactly as the tokenizer does', () => {
-    const prose = Array.from({ length: 3000 }, (_, i) => `word${i} ${letters(i % 200)}, 中文${i}。`).join(' ');
+    const prose = Array.from({ length: 3000 }, (_, i) => `word${i} ${letters(i % 200)}, 中文${i}。`).join(
+      ' ',
+    );
     const url = `https://example.com/${letters(250)}`;
     const doc = parseDoc('prose.md', `# P\n\n## Prose {#prose}\n\n${prose}\n${url}\n`);
     expect(clauseById(doc, 'prose').tokens).toBe(countTokens(clauseById(doc, 'prose').text));
@@ -77,16 +79,24 @@ describe('duplicate clause IDs at scale', () => {
   });
 
   it('skips a numbered ID another clause already took, wherever it appears', () => {
-    const later = parseDoc('a.md', '# A\n\n## Example\n\n## Example\n\n## Three {#example-3}\n\n## Example\n');
+    const later = parseDoc(
+      'a.md',
+      '# A\n\n## Example\n\n## Example\n\n## Three {#example-3}\n\n## Example\n',
+    );
     expect(later.clauses.map((c) => c.id)).toEqual(['example', 'example-2', 'example-3', 'example-4']);
-    const earlier = parseDoc('b.md', '# B\n\n## Two {#example-2}\n\n## Example\n\n## Example\n\n## Example\n');
+    const earlier = parseDoc(
+      'b.md',
+      '# B\n\n## Two {#example-2}\n\n## Example\n\n## Example\n\n## Example\n',
+    );
     expect(earlier.clauses.map((c) => c.id)).toEqual(['example-2', 'example', 'example-3', 'example-4']);
   });
 });
 
 describe('deeply nested and very long lines', () => {
   it('serves a 2,000-level indented list of requirements, each digest that of its own text', () => {
-    const list = Array.from({ length: 2000 }, (_, i) => `${'  '.repeat(i)}- **R-${i}**: item ${i}`).join('\n');
+    const list = Array.from({ length: 2000 }, (_, i) => `${'  '.repeat(i)}- **R-${i}**: item ${i}`).join(
+      '\n',
+    );
     const doc = parseDoc('deep.md', `# L\n\n${list}\n`);
     // markdown-it stops nesting lists at its depth limit; what is deeper is the text of the deepest item.
     expect(doc.clauses.length).toBeGreaterThan(10);

@@ -115,14 +115,7 @@ const markdownFile = fc.tuple(frontmatterish, blocks, fc.boolean()).map(([prefix
  * swallow it: no fence, list or HTML block is open there), then random blocks. Its ID is the anchor's.
  */
 const fileWithClause = fc
-  .tuple(
-    servableFrontmatter,
-    fc.integer({ min: 2, max: 6 }),
-    word,
-    lineBreak,
-    blocks,
-    fc.boolean(),
-  )
+  .tuple(servableFrontmatter, fc.integer({ min: 2, max: 6 }), word, lineBreak, blocks, fc.boolean())
   .map(([prefix, level, id, br, parts, crlfPrefix]) => ({
     raw: `${crlfPrefix ? prefix.replace(/\n/g, '\r\n') : prefix}${'#'.repeat(level)} Guard {#${id}}${br}${parts.map(([b, b2]) => b + b2).join('')}`,
     id,
