@@ -1,5 +1,5 @@
 // Token counts from a real tokenizer (o200k), linear in the text, memoized by content hash so each text is counted once.
-import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { countTokens, setMergeCacheSize } from 'gpt-tokenizer/encoding/o200k_base';
 import { LRUCache } from 'lru-cache';
 import { sha256Hex } from './digest.js';
 
@@ -23,7 +23,19 @@ const MEMO_MIN_LENGTH = 256;
  */
 const MAX_RUN = 256;
 
+/**
+ * gpt-tokenizer keeps one merge cache per process (default 100,000 words), an LRU on a Map that evicts with
+ * `keys().next()`; V8 walks every deleted slot at the front of a Map to find its first key, so once the cache is full
+ * each eviction costs more. One 2 MB file of distinct words (random letters) filled it: that file took 20 s to count
+ * and every count after it ran 6× slower for every client (the 21 MB of bench and shared corpora: 3.4 s, then
+ * 21.8 s). With 1,000 words: 5.4 s for that file (random letters are slow to tokenize at any cache size), 2.5 s for
+ * the corpora before it and 2.8 s after; 0 (no cache) was slower on the corpora (4–6 s).
+ */
+const MERGE_CACHE_WORDS = 1000;
+
 export function createTokenCounter(maxEntries = 200_000): TokenCounter {
+  // Process-wide, as gpt-tokenizer's cache is; every counter sets the same size.
+  setMergeCacheSize(MERGE_CACHE_WORDS);
   const memo = new LRUCache<string, number>({ max: maxEntries });
   return {
     count(text: string): number {
