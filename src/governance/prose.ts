@@ -1,5 +1,6 @@
 // Markdown structure the rules need (code lines to skip, directives to count), from markdown-it rather than regexes.
 import MarkdownIt from 'markdown-it';
+import { replaceBoldIds } from '../spec/clause-ids.js';
 
 export interface ProseScanner {
   /** 0-based lines of `text` inside fenced or indented code blocks. */
@@ -61,9 +62,23 @@ function countInstructions(md: MarkdownIt, text: string): number {
 
 /** Lower-case words of a clause with anchors, bold IDs, markup and punctuation removed. */
 export function clauseWords(text: string): string[] {
-  const cleaned = text
-    .replace(/\{#[^}]*\}/g, ' ')
-    .replace(/\*\*[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]+)*-?\d+(?:\.\d+)*[a-z]?:?\*\*:?/g, ' ')
-    .toLowerCase();
+  const cleaned = replaceBoldIds(dropBraced(text), ' ').toLowerCase();
   return cleaned.match(/[\p{L}\p{N}]+/gu) ?? [];
+}
+
+/**
+ * `text.replace(/\{#[^}]*\}/g, ' ')`, linear: the regex scans to the next `}` again from every `{#` before it, which
+ * is quadratic in a clause of many unclosed `{#`.
+ */
+function dropBraced(text: string): string {
+  let out = '';
+  let from = 0;
+  let close = -1;
+  for (let open = text.indexOf('{#'); open >= 0; open = text.indexOf('{#', from)) {
+    if (close <= open) close = text.indexOf('}', open + 2);
+    if (close < 0) break;
+    out += `${text.slice(from, open)} `;
+    from = close + 1;
+  }
+  return from === 0 ? text : out + text.slice(from);
 }

@@ -2,7 +2,7 @@
 import { SpecLedgerError } from '../errors.js';
 import { compileCodeGlob } from '../spec/code-globs.js';
 import { digestOf } from '../spec/digest.js';
-import { specIdFromPath } from '../spec/parse-spec.js';
+import { frontmatterLine } from '../spec/frontmatter.js';
 import type { TokenCounter } from '../spec/tokens.js';
 import type { Clause, Problem, SpecDoc } from '../spec/types.js';
 import { type RefTables, type Resolved, resolveRef } from './resolve.js';
@@ -84,25 +84,7 @@ export const ROOT_FILES = ['README.md', 'AGENTS.md', 'index.md'] as const;
 
 export function buildSnapshot(input: SnapshotInput): Snapshot {
   const problems = [...input.problems];
-  const byId = new Map<string, SpecDoc>();
-  const paths = [...input.docs.keys()].sort();
-  for (const path of paths) {
-    let doc = input.docs.get(path)!;
-    const clash = byId.get(doc.id);
-    if (clash) {
-      const fallback = specIdFromPath(path);
-      problems.push({
-        file: path,
-        line: 1,
-        rule: 'duplicate-spec-id',
-        severity: 'error',
-        message: `spec ID "${doc.id}" is already used by ${clash.path}; served as "${fallback}" until fixed`,
-        hint: 'give each spec its own `id` in the frontmatter',
-      });
-      doc = withId(doc, fallback);
-    }
-    byId.set(doc.id, doc);
-  }
+  const byId = servedById(input.docs, problems);
   const specs = [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   // Top-level files only, any case (`INDEX.md`, `Readme.md`), in ROOT_FILES order.
   const topLevel = [...input.docs.keys()].filter((p) => !p.includes('/'));
@@ -195,8 +177,45 @@ function bareClauseIds(specs: readonly SpecDoc[]): Map<string, string[]> {
   return refsById;
 }
 
-function withId(doc: SpecDoc, id: string): SpecDoc {
-  return { ...doc, id, clauses: doc.clauses.map((c) => ({ ...c, ref: `${id}#${c.id}` })) };
+/**
+ * Spec ID → the one document that claims it. Two documents claiming one ID (a `0-notes.md` declaring `id: auth`
+ * next to `auth.md`) is an error reported against each, at its `id:` line, and neither is served under it: which
+ * file sorts first must not decide whose clauses agents read, and an ID that stops resolving is loud where a
+ * silent swap is not.
+ */
+function servedById(docs: ReadonlyMap<string, SpecDoc>, problems: Problem[]): Map<string, SpecDoc> {
+  const claims = new Map<string, SpecDoc[]>();
+  for (const path of [...docs.keys()].sort()) {
+    const doc = docs.get(path)!;
+    const list = claims.get(doc.id);
+    if (list) list.push(doc);
+    else claims.set(doc.id, [doc]);
+  }
+  const byId = new Map<string, SpecDoc>();
+  for (const [id, claimants] of claims) {
+    if (claimants.length === 1) {
+      byId.set(id, claimants[0]!);
+      continue;
+    }
+    const where = (d: SpecDoc): string => `${d.path}:${idLine(d)}`;
+    for (const doc of claimants) {
+      const others = claimants.filter((d) => d !== doc).map(where);
+      problems.push({
+        file: doc.path,
+        line: idLine(doc),
+        rule: 'duplicate-spec-id',
+        severity: 'error',
+        message: `spec ID "${id}" is also claimed by ${others.join(', ')}; none of them is served as "${id}" until one changes`,
+        hint: 'give each spec its own `id` in the frontmatter; a file without one is named by its path (auth.md is "auth")',
+      });
+    }
+  }
+  return byId;
+}
+
+/** The line of the `id:` key, or line 1 for an ID that comes from the path. */
+function idLine(doc: SpecDoc): number {
+  return frontmatterLine(doc, 'id');
 }
 
 function generatedRoot(rootName: string, specCount: number): string {

@@ -1,11 +1,12 @@
 // Maps SpecLedger errors to MCP: what the model can act on becomes an isError tool result; the rest a protocol error.
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { SpecLedgerError } from '../errors.js';
+import { describeValue, SpecLedgerError } from '../errors.js';
 
 export function toToolError(tool: string, asked: unknown, error: unknown): CallToolResult {
   if (!(error instanceof SpecLedgerError)) throw error;
-  const lines = [`${tool} ${JSON.stringify(asked)} failed: ${error.message}`];
+  // The arguments as asked, bounded: a client can send a megabyte of them.
+  const lines = [`${tool} ${describeValue(asked, 300)} failed: ${error.message}`];
   if (error.candidates.length > 0) lines.push(`candidates: ${error.candidates.slice(0, 10).join(', ')}`);
   return {
     isError: true,

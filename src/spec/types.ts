@@ -3,6 +3,9 @@
 export const SPEC_STATUSES = ['draft', 'proposed', 'approved', 'deprecated'] as const;
 export type SpecStatus = (typeof SPEC_STATUSES)[number];
 
+/** What a spec ID may hold: path-like parts of letters, digits, `.`, `_` and `-`; never `#`, which starts a clause. */
+export const SPEC_ID_PATTERN = /^[\w.-]+(\/[\w.-]+)*$/;
+
 /** How a clause got its ID; `slug` IDs are derived from headings and reported by lint as unstable. */
 export type IdSource = 'anchor' | 'bold' | 'format' | 'slug';
 

@@ -78,6 +78,20 @@ describe('specledger lint exit codes and formats', { timeout: 120_000 }, () => {
     expect(run.stdout).toContain('error  unstable-id');
   });
 
+  it('reports a YAML alias bomb at its file:line and lints the other specs', async () => {
+    // The "billion laughs" of issue 13: nine anchors, each nine aliases of the one before (9^9 strings).
+    const anchors = ['a: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol]'];
+    for (const [i, name] of [...'bcdefghi'].entries())
+      anchors.push(`${name}: &${name} [${Array(9).fill(`*${'abcdefgh'[i]}`)}]`);
+    tree.write('specs/bomb.md', `---\n${anchors.join('\n')}\ntitle: *i\n---\n# Bomb\n`);
+    tree.write('specs/auth.md', authSpec({ owners: undefined }));
+    const run = await cli(['--specs', 'specs'], tree.dir);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('specs/bomb.md:5  error  frontmatter-syntax  invalid YAML in frontmatter: ');
+    expect(run.stdout).toContain('specs/auth.md:4  error  missing-owners');
+    expect(run.stdout.length).toBeLessThan(2000);
+  });
+
   it('exits 2 on usage errors', async () => {
     tree.write('specs/ok.md', specText({ id: 'ok' }, '# OK\n'));
     tree.write('bad.json', '{"budget": {"lines": "many"}}');

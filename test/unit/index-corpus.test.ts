@@ -63,8 +63,9 @@ describe('loadCorpus with bad files', () => {
   });
 
   it('reports malformed frontmatter at its line and serves the other files', () => {
+    // Line 3 is `tags: [a, b`, where the list that is never closed opens.
     expect(problemFor('broken.md')).toEqual([
-      expect.objectContaining({ rule: 'frontmatter-syntax', line: 4 }),
+      expect.objectContaining({ rule: 'frontmatter-syntax', line: 3 }),
     ]);
     expect(snapshot.spec('broken')).toBeUndefined();
     expect(snapshot.spec('good')).toBeDefined();
@@ -87,13 +88,20 @@ describe('loadCorpus with bad files', () => {
     expect(problemFor('links/dangling.md')).toEqual([expect.objectContaining({ rule: 'broken-link' })]);
   });
 
-  it('reports a duplicate spec ID and serves the second file under its path', () => {
-    expect(problemFor('b/two.md')).toEqual([
-      expect.objectContaining({ rule: 'duplicate-spec-id', severity: 'error', line: 1 }),
-    ]);
-    expect(problemFor('b/two.md')[0]!.message).toContain('a/one.md');
-    expect(snapshot.resolve('same#first').spec.path).toBe('a/one.md');
-    expect(snapshot.resolve('b/two#second').spec.path).toBe('b/two.md');
+  it('reports a spec ID claimed by two files against both, at their id: lines, and serves neither as it', () => {
+    for (const [file, other] of [
+      ['a/one.md', 'b/two.md:2'],
+      ['b/two.md', 'a/one.md:2'],
+    ] as const) {
+      expect(problemFor(file)).toEqual([
+        expect.objectContaining({ rule: 'duplicate-spec-id', severity: 'error', line: 2 }),
+      ]);
+      expect(problemFor(file)[0]!.message).toContain(other);
+    }
+    expect(() => snapshot.resolve('same#first')).toThrow(/same/);
+    expect(() => snapshot.resolve('same#second')).toThrow(/same/);
+    expect(snapshot.specs.map((s) => s.path)).not.toContain('a/one.md');
+    expect(snapshot.specs.map((s) => s.path)).not.toContain('b/two.md');
   });
 
   it('ignores files that are not Markdown', () => {
@@ -119,6 +127,91 @@ describe('loadCorpus reload', () => {
       corpus.reload(['a.md']);
       expect(corpus.current().resolve('a#x').clause?.text).toContain('second');
       expect(corpus.current().problems).toEqual([]);
+    } finally {
+      tmp.remove();
+    }
+  });
+});
+
+/** The "billion laughs" of issue 13 (under 400 bytes): nine anchors, each nine aliases of the one before (9^9 strings). */
+const ALIAS_BOMB = [
+  'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+  ...['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].map(
+    (name, i) => `${name}: &${name} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(',')}]`,
+  ),
+].join('\n');
+
+describe('loadCorpus with hostile frontmatter', () => {
+  let tmp: TempDir;
+  let snapshot: Snapshot;
+  const problemFor = (file: string): Problem[] => snapshot.problems.filter((p) => p.file === file);
+
+  beforeAll(() => {
+    tmp = makeTempDir();
+    writeTree(tmp.dir, {
+      'bomb-title.md': `---\n${ALIAS_BOMB}\ntitle: *i\n---\n# Bomb\n\n## Part {#part}\n`,
+      'bomb-tags.md': `---\n${ALIAS_BOMB}\ntags: *i\n---\n# Bomb\n\n## Part {#part}\n`,
+      '.kiro/steering/bomb.md': `---\n${ALIAS_BOMB}\ninclusion: fileMatch\nfileMatchPattern: *i\n---\n# Bomb\n`,
+      'long-title.md': `---\nid: long\ntitle: [${Array(5000).fill('"word"').join(',')}]\n---\n# Long\n\n## Part {#part}\n`,
+      'good.md': specFile({ id: 'good' }, '# Good\n\n## Part {#part}\n\nServed.\n'),
+    });
+    snapshot = loadCorpus({ root: tmp.dir }).current();
+  });
+  afterAll(() => tmp.remove());
+
+  it('reports a YAML alias bomb as a frontmatter error at the line where its aliases expand too far', () => {
+    for (const file of ['bomb-title.md', 'bomb-tags.md', '.kiro/steering/bomb.md']) {
+      // Line 5 is `d: &d [*c,…]`: nine aliases of 81 strings each, the first value past yaml's bound of 100.
+      expect(problemFor(file)).toEqual([
+        expect.objectContaining({ file, line: 5, rule: 'frontmatter-syntax', severity: 'error' }),
+      ]);
+      expect(problemFor(file)[0]!.message).toMatch(/alias/i);
+      expect(snapshot.specs.map((s) => s.path)).not.toContain(file);
+    }
+  });
+
+  it('serves the rest of the corpus', () => {
+    expect(snapshot.resolve('good#part').clause?.text).toContain('Served.');
+    expect(snapshot.resolve('long#part').spec.path).toBe('long-title.md');
+  });
+
+  it('quotes a wrong value in a problem only in part', () => {
+    const [problem] = problemFor('long-title.md');
+    expect(problem).toMatchObject({ line: 3, rule: 'frontmatter-schema' });
+    expect(problem!.message).toContain('frontmatter "title"');
+    expect(problem!.message).toContain('(5000 items)');
+    expect(problem!.message.length).toBeLessThan(300);
+  });
+});
+
+describe('loadCorpus with two files claiming one spec ID', () => {
+  it('reports both at their id: lines and serves neither under that ID, so a new file cannot take it over', () => {
+    const tmp = makeTempDir();
+    try {
+      writeTree(tmp.dir, {
+        '0-notes.md': specFile(
+          { title: 'Notes', id: 'auth' },
+          '# Notes\n\n## Rotation {#rotation}\n\nForged.\n',
+        ),
+        'auth.md': specFile({ id: 'auth' }, '# Auth\n\n## Rotation {#rotation}\n\nRotate keys.\n'),
+        'billing.md': specFile({}, '# Billing\n\n## Refunds {#refunds}\n'),
+        'billing-copy.md': specFile({ id: 'billing' }, '# Copy\n'),
+        'other.md': specFile({ id: 'other' }, '# Other\n\n## Part {#part}\n'),
+      });
+      const snapshot = loadCorpus({ root: tmp.dir }).current();
+      const clashes = snapshot.problems.filter((p) => p.rule === 'duplicate-spec-id');
+      expect(clashes.map((p) => [p.file, p.line, p.severity])).toEqual([
+        ['0-notes.md', 3, 'error'],
+        ['auth.md', 2, 'error'],
+        // billing.md takes its ID from its path: no id: line, so line 1.
+        ['billing-copy.md', 2, 'error'],
+        ['billing.md', 1, 'error'],
+      ]);
+      expect(clashes[0]!.message).toContain('auth.md:2');
+      expect(clashes[1]!.message).toContain('0-notes.md:3');
+      expect(() => snapshot.resolve('auth#rotation')).toThrow();
+      expect(() => snapshot.resolve('billing#refunds')).toThrow();
+      expect(snapshot.resolve('other#part').spec.path).toBe('other.md');
     } finally {
       tmp.remove();
     }

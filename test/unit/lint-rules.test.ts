@@ -58,7 +58,8 @@ describe('lintSnapshot: parser problems', () => {
       expect.objectContaining({ file: 'one.md', line: 11 }),
     ]);
     expect(rulesOf(findings, 'duplicate-spec-id')).toEqual([
-      expect.objectContaining({ file: 'two.md', line: 1 }),
+      expect.objectContaining({ file: 'one.md', line: 2 }),
+      expect.objectContaining({ file: 'two.md', line: 2 }),
     ]);
   });
 
@@ -190,6 +191,17 @@ describe('lintSnapshot: near-duplicate', () => {
       'Payouts run daily at noon UTC for every merchant whose balance is positive, in the currency of the balance, to the bank account on file, unless the account is under review by the risk team today.';
     tree.write('e.md', specText({ id: 'e' }, `# E\n\n## Payouts {#payouts}\n\n${other}\n`));
     expect(rulesOf(lint(), 'near-duplicate')).toEqual([]);
+  });
+
+  it('compares the text of copies, not the clause IDs that open them, SC-002.a style included', () => {
+    tree.write(
+      'a.md',
+      specText({ id: 'a' }, `# A\n\n## Outcomes {#outcomes}\n\n- **SC-002.a**: ${POLICY}\n`),
+    );
+    tree.write('b.md', specText({ id: 'b' }, `# B\n\n## Results {#results}\n\n- **SC-014.b**: ${POLICY}\n`));
+    const findings = rulesOf(lint(configOf({ nearDuplicate: { similarity: 0.95 } })), 'near-duplicate');
+    expect(findings).toHaveLength(1);
+    expect(findings[0]!.message).toContain('a#outcomes');
   });
 
   it('follows the configured similarity threshold', () => {

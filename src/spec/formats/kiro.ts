@@ -29,7 +29,9 @@ export const kiroFormat: FormatRules = {
     out.inclusion = inclusion === 'always' ? 'always' : 'on-request';
     const pattern = fm.fileMatchPattern;
     if (inclusion === 'fileMatch' && (typeof pattern === 'string' || Array.isArray(pattern))) {
-      out.appliesTo = (Array.isArray(pattern) ? pattern : [pattern]).map(String);
+      // Globs are strings: anything else in the list is skipped, never turned into one (String() of a nested list
+      // writes out every element of it).
+      out.appliesTo = (Array.isArray(pattern) ? pattern : [pattern]).filter((p) => typeof p === 'string');
     }
     return out;
   },
