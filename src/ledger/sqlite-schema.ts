@@ -14,6 +14,12 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** Open an existing ledger for queries only (verify, show) without taking write locks. */
   readonly?: boolean;
+  /**
+   * How long opening waits for other processes that are creating or upgrading the same file. 60 s by
+   * default: an upgrade rewrites every block (about 10 s per million reads here), and a process that
+   * starts meanwhile must wait for it rather than fail.
+   */
+  openTimeoutMs?: number;
 }
 
 export const SCHEMA_VERSION = 2;
@@ -92,39 +98,90 @@ export function unavailable(message: string, cause?: unknown): SpecLedgerError {
   return new SpecLedgerError('LEDGER_UNAVAILABLE', message, cause === undefined ? {} : { cause });
 }
 
+/** SQLite's "database is locked" family (SQLITE_BUSY, SQLITE_BUSY_RECOVERY, SQLITE_BUSY_SNAPSHOT…). */
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
+/** Blocks the thread for `ms`: opening is synchronous, and nothing else may run on this connection meanwhile. */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Runs `step` until it stops failing with SQLITE_BUSY, or throws once `deadline` has passed. For the statements
+ * SQLite can fail with SQLITE_BUSY at once, without calling the busy handler: switching a file to WAL takes a read
+ * lock and then asks for the exclusive one, and SQLite refuses that upgrade outright when another connection holds
+ * a lock (waiting could deadlock), so two processes creating one ledger made one of them fail. Each step must be
+ * safe to repeat (a pragma, or one transaction, which SQLite rolls back when it fails).
+ */
+function untilNotBusy<T>(what: string, deadline: number, step: () => T): T {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return step();
+    } catch (error) {
+      const left = deadline - Date.now();
+      if (!isBusy(error) || left <= 0) {
+        if (isBusy(error)) {
+          throw new Error(
+            `${what}: the file stayed locked by another connection past the open timeout (another process creating or upgrading it?)`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
+      // Jittered and growing, so processes that collided do not collide again in step.
+      sleepSync(Math.min(left, Math.ceil(Math.random() * Math.min(50, 2 * 2 ** Math.min(attempt, 5)))));
+    }
+  }
+}
+
 export function openDatabase(path: string, options: SqliteStoreOptions): Database.Database {
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  const openTimeoutMs = Math.max(options.openTimeoutMs ?? 60_000, busyTimeoutMs);
+  const deadline = Date.now() + openTimeoutMs;
   const inMemory = path === ':memory:' || path === '';
   if (!inMemory && !options.readonly) mkdirSync(dirname(resolve(path)), { recursive: true });
   let db: Database.Database | undefined;
   try {
+    // The busy handler is installed by the constructor, before the first statement: while opening, every lock
+    // waits for up to openTimeoutMs (another process may be creating or upgrading the file); once open, writes
+    // wait busyTimeoutMs.
     db = new Database(path, {
-      timeout: busyTimeoutMs,
+      timeout: openTimeoutMs,
       readonly: options.readonly ?? false,
       fileMustExist: options.readonly ?? false,
     });
     if (!options.readonly) {
+      const database = db;
       // WAL + synchronous=NORMAL: a commit reaches the OS before append() resolves, so a SIGKILL of
       // this process loses nothing; only a power loss can drop the last commits, which is the
       // trade for not paying an fsync per read.
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
+      const mode = untilNotBusy('switching the ledger to WAL', deadline, () =>
+        database.pragma('journal_mode = WAL', { simple: true }),
+      );
+      if (!inMemory && mode !== 'wal') {
+        throw new Error(
+          `the ledger needs WAL mode, but SQLite kept journal_mode "${String(mode)}" (a file system without shared memory, e.g. a network mount?)`,
+        );
+      }
+      database.pragma('synchronous = NORMAL');
       // Checkpoints run inside a commit, on the thread that answers agents, and fsync the WAL and the
       // database: at the default 1,000 pages that blocked the server for ~3/4 of a busy ledger's wall
       // time per read. 10,000 pages (~40 MB of WAL) makes them ten times rarer. Durability is
       // unchanged: a commit is in the WAL either way; checkpoints only move it into the main file.
-      db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
-      // IMMEDIATE so two processes creating (or upgrading) the same ledger at once do not race.
-      const database = db;
-      database
-        .transaction(() => {
-          const found = schemaVersion(database);
-          if (found === '1') database.exec(MIGRATE_FROM_1);
-          else if (found === String(SCHEMA_VERSION) || (found === undefined && isEmpty(database)))
-            database.exec(SCHEMA);
-          // Anything else is left untouched and refused below.
-        })
-        .immediate();
+      database.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+      // IMMEDIATE so two processes creating (or upgrading) the same ledger at once do not race: the second waits
+      // for the first's transaction, then finds the schema in place.
+      const migrate = database.transaction(() => {
+        const found = schemaVersion(database);
+        if (found === '1') database.exec(MIGRATE_FROM_1);
+        else if (found === String(SCHEMA_VERSION) || (found === undefined && isEmpty(database)))
+          database.exec(SCHEMA);
+        // Anything else is left untouched and refused below.
+      });
+      untilNotBusy('creating or upgrading the ledger schema', deadline, () => migrate.immediate());
     }
     const version = schemaVersion(db);
     if (version === '1') {
@@ -139,6 +196,7 @@ export function openDatabase(path: string, options: SqliteStoreOptions): Databas
         `ledger schema version ${version} is not the one this SpecLedger reads (${SCHEMA_VERSION})`,
       );
     }
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     return db;
   } catch (cause) {
     db?.close();

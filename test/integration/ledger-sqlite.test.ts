@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { computeRecordHash, GENESIS_HASH } from '../../src/ledger/hash-chain.js';
+import { computeRecordHash } from '../../src/ledger/hash-chain.js';
 import { COLUMNS } from '../../src/ledger/sqlite-schema.js';
 import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
 import type { LedgerStore, ReadRecord } from '../../src/ledger/types.js';
+import { writeVersion1Ledger } from '../fixtures/ledger-old-formats.js';
 import { readInput } from '../fixtures/ledger-records.js';
 import { describeLedgerContract } from './ledger-contract.js';
 
@@ -203,6 +204,23 @@ describe('sqlite ledger store', () => {
       await impatient.close();
     });
 
+    it('waits a bounded time for a file another connection keeps locked while opening, then says so', () => {
+      const locked = join(dir, 'locked.db');
+      const holder = new Database(locked);
+      holder.exec('CREATE TABLE t (x); BEGIN EXCLUSIVE; INSERT INTO t VALUES (1)');
+      try {
+        expect(() => openSqliteStore(locked, { busyTimeoutMs: 20, openTimeoutMs: 200 })).toThrow(
+          expect.objectContaining({
+            code: 'LEDGER_UNAVAILABLE',
+            message: expect.stringContaining('stayed locked by another connection past the open timeout'),
+          }),
+        );
+      } finally {
+        holder.exec('ROLLBACK');
+        holder.close();
+      }
+    });
+
     it('refuses to open a file that is not a ledger', async () => {
       const notLedger = join(dir, 'not-a-ledger.db');
       const db = new Database(notLedger);
@@ -228,34 +246,7 @@ describe('a version 1 ledger (a row per read)', () => {
   let dir: string;
   let path: string;
 
-  /** Writes the version 1 layout by hand: `reads` rows with two indexes, the head in meta. */
-  function writeVersion1(count: number): ReadRecord[] {
-    const db = new Database(path);
-    db.exec(`
-      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE reads (${COLUMNS.map((c) => `${c} ${c === 'seq' ? 'INTEGER PRIMARY KEY' : ''}`).join(', ')});
-      CREATE TABLE snapshots (digest TEXT PRIMARY KEY, text TEXT NOT NULL);
-      CREATE INDEX reads_run_id ON reads (run_id);
-      CREATE INDEX reads_spec_clause ON reads (spec_id, clause_id);
-      INSERT INTO meta (key, value) VALUES ('schema_version', '1');`);
-    const insert = db.prepare(`INSERT INTO reads VALUES (${COLUMNS.map(() => '?').join(', ')})`);
-    const records: ReadRecord[] = [];
-    let prev = GENESIS_HASH;
-    for (let seq = 1; seq <= count; seq++) {
-      const { text: _text, ...input } = readInput({
-        run_id: `run-${seq % 3}`,
-        clause_id: seq % 5 === 0 ? null : `AUTH-${seq % 7}`,
-      });
-      const record = { ...input, seq, prev_hash: prev, hash: '' } as ReadRecord;
-      record.hash = computeRecordHash(record);
-      insert.run(...COLUMNS.map((c) => record[c]));
-      records.push(record);
-      prev = record.hash;
-    }
-    db.prepare(`INSERT INTO meta VALUES ('head_seq', ?), ('head_hash', ?)`).run(String(count), prev);
-    db.close();
-    return records;
-  }
+  const writeVersion1 = (count: number): ReadRecord[] => writeVersion1Ledger(path, count);
 
   beforeEach(() => {
     ({ dir, path } = tempLedgerPath());
