@@ -21,7 +21,9 @@ export function createNullStore(): LedgerStore {
     async verify() {
       return { ok: true, records: 0 };
     },
-    async ping() {},
+    async health() {
+      return { writable: true };
+    },
     async close() {},
   };
 }

@@ -1,7 +1,7 @@
 // The fleet ledger: PostgreSQL through a pg Pool, one hash chain shared by every replica that appends to it.
 import { Pool, type PoolClient, type QueryResult } from 'pg';
 import { errorMessage, SpecLedgerError } from '../errors.js';
-import { computeRecordHash, createChainVerifier } from './hash-chain.js';
+import { checkChainEnds, computeRecordHash, createChainVerifier } from './hash-chain.js';
 import {
   COLUMN_TYPES,
   COLUMNS,
@@ -14,6 +14,8 @@ import {
 } from './postgres-schema.js';
 import { newReadRecord, validateInput } from './records.js';
 import type {
+  LedgerHealth,
+  LedgerLog,
   LedgerStore,
   ReadFilter,
   ReadRecord,
@@ -41,6 +43,8 @@ export interface PostgresStoreOptions {
   maxConnections?: number;
   /** Errors of idle pooled connections (e.g. the server restarted); the next query reports them too. */
   onError?: (error: Error) => void;
+  /** Failed writes and their recovery, and damage found at open. */
+  log?: LedgerLog;
 }
 
 interface Pending {
@@ -53,6 +57,9 @@ type Row = Omit<ReadRecord, 'seq'> & { seq: string | number };
 
 /** verify() reads the chain in pages of this many rows, so memory stays flat however long the ledger. */
 const VERIFY_PAGE_ROWS = 5000;
+
+/** While writes fail, health() tries one small write (to `meta`, never to records) at most this often. */
+const WRITE_RETRY_MS = 1000;
 
 /** `postgres://user@host:port/db`, never the password: this ends up in error messages and logs. */
 export function describePostgresTarget(url: string): string {
@@ -118,6 +125,7 @@ export async function openPostgresStore(
     throw unavailable(`cannot open ledger at ${target}: ${describeError(cause)}`, cause);
   }
 
+  const log = options.log ?? (() => {});
   const s = quoteIdent(schema);
   const selectReads = `SELECT ${COLUMNS.join(', ')} FROM ${s}.reads`;
   const sql = {
@@ -145,6 +153,10 @@ export async function openPostgresStore(
     snapshot: `SELECT text FROM ${s}.snapshots WHERE digest = $1`,
     setMeta: `INSERT INTO ${s}.meta (key, value) VALUES ($1, $2)
               ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+    // Whether this connection could write at all, without writing: a hot standby, or a read-only default.
+    writability: `SELECT pg_is_in_recovery() AS standby, current_setting('transaction_read_only') AS read_only`,
+    firstRead: `${selectReads} ORDER BY seq LIMIT 1`,
+    lastRead: `${selectReads} ORDER BY seq DESC LIMIT 1`,
     // COLLATE "C": timestamps compare byte-wise as in SQLite, whatever the database's locale.
     runGroups: `
       SELECT g.run_id, r.run_id_source, g.reads, g.first_ts, g.last_ts
@@ -160,6 +172,51 @@ export async function openPostgresStore(
       SELECT run_id, client_name, client_version FROM ${s}.reads WHERE client_name IS NOT NULL
       GROUP BY run_id, client_name, client_version ORDER BY MIN(seq)`,
   };
+
+  // The last write failure, kept until a write succeeds again: /readyz reports it without writing anything.
+  let writeFailure: { message: string; retryAt: number } | null = null;
+  let failedBatches = 0;
+
+  function noteWriteFailure(message: string): void {
+    failedBatches += 1;
+    // One line per distinct failure, not one per batch: an unreachable database under load fails thousands.
+    if (writeFailure?.message !== message)
+      log('error', `${message}; reads fail until the ledger can be written again`);
+    writeFailure = { message, retryAt: Date.now() + WRITE_RETRY_MS };
+  }
+
+  function noteWriteSuccess(): void {
+    if (writeFailure === null) return;
+    log('info', `ledger writes succeed again (${failedBatches} batch(es) of reads failed meanwhile)`);
+    writeFailure = null;
+    failedBatches = 0;
+  }
+
+  // A damaged ledger is still appended to (new reads must be recorded), but not silently.
+  let damage: string | null = null;
+  if (!readonly) {
+    try {
+      const [head, first, last] = await Promise.all([
+        pool.query<{ seq: string; hash: string }>(sql.head),
+        pool.query<Row>(sql.firstRead),
+        pool.query<Row>(sql.lastRead),
+      ]);
+      const headRow = head.rows[0];
+      damage = checkChainEnds({
+        head: headRow ? { seq: Number(headRow.seq), hash: headRow.hash } : null,
+        first: first.rows[0] ? toRecord(first.rows[0]) : undefined,
+        last: last.rows[0] ? toRecord(last.rows[0]) : undefined,
+      });
+    } catch (cause) {
+      await pool.end().catch(() => {});
+      throw unavailable(`cannot open ledger at ${target}: ${describeError(cause)}`, cause);
+    }
+    if (damage !== null)
+      log(
+        'warn',
+        `the ledger at ${target} is damaged: ${damage}; new reads are still recorded; run \`specledger verify\` for the full check`,
+      );
+  }
 
   let queue: Pending[] = [];
   let draining = false;
@@ -235,9 +292,11 @@ export async function openPostgresStore(
         results = await appendBatch(batch.map((pending) => pending.records));
       } catch (cause) {
         const error = unavailable(`ledger write failed: ${describeError(cause)}`, cause);
+        noteWriteFailure(error.message);
         for (const pending of batch) pending.reject(error);
         continue;
       }
+      noteWriteSuccess();
       for (const [i, pending] of batch.entries()) pending.resolve(results[i] ?? []);
     }
     // Cleared in the same synchronous step as the last empty-queue check, so an append arriving
@@ -371,15 +430,32 @@ export async function openPostgresStore(
       });
     },
 
-    async ping() {
-      assertOpen();
-      if (readonly) throw unavailable('ledger is not writable: it was opened read-only');
-      try {
-        // A committed write, not just a connection: it also catches a read-only replica or a full disk.
-        await pool.query(sql.setMeta, ['last_ping', new Date().toISOString()]);
-      } catch (cause) {
-        throw unavailable(`ledger is not writable: ${describeError(cause)}`, cause);
+    async health(): Promise<LedgerHealth> {
+      const known = damage === null ? {} : { damage };
+      const unwritable = (problem: string): LedgerHealth => ({ writable: false, problem, ...known });
+      if (closed) return unwritable('the ledger is closed');
+      if (readonly) return unwritable('the ledger was opened read-only');
+      if (writeFailure !== null) {
+        if (Date.now() < writeFailure.retryAt) return unwritable(writeFailure.message);
+        // Drained replicas get no reads, so the one write that would clear the failure has to come from here: a
+        // key in meta, never a record.
+        try {
+          await pool.query(sql.setMeta, ['write_check', new Date().toISOString()]);
+          noteWriteSuccess();
+        } catch (cause) {
+          noteWriteFailure(`ledger write failed: ${describeError(cause)}`);
+          return unwritable(writeFailure?.message ?? describeError(cause));
+        }
+        return { writable: true, ...known };
       }
+      try {
+        const row = (await pool.query<{ standby: boolean; read_only: string }>(sql.writability)).rows[0];
+        if (row?.standby) return unwritable('the database is a standby in recovery (read-only)');
+        if (row?.read_only === 'on') return unwritable('the database session is read-only');
+      } catch (cause) {
+        return unwritable(`ledger unreachable: ${describeError(cause)}`);
+      }
+      return { writable: true, ...known };
     },
 
     async close() {

@@ -1,9 +1,10 @@
 // The SQLite ledger's file format: schema, pragmas and opening, kept apart from the store's append and query logic.
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { errorMessage, SpecLedgerError } from '../errors.js';
 import { RECORD_COLUMNS } from './hash-chain.js';
+import type { LedgerLog } from './types.js';
 
 export interface SqliteStoreOptions {
   /**
@@ -20,6 +21,8 @@ export interface SqliteStoreOptions {
    * starts meanwhile must wait for it rather than fail.
    */
   openTimeoutMs?: number;
+  /** Failed writes and their recovery, and damage found at open. */
+  log?: LedgerLog;
 }
 
 export const SCHEMA_VERSION = 2;
@@ -137,12 +140,49 @@ function untilNotBusy<T>(what: string, deadline: number, step: () => T): T {
   }
 }
 
+/**
+ * Why `file` cannot be written, or null when it can or does not exist yet (SQLite creates it). access(2) reports
+ * an immutable file (chattr +i) as EPERM even to root, which is the case that matters for the `-shm` file.
+ */
+export function unwritableFile(file: string): string | null {
+  try {
+    accessSync(file, constants.W_OK);
+    return null;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+    if (code === 'ENOENT') return null;
+    return `${file} is not writable (${code}${code === 'EPERM' ? ': immutable, e.g. chattr +i?' : ''})`;
+  }
+}
+
+/**
+ * The ledger's files that SQLite writes, each with why it cannot be written. The `-shm` file matters most: SQLite
+ * maps it into memory and writes through the mapping, so one that cannot be written kills the process with SIGBUS
+ * (nothing on stderr) on the first read or commit, where the WAL and the database file only fail the statement.
+ */
+export function unwritableLedgerFiles(path: string): string[] {
+  const problems: string[] = [];
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    const problem = unwritableFile(file);
+    if (problem !== null) problems.push(problem);
+  }
+  return problems;
+}
+
 export function openDatabase(path: string, options: SqliteStoreOptions): Database.Database {
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   const openTimeoutMs = Math.max(options.openTimeoutMs ?? 60_000, busyTimeoutMs);
   const deadline = Date.now() + openTimeoutMs;
   const inMemory = path === ':memory:' || path === '';
-  if (!inMemory && !options.readonly) mkdirSync(dirname(resolve(path)), { recursive: true });
+  if (!inMemory && !options.readonly) {
+    mkdirSync(dirname(resolve(path)), { recursive: true });
+    const problems = unwritableLedgerFiles(path);
+    if (problems.length > 0) {
+      throw unavailable(
+        `cannot open ledger at ${path}: ${problems.join('; ')} (SQLite must write the database, its -wal and its -shm, which it maps into memory)`,
+      );
+    }
+  }
   let db: Database.Database | undefined;
   try {
     // The busy handler is installed by the constructor, before the first statement: while opening, every lock

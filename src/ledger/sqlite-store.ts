@@ -1,10 +1,19 @@
 // The embedded ledger: better-sqlite3 in WAL mode, one hash chain per file even when several processes append to it.
+import { statfsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { errorMessage, SpecLedgerError } from '../errors.js';
-import { createChainVerifier, GENESIS_HASH } from './hash-chain.js';
+import { checkChainEnds, createChainVerifier, GENESIS_HASH } from './hash-chain.js';
 import { validateInput } from './records.js';
 import { decodeBlock, encodeBlock, summarizeRuns, UnreadableBlockError } from './sqlite-blocks.js';
-import { openDatabase, type SqliteStoreOptions, unavailable } from './sqlite-schema.js';
+import {
+  openDatabase,
+  type SqliteStoreOptions,
+  unavailable,
+  unwritableFile,
+  unwritableLedgerFiles,
+} from './sqlite-schema.js';
 import type {
+  LedgerHealth,
   LedgerStore,
   ReadFilter,
   ReadRecord,
@@ -21,17 +30,77 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+/**
+ * Free space below which health() reports the ledger unwritable before a write has failed: a commit of one block
+ * needs a few pages of WAL, a checkpoint more. 1 MiB is a few hundred commits.
+ */
+const MIN_FREE_BYTES = 1024 * 1024;
+
+/** While writes fail, health() tries one small write (to `meta`, never to records) at most this often. */
+const WRITE_RETRY_MS = 1000;
+
+/** The message of a failed statement with SQLite's error code, so a log line says what the OS or SQLite refused. */
+function describeFailure(cause: unknown): string {
+  const code = (cause as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? `${errorMessage(cause)} (${code})` : errorMessage(cause);
+}
+
 /** Opens (creating if needed) the SQLite ledger at `path`. */
 export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): LedgerStore {
   const db = openDatabase(path, options);
+  const log = options.log ?? (() => {});
+  const inMemory = path === ':memory:' || path === '';
   let queue: Pending[] = [];
   let flushScheduled = false;
   let closed = false;
 
+  // The -shm file is mapped into memory: once it cannot be written (made immutable while we run), any statement
+  // can die of SIGBUS, which no JavaScript can catch or report. So every transaction first checks it (one
+  // access(2), ~2 µs), and once it fails the connection is never used again. Watched only when it was writable at
+  // open: a read-only open may have mapped an unwritable one read-only, which is safe.
+  const shmFile = inMemory ? null : `${path}-shm`;
+  const watchShm = shmFile !== null && unwritableFile(shmFile) === null;
+  let shmProblem: string | null = null;
+
+  /** Throws LEDGER_UNAVAILABLE, before SQLite touches the mapping, once the -shm file cannot be written. */
+  function assertShmWritable(): void {
+    if (shmProblem === null) {
+      const problem = watchShm && shmFile !== null ? unwritableFile(shmFile) : null;
+      if (problem === null) return;
+      shmProblem = `${problem}; SQLite writes that file through a memory mapping, so the ledger is no longer touched (doing so would kill the process with SIGBUS): restart once it is writable`;
+      log('error', `ledger unusable: ${shmProblem}`);
+      // sqlite3_close would write to the mapping, and better-sqlite3 closes every open database when the process
+      // exits on its own; process.exit skips that teardown, so an exit that would have crashed ends normally.
+      process.once('exit', (code) => {
+        void db; // the handle must stay referenced: collecting it would close it too
+        process.exit(code);
+      });
+    }
+    throw unavailable(`ledger unusable: ${shmProblem}`);
+  }
+
+  // The last write failure, kept until a write succeeds again: /readyz reports it without writing anything.
+  let writeFailure: { message: string; retryAt: number } | null = null;
+  let failedBatches = 0;
+
+  function noteWriteFailure(message: string): void {
+    failedBatches += 1;
+    // One line per distinct failure, not one per batch: a full disk under load fails thousands of batches.
+    if (writeFailure?.message !== message)
+      log('error', `${message}; reads fail until the ledger can be written again`);
+    writeFailure = { message, retryAt: Date.now() + WRITE_RETRY_MS };
+  }
+
+  function noteWriteSuccess(): void {
+    if (writeFailure === null) return;
+    log('info', `ledger writes succeed again (${failedBatches} batch(es) of reads failed meanwhile)`);
+    writeFailure = null;
+    failedBatches = 0;
+  }
+
   const statements = options.readonly
     ? undefined
     : {
-        lastBlock: db.prepare('SELECT first_seq, records FROM blocks ORDER BY first_seq DESC LIMIT 1'),
         insertBlock: db.prepare('INSERT INTO blocks (first_seq, last_seq, records) VALUES (?, ?, ?)'),
         indexRun: db.prepare('INSERT OR IGNORE INTO block_runs (run_id, first_seq) VALUES (?, ?)'),
         indexClause: db.prepare(
@@ -63,6 +132,8 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     SELECT first_seq, records FROM blocks
     WHERE first_seq IN (SELECT first_seq FROM block_clauses WHERE spec_id = ? AND clause_id = ?)
     ORDER BY first_seq`);
+  const firstBlock = db.prepare('SELECT first_seq, records FROM blocks ORDER BY first_seq LIMIT 1');
+  const lastBlockRow = db.prepare('SELECT first_seq, records FROM blocks ORDER BY first_seq DESC LIMIT 1');
   const runIndex = db.prepare('SELECT run_id, first_seq FROM block_runs');
   const clauseIndex = db.prepare('SELECT spec_id, clause_id, first_seq FROM block_clauses');
 
@@ -97,7 +168,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   /** The (seq, hash) the next record chains from; runs inside the batch's write transaction. */
   function chainFrom(version: number): { seq: number; hash: string } {
     if (cachedFrom !== null && version === cachedVersion) return cachedFrom;
-    const row = statements?.lastBlock.get() as BlockRow | undefined;
+    const row = lastBlockRow.get() as BlockRow | undefined;
     const last = row ? lastRecordOf(row) : undefined;
     const head = readHead();
     // Continue from the recorded head when it is ahead of the rows: if the newest records were
@@ -144,6 +215,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     const records: (readonly ReadRecordInput[])[] = new Array(batch.length);
     for (let i = 0; i < batch.length; i++) records[i] = (batch[i] as Pending).records;
     try {
+      assertShmWritable();
       pendingFrom = null;
       results = appendBatch.immediate(records);
       // Committed: this connection's own commit does not change its data_version, so the cache holds
@@ -152,10 +224,15 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       cachedVersion = pendingVersion;
     } catch (cause) {
       cachedFrom = null;
-      const error = unavailable(`ledger write failed: ${errorMessage(cause)}`, cause);
+      const error =
+        cause instanceof SpecLedgerError
+          ? cause
+          : unavailable(`ledger write failed: ${describeFailure(cause)}`, cause);
+      noteWriteFailure(error.message);
       for (const pending of batch) pending.reject(error);
       return;
     }
+    noteWriteSuccess();
     for (let i = 0; i < batch.length; i++) (batch[i] as Pending).resolve(results[i] ?? []);
   }
 
@@ -166,6 +243,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   /** Runs a query, reporting a failing database as LEDGER_UNAVAILABLE like a failing write. */
   function query<T>(run: () => T): T {
     assertOpen();
+    assertShmWritable();
     try {
       return run();
     } catch (cause) {
@@ -213,6 +291,41 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       return null;
     };
   }
+
+  /** Bytes free to this process on the ledger's file system, or null where statfs cannot say. */
+  function freeBytes(): number | null {
+    try {
+      const stats = statfsSync(dirname(resolve(path)));
+      // Root may write into the blocks reserved for it; anyone else stops at bavail.
+      return (process.getuid?.() === 0 ? stats.bfree : stats.bavail) * stats.bsize;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Both ends of the chain against the head: two block decodes, cheap enough for every open. */
+  function chainEndsDamage(): string | null {
+    const first = firstBlock.get() as BlockRow | undefined;
+    const last = lastBlockRow.get() as BlockRow | undefined;
+    try {
+      return checkChainEnds({
+        head: readHead(),
+        first: first ? decodeBlock(first.records, first.first_seq)[0] : undefined,
+        last: last ? decodeBlock(last.records, last.first_seq).at(-1) : undefined,
+      });
+    } catch (error) {
+      if (error instanceof UnreadableBlockError) return error.message;
+      throw error;
+    }
+  }
+
+  // A damaged ledger is still appended to (new reads must be recorded), but not silently.
+  const damage = statements ? chainEndsDamage() : null;
+  if (damage !== null)
+    log(
+      'warn',
+      `the ledger at ${path} is damaged: ${damage}; new reads are still recorded; run \`specledger verify\` for the full check`,
+    );
 
   return {
     append(records) {
@@ -287,22 +400,42 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       );
     },
 
-    async ping() {
-      assertOpen();
-      if (!statements) throw unavailable('ledger is not writable: it was opened read-only');
+    async health(): Promise<LedgerHealth> {
+      const known = damage === null ? {} : { damage };
+      const unwritable = (problem: string): LedgerHealth => ({ writable: false, problem, ...known });
+      if (closed) return unwritable('the ledger is closed');
+      if (!statements) return unwritable('the ledger was opened read-only');
       try {
-        // A committed write, not just a lock: it also catches a full disk or a read-only file.
-        db.transaction(() => statements.setMeta.run('last_ping', new Date().toISOString())).immediate();
-      } catch (cause) {
-        throw unavailable(`ledger is not writable: ${errorMessage(cause)}`, cause);
+        assertShmWritable();
+      } catch (error) {
+        return unwritable(errorMessage(error));
       }
+      if (!inMemory) {
+        // Cheap checks that need no write: permissions, immutable files, a full file system.
+        const files = unwritableLedgerFiles(path);
+        if (files.length > 0) return unwritable(files.join('; '));
+        const free = freeBytes();
+        if (free !== null && free < MIN_FREE_BYTES)
+          return unwritable(`the file system holding the ledger has ${Math.floor(free / 1024)} KiB free`);
+      }
+      if (writeFailure !== null && Date.now() >= writeFailure.retryAt) {
+        // Drained replicas get no reads, so the one write that would clear the failure has to come from here: a
+        // key in meta, never a record.
+        try {
+          db.transaction(() => statements.setMeta.run('write_check', new Date().toISOString())).immediate();
+          noteWriteSuccess();
+        } catch (cause) {
+          noteWriteFailure(`ledger write failed: ${describeFailure(cause)}`);
+        }
+      }
+      return writeFailure === null ? { writable: true, ...known } : unwritable(writeFailure.message);
     },
 
     async close() {
       if (closed) return;
       flush(); // appends already accepted still get their commit (or their rejection)
       closed = true;
-      db.close();
+      if (shmProblem === null) db.close(); // else closing would write to the mapping (see assertShmWritable)
     },
   };
 }

@@ -63,6 +63,17 @@ export type VerifyResult =
   | { ok: true; records: number }
   | { ok: false; records: number; seq: number; reason: string };
 
+export interface LedgerHealth {
+  writable: boolean;
+  /** Why the store cannot take writes, when it cannot. */
+  problem?: string;
+  /** Damage found when the ledger was opened (the store still records; `specledger verify` names it). */
+  damage?: string;
+}
+
+/** Where a store reports what an operator must know: failed writes, their recovery, damage found at open. */
+export type LedgerLog = (level: 'error' | 'warn' | 'info', message: string) => void;
+
 export interface LedgerStore {
   /** Appends records in order, extending the hash chain; resolves only once they are durably committed. */
   append(records: readonly ReadRecordInput[]): Promise<ReadRecord[]>;
@@ -71,7 +82,10 @@ export interface LedgerStore {
   /** The exact text stored for a digest, or null. */
   snapshot(digest: string): Promise<string | null>;
   verify(): Promise<VerifyResult>;
-  /** Throws if the store cannot be written (for /readyz). */
-  ping(): Promise<void>;
+  /**
+   * Whether the store can take writes, as far as it can tell without writing a record (for /readyz, which
+   * orchestrators probe every few seconds): a write that failed keeps it unwritable until a write succeeds again.
+   */
+  health(): Promise<LedgerHealth>;
   close(): Promise<void>;
 }

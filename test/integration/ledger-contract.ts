@@ -161,8 +161,12 @@ export function describeLedgerContract(name: string, open: () => Promise<OpenedL
       expect(await store.verify()).toEqual({ ok: true, records: 3 });
     });
 
-    it('passes ping while writable', async () => {
-      await expect(store.ping()).resolves.toBeUndefined();
+    it('reports itself writable while it is, and not once closed', async () => {
+      expect(await store.health()).toEqual({ writable: true });
+      await store.append([readInput()]);
+      expect(await store.health()).toEqual({ writable: true });
+      await store.close();
+      expect(await store.health()).toMatchObject({ writable: false, problem: 'the ledger is closed' });
     });
 
     it('refuses appends after close with LEDGER_UNAVAILABLE', async () => {

@@ -201,7 +201,7 @@ describe.skipIf(!db)(`postgres ledger${found.ok ? '' : ` (skipped: ${found.reaso
       try {
         const [record] = await store.append([readInput()]);
         expect(record?.seq).toBe(1);
-        await expect(store.ping()).resolves.toBeUndefined();
+        expect(await store.health()).toEqual({ writable: true });
         expect(await store.verify()).toEqual({ ok: true, records: 1 });
         const client = await pg.admin.connect();
         try {
@@ -264,6 +264,29 @@ describe.skipIf(!db)(`postgres ledger${found.ok ? '' : ` (skipped: ${found.reaso
       expect(result.ok === false && result.reason).toMatch(/seqs 9\.\.10 are missing/);
     });
 
+    it('warns at open, and in health, when the newest records were cut off', async () => {
+      const { store, schema } = await tampered((s) => `DELETE FROM ${s}.reads WHERE seq >= 9`);
+      await store.close();
+      const logged: string[] = [];
+      const reopened = await openPostgresStore(pg.url, {
+        schema,
+        log: (level, message) => logged.push(`${level}: ${message}`),
+      });
+      try {
+        expect(logged).toEqual([
+          expect.stringMatching(
+            /^warn: the ledger at .* is damaged: the ledger head records seq 10 but the newest record is seq 8 \(records were deleted from the end\)/,
+          ),
+        ]);
+        expect(await reopened.health()).toMatchObject({
+          writable: true,
+          damage: expect.stringContaining('records were deleted from the end'),
+        });
+      } finally {
+        await reopened.close();
+      }
+    });
+
     it('verifies a chain longer than one page and finds an edit deep inside it', async () => {
       const schema = pg.freshSchema();
       const store = await openPostgresStore(pg.url, { schema });
@@ -283,9 +306,14 @@ describe.skipIf(!db)(`postgres ledger${found.ok ? '' : ` (skipped: ${found.reaso
   });
 
   describe('when the ledger cannot be written', () => {
-    it('rejects appends with LEDGER_UNAVAILABLE while another session holds the head past the busy timeout', async () => {
+    it('rejects appends with LEDGER_UNAVAILABLE while another session holds the head past the busy timeout, and says so until a write succeeds', async () => {
       const schema = pg.freshSchema();
-      const store = await openPostgresStore(pg.url, { schema, busyTimeoutMs: 200 });
+      const logged: string[] = [];
+      const store = await openPostgresStore(pg.url, {
+        schema,
+        busyTimeoutMs: 200,
+        log: (level, message) => logged.push(`${level}: ${message}`),
+      });
       await store.append([readInput()]);
       const blocker = await pg.admin.connect();
       try {
@@ -303,12 +331,21 @@ describe.skipIf(!db)(`postgres ledger${found.ok ? '' : ` (skipped: ${found.reaso
           });
         }
         expect(await store.reads({})).toHaveLength(1); // queries keep working
+        expect(await store.health()).toMatchObject({
+          writable: false,
+          problem: expect.stringMatching(/^ledger write failed: .*lock timeout/),
+        });
       } finally {
         await blocker.query('ROLLBACK');
         blocker.release();
       }
       const [next] = await store.append([readInput()]);
       expect(next?.seq).toBe(2);
+      expect(await store.health()).toEqual({ writable: true });
+      expect(logged).toEqual([
+        expect.stringMatching(/^error: ledger write failed: .*lock timeout.*; reads fail until/),
+        'info: ledger writes succeed again (1 batch(es) of reads failed meanwhile)',
+      ]);
       expect(await store.verify()).toEqual({ ok: true, records: 2 });
       await store.close();
     });
@@ -335,7 +372,7 @@ describe.skipIf(!db)(`postgres ledger${found.ok ? '' : ` (skipped: ${found.reaso
         expect(await reader.verify()).toEqual({ ok: true, records: 2 });
         expect((await reader.runs()).map((r) => r.run_id)).toEqual(['run-1', 'run-2']);
         await expect(reader.append([readInput()])).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE' });
-        await expect(reader.ping()).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE' });
+        expect(await reader.health()).toMatchObject({ writable: false });
       } finally {
         await reader.close();
       }

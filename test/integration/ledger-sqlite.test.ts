@@ -123,6 +123,39 @@ describe('sqlite ledger store', () => {
       expect(result.ok === false && result.reason).toContain('seq 10 is missing');
     });
 
+    it('warns at open, and in health, when the newest records were edited or cut off, and still records', async () => {
+      const logged: string[] = [];
+      const log = (level: string, message: string) => logged.push(`${level}: ${message}`);
+      const clean = openSqliteStore(path, { log });
+      expect(await clean.health()).toEqual({ writable: true });
+      await clean.close();
+      expect(logged).toEqual([]);
+
+      writeBlock(readBlock().slice(0, 8));
+      const reopened = openSqliteStore(path, { log });
+      try {
+        expect(logged).toEqual([
+          expect.stringMatching(
+            /^warn: the ledger at .* is damaged: the ledger head records seq 10 but the newest record is seq 8 \(records were deleted from the end\); new reads are still recorded/,
+          ),
+        ]);
+        expect(await reopened.health()).toMatchObject({
+          writable: true,
+          damage: expect.stringContaining('records were deleted from the end'),
+        });
+        expect((await reopened.append([readInput()]))[0]?.seq).toBe(11);
+      } finally {
+        await reopened.close();
+      }
+
+      const rows = readBlock();
+      (rows[0] as unknown[])[column('tokens')] = 7;
+      writeBlock(rows);
+      logged.length = 0;
+      await openSqliteStore(path, { log }).close();
+      expect(logged).toEqual([expect.stringContaining('seq 1: the record does not match its hash (edited)')]);
+    });
+
     it('fails verify at the first of two swapped records', async () => {
       const rows = readBlock();
       (rows[2] as unknown[])[column('seq')] = 7;
@@ -190,18 +223,39 @@ describe('sqlite ledger store', () => {
       expect(next?.seq).toBe(11);
     });
 
-    it('fails append and ping once another connection holds the write lock past the busy timeout', async () => {
-      const impatient = openSqliteStore(path, { busyTimeoutMs: 50 });
+    it('fails append once another connection holds the write lock past the busy timeout, and says so until a write succeeds', async () => {
+      const logged: string[] = [];
+      const impatient = openSqliteStore(path, {
+        busyTimeoutMs: 50,
+        log: (level, message) => logged.push(`${level}: ${message}`),
+      });
       other.exec('BEGIN EXCLUSIVE');
       try {
-        await expect(impatient.append([readInput()])).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE' });
-        await expect(impatient.ping()).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE' });
+        for (let i = 0; i < 3; i++)
+          await expect(impatient.append([readInput()])).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE' });
+        expect(await impatient.health()).toMatchObject({
+          writable: false,
+          problem: expect.stringContaining('database is locked (SQLITE_BUSY)'),
+        });
         expect(await impatient.reads({ spec_id: 'auth', clause_id: 'AUTH-3' })).toHaveLength(1);
       } finally {
         other.exec('ROLLBACK');
       }
       await expect(impatient.append([readInput()])).resolves.toHaveLength(1);
+      expect(await impatient.health()).toEqual({ writable: true });
+      // One line for the three failed batches, with SQLite's cause, and one when writes work again.
+      expect(logged).toEqual([
+        expect.stringMatching(/^error: ledger write failed: database is locked \(SQLITE_BUSY\); reads fail/),
+        'info: ledger writes succeed again (3 batch(es) of reads failed meanwhile)',
+      ]);
       await impatient.close();
+    });
+
+    it('answers health without writing anything to the file', async () => {
+      const version = () => other.pragma('data_version', { simple: true });
+      const before = version();
+      for (let i = 0; i < 5; i++) expect(await store.health()).toEqual({ writable: true });
+      expect(version()).toBe(before);
     });
 
     it('waits a bounded time for a file another connection keeps locked while opening, then says so', () => {
