@@ -12,6 +12,12 @@ export function createNullStore(): LedgerStore {
     async runs() {
       return [];
     },
+    async run() {
+      return null;
+    },
+    async readGroups() {
+      return [];
+    },
     async reads() {
       return [];
     },

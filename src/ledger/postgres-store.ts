@@ -8,16 +8,20 @@ import {
   checkSchema,
   checkSchemaName,
   DEFAULT_SCHEMA,
+  GROUP_COLUMNS,
   migrate,
   quoteIdent,
+  summaryDifferences,
   unavailable,
 } from './postgres-schema.js';
 import { newReadRecord, validateInput } from './records.js';
+import { formatClient } from './refs.js';
 import type {
   LedgerHealth,
   LedgerLog,
   LedgerStore,
   ReadFilter,
+  ReadGroup,
   ReadRecord,
   ReadRecordInput,
   RunSummary,
@@ -85,6 +89,50 @@ function toRecord(row: Row): ReadRecord {
   return { ...row, seq: Number(row.seq) };
 }
 
+type RunRow = {
+  run_id: string;
+  run_id_source: RunSummary['run_id_source'];
+  first_ts: string;
+  last_ts: string;
+  reads: string;
+};
+type IdentityRow = {
+  run_id: string;
+  principal: string | null;
+  client_name: string | null;
+  client_version: string | null;
+};
+type GroupRow = Omit<ReadGroup, 'reads' | 'first_seq' | 'last_seq'> & {
+  reads: string;
+  first_seq: string;
+  last_seq: string;
+};
+
+/** Run summaries with each run's principals and clients, in the order first read through (identities arrive so). */
+function summarizeRuns(runs: readonly RunRow[], identities: readonly IdentityRow[]): RunSummary[] {
+  const principals = new Map<string, string[]>();
+  const clients = new Map<string, string[]>();
+  const add = (map: Map<string, string[]>, runId: string, value: string | null) => {
+    if (value === null) return;
+    const list = map.get(runId);
+    if (list === undefined) map.set(runId, [value]);
+    else if (!list.includes(value)) list.push(value);
+  };
+  for (const row of identities) {
+    add(principals, row.run_id, row.principal);
+    add(clients, row.run_id, formatClient(row.client_name, row.client_version));
+  }
+  return runs.map((row) => ({
+    run_id: row.run_id,
+    run_id_source: row.run_id_source,
+    first_ts: row.first_ts,
+    last_ts: row.last_ts,
+    reads: Number(row.reads),
+    principals: principals.get(row.run_id) ?? [],
+    clients: clients.get(row.run_id) ?? [],
+  }));
+}
+
 /** Opens the PostgreSQL ledger at `url`, creating or migrating its schema unless `readonly`. */
 export async function openPostgresStore(
   url: string,
@@ -128,6 +176,7 @@ export async function openPostgresStore(
   const log = options.log ?? (() => {});
   const s = quoteIdent(schema);
   const selectReads = `SELECT ${COLUMNS.join(', ')} FROM ${s}.reads`;
+  const GROUP = `${GROUP_COLUMNS.join(', ')}, reads, first_seq, last_seq, first_ts, last_ts`;
   const sql = {
     // Three statements sent as one simple query (one round trip, which is most of a batch's cost
     // on a busy host). The last row is a statement of its own, not a join: in READ COMMITTED it
@@ -157,20 +206,17 @@ export async function openPostgresStore(
     writability: `SELECT pg_is_in_recovery() AS standby, current_setting('transaction_read_only') AS read_only`,
     firstRead: `${selectReads} ORDER BY seq LIMIT 1`,
     lastRead: `${selectReads} ORDER BY seq DESC LIMIT 1`,
-    // COLLATE "C": timestamps compare byte-wise as in SQLite, whatever the database's locale.
-    runGroups: `
-      SELECT g.run_id, r.run_id_source, g.reads, g.first_ts, g.last_ts
-      FROM (SELECT run_id, COUNT(*) AS reads, MIN(ts COLLATE "C") AS first_ts, MAX(ts COLLATE "C") AS last_ts,
-                   MIN(seq) AS first_seq
-            FROM ${s}.reads GROUP BY run_id) AS g
-      JOIN ${s}.reads AS r ON r.seq = g.first_seq
-      ORDER BY g.first_seq`,
-    runPrincipals: `
-      SELECT run_id, principal FROM ${s}.reads WHERE principal IS NOT NULL
-      GROUP BY run_id, principal ORDER BY MIN(seq)`,
-    runClients: `
-      SELECT run_id, client_name, client_version FROM ${s}.reads WHERE client_name IS NOT NULL
-      GROUP BY run_id, client_name, client_version ORDER BY MIN(seq)`,
+    runs: `SELECT run_id, run_id_source, first_ts, last_ts, reads FROM ${s}.runs ORDER BY first_seq`,
+    run: `SELECT run_id, run_id_source, first_ts, last_ts, reads FROM ${s}.runs WHERE run_id = $1`,
+    identities: `SELECT run_id, principal, client_name, client_version FROM ${s}.run_identities
+                 ORDER BY run_id, first_seq`,
+    identitiesOf: `SELECT run_id, principal, client_name, client_version FROM ${s}.run_identities
+                   WHERE run_id = $1 ORDER BY first_seq`,
+    groupsOfRun: `SELECT ${GROUP} FROM ${s}.read_groups WHERE run_id = $1 ORDER BY first_seq`,
+    groupsOfRef: `SELECT ${GROUP} FROM ${s}.read_groups
+                  WHERE spec_id = $1 AND ($2::text IS NULL OR clause_id = $2) AND ($3::text IS NULL OR digest = $3)
+                  ORDER BY first_seq`,
+    summaryDifferences: summaryDifferences(s),
   };
 
   // The last write failure, kept until a write succeeds again: /readyz reports it without writing anything.
@@ -366,29 +412,37 @@ export async function openPostgresStore(
 
     async runs(): Promise<RunSummary[]> {
       return inSnapshot(async (client) => {
-        const principals = new Map<string, string[]>();
-        const principalRows = await client.query<{ run_id: string; principal: string }>(sql.runPrincipals);
-        for (const row of principalRows.rows) {
-          principals.set(row.run_id, [...(principals.get(row.run_id) ?? []), row.principal]);
-        }
-        const clients = new Map<string, string[]>();
-        type ClientRow = { run_id: string; client_name: string; client_version: string | null };
-        for (const row of (await client.query<ClientRow>(sql.runClients)).rows) {
-          const name =
-            row.client_version === null ? row.client_name : `${row.client_name}/${row.client_version}`;
-          clients.set(row.run_id, [...(clients.get(row.run_id) ?? []), name]);
-        }
-        type GroupRow = Omit<RunSummary, 'principals' | 'clients' | 'reads'> & { reads: string };
-        return (await client.query<GroupRow>(sql.runGroups)).rows.map((row) => ({
-          run_id: row.run_id,
-          run_id_source: row.run_id_source,
-          first_ts: row.first_ts,
-          last_ts: row.last_ts,
-          reads: Number(row.reads),
-          principals: principals.get(row.run_id) ?? [],
-          clients: clients.get(row.run_id) ?? [],
-        }));
+        const identities = (await client.query<IdentityRow>(sql.identities)).rows;
+        const runs = (await client.query<RunRow>(sql.runs)).rows;
+        return summarizeRuns(runs, identities);
       });
+    },
+
+    async run(runId) {
+      return inSnapshot(async (client) => {
+        const identities = (await client.query<IdentityRow>(sql.identitiesOf, [runId])).rows;
+        const runs = (await client.query<RunRow>(sql.run, [runId])).rows;
+        return summarizeRuns(runs, identities)[0] ?? null;
+      });
+    },
+
+    async readGroups(filter) {
+      const rows =
+        'run_id' in filter
+          ? await query<GroupRow>(sql.groupsOfRun, [filter.run_id])
+          : await query<GroupRow>(sql.groupsOfRef, [
+              filter.spec_id,
+              filter.clause_id ?? null,
+              filter.digest ?? null,
+            ]);
+      return rows.map(
+        (row): ReadGroup => ({
+          ...row,
+          reads: Number(row.reads),
+          first_seq: Number(row.first_seq),
+          last_seq: Number(row.last_seq),
+        }),
+      );
     },
 
     async reads(filter: ReadFilter) {
@@ -424,9 +478,22 @@ export async function openPostgresStore(
             if (failure) return failure;
           }
           const lastRow = page.at(-1);
-          if (page.length < VERIFY_PAGE_ROWS || !lastRow) return verifier.finish();
+          if (page.length < VERIFY_PAGE_ROWS || !lastRow) break;
           after = Number(lastRow.seq);
         }
+        const result = verifier.finish();
+        // The summaries are judged only once the chain holds: they are derived from it.
+        if (!result.ok) return result;
+        type Difference = { summary: string; run_id: string; first_seq: string };
+        const difference = (await client.query<Difference>(sql.summaryDifferences)).rows[0];
+        if (difference === undefined) return result;
+        const seq = Number(difference.first_seq);
+        return {
+          ok: false,
+          records: result.records,
+          seq,
+          reason: `seq ${seq}: the ${difference.summary} summary of run ${difference.run_id} does not match its records (runs, who-read and stale answer from it)`,
+        };
       });
     },
 

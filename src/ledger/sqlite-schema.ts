@@ -4,7 +4,10 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { errorMessage, SpecLedgerError } from '../errors.js';
 import { RECORD_COLUMNS } from './hash-chain.js';
-import type { LedgerLog } from './types.js';
+import { CONTEXT_FIELDS, encodeBlock, TARGET_FIELDS } from './sqlite-blocks.js';
+import { createFieldDictionary } from './sqlite-fields.js';
+import { createSummaryWriter } from './sqlite-summaries.js';
+import type { LedgerLog, ReadRecord } from './types.js';
 
 export interface SqliteStoreOptions {
   /**
@@ -25,64 +28,164 @@ export interface SqliteStoreOptions {
   log?: LedgerLog;
 }
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** WAL pages after which a commit also checkpoints (SQLite's default is 1,000). */
 export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 
-/** Every ReadRecord column, in hashing order; a block's records are arrays of exactly these values. */
-export const COLUMNS = RECORD_COLUMNS;
+const field = (table: string, i: number) => `${table}.fields ->> ${i}`;
+const tsColumn = (v: string) =>
+  `CASE WHEN typeof(${v}) = 'integer' THEN strftime('%Y-%m-%dT%H:%M:%S', ${v} / 1000, 'unixepoch') || printf('.%03dZ', ${v} % 1000) ELSE ${v} END`;
 
-// Records live in blocks, one row per group commit (see sqlite-blocks.ts). The two index tables are what
-// agents and the CLI query by: a run's reads (get_provenance, runs show, stale) and who-read (always by
-// spec_id, optionally clause_id and digest). A digest-only filter scans. They hold one entry per distinct
-// run or clause per block, not per read. `reads` is a view for people inspecting the file with sqlite3.
+// Records live in blocks, one row per group commit, pointing at shared fields (sqlite-blocks.ts); the summaries
+// (sqlite-summaries.ts) answer runs list, runs show, who-read and stale. `reads` is a view of every record, for
+// people inspecting the file with sqlite3.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS blocks (
   first_seq INTEGER PRIMARY KEY,
   last_seq INTEGER NOT NULL,
-  records TEXT NOT NULL
+  records TEXT NOT NULL,
+  hashes BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS contexts (id INTEGER PRIMARY KEY, fields TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS targets (
+  id INTEGER PRIMARY KEY,
+  spec_id TEXT,
+  clause_id TEXT,
+  digest TEXT,
+  fields TEXT NOT NULL UNIQUE
+);
+CREATE INDEX IF NOT EXISTS targets_by_ref ON targets (spec_id, clause_id, digest);
+CREATE TABLE IF NOT EXISTS runs (
+  id INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL UNIQUE,
+  run_id_source TEXT,
+  first_seq INTEGER NOT NULL,
+  last_seq INTEGER NOT NULL,
+  first_ts NOT NULL,
+  last_ts NOT NULL,
+  reads INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS run_contexts (
+  run INTEGER NOT NULL,
+  context INTEGER NOT NULL,
+  first_seq INTEGER NOT NULL,
+  PRIMARY KEY (run, context)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS block_runs (
-  run_id TEXT NOT NULL,
+  run INTEGER NOT NULL,
   first_seq INTEGER NOT NULL,
-  PRIMARY KEY (run_id, first_seq)
+  PRIMARY KEY (run, first_seq)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS block_clauses (
-  spec_id TEXT NOT NULL,
-  clause_id TEXT NOT NULL,
+CREATE TABLE IF NOT EXISTS run_targets (
+  target INTEGER NOT NULL,
+  run INTEGER NOT NULL,
+  context INTEGER NOT NULL,
+  reads INTEGER NOT NULL,
   first_seq INTEGER NOT NULL,
-  PRIMARY KEY (spec_id, clause_id, first_seq)
+  last_seq INTEGER NOT NULL,
+  first_ts NOT NULL,
+  last_ts NOT NULL,
+  PRIMARY KEY (target, run, context)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS run_targets_by_run ON run_targets (run);
 CREATE TABLE IF NOT EXISTS snapshots (digest TEXT PRIMARY KEY, text TEXT NOT NULL);
 CREATE VIEW IF NOT EXISTS reads AS
-  SELECT ${COLUMNS.map((c, i) => `r.value ->> ${i} AS ${c}`).join(', ')}
-  FROM blocks AS b, json_each(b.records) AS r;
+  SELECT
+    coalesce(r.value ->> '$[4].seq', b.first_seq + r.key) AS seq,
+    coalesce(r.value ->> '$[4].ts', ${tsColumn('r.value ->> 0')}) AS ts,
+    ${CONTEXT_FIELDS.map((f, i) => `${field('c', i)} AS ${f}`).join(', ')},
+    ${TARGET_FIELDS.map((f, i) => `${field('t', i)} AS ${f}`).join(', ')},
+    r.value ->> 3 AS tokens,
+    coalesce(r.value ->> '$[4].prev_hash', lower(hex(substr(b.hashes, 1 + 32 * r.key, 32)))) AS prev_hash,
+    coalesce(r.value ->> '$[4].hash', lower(hex(substr(b.hashes, 33 + 32 * r.key, 32)))) AS hash
+  FROM blocks AS b, json_each(b.records) AS r
+  JOIN contexts AS c ON c.id = r.value ->> 1
+  JOIN targets AS t ON t.id = r.value ->> 2;
 INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '${SCHEMA_VERSION}');
 `;
 
-// Version 1 kept a row per read in a `reads` table. Its rows become blocks of up to 1,000 records, with the
-// same values (so the same hashes); the head in meta carries over unchanged.
+// Version 1 kept a row per read in a \`reads\` table. Its rows become version 2 blocks (the records as JSON arrays of
+// RECORD_COLUMNS values) of up to 1,000 records, with the same values (so the same hashes), which the upgrade from
+// version 2 then rewrites; the head in meta carries over unchanged.
 const MIGRATE_FROM_1 = `
 ALTER TABLE reads RENAME TO reads_v1;
 DROP INDEX IF EXISTS reads_run_id;
 DROP INDEX IF EXISTS reads_spec_clause;
 DROP INDEX IF EXISTS reads_digest;
-${SCHEMA}
+CREATE TABLE blocks (first_seq INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL, records TEXT NOT NULL);
 INSERT INTO blocks (first_seq, last_seq, records)
   SELECT MIN(seq), MAX(seq), json_group_array(json(rec) ORDER BY seq)
-  FROM (SELECT seq, (seq - 1) / 1000 AS grp, json_array(${COLUMNS.join(', ')}) AS rec FROM reads_v1)
+  FROM (SELECT seq, (seq - 1) / 1000 AS grp, json_array(${RECORD_COLUMNS.join(', ')}) AS rec FROM reads_v1)
   GROUP BY grp;
-INSERT OR IGNORE INTO block_runs (run_id, first_seq)
-  SELECT r.run_id, b.first_seq FROM reads_v1 AS r JOIN blocks AS b ON r.seq BETWEEN b.first_seq AND b.last_seq;
-INSERT OR IGNORE INTO block_clauses (spec_id, clause_id, first_seq)
-  SELECT r.spec_id, COALESCE(r.clause_id, ''), b.first_seq
-  FROM reads_v1 AS r JOIN blocks AS b ON r.seq BETWEEN b.first_seq AND b.last_seq
-  WHERE r.spec_id IS NOT NULL;
 DROP TABLE reads_v1;
-UPDATE meta SET value = '${SCHEMA_VERSION}' WHERE key = 'schema_version';
+UPDATE meta SET value = '2' WHERE key = 'schema_version';
 `;
+
+/** Version 2 blocks read during the upgrade, this many at a time (a statement cannot run while another iterates). */
+const UPGRADE_PAGE_BLOCKS = 500;
+
+/**
+ * A version 2 block's records, values exactly as stored and in seq order (as version 2 read them), or null when
+ * its text is not a JSON array of record arrays; such a block is carried over as it is, still unreadable.
+ */
+function decodeVersion2Block(text: string): ReadRecord[] | null {
+  let rows: unknown;
+  try {
+    rows = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(rows) || !rows.every(Array.isArray)) return null;
+  const records = (rows as unknown[][]).map((row) => {
+    const record: Record<string, unknown> = {};
+    for (let f = 0; f < RECORD_COLUMNS.length; f++) record[RECORD_COLUMNS[f] as string] = row[f] ?? null;
+    return record as unknown as ReadRecord;
+  });
+  return records.sort((a, b) => Number(a.seq) - Number(b.seq));
+}
+
+/**
+ * Version 2 stored each record's every field as JSON and had no summaries. Each block is rewritten through the same
+ * encoder and summary writer as a commit, keeping every value (and so every hash) as it was.
+ */
+function upgradeFrom2(db: Database.Database): void {
+  db.exec(`
+    ALTER TABLE blocks RENAME TO blocks_v2;
+    DROP TABLE IF EXISTS block_runs;
+    DROP TABLE IF EXISTS block_clauses;
+    DROP VIEW IF EXISTS reads;
+    ${SCHEMA}`);
+  const dictionary = createFieldDictionary(db, true);
+  const summaries = createSummaryWriter(db);
+  const page = db.prepare(
+    'SELECT first_seq, last_seq, records FROM blocks_v2 WHERE first_seq > ? ORDER BY first_seq LIMIT ?',
+  );
+  const insert = db.prepare('INSERT INTO blocks (first_seq, last_seq, records, hashes) VALUES (?, ?, ?, ?)');
+  let after = Number.MIN_SAFE_INTEGER;
+  for (;;) {
+    const rows = page.all(after, UPGRADE_PAGE_BLOCKS) as {
+      first_seq: number;
+      last_seq: number;
+      records: string;
+    }[];
+    for (const row of rows) {
+      const records = decodeVersion2Block(row.records);
+      if (records === null || records.length === 0) {
+        insert.run(row.first_seq, row.last_seq, row.records, Buffer.alloc(0));
+        continue;
+      }
+      const block = encodeBlock(records, row.first_seq, dictionary);
+      insert.run(row.first_seq, row.last_seq, block.text, block.hashes);
+      summaries.write(block);
+    }
+    const last = rows.at(-1);
+    if (last === undefined) break;
+    after = last.first_seq;
+  }
+  db.exec(`DROP TABLE blocks_v2; UPDATE meta SET value = '${SCHEMA_VERSION}' WHERE key = 'schema_version';`);
+}
 
 function isEmpty(db: Database.Database): boolean {
   return db.prepare(`SELECT 1 FROM sqlite_master LIMIT 1`).get() === undefined;
@@ -216,7 +319,10 @@ export function openDatabase(path: string, options: SqliteStoreOptions): Databas
       // for the first's transaction, then finds the schema in place.
       const migrate = database.transaction(() => {
         const found = schemaVersion(database);
-        if (found === '1') database.exec(MIGRATE_FROM_1);
+        if (found === '1') {
+          database.exec(MIGRATE_FROM_1);
+          upgradeFrom2(database);
+        } else if (found === '2') upgradeFrom2(database);
         else if (found === String(SCHEMA_VERSION) || (found === undefined && isEmpty(database)))
           database.exec(SCHEMA);
         // Anything else is left untouched and refused below.
@@ -224,9 +330,9 @@ export function openDatabase(path: string, options: SqliteStoreOptions): Databas
       untilNotBusy('creating or upgrading the ledger schema', deadline, () => migrate.immediate());
     }
     const version = schemaVersion(db);
-    if (version === '1') {
+    if (version === '1' || version === '2') {
       throw new Error(
-        `ledger schema version 1 predates this SpecLedger's (${SCHEMA_VERSION}); open it once for writing (e.g. \`specledger serve\`) to upgrade it in place`,
+        `ledger schema version ${version} predates this SpecLedger's (${SCHEMA_VERSION}); open it once for writing (e.g. \`specledger serve\`) to upgrade it in place`,
       );
     }
     if (version === undefined)

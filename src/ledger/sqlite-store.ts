@@ -4,7 +4,18 @@ import { dirname, resolve } from 'node:path';
 import { errorMessage, SpecLedgerError } from '../errors.js';
 import { checkChainEnds, createChainVerifier, GENESIS_HASH } from './hash-chain.js';
 import { validateInput } from './records.js';
-import { decodeBlock, encodeBlock, summarizeRuns, UnreadableBlockError } from './sqlite-blocks.js';
+import { formatClient } from './refs.js';
+import {
+  chainRecords,
+  decodeBlock,
+  decodeTs,
+  encodeBlock,
+  expandRecord,
+  parseBlock,
+  type StoredBlock,
+  UnreadableBlockError,
+} from './sqlite-blocks.js';
+import { createFieldDictionary } from './sqlite-fields.js';
 import {
   openDatabase,
   type SqliteStoreOptions,
@@ -12,12 +23,15 @@ import {
   unwritableFile,
   unwritableLedgerFiles,
 } from './sqlite-schema.js';
+import { createSummaryWriter, findSummaryDamage } from './sqlite-summaries.js';
 import type {
   LedgerHealth,
   LedgerStore,
   ReadFilter,
+  ReadGroup,
   ReadRecord,
   ReadRecordInput,
+  RunIdSource,
   RunSummary,
   VerifyResult,
 } from './types.js';
@@ -38,6 +52,17 @@ const MIN_FREE_BYTES = 1024 * 1024;
 
 /** While writes fail, health() tries one small write (to `meta`, never to records) at most this often. */
 const WRITE_RETRY_MS = 1000;
+
+/** Blocks read per statement when walking many: no statement may run while another iterates, so walks page. */
+const PAGE_BLOCKS = 500;
+
+type Ts = number | string;
+
+/** SQLite's order for stored timestamps (numbers before strings), as the summaries were built with. */
+function tsBefore(a: Ts, b: Ts): boolean {
+  if (typeof a === typeof b) return a < b;
+  return typeof a === 'number';
+}
 
 /** The message of a failed statement with SQLite's error code, so a log line says what the OS or SQLite refused. */
 function describeFailure(cause: unknown): string {
@@ -98,13 +123,13 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     failedBatches = 0;
   }
 
-  const statements = options.readonly
-    ? undefined
-    : {
-        insertBlock: db.prepare('INSERT INTO blocks (first_seq, last_seq, records) VALUES (?, ?, ?)'),
-        indexRun: db.prepare('INSERT OR IGNORE INTO block_runs (run_id, first_seq) VALUES (?, ?)'),
-        indexClause: db.prepare(
-          'INSERT OR IGNORE INTO block_clauses (spec_id, clause_id, first_seq) VALUES (?, ?, ?)',
+  const writable = !options.readonly;
+  const dictionary = createFieldDictionary(db, writable);
+  const summaries = writable ? createSummaryWriter(db) : undefined;
+  const statements = writable
+    ? {
+        insertBlock: db.prepare(
+          'INSERT INTO blocks (first_seq, last_seq, records, hashes) VALUES (?, ?, ?, ?)',
         ),
         snapshot: db.prepare('INSERT OR IGNORE INTO snapshots (digest, text) VALUES (?, ?)'),
         setMeta: db.prepare(
@@ -118,46 +143,49 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
         // Changes whenever another connection (this process or another) commits to the file; not
         // when this one does. Read inside BEGIN IMMEDIATE, it says whether the cached head still holds.
         dataVersion: db.prepare('PRAGMA data_version').pluck(),
-      };
+      }
+    : undefined;
   const getSnapshot = db.prepare('SELECT text FROM snapshots WHERE digest = ?');
   const getMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
-  const allBlocks = db.prepare('SELECT first_seq, records FROM blocks ORDER BY first_seq');
-  const blocksOfRun = db.prepare(`
-    SELECT first_seq, records FROM blocks
-    WHERE first_seq IN (SELECT first_seq FROM block_runs WHERE run_id = ?) ORDER BY first_seq`);
-  const blocksOfSpec = db.prepare(`
-    SELECT first_seq, records FROM blocks
-    WHERE first_seq IN (SELECT first_seq FROM block_clauses WHERE spec_id = ?) ORDER BY first_seq`);
-  const blocksOfClause = db.prepare(`
-    SELECT first_seq, records FROM blocks
-    WHERE first_seq IN (SELECT first_seq FROM block_clauses WHERE spec_id = ? AND clause_id = ?)
-    ORDER BY first_seq`);
-  const firstBlock = db.prepare('SELECT first_seq, records FROM blocks ORDER BY first_seq LIMIT 1');
-  const lastBlockRow = db.prepare('SELECT first_seq, records FROM blocks ORDER BY first_seq DESC LIMIT 1');
-  const runIndex = db.prepare('SELECT run_id, first_seq FROM block_runs');
-  const clauseIndex = db.prepare('SELECT spec_id, clause_id, first_seq FROM block_clauses');
-
-  type BlockRow = { first_seq: number; records: string };
-
-  /** Every record of the given blocks, in seq order. */
-  function* recordsOf(rows: Iterable<BlockRow>): Generator<ReadRecord> {
-    for (const row of rows) yield* decodeBlock(row.records, row.first_seq);
-  }
-
-  /** The newest record of a block; undefined for a damaged block (the head then says where the chain ends). */
-  function lastRecordOf(row: BlockRow): ReadRecord | undefined {
-    try {
-      return decodeBlock(row.records, row.first_seq).at(-1);
-    } catch (error) {
-      if (error instanceof UnreadableBlockError) return undefined;
-      throw error;
-    }
-  }
+  const BLOCK = 'first_seq, records, hashes';
+  const blocksPage = db.prepare(`SELECT ${BLOCK} FROM blocks WHERE first_seq > ? ORDER BY first_seq LIMIT ?`);
+  const firstBlock = db.prepare(`SELECT ${BLOCK} FROM blocks ORDER BY first_seq LIMIT 1`);
+  const lastBlockRow = db.prepare(`SELECT ${BLOCK} FROM blocks ORDER BY first_seq DESC LIMIT 1`);
+  const runKey = db.prepare('SELECT id FROM runs WHERE run_id = ?').pluck();
+  const blocksOfRunKey = db.prepare(`
+    SELECT b.first_seq, b.records, b.hashes FROM block_runs AS i JOIN blocks AS b ON b.first_seq = i.first_seq
+    WHERE i.run = ? ORDER BY i.first_seq`);
+  const runsOfTarget = db.prepare('SELECT DISTINCT run FROM run_targets WHERE target = ?').pluck();
+  const RUN = 'id, run_id, run_id_source, first_ts, last_ts, reads';
+  const allRuns = db.prepare(`SELECT ${RUN} FROM runs ORDER BY first_seq`);
+  const oneRun = db.prepare(`SELECT ${RUN} FROM runs WHERE run_id = ?`);
+  const allRunContexts = db.prepare('SELECT run, context FROM run_contexts ORDER BY run, first_seq');
+  const runContextsOf = db
+    .prepare('SELECT context FROM run_contexts WHERE run = ? ORDER BY first_seq')
+    .pluck();
+  const GROUP =
+    'rt.target, u.run_id, rt.context, rt.reads, rt.first_seq, rt.last_seq, rt.first_ts, rt.last_ts';
+  const groupsOfTarget = db.prepare(
+    `SELECT ${GROUP} FROM run_targets AS rt JOIN runs AS u ON u.id = rt.run WHERE rt.target = ?`,
+  );
+  const groupsOfRunKey = db.prepare(
+    `SELECT ${GROUP} FROM run_targets AS rt JOIN runs AS u ON u.id = rt.run WHERE rt.run = ?`,
+  );
 
   function readHead(): { seq: number; hash: string } | null {
     const seq = (getMeta.get('head_seq') as { value: string } | undefined)?.value;
     const hash = (getMeta.get('head_hash') as { value: string } | undefined)?.value;
     return seq === undefined || hash === undefined ? null : { seq: Number(seq), hash };
+  }
+
+  /** The newest record of a block; undefined for a damaged block (the head then says where the chain ends). */
+  function lastRecordOf(block: StoredBlock): ReadRecord | undefined {
+    try {
+      return decodeBlock(block, dictionary).at(-1);
+    } catch (error) {
+      if (error instanceof UnreadableBlockError) return undefined;
+      throw error;
+    }
   }
 
   // Where the chain continues, as of this connection's last commit, and the data_version it was
@@ -168,28 +196,29 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   /** The (seq, hash) the next record chains from; runs inside the batch's write transaction. */
   function chainFrom(version: number): { seq: number; hash: string } {
     if (cachedFrom !== null && version === cachedVersion) return cachedFrom;
-    const row = lastBlockRow.get() as BlockRow | undefined;
+    const row = lastBlockRow.get() as StoredBlock | undefined;
     const last = row ? lastRecordOf(row) : undefined;
     const head = readHead();
     // Continue from the recorded head when it is ahead of the rows: if the newest records were
     // deleted, chaining from the surviving row would hide that forever; chaining from the head
     // leaves a gap that verify keeps reporting.
-    const from = head && head.seq >= (last?.seq ?? 0) ? head : last;
-    return { seq: from?.seq ?? 0, hash: from?.hash ?? GENESIS_HASH };
+    const from = head && head.seq >= Number(last?.seq ?? 0) ? head : last;
+    return { seq: Number(from?.seq ?? 0), hash: from?.hash ?? GENESIS_HASH };
   }
 
   // One BEGIN IMMEDIATE per batch: reading where the chain ends and inserting under the same write
   // lock is what keeps one chain when another process appends to the same file.
   const appendBatch = db.transaction((batches: readonly (readonly ReadRecordInput[])[]): ReadRecord[][] => {
-    if (!statements) throw new Error('the ledger was opened read-only');
+    if (!statements || !summaries) throw new Error('the ledger was opened read-only');
     const version = statements.dataVersion.get() as number;
-    const block = encodeBlock(batches, chainFrom(version));
-    statements.insertBlock.run(block.firstSeq, block.lastSeq, block.text);
-    for (const run of block.runs) statements.indexRun.run(run, block.firstSeq);
-    for (const [spec, clause] of block.clauses) statements.indexClause.run(spec, clause, block.firstSeq);
+    const from = chainFrom(version);
+    const chained = chainRecords(batches, from);
+    const block = encodeBlock(chained.flat(), from.seq + 1, dictionary, true);
+    statements.insertBlock.run(block.firstSeq, block.lastSeq, block.text, block.hashes);
+    summaries.write(block);
     for (let b = 0; b < batches.length; b++) {
       const inputs = batches[b] as readonly ReadRecordInput[];
-      const records = block.records[b] as ReadRecord[];
+      const records = chained[b] as ReadRecord[];
       for (let i = 0; i < inputs.length; i++) {
         const text = (inputs[i] as ReadRecordInput).text;
         const digest = (records[i] as ReadRecord).digest;
@@ -201,7 +230,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     // Only trusted once the COMMIT succeeds (see flush): a rolled-back batch must not move it.
     pendingFrom = { seq: block.lastSeq, hash: block.lastHash };
     pendingVersion = version;
-    return block.records;
+    return chained;
   });
   let pendingFrom: { seq: number; hash: string } | null = null;
   let pendingVersion = -1;
@@ -222,8 +251,12 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       // until another connection writes.
       cachedFrom = pendingFrom;
       cachedVersion = pendingVersion;
+      dictionary.committed();
+      summaries?.committed();
     } catch (cause) {
       cachedFrom = null;
+      dictionary.rolledBack();
+      summaries?.rolledBack();
       const error =
         cause instanceof SpecLedgerError
           ? cause
@@ -248,17 +281,30 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       return run();
     } catch (cause) {
       if (cause instanceof SpecLedgerError) throw cause;
+      if (cause instanceof UnreadableBlockError)
+        throw unavailable(`ledger read failed: ${cause.message}`, cause);
       throw unavailable(`ledger read failed: ${errorMessage(cause)}`, cause);
     }
   }
 
-  /** The blocks that can hold reads matching the filter, by the most selective index it allows. */
-  function candidateBlocks(filter: ReadFilter): Iterable<BlockRow> {
-    if (filter.run_id !== undefined) return blocksOfRun.iterate(filter.run_id) as Iterable<BlockRow>;
-    if (filter.spec_id !== undefined && filter.clause_id !== undefined)
-      return blocksOfClause.iterate(filter.spec_id, filter.clause_id) as Iterable<BlockRow>;
-    if (filter.spec_id !== undefined) return blocksOfSpec.iterate(filter.spec_id) as Iterable<BlockRow>;
-    return allBlocks.iterate() as Iterable<BlockRow>;
+  /** Every block in seq order, a page per statement. */
+  function* everyBlock(): Generator<StoredBlock> {
+    let after = Number.MIN_SAFE_INTEGER;
+    for (;;) {
+      const page = blocksPage.all(after, PAGE_BLOCKS) as StoredBlock[];
+      yield* page;
+      const last = page.at(-1);
+      if (last === undefined || page.length < PAGE_BLOCKS) return;
+      after = last.first_seq;
+    }
+  }
+
+  /** The blocks holding reads of any of the given runs (keys), in seq order, each once. */
+  function blocksOfRuns(keys: Iterable<number>): StoredBlock[] {
+    const byFirstSeq = new Map<number, StoredBlock>();
+    for (const key of keys)
+      for (const block of blocksOfRunKey.all(key) as StoredBlock[]) byFirstSeq.set(block.first_seq, block);
+    return [...byFirstSeq.values()].sort((a, b) => a.first_seq - b.first_seq);
   }
 
   const matches = (r: ReadRecord, filter: ReadFilter): boolean =>
@@ -268,28 +314,139 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     (filter.digest === undefined || r.digest === filter.digest);
 
   /**
-   * Checks that records are findable through the indexes: a run or clause entry removed from them would hide reads
-   * from get_provenance and who-read without touching the chain. Loads the index keys once; `check` is then called
-   * for each record during verify's single walk over the blocks.
+   * The reads matching the filter. By run: the run's blocks (block_runs), skipping other runs' records before
+   * expanding them. By spec, clause or digest: the runs that read a matching target (run_targets), then their blocks.
    */
-  function indexChecker(): (record: ReadRecord, firstSeq: number) => { seq: number; reason: string } | null {
-    const runs = new Set<string>();
-    for (const row of runIndex.iterate() as Iterable<{ run_id: string; first_seq: number }>)
-      runs.add(`${row.first_seq}\u0000${row.run_id}`);
-    const clauses = new Set<string>();
-    type ClauseRow = { spec_id: string; clause_id: string; first_seq: number };
-    for (const row of clauseIndex.iterate() as Iterable<ClauseRow>)
-      clauses.add(`${row.first_seq}\u0000${row.spec_id}\u0000${row.clause_id}`);
-    return (r, firstSeq) => {
-      if (!runs.has(`${firstSeq}\u0000${r.run_id}`))
-        return { seq: r.seq, reason: `seq ${r.seq}: missing from the run index (run ${r.run_id})` };
-      if (r.spec_id !== null && !clauses.has(`${firstSeq}\u0000${r.spec_id}\u0000${r.clause_id ?? ''}`))
-        return {
-          seq: r.seq,
-          reason: `seq ${r.seq}: missing from the clause index (${r.spec_id}#${r.clause_id ?? ''})`,
-        };
-      return null;
+  function readsMatching(filter: ReadFilter): ReadRecord[] {
+    let blocks: Iterable<StoredBlock>;
+    let wantedTargets: Set<number> | undefined;
+    if (filter.run_id !== undefined) {
+      const key = runKey.get(filter.run_id) as number | undefined;
+      if (key === undefined) return [];
+      blocks = blocksOfRuns([key]);
+    } else if (filter.spec_id !== undefined || filter.digest !== undefined) {
+      wantedTargets = new Set(dictionary.targetsOf(filter));
+      const runKeys = new Set<number>();
+      for (const target of wantedTargets)
+        for (const run of runsOfTarget.all(target) as number[]) runKeys.add(run);
+      blocks = blocksOfRuns(runKeys);
+    } else blocks = everyBlock();
+    const out: ReadRecord[] = [];
+    for (const block of blocks) {
+      const parsed = parseBlock(block);
+      for (let i = 0; i < parsed.rows.length; i++) {
+        const row = parsed.rows[i] as unknown[];
+        if (wantedTargets !== undefined && !wantedTargets.has(row[2] as number)) continue;
+        if (filter.run_id !== undefined && dictionary.context(row[1] as number)?.[0] !== filter.run_id)
+          continue;
+        const record = expandRecord(parsed, i, dictionary);
+        if (matches(record, filter)) out.push(record);
+      }
+    }
+    return out;
+  }
+
+  type RunRow = {
+    id: number;
+    run_id: string;
+    run_id_source: RunIdSource;
+    first_ts: Ts;
+    last_ts: Ts;
+    reads: number;
+  };
+
+  /** A run's summary row with the principals and clients of its contexts, in the order first read through. */
+  function runSummary(row: RunRow, contexts: readonly number[]): RunSummary {
+    const principals: string[] = [];
+    const clients: string[] = [];
+    for (const id of contexts) {
+      const fields = dictionary.context(id);
+      if (fields === undefined) continue;
+      const principal = fields[2] as string | null;
+      if (principal !== null && !principals.includes(principal)) principals.push(principal);
+      const client = formatClient(fields[4] as string | null, fields[5] as string | null);
+      if (client !== null && !clients.includes(client)) clients.push(client);
+    }
+    return {
+      run_id: row.run_id,
+      run_id_source: row.run_id_source,
+      first_ts: decodeTs(row.first_ts) as string,
+      last_ts: decodeTs(row.last_ts) as string,
+      reads: row.reads,
+      principals,
+      clients,
     };
+  }
+
+  type GroupRow = {
+    target: number;
+    run_id: string;
+    context: number;
+    reads: number;
+    first_seq: number;
+    last_seq: number;
+    first_ts: Ts;
+    last_ts: Ts;
+  };
+
+  /**
+   * Merges run_targets rows into ReadGroups. A row is per (target, run, context), finer than a group: a target also
+   * names the tool, version, status and commit, a context the session, transport and run ID source.
+   */
+  function toGroups(rows: readonly GroupRow[]): ReadGroup[] {
+    const groups = new Map<string, ReadGroup & { firstTs: Ts; lastTs: Ts }>();
+    for (const row of rows) {
+      const target = dictionary.target(row.target);
+      const context = dictionary.context(row.context);
+      if (target === undefined || context === undefined)
+        throw new UnreadableBlockError(
+          row.first_seq,
+          'a summary points at shared fields the ledger does not hold',
+        );
+      const key = JSON.stringify([
+        row.run_id,
+        target[1],
+        target[2],
+        target[3],
+        target[6],
+        context[2],
+        context[4],
+        context[5],
+      ]);
+      const group = groups.get(key);
+      if (group === undefined) {
+        groups.set(key, {
+          run_id: row.run_id,
+          kind: target[1] as ReadGroup['kind'],
+          spec_id: target[2] as string,
+          clause_id: target[3] as string | null,
+          digest: target[6] as string | null,
+          principal: context[2] as string | null,
+          client_name: context[4] as string | null,
+          client_version: context[5] as string | null,
+          reads: row.reads,
+          first_seq: row.first_seq,
+          last_seq: row.last_seq,
+          first_ts: '',
+          last_ts: '',
+          firstTs: row.first_ts,
+          lastTs: row.last_ts,
+        });
+        continue;
+      }
+      group.reads += row.reads;
+      group.first_seq = Math.min(group.first_seq, row.first_seq);
+      group.last_seq = Math.max(group.last_seq, row.last_seq);
+      if (tsBefore(row.first_ts, group.firstTs)) group.firstTs = row.first_ts;
+      if (tsBefore(group.lastTs, row.last_ts)) group.lastTs = row.last_ts;
+    }
+    return [...groups.values()]
+      .map(({ firstTs, lastTs, ...group }) => ({
+        ...group,
+        first_ts: decodeTs(firstTs) as string,
+        last_ts: decodeTs(lastTs) as string,
+      }))
+      .sort((a, b) => a.first_seq - b.first_seq);
   }
 
   /** Bytes free to this process on the ledger's file system, or null where statfs cannot say. */
@@ -305,13 +462,13 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
 
   /** Both ends of the chain against the head: two block decodes, cheap enough for every open. */
   function chainEndsDamage(): string | null {
-    const first = firstBlock.get() as BlockRow | undefined;
-    const last = lastBlockRow.get() as BlockRow | undefined;
+    const first = firstBlock.get() as StoredBlock | undefined;
+    const last = lastBlockRow.get() as StoredBlock | undefined;
     try {
       return checkChainEnds({
         head: readHead(),
-        first: first ? decodeBlock(first.records, first.first_seq)[0] : undefined,
-        last: last ? decodeBlock(last.records, last.first_seq).at(-1) : undefined,
+        first: first ? decodeBlock(first, dictionary)[0] : undefined,
+        last: last ? decodeBlock(last, dictionary).at(-1) : undefined,
       });
     } catch (error) {
       if (error instanceof UnreadableBlockError) return error.message;
@@ -350,16 +507,44 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
 
     async runs(): Promise<RunSummary[]> {
       return query(() =>
-        db.transaction(() => summarizeRuns(recordsOf(allBlocks.iterate() as Iterable<BlockRow>)))(),
+        db.transaction(() => {
+          const contexts = new Map<number, number[]>();
+          for (const { run, context } of allRunContexts.all() as { run: number; context: number }[]) {
+            const list = contexts.get(run);
+            if (list) list.push(context);
+            else contexts.set(run, [context]);
+          }
+          return (allRuns.all() as RunRow[]).map((row) => runSummary(row, contexts.get(row.id) ?? []));
+        })(),
+      );
+    },
+
+    async run(runId) {
+      return query(() =>
+        db.transaction(() => {
+          const row = oneRun.get(runId) as RunRow | undefined;
+          return row === undefined ? null : runSummary(row, runContextsOf.all(row.id) as number[]);
+        })(),
+      );
+    },
+
+    async readGroups(filter) {
+      return query(() =>
+        db.transaction(() => {
+          if ('run_id' in filter) {
+            const key = runKey.get(filter.run_id) as number | undefined;
+            return key === undefined ? [] : toGroups(groupsOfRunKey.all(key) as GroupRow[]);
+          }
+          const rows: GroupRow[] = [];
+          for (const target of dictionary.targetsOf(filter))
+            rows.push(...(groupsOfTarget.all(target) as GroupRow[]));
+          return toGroups(rows);
+        })(),
       );
     },
 
     async reads(filter) {
-      return query(() => {
-        const out: ReadRecord[] = [];
-        for (const r of recordsOf(candidateBlocks(filter))) if (matches(r, filter)) out.push(r);
-        return out;
-      });
+      return query(() => db.transaction(() => readsMatching(filter))());
     },
 
     async snapshot(digest) {
@@ -367,20 +552,18 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     },
 
     async verify(): Promise<VerifyResult> {
-      // One read transaction so the head and the blocks come from the same snapshot even while another
-      // process keeps appending; blocks are streamed, not loaded, and walked once, to verify large ledgers.
+      // One read transaction so the head, the blocks and the summaries come from the same snapshot even while
+      // another process keeps appending; blocks are read a page at a time and walked once.
       return query(() =>
         db.transaction((): VerifyResult => {
           const verifier = createChainVerifier({ head: readHead() });
-          const checkIndexes = indexChecker();
-          // The chain's verdict comes first; the first index problem is reported only when the chain holds.
-          let indexProblem: { seq: number; reason: string } | null = null;
+          // Shared fields as the file holds them now, not as this process cached them when it wrote them.
+          const fresh = createFieldDictionary(db, false);
           try {
-            for (const row of allBlocks.iterate() as Iterable<BlockRow>) {
-              for (const record of decodeBlock(row.records, row.first_seq)) {
+            for (const block of everyBlock()) {
+              for (const record of decodeBlock(block, fresh)) {
                 const failure = verifier.push(record);
                 if (failure) return failure;
-                indexProblem ??= checkIndexes(record, row.first_seq);
               }
             }
           } catch (error) {
@@ -394,8 +577,10 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
             };
           }
           const result = verifier.finish();
-          if (!result.ok || indexProblem === null) return result;
-          return { ok: false, records: result.records, ...indexProblem };
+          // The summaries are judged only once the chain holds: they are derived from it.
+          if (!result.ok) return result;
+          const damage = findSummaryDamage(db);
+          return damage === null ? result : { ok: false, records: result.records, ...damage };
         })(),
       );
     },

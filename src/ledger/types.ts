@@ -52,6 +52,29 @@ export interface RunSummary {
   clients: string[];
 }
 
+/**
+ * The reads of one ref at one digest, by one run, from one principal and client: what a store keeps at commit
+ * time so that who-read and stale cost what they answer, not what the ledger holds. Only reads of a spec.
+ */
+export interface ReadGroup {
+  run_id: string;
+  kind: ReadKind;
+  spec_id: string;
+  clause_id: string | null;
+  digest: string | null;
+  principal: string | null;
+  client_name: string | null;
+  client_version: string | null;
+  reads: number;
+  first_seq: number;
+  last_seq: number;
+  first_ts: string;
+  last_ts: string;
+}
+
+/** A run's groups (stale), or the groups of a spec, optionally one clause and one digest (who-read). */
+export type ReadGroupFilter = { run_id: string } | { spec_id: string; clause_id?: string; digest?: string };
+
 export interface ReadFilter {
   run_id?: string;
   spec_id?: string;
@@ -77,7 +100,12 @@ export type LedgerLog = (level: 'error' | 'warn' | 'info', message: string) => v
 export interface LedgerStore {
   /** Appends records in order, extending the hash chain; resolves only once they are durably committed. */
   append(records: readonly ReadRecordInput[]): Promise<ReadRecord[]>;
+  /** Every run, in order of its first read. */
   runs(): Promise<RunSummary[]>;
+  /** One run's summary, or null when the ledger holds no read of it. */
+  run(runId: string): Promise<RunSummary | null>;
+  /** The read groups matching the filter, in order of their first read. */
+  readGroups(filter: ReadGroupFilter): Promise<ReadGroup[]>;
   reads(filter: ReadFilter): Promise<ReadRecord[]>;
   /** The exact text stored for a digest, or null. */
   snapshot(digest: string): Promise<string | null>;

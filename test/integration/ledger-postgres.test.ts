@@ -2,11 +2,14 @@
 import { Pool } from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openLedger } from '../../src/ledger/open.js';
+import { COLUMNS, migrations, SCHEMA_VERSION } from '../../src/ledger/postgres-schema.js';
 import { openPostgresStore } from '../../src/ledger/postgres-store.js';
+import { runsList, whoRead } from '../../src/ledger/queries.js';
 import type { LedgerStore, ReadRecord } from '../../src/ledger/types.js';
+import { oldRecords } from '../fixtures/ledger-old-formats.js';
 import { readInput } from '../fixtures/ledger-records.js';
 import { openTestPostgres } from '../helpers/postgres.js';
-import { describeLedgerContract } from './ledger-contract.js';
+import { describeLedgerContract, describeLedgerQueryContract, type OpenedLedger } from './ledger-contract.js';
 
 const found = await openTestPostgres();
 const db = found.ok ? found.pg : undefined;
@@ -53,7 +56,7 @@ describe('postgres ledger without a server', () => {
 describe.skipIf(!db)(`postgres ledger${found.ok ? '' : ` (skipped: ${found.reason})`}`, () => {
   const pg = db as NonNullable<typeof db>;
 
-  describeLedgerContract('postgres', async () => {
+  const openTempSchema = async (): Promise<OpenedLedger> => {
     const url = pg.withSchema(pg.freshSchema());
     const stores: LedgerStore[] = [await openLedger(url)];
     return {
@@ -67,7 +70,9 @@ describe.skipIf(!db)(`postgres ledger${found.ok ? '' : ` (skipped: ${found.reaso
         for (const store of stores) await store.close();
       },
     };
-  });
+  };
+  describeLedgerContract('postgres', openTempSchema);
+  describeLedgerQueryContract('postgres', openTempSchema);
 
   describe('replicas', () => {
     it('keeps one contiguous chain when two pools append concurrently', async () => {
@@ -118,10 +123,55 @@ describe.skipIf(!db)(`postgres ledger${found.ok ? '' : ` (skipped: ${found.reaso
       const check = new Pool({ connectionString: url, max: 1 });
       try {
         const versions = await check.query(`SELECT value FROM specledger.meta WHERE key = 'schema_version'`);
-        expect(versions.rows).toEqual([{ value: '1' }]);
+        expect(versions.rows).toEqual([{ value: String(SCHEMA_VERSION) }]);
       } finally {
         await check.end();
       }
+    });
+  });
+
+  describe('a version 1 schema (no summaries)', () => {
+    /** The version 1 schema, written by its own migration, holding `records` as a version 1 server left them. */
+    async function version1(records: readonly ReadRecord[]): Promise<string> {
+      const schema = pg.freshSchema();
+      const [first] = migrations(schema);
+      await pg.admin.query(first as string);
+      await pg.admin.query(`INSERT INTO ${schema}.meta (key, value) VALUES ('schema_version', '1')`);
+      for (const r of records) {
+        await pg.admin.query(
+          `INSERT INTO ${schema}.reads (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
+          COLUMNS.map((c) => r[c]),
+        );
+      }
+      const last = records.at(-1);
+      if (last) await pg.admin.query(`UPDATE ${schema}.head SET seq = $1, hash = $2`, [last.seq, last.hash]);
+      return schema;
+    }
+
+    it('is upgraded in place, its summaries built from the reads already there, by stores opening it at once', async () => {
+      const written = oldRecords(300);
+      const schema = await version1(written);
+      await withStores(
+        () => Promise.all(Array.from({ length: 4 }, () => openPostgresStore(pg.url, { schema }))),
+        async ([store]) => {
+          const s = store as LedgerStore;
+          expect(await s.verify()).toEqual({ ok: true, records: 300 });
+          expect((await runsList(s)).map((r) => [r.run_id, r.reads])).toEqual([
+            ['run-1', 100],
+            ['run-2', 100],
+            ['run-0', 100],
+          ]);
+          const who = await whoRead(s, 'auth#AUTH-3');
+          expect(who.runs.reduce((n, r) => n + r.reads, 0)).toBe(
+            written.filter((r) => r.clause_id === 'AUTH-3').length,
+          );
+          await s.append([readInput({ run_id: 'run-1' })]);
+          expect((await s.run('run-1'))?.reads).toBe(101);
+          expect(await s.verify()).toEqual({ ok: true, records: 301 });
+        },
+      );
+      const version = await pg.admin.query(`SELECT value FROM ${schema}.meta WHERE key = 'schema_version'`);
+      expect(version.rows).toEqual([{ value: String(SCHEMA_VERSION) }]);
     });
   });
 
@@ -195,7 +245,8 @@ describe.skipIf(!db)(`postgres ledger${found.ok ? '' : ` (skipped: ${found.reaso
       await pg.admin.query(`
         GRANT USAGE ON SCHEMA ${schema} TO specledger_app;
         GRANT SELECT, INSERT ON ${schema}.reads, ${schema}.snapshots TO specledger_app;
-        GRANT SELECT, INSERT, UPDATE ON ${schema}.head, ${schema}.meta TO specledger_app;`);
+        GRANT SELECT, INSERT, UPDATE ON ${schema}.head, ${schema}.meta TO specledger_app;
+        GRANT SELECT ON ${schema}.runs, ${schema}.run_identities, ${schema}.read_groups TO specledger_app;`);
       const asApp = `${pg.withSchema(schema)}&options=${encodeURIComponent('-c role=specledger_app')}`;
       const store = await openLedger(asApp);
       try {
@@ -284,6 +335,22 @@ describe.skipIf(!db)(`postgres ledger${found.ok ? '' : ` (skipped: ${found.reaso
         });
       } finally {
         await reopened.close();
+      }
+    });
+
+    it('fails verify when a summary is edited, which would hide a read from who-read or stale', async () => {
+      const { store, schema } = await tampered(() => 'SELECT 1');
+      try {
+        expect(await store.verify()).toEqual({ ok: true, records: 10 });
+        await pg.admin.query(`DELETE FROM ${schema}.read_groups WHERE clause_id = 'AUTH-4'`);
+        expect(await store.readGroups({ spec_id: 'auth', clause_id: 'AUTH-4' })).toEqual([]);
+        const result = await store.verify();
+        expect(result).toMatchObject({ ok: false, seq: 4 });
+        expect(result.ok === false && result.reason).toContain('read_groups summary of run run-1');
+        await pg.admin.query(`UPDATE ${schema}.runs SET reads = 2`);
+        expect(await store.verify()).toMatchObject({ ok: false, seq: 1 });
+      } finally {
+        await store.close();
       }
     });
 

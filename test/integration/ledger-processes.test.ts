@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
-import { writeVersion1Ledger } from '../fixtures/ledger-old-formats.js';
+import { oldRecords, writeVersion1Ledger, writeVersion2Ledger } from '../fixtures/ledger-old-formats.js';
 
 const WORKER = fileURLToPath(new URL('../fixtures/ledger-append-worker.ts', import.meta.url));
 const OPEN_WORKER = fileURLToPath(new URL('../fixtures/ledger-open-worker.ts', import.meta.url));
@@ -169,22 +169,29 @@ describe('sqlite ledger opened by many processes at once', () => {
     expect(failures).toEqual([]);
   }, 120_000);
 
-  it('upgrades a version 1 ledger once when every process opens it at once', async () => {
-    const failures: string[] = [];
-    for (let round = 0; round < 10; round++) {
-      const path = join(dir, `v1-${round}.db`);
-      writeVersion1Ledger(path, 1200);
-      const outcomes = await openAtOnce(path);
-      failures.push(...outcomes.filter((o) => !o.startsWith('ok ')).map((o) => `round ${round}: ${o}`));
-      if (outcomes.every((o) => o.startsWith('ok '))) {
-        const store = openSqliteStore(path, { readonly: true });
-        try {
-          expect(await store.verify()).toEqual({ ok: true, records: 1200 + PROCESSES });
-        } finally {
-          await store.close();
+  it.each([
+    ['1', (path: string) => writeVersion1Ledger(path, 1200)],
+    ['2', (path: string) => writeVersion2Ledger(path, oldRecords(1200), 8)],
+  ])(
+    'upgrades a version %s ledger once when every process opens it at once',
+    async (version, write) => {
+      const failures: string[] = [];
+      for (let round = 0; round < 10; round++) {
+        const path = join(dir, `v${version}-${round}.db`);
+        write(path);
+        const outcomes = await openAtOnce(path);
+        failures.push(...outcomes.filter((o) => !o.startsWith('ok ')).map((o) => `round ${round}: ${o}`));
+        if (outcomes.every((o) => o.startsWith('ok '))) {
+          const store = openSqliteStore(path, { readonly: true });
+          try {
+            expect(await store.verify()).toEqual({ ok: true, records: 1200 + PROCESSES });
+          } finally {
+            await store.close();
+          }
         }
       }
-    }
-    expect(failures).toEqual([]);
-  }, 120_000);
+      expect(failures).toEqual([]);
+    },
+    120_000,
+  );
 });
