@@ -156,21 +156,19 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     SELECT b.first_seq, b.records, b.hashes FROM block_runs AS i JOIN blocks AS b ON b.first_seq = i.first_seq
     WHERE i.run = ? ORDER BY i.first_seq`);
   const runsOfTarget = db.prepare('SELECT DISTINCT run FROM run_targets WHERE target = ?').pluck();
-  const RUN = 'id, run_id, run_id_source, first_ts, last_ts, reads';
-  const allRuns = db.prepare(`SELECT ${RUN} FROM runs ORDER BY first_seq`);
-  const oneRun = db.prepare(`SELECT ${RUN} FROM runs WHERE run_id = ?`);
-  const allRunContexts = db.prepare('SELECT run, context FROM run_contexts ORDER BY run, first_seq');
-  const runContextsOf = db
-    .prepare('SELECT context FROM run_contexts WHERE run = ? ORDER BY first_seq')
-    .pluck();
-  const GROUP =
-    'rt.target, u.run_id, rt.context, rt.reads, rt.first_seq, rt.last_seq, rt.first_ts, rt.last_ts';
-  const groupsOfTarget = db.prepare(
-    `SELECT ${GROUP} FROM run_targets AS rt JOIN runs AS u ON u.id = rt.run WHERE rt.target = ?`,
-  );
-  const groupsOfRunKey = db.prepare(
-    `SELECT ${GROUP} FROM run_targets AS rt JOIN runs AS u ON u.id = rt.run WHERE rt.run = ?`,
-  );
+  // A run with who read for it (principal, client name and version of each context it read through, in the order
+  // first read through), in one statement: a statement per run would be most of the cost of listing 10k runs.
+  const RUN = `u.run_id, u.run_id_source, u.first_ts, u.last_ts, u.reads,
+    (SELECT json_group_array(json_array(c.fields ->> 2, c.fields ->> 4, c.fields ->> 5) ORDER BY rc.first_seq)
+     FROM run_contexts AS rc JOIN contexts AS c ON c.id = rc.context WHERE rc.run = u.id) AS identities`;
+  const allRuns = db.prepare(`SELECT ${RUN} FROM runs AS u ORDER BY u.first_seq`).raw();
+  const oneRun = db.prepare(`SELECT ${RUN} FROM runs AS u WHERE u.run_id = ?`).raw();
+  // Each group row with who read (from its context) joined in, for the same reason.
+  const GROUP = `rt.target, u.run_id, rt.reads, rt.first_seq, rt.last_seq, rt.first_ts, rt.last_ts,
+    c.fields ->> 2, c.fields ->> 4, c.fields ->> 5
+    FROM run_targets AS rt JOIN runs AS u ON u.id = rt.run JOIN contexts AS c ON c.id = rt.context`;
+  const groupsOfTarget = db.prepare(`SELECT ${GROUP} WHERE rt.target = ?`).raw();
+  const groupsOfRunKey = db.prepare(`SELECT ${GROUP} WHERE rt.run = ?`).raw();
 
   function readHead(): { seq: number; hash: string } | null {
     const seq = (getMeta.get('head_seq') as { value: string } | undefined)?.value;
@@ -346,107 +344,116 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     return out;
   }
 
-  type RunRow = {
-    id: number;
-    run_id: string;
-    run_id_source: RunIdSource;
-    first_ts: Ts;
-    last_ts: Ts;
-    reads: number;
-  };
+  /** run_id, run_id_source, first_ts, last_ts, reads, identities (JSON: [principal, client, version] each). */
+  type RunRow = [string, RunIdSource, Ts, Ts, number, string];
 
-  /** A run's summary row with the principals and clients of its contexts, in the order first read through. */
-  function runSummary(row: RunRow, contexts: readonly number[]): RunSummary {
+  function runSummary(row: RunRow): RunSummary {
     const principals: string[] = [];
     const clients: string[] = [];
-    for (const id of contexts) {
-      const fields = dictionary.context(id);
-      if (fields === undefined) continue;
-      const principal = fields[2] as string | null;
+    let identities: unknown;
+    try {
+      identities = JSON.parse(row[5]);
+    } catch {
+      identities = [];
+    }
+    for (const [principal, name, version] of identities as [string | null, string | null, string | null][]) {
       if (principal !== null && !principals.includes(principal)) principals.push(principal);
-      const client = formatClient(fields[4] as string | null, fields[5] as string | null);
+      const client = formatClient(name, version);
       if (client !== null && !clients.includes(client)) clients.push(client);
     }
     return {
-      run_id: row.run_id,
-      run_id_source: row.run_id_source,
-      first_ts: decodeTs(row.first_ts) as string,
-      last_ts: decodeTs(row.last_ts) as string,
-      reads: row.reads,
+      run_id: row[0],
+      run_id_source: row[1],
+      first_ts: decodeTs(row[2]) as string,
+      last_ts: decodeTs(row[3]) as string,
+      reads: row[4],
       principals,
       clients,
     };
   }
 
-  type GroupRow = {
-    target: number;
-    run_id: string;
-    context: number;
-    reads: number;
-    first_seq: number;
-    last_seq: number;
-    first_ts: Ts;
-    last_ts: Ts;
-  };
+  /** target, run_id, reads, first_seq, last_seq, first_ts, last_ts, principal, client_name, client_version. */
+  type GroupRow = [
+    number,
+    string,
+    number,
+    number,
+    number,
+    Ts,
+    Ts,
+    string | null,
+    string | null,
+    string | null,
+  ];
 
   /**
    * Merges run_targets rows into ReadGroups. A row is per (target, run, context), finer than a group: a target also
    * names the tool, version, status and commit, a context the session, transport and run ID source.
    */
   function toGroups(rows: readonly GroupRow[]): ReadGroup[] {
+    const targetKeys = new Map<number, { key: string; fields: readonly unknown[] }>();
     const groups = new Map<string, ReadGroup & { firstTs: Ts; lastTs: Ts }>();
+    const part = (value: string | null) => (value === null ? '\u0001' : `\u0002${value}`);
     for (const row of rows) {
-      const target = dictionary.target(row.target);
-      const context = dictionary.context(row.context);
-      if (target === undefined || context === undefined)
-        throw new UnreadableBlockError(
-          row.first_seq,
-          'a summary points at shared fields the ledger does not hold',
-        );
-      const key = JSON.stringify([
-        row.run_id,
-        target[1],
-        target[2],
-        target[3],
-        target[6],
-        context[2],
-        context[4],
-        context[5],
-      ]);
+      const [
+        targetId,
+        runId,
+        reads,
+        firstSeq,
+        lastSeq,
+        firstTs,
+        lastTs,
+        principal,
+        clientName,
+        clientVersion,
+      ] = row;
+      let target = targetKeys.get(targetId);
+      if (target === undefined) {
+        const fields = dictionary.target(targetId);
+        if (fields === undefined)
+          throw new UnreadableBlockError(
+            firstSeq,
+            'a summary points at shared fields the ledger does not hold',
+          );
+        target = { key: JSON.stringify([fields[1], fields[2], fields[3], fields[6]]), fields };
+        targetKeys.set(targetId, target);
+      }
+      const key = `${part(runId)}${target.key}${part(principal)}${part(clientName)}${part(clientVersion)}`;
       const group = groups.get(key);
       if (group === undefined) {
+        const fields = target.fields;
         groups.set(key, {
-          run_id: row.run_id,
-          kind: target[1] as ReadGroup['kind'],
-          spec_id: target[2] as string,
-          clause_id: target[3] as string | null,
-          digest: target[6] as string | null,
-          principal: context[2] as string | null,
-          client_name: context[4] as string | null,
-          client_version: context[5] as string | null,
-          reads: row.reads,
-          first_seq: row.first_seq,
-          last_seq: row.last_seq,
+          run_id: runId,
+          kind: fields[1] as ReadGroup['kind'],
+          spec_id: fields[2] as string,
+          clause_id: fields[3] as string | null,
+          digest: fields[6] as string | null,
+          principal,
+          client_name: clientName,
+          client_version: clientVersion,
+          reads,
+          first_seq: firstSeq,
+          last_seq: lastSeq,
           first_ts: '',
           last_ts: '',
-          firstTs: row.first_ts,
-          lastTs: row.last_ts,
+          firstTs,
+          lastTs,
         });
         continue;
       }
-      group.reads += row.reads;
-      group.first_seq = Math.min(group.first_seq, row.first_seq);
-      group.last_seq = Math.max(group.last_seq, row.last_seq);
-      if (tsBefore(row.first_ts, group.firstTs)) group.firstTs = row.first_ts;
-      if (tsBefore(group.lastTs, row.last_ts)) group.lastTs = row.last_ts;
+      group.reads += reads;
+      group.first_seq = Math.min(group.first_seq, firstSeq);
+      group.last_seq = Math.max(group.last_seq, lastSeq);
+      if (tsBefore(firstTs, group.firstTs)) group.firstTs = firstTs;
+      if (tsBefore(group.lastTs, lastTs)) group.lastTs = lastTs;
     }
-    return [...groups.values()]
-      .map(({ firstTs, lastTs, ...group }) => ({
-        ...group,
-        first_ts: decodeTs(firstTs) as string,
-        last_ts: decodeTs(lastTs) as string,
-      }))
-      .sort((a, b) => a.first_seq - b.first_seq);
+    const out: ReadGroup[] = [];
+    for (const { firstTs, lastTs, ...group } of groups.values()) {
+      group.first_ts = decodeTs(firstTs) as string;
+      group.last_ts = decodeTs(lastTs) as string;
+      out.push(group);
+    }
+    return out.sort((a, b) => a.first_seq - b.first_seq);
   }
 
   /** Bytes free to this process on the ledger's file system, or null where statfs cannot say. */
@@ -506,24 +513,14 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     },
 
     async runs(): Promise<RunSummary[]> {
-      return query(() =>
-        db.transaction(() => {
-          const contexts = new Map<number, number[]>();
-          for (const { run, context } of allRunContexts.all() as { run: number; context: number }[]) {
-            const list = contexts.get(run);
-            if (list) list.push(context);
-            else contexts.set(run, [context]);
-          }
-          return (allRuns.all() as RunRow[]).map((row) => runSummary(row, contexts.get(row.id) ?? []));
-        })(),
-      );
+      return query(() => db.transaction(() => (allRuns.all() as RunRow[]).map(runSummary))());
     },
 
     async run(runId) {
       return query(() =>
         db.transaction(() => {
           const row = oneRun.get(runId) as RunRow | undefined;
-          return row === undefined ? null : runSummary(row, runContextsOf.all(row.id) as number[]);
+          return row === undefined ? null : runSummary(row);
         })(),
       );
     },
