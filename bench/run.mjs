@@ -11,7 +11,15 @@ import { parseArgs } from 'node:util';
 import { LOAD_CORE, log, repoRoot, SERVER_CORE } from './lib/env.mjs';
 import { hasTaskset } from './lib/proc.mjs';
 
-const SUITES = ['cold-start', 'stdio', 'http', 'context-economy', 'reload-latency', 'ledger-stores'];
+const SUITES = [
+  'cold-start',
+  'stdio',
+  'http',
+  'context-economy',
+  'reload-latency',
+  'ledger-stores',
+  'ledger-scale',
+];
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
@@ -126,6 +134,30 @@ await suite('ledger-stores', () =>
     ['--out', path.join(resultsDir, 'ledger-stores.json'), ...(args.quick ? ['--records', '5000'] : [])],
     { core: SERVER_CORE },
   ));
+
+// Generating a 10M-read ledger takes ~8 minutes here; --quick measures 200k reads (compare with the baseline only).
+await suite('ledger-scale', () =>
+  runExternal(
+    'ledger-scale.mjs',
+    [
+      '--out',
+      path.join(resultsDir, 'ledger-scale.json'),
+      ...(args.quick ? ['--reads', '200000', '--checkpoints', '50000', '--repeats', '3'] : []),
+    ],
+    { core: SERVER_CORE, timeoutMs: 45 * 60_000 },
+  ));
+
+// With --only, the suites not run keep their last results (bench/results/<suite>.json), marked with their date, so
+// BENCHMARKS.md still shows every figure.
+for (const name of SUITES) {
+  if (only.includes(name) || results[name]) continue;
+  try {
+    const { machine: earlier, ...kept } = JSON.parse(
+      readFileSync(path.join(resultsDir, `${name}.json`), 'utf8'),
+    );
+    if (!kept.failed && !kept.skipped) results[name] = { ...kept, earlier_run: earlier?.date ?? 'unknown' };
+  } catch {}
+}
 
 machine.loadavg_end = loadavg().map((x) => Math.round(x * 100) / 100);
 machine.elapsed_s = Math.round((performance.now() - started) / 100) / 10;

@@ -46,7 +46,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   const tokens = createTokenCounter();
   const corpus = loadCorpus({ root: options.specs, tokens, onProgress: options.onProgress });
   const ledgerSpec = options.ledger ?? path.join(process.cwd(), DEFAULT_LEDGER_PATH);
-  const ledger = await openLedger(ledgerSpec);
+  const ledger = await openLedger(ledgerSpec, {
+    log: (level, message) => options.log?.(`specledger: ${level}: ${message}`),
+  });
   const git = await createGitInfo(corpus.root);
   const deps: SpecServerDeps = {
     corpus,

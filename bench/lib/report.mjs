@@ -137,6 +137,11 @@ export function renderMarkdown(machine, targets, results) {
     `| load average at start / end | ${machine.loadavg_start.join(' ')} / ${(machine.loadavg_end ?? []).join(' ')} |`,
   );
   out.push(`| wall time | ${machine.elapsed_s} s |`);
+  const earlier = Object.entries(results).filter(([, r]) => r?.earlier_run);
+  if (earlier.length > 0)
+    out.push(
+      `| not run this time (figures from their last run) | ${earlier.map(([k, r]) => `${k} (${r.earlier_run})`).join(', ')} |`,
+    );
   out.push('');
   out.push('## Targets (issue 8)');
   out.push('');
@@ -284,5 +289,78 @@ export function renderMarkdown(machine, targets, results) {
     }
     out.push('');
   }
+  out.push(...ledgerScaleSection(results['ledger-scale']));
   return `${out.join('\n')}\n`;
+}
+
+/** Issue 13's fleet-scale targets and the figures behind them (bench/ledger-scale.mjs). */
+function ledgerScaleSection(scale) {
+  const out = ['## The ledger at fleet scale (bench/ledger-scale.mjs, issue 13)', ''];
+  if (!usable(scale) || !scale.sizes?.length) {
+    out.push(scale?.skipped ?? scale?.failed?.split('\n')[0] ?? 'not run', '');
+    return out;
+  }
+  const last = scale.sizes.at(-1);
+  const q = last.queries_ms;
+  out.push(`${scale.what}`, '');
+  if (last.reads < scale.target_reads)
+    out.push(`**Measured at ${fmt(last.reads)} reads, not the ${fmt(scale.target_reads)} asked for.**`, '');
+  const ms = (v) => `${fmt(v.median, 1)} ms (CPU ${fmt(v.cpu, 1)} ms)`;
+  const growth = scale.growth_bytes_per_read ?? last.bytes_per_read;
+  out.push(`Targets at ${fmt(last.reads)} reads (${fmt(last.runs)} runs):`, '');
+  out.push('| query | result | target | met |');
+  out.push('|---|---|---|---|');
+  const row = (what, v, target, limit) =>
+    out.push(`| ${what} | ${ms(v)} | ≤ ${target} ms | ${v.median <= limit ? '**met**' : '**missed**'} |`);
+  row('`runs`', q.runs, 100, 100);
+  row(`\`runs show\` of a ${fmt(last.show_run_reads)}-read run`, q.runs_show, 100, 100);
+  row(
+    `\`who-read\` of the most-read clause (${fmt(last.who_read_popular_runs)} runs)`,
+    q.who_read_popular,
+    100,
+    100,
+  );
+  row(
+    `\`who-read\` of a middling clause (${fmt(last.who_read_middling_runs)} runs)`,
+    q.who_read_middling,
+    100,
+    100,
+  );
+  row(`\`stale --run\` (${fmt(last.stale_refs)} stale refs)`, q.stale, 200, 200);
+  out.push(
+    `| file growth per read, snapshots excluded | ${fmt(growth, 1)} bytes (${fmt(last.bytes_per_read, 1)} on average over the whole file) | ≤ 250 bytes | ${growth <= 250 ? '**met**' : '**missed**'} |`,
+  );
+  out.push('');
+  out.push(
+    'Queries run in-process through a read-only store opened for each (as the CLI opens one), so the times include opening the file. Baseline: the same answers computed from the records, as the store did before it kept summaries (timed up to the sizes shown).',
+    '',
+  );
+  out.push(
+    '| reads | runs | bytes/read | runs ms | baseline | runs show ms | baseline | who-read (most-read) ms | baseline | who-read (middling) ms | baseline | stale ms | baseline | generation reads/s |',
+  );
+  out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  const b = (size, k) => (size.baseline_ms ? fmt(size.baseline_ms[k].median, 1) : '—');
+  for (const size of scale.sizes) {
+    const v = size.queries_ms;
+    out.push(
+      `| ${fmt(size.reads)} | ${fmt(size.runs)} | ${fmt(size.bytes_per_read, 1)} | ${fmt(v.runs.median, 1)} | ${b(size, 'runs')} | ${fmt(v.runs_show.median, 1)} | ${b(size, 'runs_show')} | ${fmt(v.who_read_popular.median, 1)} | ${b(size, 'who_read_popular')} | ${fmt(v.who_read_middling.median, 1)} | ${b(size, 'who_read_middling')} | ${fmt(v.stale.median, 1)} | ${b(size, 'stale')} | ${fmt(size.generation_reads_per_s)} |`,
+    );
+  }
+  out.push('');
+  const cli = last.cli_ms;
+  if (cli) {
+    out.push(
+      `The built CLI end to end at ${fmt(last.reads)} reads (a new process each, median of 3): \`runs --json\` ${fmt(cli.runs)} ms, \`runs show\` ${fmt(cli.runs_show)} ms, \`who-read\` ${fmt(cli.who_read_popular)} ms, against ${fmt(cli.startup_version)} ms for \`specledger --version\` (starting Node and loading the CLI) in the same run.`,
+      '',
+    );
+  }
+  out.push(
+    `Bytes by table at ${fmt(last.reads)} reads (dbstat, after a checkpoint): ${Object.entries(last.by_table)
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, 8)
+      .map(([k, v]) => `${k} ${fmt(v / 1048576, 1)} MiB`)
+      .join(', ')}.`,
+    '',
+  );
+  return out;
 }

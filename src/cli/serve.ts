@@ -171,23 +171,25 @@ function banner(app: App, where: string, ledger: string): void {
 
 async function readiness(app: App): Promise<{ ready: boolean; detail: Record<string, unknown> }> {
   const snap = app.corpus.current();
-  try {
-    await app.ledger.ping();
-    return {
-      ready: true,
-      detail: {
-        specs: snap.catalog.length,
-        clauses: snap.clauseCount,
-        generation: snap.generation,
-        ledger: 'writable',
-      },
-    };
-  } catch (error) {
+  // Asks without writing: a probe every few seconds must not grow the ledger.
+  const health = await app.ledger.health();
+  const damage = health.damage === undefined ? {} : { ledger_damage: health.damage };
+  if (!health.writable) {
     return {
       ready: false,
-      detail: { specs: snap.catalog.length, ledger: `not writable: ${(error as Error).message}` },
+      detail: { specs: snap.catalog.length, ledger: `not writable: ${health.problem}`, ...damage },
     };
   }
+  return {
+    ready: true,
+    detail: {
+      specs: snap.catalog.length,
+      clauses: snap.clauseCount,
+      generation: snap.generation,
+      ledger: 'writable',
+      ...damage,
+    },
+  };
 }
 
 /**

@@ -163,3 +163,33 @@ export function verifyChain(records: Iterable<ReadRecord>, options: VerifyChainO
   }
   return verifier.finish();
 }
+
+/**
+ * What a look at both ends of a chain shows, cheaply enough for every open: the first record starts the chain,
+ * and the newest matches its own hash and the head recorded beside the rows. Null when both ends hold (verify
+ * walks everything in between); otherwise what is wrong, one line.
+ */
+export function checkChainEnds(ends: {
+  head: { seq: number; hash: string } | null;
+  first: ReadRecord | undefined;
+  last: ReadRecord | undefined;
+}): string | null {
+  const { head, first, last } = ends;
+  if (first === undefined || last === undefined) {
+    return head && head.seq > 0
+      ? `the ledger head records seq ${head.seq} but the ledger holds no records (records were deleted)`
+      : null;
+  }
+  if (Number(first.seq) !== 1 || first.prev_hash !== GENESIS_HASH)
+    return `the first record is seq ${first.seq}, not the start of the chain (records were deleted from the start)`;
+  for (const record of first === last ? [first] : [first, last]) {
+    if (computeRecordHash(record) !== record.hash)
+      return `seq ${record.seq}: the record does not match its hash (edited)`;
+  }
+  if (head === null) return `the ledger head is missing (the newest record is seq ${last.seq})`;
+  if (head.seq > Number(last.seq))
+    return `the ledger head records seq ${head.seq} but the newest record is seq ${last.seq} (records were deleted from the end)`;
+  if (head.seq !== Number(last.seq) || head.hash !== last.hash)
+    return `the newest record (seq ${last.seq}) does not match the ledger head (seq ${head.seq})`;
+  return null;
+}

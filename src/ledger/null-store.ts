@@ -12,6 +12,12 @@ export function createNullStore(): LedgerStore {
     async runs() {
       return [];
     },
+    async run() {
+      return null;
+    },
+    async readGroups() {
+      return [];
+    },
     async reads() {
       return [];
     },
@@ -21,7 +27,9 @@ export function createNullStore(): LedgerStore {
     async verify() {
       return { ok: true, records: 0 };
     },
-    async ping() {},
+    async health() {
+      return { writable: true };
+    },
     async close() {},
   };
 }

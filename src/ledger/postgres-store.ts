@@ -1,21 +1,27 @@
 // The fleet ledger: PostgreSQL through a pg Pool, one hash chain shared by every replica that appends to it.
 import { Pool, type PoolClient, type QueryResult } from 'pg';
 import { errorMessage, SpecLedgerError } from '../errors.js';
-import { computeRecordHash, createChainVerifier } from './hash-chain.js';
+import { checkChainEnds, computeRecordHash, createChainVerifier } from './hash-chain.js';
 import {
   COLUMN_TYPES,
   COLUMNS,
   checkSchema,
   checkSchemaName,
   DEFAULT_SCHEMA,
+  GROUP_COLUMNS,
   migrate,
   quoteIdent,
+  summaryDifferences,
   unavailable,
 } from './postgres-schema.js';
 import { newReadRecord, validateInput } from './records.js';
+import { formatClient } from './refs.js';
 import type {
+  LedgerHealth,
+  LedgerLog,
   LedgerStore,
   ReadFilter,
+  ReadGroup,
   ReadRecord,
   ReadRecordInput,
   RunSummary,
@@ -41,6 +47,8 @@ export interface PostgresStoreOptions {
   maxConnections?: number;
   /** Errors of idle pooled connections (e.g. the server restarted); the next query reports them too. */
   onError?: (error: Error) => void;
+  /** Failed writes and their recovery, and damage found at open. */
+  log?: LedgerLog;
 }
 
 interface Pending {
@@ -53,6 +61,9 @@ type Row = Omit<ReadRecord, 'seq'> & { seq: string | number };
 
 /** verify() reads the chain in pages of this many rows, so memory stays flat however long the ledger. */
 const VERIFY_PAGE_ROWS = 5000;
+
+/** While writes fail, health() tries one small write (to `meta`, never to records) at most this often. */
+const WRITE_RETRY_MS = 1000;
 
 /** `postgres://user@host:port/db`, never the password: this ends up in error messages and logs. */
 export function describePostgresTarget(url: string): string {
@@ -76,6 +87,50 @@ function describeError(error: unknown): string {
 function toRecord(row: Row): ReadRecord {
   // bigint comes back as a string from pg (it may not fit a double); seqs stay far below 2^53.
   return { ...row, seq: Number(row.seq) };
+}
+
+type RunRow = {
+  run_id: string;
+  run_id_source: RunSummary['run_id_source'];
+  first_ts: string;
+  last_ts: string;
+  reads: string;
+};
+type IdentityRow = {
+  run_id: string;
+  principal: string | null;
+  client_name: string | null;
+  client_version: string | null;
+};
+type GroupRow = Omit<ReadGroup, 'reads' | 'first_seq' | 'last_seq'> & {
+  reads: string;
+  first_seq: string;
+  last_seq: string;
+};
+
+/** Run summaries with each run's principals and clients, in the order first read through (identities arrive so). */
+function summarizeRuns(runs: readonly RunRow[], identities: readonly IdentityRow[]): RunSummary[] {
+  const principals = new Map<string, string[]>();
+  const clients = new Map<string, string[]>();
+  const add = (map: Map<string, string[]>, runId: string, value: string | null) => {
+    if (value === null) return;
+    const list = map.get(runId);
+    if (list === undefined) map.set(runId, [value]);
+    else if (!list.includes(value)) list.push(value);
+  };
+  for (const row of identities) {
+    add(principals, row.run_id, row.principal);
+    add(clients, row.run_id, formatClient(row.client_name, row.client_version));
+  }
+  return runs.map((row) => ({
+    run_id: row.run_id,
+    run_id_source: row.run_id_source,
+    first_ts: row.first_ts,
+    last_ts: row.last_ts,
+    reads: Number(row.reads),
+    principals: principals.get(row.run_id) ?? [],
+    clients: clients.get(row.run_id) ?? [],
+  }));
 }
 
 /** Opens the PostgreSQL ledger at `url`, creating or migrating its schema unless `readonly`. */
@@ -118,8 +173,10 @@ export async function openPostgresStore(
     throw unavailable(`cannot open ledger at ${target}: ${describeError(cause)}`, cause);
   }
 
+  const log = options.log ?? (() => {});
   const s = quoteIdent(schema);
   const selectReads = `SELECT ${COLUMNS.join(', ')} FROM ${s}.reads`;
+  const GROUP = `${GROUP_COLUMNS.join(', ')}, reads, first_seq, last_seq, first_ts, last_ts`;
   const sql = {
     // Three statements sent as one simple query (one round trip, which is most of a batch's cost
     // on a busy host). The last row is a statement of its own, not a join: in READ COMMITTED it
@@ -145,21 +202,67 @@ export async function openPostgresStore(
     snapshot: `SELECT text FROM ${s}.snapshots WHERE digest = $1`,
     setMeta: `INSERT INTO ${s}.meta (key, value) VALUES ($1, $2)
               ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-    // COLLATE "C": timestamps compare byte-wise as in SQLite, whatever the database's locale.
-    runGroups: `
-      SELECT g.run_id, r.run_id_source, g.reads, g.first_ts, g.last_ts
-      FROM (SELECT run_id, COUNT(*) AS reads, MIN(ts COLLATE "C") AS first_ts, MAX(ts COLLATE "C") AS last_ts,
-                   MIN(seq) AS first_seq
-            FROM ${s}.reads GROUP BY run_id) AS g
-      JOIN ${s}.reads AS r ON r.seq = g.first_seq
-      ORDER BY g.first_seq`,
-    runPrincipals: `
-      SELECT run_id, principal FROM ${s}.reads WHERE principal IS NOT NULL
-      GROUP BY run_id, principal ORDER BY MIN(seq)`,
-    runClients: `
-      SELECT run_id, client_name, client_version FROM ${s}.reads WHERE client_name IS NOT NULL
-      GROUP BY run_id, client_name, client_version ORDER BY MIN(seq)`,
+    // Whether this connection could write at all, without writing: a hot standby, or a read-only default.
+    writability: `SELECT pg_is_in_recovery() AS standby, current_setting('transaction_read_only') AS read_only`,
+    firstRead: `${selectReads} ORDER BY seq LIMIT 1`,
+    lastRead: `${selectReads} ORDER BY seq DESC LIMIT 1`,
+    runs: `SELECT run_id, run_id_source, first_ts, last_ts, reads FROM ${s}.runs ORDER BY first_seq`,
+    run: `SELECT run_id, run_id_source, first_ts, last_ts, reads FROM ${s}.runs WHERE run_id = $1`,
+    identities: `SELECT run_id, principal, client_name, client_version FROM ${s}.run_identities
+                 ORDER BY run_id, first_seq`,
+    identitiesOf: `SELECT run_id, principal, client_name, client_version FROM ${s}.run_identities
+                   WHERE run_id = $1 ORDER BY first_seq`,
+    groupsOfRun: `SELECT ${GROUP} FROM ${s}.read_groups WHERE run_id = $1 ORDER BY first_seq`,
+    groupsOfRef: `SELECT ${GROUP} FROM ${s}.read_groups
+                  WHERE spec_id = $1 AND ($2::text IS NULL OR clause_id = $2) AND ($3::text IS NULL OR digest = $3)
+                  ORDER BY first_seq`,
+    summaryDifferences: summaryDifferences(s),
   };
+
+  // The last write failure, kept until a write succeeds again: /readyz reports it without writing anything.
+  let writeFailure: { message: string; retryAt: number } | null = null;
+  let failedBatches = 0;
+
+  function noteWriteFailure(message: string): void {
+    failedBatches += 1;
+    // One line per distinct failure, not one per batch: an unreachable database under load fails thousands.
+    if (writeFailure?.message !== message)
+      log('error', `${message}; reads fail until the ledger can be written again`);
+    writeFailure = { message, retryAt: Date.now() + WRITE_RETRY_MS };
+  }
+
+  function noteWriteSuccess(): void {
+    if (writeFailure === null) return;
+    log('info', `ledger writes succeed again (${failedBatches} batch(es) of reads failed meanwhile)`);
+    writeFailure = null;
+    failedBatches = 0;
+  }
+
+  // A damaged ledger is still appended to (new reads must be recorded), but not silently.
+  let damage: string | null = null;
+  if (!readonly) {
+    try {
+      const [head, first, last] = await Promise.all([
+        pool.query<{ seq: string; hash: string }>(sql.head),
+        pool.query<Row>(sql.firstRead),
+        pool.query<Row>(sql.lastRead),
+      ]);
+      const headRow = head.rows[0];
+      damage = checkChainEnds({
+        head: headRow ? { seq: Number(headRow.seq), hash: headRow.hash } : null,
+        first: first.rows[0] ? toRecord(first.rows[0]) : undefined,
+        last: last.rows[0] ? toRecord(last.rows[0]) : undefined,
+      });
+    } catch (cause) {
+      await pool.end().catch(() => {});
+      throw unavailable(`cannot open ledger at ${target}: ${describeError(cause)}`, cause);
+    }
+    if (damage !== null)
+      log(
+        'warn',
+        `the ledger at ${target} is damaged: ${damage}; new reads are still recorded; run \`specledger verify\` for the full check`,
+      );
+  }
 
   let queue: Pending[] = [];
   let draining = false;
@@ -235,9 +338,11 @@ export async function openPostgresStore(
         results = await appendBatch(batch.map((pending) => pending.records));
       } catch (cause) {
         const error = unavailable(`ledger write failed: ${describeError(cause)}`, cause);
+        noteWriteFailure(error.message);
         for (const pending of batch) pending.reject(error);
         continue;
       }
+      noteWriteSuccess();
       for (const [i, pending] of batch.entries()) pending.resolve(results[i] ?? []);
     }
     // Cleared in the same synchronous step as the last empty-queue check, so an append arriving
@@ -307,29 +412,37 @@ export async function openPostgresStore(
 
     async runs(): Promise<RunSummary[]> {
       return inSnapshot(async (client) => {
-        const principals = new Map<string, string[]>();
-        const principalRows = await client.query<{ run_id: string; principal: string }>(sql.runPrincipals);
-        for (const row of principalRows.rows) {
-          principals.set(row.run_id, [...(principals.get(row.run_id) ?? []), row.principal]);
-        }
-        const clients = new Map<string, string[]>();
-        type ClientRow = { run_id: string; client_name: string; client_version: string | null };
-        for (const row of (await client.query<ClientRow>(sql.runClients)).rows) {
-          const name =
-            row.client_version === null ? row.client_name : `${row.client_name}/${row.client_version}`;
-          clients.set(row.run_id, [...(clients.get(row.run_id) ?? []), name]);
-        }
-        type GroupRow = Omit<RunSummary, 'principals' | 'clients' | 'reads'> & { reads: string };
-        return (await client.query<GroupRow>(sql.runGroups)).rows.map((row) => ({
-          run_id: row.run_id,
-          run_id_source: row.run_id_source,
-          first_ts: row.first_ts,
-          last_ts: row.last_ts,
-          reads: Number(row.reads),
-          principals: principals.get(row.run_id) ?? [],
-          clients: clients.get(row.run_id) ?? [],
-        }));
+        const identities = (await client.query<IdentityRow>(sql.identities)).rows;
+        const runs = (await client.query<RunRow>(sql.runs)).rows;
+        return summarizeRuns(runs, identities);
       });
+    },
+
+    async run(runId) {
+      return inSnapshot(async (client) => {
+        const identities = (await client.query<IdentityRow>(sql.identitiesOf, [runId])).rows;
+        const runs = (await client.query<RunRow>(sql.run, [runId])).rows;
+        return summarizeRuns(runs, identities)[0] ?? null;
+      });
+    },
+
+    async readGroups(filter) {
+      const rows =
+        'run_id' in filter
+          ? await query<GroupRow>(sql.groupsOfRun, [filter.run_id])
+          : await query<GroupRow>(sql.groupsOfRef, [
+              filter.spec_id,
+              filter.clause_id ?? null,
+              filter.digest ?? null,
+            ]);
+      return rows.map(
+        (row): ReadGroup => ({
+          ...row,
+          reads: Number(row.reads),
+          first_seq: Number(row.first_seq),
+          last_seq: Number(row.last_seq),
+        }),
+      );
     },
 
     async reads(filter: ReadFilter) {
@@ -365,21 +478,51 @@ export async function openPostgresStore(
             if (failure) return failure;
           }
           const lastRow = page.at(-1);
-          if (page.length < VERIFY_PAGE_ROWS || !lastRow) return verifier.finish();
+          if (page.length < VERIFY_PAGE_ROWS || !lastRow) break;
           after = Number(lastRow.seq);
         }
+        const result = verifier.finish();
+        // The summaries are judged only once the chain holds: they are derived from it.
+        if (!result.ok) return result;
+        type Difference = { summary: string; run_id: string; first_seq: string };
+        const difference = (await client.query<Difference>(sql.summaryDifferences)).rows[0];
+        if (difference === undefined) return result;
+        const seq = Number(difference.first_seq);
+        return {
+          ok: false,
+          records: result.records,
+          seq,
+          reason: `seq ${seq}: the ${difference.summary} summary of run ${difference.run_id} does not match its records (runs, who-read and stale answer from it)`,
+        };
       });
     },
 
-    async ping() {
-      assertOpen();
-      if (readonly) throw unavailable('ledger is not writable: it was opened read-only');
-      try {
-        // A committed write, not just a connection: it also catches a read-only replica or a full disk.
-        await pool.query(sql.setMeta, ['last_ping', new Date().toISOString()]);
-      } catch (cause) {
-        throw unavailable(`ledger is not writable: ${describeError(cause)}`, cause);
+    async health(): Promise<LedgerHealth> {
+      const known = damage === null ? {} : { damage };
+      const unwritable = (problem: string): LedgerHealth => ({ writable: false, problem, ...known });
+      if (closed) return unwritable('the ledger is closed');
+      if (readonly) return unwritable('the ledger was opened read-only');
+      if (writeFailure !== null) {
+        if (Date.now() < writeFailure.retryAt) return unwritable(writeFailure.message);
+        // Drained replicas get no reads, so the one write that would clear the failure has to come from here: a
+        // key in meta, never a record.
+        try {
+          await pool.query(sql.setMeta, ['write_check', new Date().toISOString()]);
+          noteWriteSuccess();
+        } catch (cause) {
+          noteWriteFailure(`ledger write failed: ${describeError(cause)}`);
+          return unwritable(writeFailure?.message ?? describeError(cause));
+        }
+        return { writable: true, ...known };
       }
+      try {
+        const row = (await pool.query<{ standby: boolean; read_only: string }>(sql.writability)).rows[0];
+        if (row?.standby) return unwritable('the database is a standby in recovery (read-only)');
+        if (row?.read_only === 'on') return unwritable('the database session is read-only');
+      } catch (cause) {
+        return unwritable(`ledger unreachable: ${describeError(cause)}`);
+      }
+      return { writable: true, ...known };
     },
 
     async close() {

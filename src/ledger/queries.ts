@@ -1,7 +1,15 @@
 // Ledger queries behind the CLI and MCP (runs, who-read, stale), written against LedgerStore so every store answers alike.
-import { readsOfRun } from './records.js';
+import { readsOfRun, unknownRun } from './records.js';
 import { formatClient, formatRef, normalizeDigest, parseRef } from './refs.js';
-import type { LedgerStore, ReadFilter, ReadKind, ReadRecord, RunIdSource, RunSummary } from './types.js';
+import type {
+  LedgerStore,
+  ReadGroup,
+  ReadGroupFilter,
+  ReadKind,
+  ReadRecord,
+  RunIdSource,
+  RunSummary,
+} from './types.js';
 
 export { type AttestOptions, attest, type InTotoStatement } from './attest.js';
 export { readsOfRun } from './records.js';
@@ -127,25 +135,49 @@ export async function runShow(store: LedgerStore, runId: string): Promise<RunSho
 
 /**
  * Runs that read `ref` (`SPEC#CLAUSE`, optionally `@DIGEST`, or `SPEC` for any part of a spec),
- * optionally only at `digest`, in the order they first read it.
+ * optionally only at `digest`, in the order they first read it. Answered from the store's read groups,
+ * kept at commit time: the cost follows the runs listed, not the size of the ledger.
  */
 export async function whoRead(store: LedgerStore, ref: string, digest?: string): Promise<WhoReadResult> {
   const parsed = parseRef(ref);
   const wanted = digest === undefined ? parsed.digest : normalizeDigest(digest);
-  const filter: ReadFilter = { spec_id: parsed.spec_id };
-  if (parsed.clause_id !== null) filter.clause_id = parsed.clause_id;
-  if (wanted !== null) filter.digest = wanted;
-  const byRun = new Map<string, ReadRecord[]>();
-  for (const record of await store.reads(filter)) {
-    const list = byRun.get(record.run_id);
-    if (list) list.push(record);
-    else byRun.set(record.run_id, [record]);
+  const filter: ReadGroupFilter = {
+    spec_id: parsed.spec_id,
+    ...(parsed.clause_id === null ? {} : { clause_id: parsed.clause_id }),
+    ...(wanted === null ? {} : { digest: wanted }),
+  };
+  // Groups come in order of their first read, so each list below keeps first-read order.
+  const byRun = new Map<string, WhoReadRun & { principalSet: Set<string>; clientSet: Set<string> }>();
+  for (const group of await store.readGroups(filter)) {
+    let run = byRun.get(group.run_id);
+    if (run === undefined) {
+      run = {
+        run_id: group.run_id,
+        reads: 0,
+        digests: [],
+        principals: [],
+        clients: [],
+        first_ts: group.first_ts,
+        last_ts: group.last_ts,
+        principalSet: new Set(),
+        clientSet: new Set(),
+      };
+      byRun.set(group.run_id, run);
+    }
+    run.reads += group.reads;
+    if (group.digest !== null && !run.digests.includes(group.digest)) run.digests.push(group.digest);
+    if (group.principal !== null) run.principalSet.add(group.principal);
+    const client = formatClient(group.client_name, group.client_version);
+    if (client !== null) run.clientSet.add(client);
+    // ISO-8601 UTC strings order lexically; two processes' clocks can interleave, so no seq order.
+    if (group.first_ts < run.first_ts) run.first_ts = group.first_ts;
+    if (group.last_ts > run.last_ts) run.last_ts = group.last_ts;
   }
-  const runs = [...byRun].map(([runId, records]) => {
-    const digests = new Set<string>();
-    for (const record of records) if (record.digest !== null) digests.add(record.digest);
-    return { run_id: runId, reads: records.length, digests: [...digests], ...summarize(records) };
-  });
+  const runs = [...byRun.values()].map(({ principalSet, clientSet, ...run }) => ({
+    ...run,
+    principals: [...principalSet],
+    clients: [...clientSet],
+  }));
   return { ref: formatRef(parsed.spec_id, parsed.clause_id) as string, digest: wanted, runs };
 }
 
@@ -158,20 +190,24 @@ export async function staleReads(
   runId: string,
   current: CurrentDigest,
 ): Promise<StaleReport> {
-  const lastRead = new Map<string, ReadRecord & { spec_id: string; digest: string }>();
-  for (const record of await readsOfRun(store, runId)) {
-    if (!STALE_KINDS.has(record.kind) || record.spec_id === null || record.digest === null) continue;
-    const ref = formatRef(record.spec_id, record.clause_id) as string;
-    lastRead.delete(ref); // re-insert so the report follows the order of each ref's last read
-    lastRead.set(ref, record as ReadRecord & { spec_id: string; digest: string });
+  const groups = await store.readGroups({ run_id: runId });
+  if (groups.length === 0 && (await store.run(runId)) === null) throw unknownRun(runId);
+  const lastRead = new Map<string, ReadGroup & { digest: string }>();
+  for (const group of groups) {
+    if (!STALE_KINDS.has(group.kind) || group.digest === null) continue;
+    const ref = formatRef(group.spec_id, group.clause_id) as string;
+    const seen = lastRead.get(ref);
+    if (seen === undefined || group.last_seq > seen.last_seq)
+      lastRead.set(ref, group as ReadGroup & { digest: string });
   }
   const stale: StaleRead[] = [];
-  for (const [ref, record] of lastRead) {
-    const now = current(record.spec_id, record.clause_id, record.kind);
+  // The report follows the order of each ref's last read.
+  for (const [ref, group] of [...lastRead].sort((a, b) => a[1].last_seq - b[1].last_seq)) {
+    const now = current(group.spec_id, group.clause_id, group.kind);
     if (now === undefined) {
-      stale.push({ ref, read_digest: record.digest, current_digest: null, reason: 'removed' });
-    } else if (now.digest !== record.digest) {
-      stale.push({ ref, read_digest: record.digest, current_digest: now.digest, reason: 'changed' });
+      stale.push({ ref, read_digest: group.digest, current_digest: null, reason: 'removed' });
+    } else if (now.digest !== group.digest) {
+      stale.push({ ref, read_digest: group.digest, current_digest: now.digest, reason: 'changed' });
     }
   }
   return { run: runId, stale };

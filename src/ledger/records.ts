@@ -86,15 +86,18 @@ export function newReadRecord(input: ReadRecordInput, seq: number, prevHash: str
   };
 }
 
+/** The error for a run the ledger holds no read of. */
+export function unknownRun(runId: string): SpecLedgerError {
+  return new SpecLedgerError(
+    'NOT_FOUND',
+    `no reads recorded for run "${runId}" (list runs with: specledger runs list)`,
+  );
+}
+
 /** The run's reads in seq order; throws NOT_FOUND when the ledger holds none. */
 export async function readsOfRun(store: LedgerStore, runId: string): Promise<ReadRecord[]> {
   const records = await store.reads({ run_id: runId });
-  if (records.length === 0) {
-    throw new SpecLedgerError(
-      'NOT_FOUND',
-      `no reads recorded for run "${runId}" (list runs with: specledger runs list)`,
-    );
-  }
+  if (records.length === 0) throw unknownRun(runId);
   return records;
 }
 

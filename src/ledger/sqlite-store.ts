@@ -1,14 +1,37 @@
 // The embedded ledger: better-sqlite3 in WAL mode, one hash chain per file even when several processes append to it.
+import { statfsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { errorMessage, SpecLedgerError } from '../errors.js';
-import { createChainVerifier, GENESIS_HASH } from './hash-chain.js';
+import { checkChainEnds, createChainVerifier, GENESIS_HASH } from './hash-chain.js';
 import { validateInput } from './records.js';
-import { decodeBlock, encodeBlock, summarizeRuns, UnreadableBlockError } from './sqlite-blocks.js';
-import { openDatabase, type SqliteStoreOptions, unavailable } from './sqlite-schema.js';
+import { formatClient } from './refs.js';
+import {
+  chainRecords,
+  decodeBlock,
+  decodeTs,
+  encodeBlock,
+  expandRecord,
+  parseBlock,
+  type StoredBlock,
+  UnreadableBlockError,
+} from './sqlite-blocks.js';
+import { createFieldDictionary } from './sqlite-fields.js';
+import {
+  openDatabase,
+  type SqliteStoreOptions,
+  unavailable,
+  unwritableFile,
+  unwritableLedgerFiles,
+} from './sqlite-schema.js';
+import { createSummaryWriter, findSummaryDamage } from './sqlite-summaries.js';
 import type {
+  LedgerHealth,
   LedgerStore,
   ReadFilter,
+  ReadGroup,
   ReadRecord,
   ReadRecordInput,
+  RunIdSource,
   RunSummary,
   VerifyResult,
 } from './types.js';
@@ -21,21 +44,92 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+/**
+ * Free space below which health() reports the ledger unwritable before a write has failed: a commit of one block
+ * needs a few pages of WAL, a checkpoint more. 1 MiB is a few hundred commits.
+ */
+const MIN_FREE_BYTES = 1024 * 1024;
+
+/** While writes fail, health() tries one small write (to `meta`, never to records) at most this often. */
+const WRITE_RETRY_MS = 1000;
+
+/** Blocks read per statement when walking many: no statement may run while another iterates, so walks page. */
+const PAGE_BLOCKS = 500;
+
+type Ts = number | string;
+
+/** SQLite's order for stored timestamps (numbers before strings), as the summaries were built with. */
+function tsBefore(a: Ts, b: Ts): boolean {
+  if (typeof a === typeof b) return a < b;
+  return typeof a === 'number';
+}
+
+/** The message of a failed statement with SQLite's error code, so a log line says what the OS or SQLite refused. */
+function describeFailure(cause: unknown): string {
+  const code = (cause as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? `${errorMessage(cause)} (${code})` : errorMessage(cause);
+}
+
 /** Opens (creating if needed) the SQLite ledger at `path`. */
 export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): LedgerStore {
   const db = openDatabase(path, options);
+  const log = options.log ?? (() => {});
+  const inMemory = path === ':memory:' || path === '';
   let queue: Pending[] = [];
   let flushScheduled = false;
   let closed = false;
 
-  const statements = options.readonly
-    ? undefined
-    : {
-        lastBlock: db.prepare('SELECT first_seq, records FROM blocks ORDER BY first_seq DESC LIMIT 1'),
-        insertBlock: db.prepare('INSERT INTO blocks (first_seq, last_seq, records) VALUES (?, ?, ?)'),
-        indexRun: db.prepare('INSERT OR IGNORE INTO block_runs (run_id, first_seq) VALUES (?, ?)'),
-        indexClause: db.prepare(
-          'INSERT OR IGNORE INTO block_clauses (spec_id, clause_id, first_seq) VALUES (?, ?, ?)',
+  // The -shm file is mapped into memory: once it cannot be written (made immutable while we run), any statement
+  // can die of SIGBUS, which no JavaScript can catch or report. So every transaction first checks it (one
+  // access(2), ~2 µs), and once it fails the connection is never used again. Watched only when it was writable at
+  // open: a read-only open may have mapped an unwritable one read-only, which is safe.
+  const shmFile = inMemory ? null : `${path}-shm`;
+  const watchShm = shmFile !== null && unwritableFile(shmFile) === null;
+  let shmProblem: string | null = null;
+
+  /** Throws LEDGER_UNAVAILABLE, before SQLite touches the mapping, once the -shm file cannot be written. */
+  function assertShmWritable(): void {
+    if (shmProblem === null) {
+      const problem = watchShm && shmFile !== null ? unwritableFile(shmFile) : null;
+      if (problem === null) return;
+      shmProblem = `${problem}; SQLite writes that file through a memory mapping, so the ledger is no longer touched (doing so would kill the process with SIGBUS): restart once it is writable`;
+      log('error', `ledger unusable: ${shmProblem}`);
+      // sqlite3_close would write to the mapping, and better-sqlite3 closes every open database when the process
+      // exits on its own; process.exit skips that teardown, so an exit that would have crashed ends normally.
+      process.once('exit', (code) => {
+        void db; // the handle must stay referenced: collecting it would close it too
+        process.exit(code);
+      });
+    }
+    throw unavailable(`ledger unusable: ${shmProblem}`);
+  }
+
+  // The last write failure, kept until a write succeeds again: /readyz reports it without writing anything.
+  let writeFailure: { message: string; retryAt: number } | null = null;
+  let failedBatches = 0;
+
+  function noteWriteFailure(message: string): void {
+    failedBatches += 1;
+    // One line per distinct failure, not one per batch: a full disk under load fails thousands of batches.
+    if (writeFailure?.message !== message)
+      log('error', `${message}; reads fail until the ledger can be written again`);
+    writeFailure = { message, retryAt: Date.now() + WRITE_RETRY_MS };
+  }
+
+  function noteWriteSuccess(): void {
+    if (writeFailure === null) return;
+    log('info', `ledger writes succeed again (${failedBatches} batch(es) of reads failed meanwhile)`);
+    writeFailure = null;
+    failedBatches = 0;
+  }
+
+  const writable = !options.readonly;
+  const dictionary = createFieldDictionary(db, writable);
+  const summaries = writable ? createSummaryWriter(db) : undefined;
+  const statements = writable
+    ? {
+        insertBlock: db.prepare(
+          'INSERT INTO blocks (first_seq, last_seq, records, hashes) VALUES (?, ?, ?, ?)',
         ),
         snapshot: db.prepare('INSERT OR IGNORE INTO snapshots (digest, text) VALUES (?, ?)'),
         setMeta: db.prepare(
@@ -49,44 +143,47 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
         // Changes whenever another connection (this process or another) commits to the file; not
         // when this one does. Read inside BEGIN IMMEDIATE, it says whether the cached head still holds.
         dataVersion: db.prepare('PRAGMA data_version').pluck(),
-      };
+      }
+    : undefined;
   const getSnapshot = db.prepare('SELECT text FROM snapshots WHERE digest = ?');
   const getMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
-  const allBlocks = db.prepare('SELECT first_seq, records FROM blocks ORDER BY first_seq');
-  const blocksOfRun = db.prepare(`
-    SELECT first_seq, records FROM blocks
-    WHERE first_seq IN (SELECT first_seq FROM block_runs WHERE run_id = ?) ORDER BY first_seq`);
-  const blocksOfSpec = db.prepare(`
-    SELECT first_seq, records FROM blocks
-    WHERE first_seq IN (SELECT first_seq FROM block_clauses WHERE spec_id = ?) ORDER BY first_seq`);
-  const blocksOfClause = db.prepare(`
-    SELECT first_seq, records FROM blocks
-    WHERE first_seq IN (SELECT first_seq FROM block_clauses WHERE spec_id = ? AND clause_id = ?)
-    ORDER BY first_seq`);
-  const runIndex = db.prepare('SELECT run_id, first_seq FROM block_runs');
-  const clauseIndex = db.prepare('SELECT spec_id, clause_id, first_seq FROM block_clauses');
-
-  type BlockRow = { first_seq: number; records: string };
-
-  /** Every record of the given blocks, in seq order. */
-  function* recordsOf(rows: Iterable<BlockRow>): Generator<ReadRecord> {
-    for (const row of rows) yield* decodeBlock(row.records, row.first_seq);
-  }
-
-  /** The newest record of a block; undefined for a damaged block (the head then says where the chain ends). */
-  function lastRecordOf(row: BlockRow): ReadRecord | undefined {
-    try {
-      return decodeBlock(row.records, row.first_seq).at(-1);
-    } catch (error) {
-      if (error instanceof UnreadableBlockError) return undefined;
-      throw error;
-    }
-  }
+  const BLOCK = 'first_seq, records, hashes';
+  const blocksPage = db.prepare(`SELECT ${BLOCK} FROM blocks WHERE first_seq > ? ORDER BY first_seq LIMIT ?`);
+  const firstBlock = db.prepare(`SELECT ${BLOCK} FROM blocks ORDER BY first_seq LIMIT 1`);
+  const lastBlockRow = db.prepare(`SELECT ${BLOCK} FROM blocks ORDER BY first_seq DESC LIMIT 1`);
+  const runKey = db.prepare('SELECT id FROM runs WHERE run_id = ?').pluck();
+  const blocksOfRunKey = db.prepare(`
+    SELECT b.first_seq, b.records, b.hashes FROM block_runs AS i JOIN blocks AS b ON b.first_seq = i.first_seq
+    WHERE i.run = ? ORDER BY i.first_seq`);
+  const runsOfTarget = db.prepare('SELECT DISTINCT run FROM run_targets WHERE target = ?').pluck();
+  // A run with who read for it (principal, client name and version of each context it read through, in the order
+  // first read through), in one statement: a statement per run would be most of the cost of listing 10k runs.
+  const RUN = `u.run_id, u.run_id_source, u.first_ts, u.last_ts, u.reads,
+    (SELECT json_group_array(json_array(c.fields ->> 2, c.fields ->> 4, c.fields ->> 5) ORDER BY rc.first_seq)
+     FROM run_contexts AS rc JOIN contexts AS c ON c.id = rc.context WHERE rc.run = u.id) AS identities`;
+  const allRuns = db.prepare(`SELECT ${RUN} FROM runs AS u ORDER BY u.first_seq`).raw();
+  const oneRun = db.prepare(`SELECT ${RUN} FROM runs AS u WHERE u.run_id = ?`).raw();
+  // Each group row with who read (from its context) joined in, for the same reason.
+  const GROUP = `rt.target, u.run_id, rt.reads, rt.first_seq, rt.last_seq, rt.first_ts, rt.last_ts,
+    c.fields ->> 2, c.fields ->> 4, c.fields ->> 5
+    FROM run_targets AS rt JOIN runs AS u ON u.id = rt.run JOIN contexts AS c ON c.id = rt.context`;
+  const groupsOfTarget = db.prepare(`SELECT ${GROUP} WHERE rt.target = ?`).raw();
+  const groupsOfRunKey = db.prepare(`SELECT ${GROUP} WHERE rt.run = ?`).raw();
 
   function readHead(): { seq: number; hash: string } | null {
     const seq = (getMeta.get('head_seq') as { value: string } | undefined)?.value;
     const hash = (getMeta.get('head_hash') as { value: string } | undefined)?.value;
     return seq === undefined || hash === undefined ? null : { seq: Number(seq), hash };
+  }
+
+  /** The newest record of a block; undefined for a damaged block (the head then says where the chain ends). */
+  function lastRecordOf(block: StoredBlock): ReadRecord | undefined {
+    try {
+      return decodeBlock(block, dictionary).at(-1);
+    } catch (error) {
+      if (error instanceof UnreadableBlockError) return undefined;
+      throw error;
+    }
   }
 
   // Where the chain continues, as of this connection's last commit, and the data_version it was
@@ -97,28 +194,29 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   /** The (seq, hash) the next record chains from; runs inside the batch's write transaction. */
   function chainFrom(version: number): { seq: number; hash: string } {
     if (cachedFrom !== null && version === cachedVersion) return cachedFrom;
-    const row = statements?.lastBlock.get() as BlockRow | undefined;
+    const row = lastBlockRow.get() as StoredBlock | undefined;
     const last = row ? lastRecordOf(row) : undefined;
     const head = readHead();
     // Continue from the recorded head when it is ahead of the rows: if the newest records were
     // deleted, chaining from the surviving row would hide that forever; chaining from the head
     // leaves a gap that verify keeps reporting.
-    const from = head && head.seq >= (last?.seq ?? 0) ? head : last;
-    return { seq: from?.seq ?? 0, hash: from?.hash ?? GENESIS_HASH };
+    const from = head && head.seq >= Number(last?.seq ?? 0) ? head : last;
+    return { seq: Number(from?.seq ?? 0), hash: from?.hash ?? GENESIS_HASH };
   }
 
   // One BEGIN IMMEDIATE per batch: reading where the chain ends and inserting under the same write
   // lock is what keeps one chain when another process appends to the same file.
   const appendBatch = db.transaction((batches: readonly (readonly ReadRecordInput[])[]): ReadRecord[][] => {
-    if (!statements) throw new Error('the ledger was opened read-only');
+    if (!statements || !summaries) throw new Error('the ledger was opened read-only');
     const version = statements.dataVersion.get() as number;
-    const block = encodeBlock(batches, chainFrom(version));
-    statements.insertBlock.run(block.firstSeq, block.lastSeq, block.text);
-    for (const run of block.runs) statements.indexRun.run(run, block.firstSeq);
-    for (const [spec, clause] of block.clauses) statements.indexClause.run(spec, clause, block.firstSeq);
+    const from = chainFrom(version);
+    const chained = chainRecords(batches, from);
+    const block = encodeBlock(chained.flat(), from.seq + 1, dictionary, true);
+    statements.insertBlock.run(block.firstSeq, block.lastSeq, block.text, block.hashes);
+    summaries.write(block);
     for (let b = 0; b < batches.length; b++) {
       const inputs = batches[b] as readonly ReadRecordInput[];
-      const records = block.records[b] as ReadRecord[];
+      const records = chained[b] as ReadRecord[];
       for (let i = 0; i < inputs.length; i++) {
         const text = (inputs[i] as ReadRecordInput).text;
         const digest = (records[i] as ReadRecord).digest;
@@ -130,7 +228,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     // Only trusted once the COMMIT succeeds (see flush): a rolled-back batch must not move it.
     pendingFrom = { seq: block.lastSeq, hash: block.lastHash };
     pendingVersion = version;
-    return block.records;
+    return chained;
   });
   let pendingFrom: { seq: number; hash: string } | null = null;
   let pendingVersion = -1;
@@ -144,18 +242,28 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     const records: (readonly ReadRecordInput[])[] = new Array(batch.length);
     for (let i = 0; i < batch.length; i++) records[i] = (batch[i] as Pending).records;
     try {
+      assertShmWritable();
       pendingFrom = null;
       results = appendBatch.immediate(records);
       // Committed: this connection's own commit does not change its data_version, so the cache holds
       // until another connection writes.
       cachedFrom = pendingFrom;
       cachedVersion = pendingVersion;
+      dictionary.committed();
+      summaries?.committed();
     } catch (cause) {
       cachedFrom = null;
-      const error = unavailable(`ledger write failed: ${errorMessage(cause)}`, cause);
+      dictionary.rolledBack();
+      summaries?.rolledBack();
+      const error =
+        cause instanceof SpecLedgerError
+          ? cause
+          : unavailable(`ledger write failed: ${describeFailure(cause)}`, cause);
+      noteWriteFailure(error.message);
       for (const pending of batch) pending.reject(error);
       return;
     }
+    noteWriteSuccess();
     for (let i = 0; i < batch.length; i++) (batch[i] as Pending).resolve(results[i] ?? []);
   }
 
@@ -166,21 +274,35 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   /** Runs a query, reporting a failing database as LEDGER_UNAVAILABLE like a failing write. */
   function query<T>(run: () => T): T {
     assertOpen();
+    assertShmWritable();
     try {
       return run();
     } catch (cause) {
       if (cause instanceof SpecLedgerError) throw cause;
+      if (cause instanceof UnreadableBlockError)
+        throw unavailable(`ledger read failed: ${cause.message}`, cause);
       throw unavailable(`ledger read failed: ${errorMessage(cause)}`, cause);
     }
   }
 
-  /** The blocks that can hold reads matching the filter, by the most selective index it allows. */
-  function candidateBlocks(filter: ReadFilter): Iterable<BlockRow> {
-    if (filter.run_id !== undefined) return blocksOfRun.iterate(filter.run_id) as Iterable<BlockRow>;
-    if (filter.spec_id !== undefined && filter.clause_id !== undefined)
-      return blocksOfClause.iterate(filter.spec_id, filter.clause_id) as Iterable<BlockRow>;
-    if (filter.spec_id !== undefined) return blocksOfSpec.iterate(filter.spec_id) as Iterable<BlockRow>;
-    return allBlocks.iterate() as Iterable<BlockRow>;
+  /** Every block in seq order, a page per statement. */
+  function* everyBlock(): Generator<StoredBlock> {
+    let after = Number.MIN_SAFE_INTEGER;
+    for (;;) {
+      const page = blocksPage.all(after, PAGE_BLOCKS) as StoredBlock[];
+      yield* page;
+      const last = page.at(-1);
+      if (last === undefined || page.length < PAGE_BLOCKS) return;
+      after = last.first_seq;
+    }
+  }
+
+  /** The blocks holding reads of any of the given runs (keys), in seq order, each once. */
+  function blocksOfRuns(keys: Iterable<number>): StoredBlock[] {
+    const byFirstSeq = new Map<number, StoredBlock>();
+    for (const key of keys)
+      for (const block of blocksOfRunKey.all(key) as StoredBlock[]) byFirstSeq.set(block.first_seq, block);
+    return [...byFirstSeq.values()].sort((a, b) => a.first_seq - b.first_seq);
   }
 
   const matches = (r: ReadRecord, filter: ReadFilter): boolean =>
@@ -190,29 +312,184 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     (filter.digest === undefined || r.digest === filter.digest);
 
   /**
-   * Checks that records are findable through the indexes: a run or clause entry removed from them would hide reads
-   * from get_provenance and who-read without touching the chain. Loads the index keys once; `check` is then called
-   * for each record during verify's single walk over the blocks.
+   * The reads matching the filter. By run: the run's blocks (block_runs), skipping other runs' records before
+   * expanding them. By spec, clause or digest: the runs that read a matching target (run_targets), then their blocks.
    */
-  function indexChecker(): (record: ReadRecord, firstSeq: number) => { seq: number; reason: string } | null {
-    const runs = new Set<string>();
-    for (const row of runIndex.iterate() as Iterable<{ run_id: string; first_seq: number }>)
-      runs.add(`${row.first_seq}\u0000${row.run_id}`);
-    const clauses = new Set<string>();
-    type ClauseRow = { spec_id: string; clause_id: string; first_seq: number };
-    for (const row of clauseIndex.iterate() as Iterable<ClauseRow>)
-      clauses.add(`${row.first_seq}\u0000${row.spec_id}\u0000${row.clause_id}`);
-    return (r, firstSeq) => {
-      if (!runs.has(`${firstSeq}\u0000${r.run_id}`))
-        return { seq: r.seq, reason: `seq ${r.seq}: missing from the run index (run ${r.run_id})` };
-      if (r.spec_id !== null && !clauses.has(`${firstSeq}\u0000${r.spec_id}\u0000${r.clause_id ?? ''}`))
-        return {
-          seq: r.seq,
-          reason: `seq ${r.seq}: missing from the clause index (${r.spec_id}#${r.clause_id ?? ''})`,
-        };
-      return null;
+  function readsMatching(filter: ReadFilter): ReadRecord[] {
+    let blocks: Iterable<StoredBlock>;
+    let wantedTargets: Set<number> | undefined;
+    if (filter.run_id !== undefined) {
+      const key = runKey.get(filter.run_id) as number | undefined;
+      if (key === undefined) return [];
+      blocks = blocksOfRuns([key]);
+    } else if (filter.spec_id !== undefined || filter.digest !== undefined) {
+      wantedTargets = new Set(dictionary.targetsOf(filter));
+      const runKeys = new Set<number>();
+      for (const target of wantedTargets)
+        for (const run of runsOfTarget.all(target) as number[]) runKeys.add(run);
+      blocks = blocksOfRuns(runKeys);
+    } else blocks = everyBlock();
+    const out: ReadRecord[] = [];
+    for (const block of blocks) {
+      const parsed = parseBlock(block);
+      for (let i = 0; i < parsed.rows.length; i++) {
+        const row = parsed.rows[i] as unknown[];
+        if (wantedTargets !== undefined && !wantedTargets.has(row[2] as number)) continue;
+        if (filter.run_id !== undefined && dictionary.context(row[1] as number)?.[0] !== filter.run_id)
+          continue;
+        const record = expandRecord(parsed, i, dictionary);
+        if (matches(record, filter)) out.push(record);
+      }
+    }
+    return out;
+  }
+
+  /** run_id, run_id_source, first_ts, last_ts, reads, identities (JSON: [principal, client, version] each). */
+  type RunRow = [string, RunIdSource, Ts, Ts, number, string];
+
+  function runSummary(row: RunRow): RunSummary {
+    const principals: string[] = [];
+    const clients: string[] = [];
+    let identities: unknown;
+    try {
+      identities = JSON.parse(row[5]);
+    } catch {
+      identities = [];
+    }
+    for (const [principal, name, version] of identities as [string | null, string | null, string | null][]) {
+      if (principal !== null && !principals.includes(principal)) principals.push(principal);
+      const client = formatClient(name, version);
+      if (client !== null && !clients.includes(client)) clients.push(client);
+    }
+    return {
+      run_id: row[0],
+      run_id_source: row[1],
+      first_ts: decodeTs(row[2]) as string,
+      last_ts: decodeTs(row[3]) as string,
+      reads: row[4],
+      principals,
+      clients,
     };
   }
+
+  /** target, run_id, reads, first_seq, last_seq, first_ts, last_ts, principal, client_name, client_version. */
+  type GroupRow = [
+    number,
+    string,
+    number,
+    number,
+    number,
+    Ts,
+    Ts,
+    string | null,
+    string | null,
+    string | null,
+  ];
+
+  /**
+   * Merges run_targets rows into ReadGroups. A row is per (target, run, context), finer than a group: a target also
+   * names the tool, version, status and commit, a context the session, transport and run ID source.
+   */
+  function toGroups(rows: readonly GroupRow[]): ReadGroup[] {
+    const targetKeys = new Map<number, { key: string; fields: readonly unknown[] }>();
+    const groups = new Map<string, ReadGroup & { firstTs: Ts; lastTs: Ts }>();
+    const part = (value: string | null) => (value === null ? '\u0001' : `\u0002${value}`);
+    for (const row of rows) {
+      const [
+        targetId,
+        runId,
+        reads,
+        firstSeq,
+        lastSeq,
+        firstTs,
+        lastTs,
+        principal,
+        clientName,
+        clientVersion,
+      ] = row;
+      let target = targetKeys.get(targetId);
+      if (target === undefined) {
+        const fields = dictionary.target(targetId);
+        if (fields === undefined)
+          throw new UnreadableBlockError(
+            firstSeq,
+            'a summary points at shared fields the ledger does not hold',
+          );
+        target = { key: JSON.stringify([fields[1], fields[2], fields[3], fields[6]]), fields };
+        targetKeys.set(targetId, target);
+      }
+      const key = `${part(runId)}${target.key}${part(principal)}${part(clientName)}${part(clientVersion)}`;
+      const group = groups.get(key);
+      if (group === undefined) {
+        const fields = target.fields;
+        groups.set(key, {
+          run_id: runId,
+          kind: fields[1] as ReadGroup['kind'],
+          spec_id: fields[2] as string,
+          clause_id: fields[3] as string | null,
+          digest: fields[6] as string | null,
+          principal,
+          client_name: clientName,
+          client_version: clientVersion,
+          reads,
+          first_seq: firstSeq,
+          last_seq: lastSeq,
+          first_ts: '',
+          last_ts: '',
+          firstTs,
+          lastTs,
+        });
+        continue;
+      }
+      group.reads += reads;
+      group.first_seq = Math.min(group.first_seq, firstSeq);
+      group.last_seq = Math.max(group.last_seq, lastSeq);
+      if (tsBefore(firstTs, group.firstTs)) group.firstTs = firstTs;
+      if (tsBefore(group.lastTs, lastTs)) group.lastTs = lastTs;
+    }
+    const out: ReadGroup[] = [];
+    for (const { firstTs, lastTs, ...group } of groups.values()) {
+      group.first_ts = decodeTs(firstTs) as string;
+      group.last_ts = decodeTs(lastTs) as string;
+      out.push(group);
+    }
+    return out.sort((a, b) => a.first_seq - b.first_seq);
+  }
+
+  /** Bytes free to this process on the ledger's file system, or null where statfs cannot say. */
+  function freeBytes(): number | null {
+    try {
+      const stats = statfsSync(dirname(resolve(path)));
+      // Root may write into the blocks reserved for it; anyone else stops at bavail.
+      return (process.getuid?.() === 0 ? stats.bfree : stats.bavail) * stats.bsize;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Both ends of the chain against the head: two block decodes, cheap enough for every open. */
+  function chainEndsDamage(): string | null {
+    const first = firstBlock.get() as StoredBlock | undefined;
+    const last = lastBlockRow.get() as StoredBlock | undefined;
+    try {
+      return checkChainEnds({
+        head: readHead(),
+        first: first ? decodeBlock(first, dictionary)[0] : undefined,
+        last: last ? decodeBlock(last, dictionary).at(-1) : undefined,
+      });
+    } catch (error) {
+      if (error instanceof UnreadableBlockError) return error.message;
+      throw error;
+    }
+  }
+
+  // A damaged ledger is still appended to (new reads must be recorded), but not silently.
+  const damage = statements ? chainEndsDamage() : null;
+  if (damage !== null)
+    log(
+      'warn',
+      `the ledger at ${path} is damaged: ${damage}; new reads are still recorded; run \`specledger verify\` for the full check`,
+    );
 
   return {
     append(records) {
@@ -236,17 +513,35 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     },
 
     async runs(): Promise<RunSummary[]> {
+      return query(() => db.transaction(() => (allRuns.all() as RunRow[]).map(runSummary))());
+    },
+
+    async run(runId) {
       return query(() =>
-        db.transaction(() => summarizeRuns(recordsOf(allBlocks.iterate() as Iterable<BlockRow>)))(),
+        db.transaction(() => {
+          const row = oneRun.get(runId) as RunRow | undefined;
+          return row === undefined ? null : runSummary(row);
+        })(),
+      );
+    },
+
+    async readGroups(filter) {
+      return query(() =>
+        db.transaction(() => {
+          if ('run_id' in filter) {
+            const key = runKey.get(filter.run_id) as number | undefined;
+            return key === undefined ? [] : toGroups(groupsOfRunKey.all(key) as GroupRow[]);
+          }
+          const rows: GroupRow[] = [];
+          for (const target of dictionary.targetsOf(filter))
+            rows.push(...(groupsOfTarget.all(target) as GroupRow[]));
+          return toGroups(rows);
+        })(),
       );
     },
 
     async reads(filter) {
-      return query(() => {
-        const out: ReadRecord[] = [];
-        for (const r of recordsOf(candidateBlocks(filter))) if (matches(r, filter)) out.push(r);
-        return out;
-      });
+      return query(() => db.transaction(() => readsMatching(filter))());
     },
 
     async snapshot(digest) {
@@ -254,20 +549,18 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     },
 
     async verify(): Promise<VerifyResult> {
-      // One read transaction so the head and the blocks come from the same snapshot even while another
-      // process keeps appending; blocks are streamed, not loaded, and walked once, to verify large ledgers.
+      // One read transaction so the head, the blocks and the summaries come from the same snapshot even while
+      // another process keeps appending; blocks are read a page at a time and walked once.
       return query(() =>
         db.transaction((): VerifyResult => {
           const verifier = createChainVerifier({ head: readHead() });
-          const checkIndexes = indexChecker();
-          // The chain's verdict comes first; the first index problem is reported only when the chain holds.
-          let indexProblem: { seq: number; reason: string } | null = null;
+          // Shared fields as the file holds them now, not as this process cached them when it wrote them.
+          const fresh = createFieldDictionary(db, false);
           try {
-            for (const row of allBlocks.iterate() as Iterable<BlockRow>) {
-              for (const record of decodeBlock(row.records, row.first_seq)) {
+            for (const block of everyBlock()) {
+              for (const record of decodeBlock(block, fresh)) {
                 const failure = verifier.push(record);
                 if (failure) return failure;
-                indexProblem ??= checkIndexes(record, row.first_seq);
               }
             }
           } catch (error) {
@@ -281,28 +574,50 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
             };
           }
           const result = verifier.finish();
-          if (!result.ok || indexProblem === null) return result;
-          return { ok: false, records: result.records, ...indexProblem };
+          // The summaries are judged only once the chain holds: they are derived from it.
+          if (!result.ok) return result;
+          const damage = findSummaryDamage(db);
+          return damage === null ? result : { ok: false, records: result.records, ...damage };
         })(),
       );
     },
 
-    async ping() {
-      assertOpen();
-      if (!statements) throw unavailable('ledger is not writable: it was opened read-only');
+    async health(): Promise<LedgerHealth> {
+      const known = damage === null ? {} : { damage };
+      const unwritable = (problem: string): LedgerHealth => ({ writable: false, problem, ...known });
+      if (closed) return unwritable('the ledger is closed');
+      if (!statements) return unwritable('the ledger was opened read-only');
       try {
-        // A committed write, not just a lock: it also catches a full disk or a read-only file.
-        db.transaction(() => statements.setMeta.run('last_ping', new Date().toISOString())).immediate();
-      } catch (cause) {
-        throw unavailable(`ledger is not writable: ${errorMessage(cause)}`, cause);
+        assertShmWritable();
+      } catch (error) {
+        return unwritable(errorMessage(error));
       }
+      if (!inMemory) {
+        // Cheap checks that need no write: permissions, immutable files, a full file system.
+        const files = unwritableLedgerFiles(path);
+        if (files.length > 0) return unwritable(files.join('; '));
+        const free = freeBytes();
+        if (free !== null && free < MIN_FREE_BYTES)
+          return unwritable(`the file system holding the ledger has ${Math.floor(free / 1024)} KiB free`);
+      }
+      if (writeFailure !== null && Date.now() >= writeFailure.retryAt) {
+        // Drained replicas get no reads, so the one write that would clear the failure has to come from here: a
+        // key in meta, never a record.
+        try {
+          db.transaction(() => statements.setMeta.run('write_check', new Date().toISOString())).immediate();
+          noteWriteSuccess();
+        } catch (cause) {
+          noteWriteFailure(`ledger write failed: ${describeFailure(cause)}`);
+        }
+      }
+      return writeFailure === null ? { writable: true, ...known } : unwritable(writeFailure.message);
     },
 
     async close() {
       if (closed) return;
       flush(); // appends already accepted still get their commit (or their rejection)
       closed = true;
-      db.close();
+      if (shmProblem === null) db.close(); // else closing would write to the mapping (see assertShmWritable)
     },
   };
 }

@@ -52,6 +52,29 @@ export interface RunSummary {
   clients: string[];
 }
 
+/**
+ * The reads of one ref at one digest, by one run, from one principal and client: what a store keeps at commit
+ * time so that who-read and stale cost what they answer, not what the ledger holds. Only reads of a spec.
+ */
+export interface ReadGroup {
+  run_id: string;
+  kind: ReadKind;
+  spec_id: string;
+  clause_id: string | null;
+  digest: string | null;
+  principal: string | null;
+  client_name: string | null;
+  client_version: string | null;
+  reads: number;
+  first_seq: number;
+  last_seq: number;
+  first_ts: string;
+  last_ts: string;
+}
+
+/** A run's groups (stale), or the groups of a spec, optionally one clause and one digest (who-read). */
+export type ReadGroupFilter = { run_id: string } | { spec_id: string; clause_id?: string; digest?: string };
+
 export interface ReadFilter {
   run_id?: string;
   spec_id?: string;
@@ -63,15 +86,34 @@ export type VerifyResult =
   | { ok: true; records: number }
   | { ok: false; records: number; seq: number; reason: string };
 
+export interface LedgerHealth {
+  writable: boolean;
+  /** Why the store cannot take writes, when it cannot. */
+  problem?: string;
+  /** Damage found when the ledger was opened (the store still records; `specledger verify` names it). */
+  damage?: string;
+}
+
+/** Where a store reports what an operator must know: failed writes, their recovery, damage found at open. */
+export type LedgerLog = (level: 'error' | 'warn' | 'info', message: string) => void;
+
 export interface LedgerStore {
   /** Appends records in order, extending the hash chain; resolves only once they are durably committed. */
   append(records: readonly ReadRecordInput[]): Promise<ReadRecord[]>;
+  /** Every run, in order of its first read. */
   runs(): Promise<RunSummary[]>;
+  /** One run's summary, or null when the ledger holds no read of it. */
+  run(runId: string): Promise<RunSummary | null>;
+  /** The read groups matching the filter, in order of their first read. */
+  readGroups(filter: ReadGroupFilter): Promise<ReadGroup[]>;
   reads(filter: ReadFilter): Promise<ReadRecord[]>;
   /** The exact text stored for a digest, or null. */
   snapshot(digest: string): Promise<string | null>;
   verify(): Promise<VerifyResult>;
-  /** Throws if the store cannot be written (for /readyz). */
-  ping(): Promise<void>;
+  /**
+   * Whether the store can take writes, as far as it can tell without writing a record (for /readyz, which
+   * orchestrators probe every few seconds): a write that failed keeps it unwritable until a write succeeds again.
+   */
+  health(): Promise<LedgerHealth>;
   close(): Promise<void>;
 }

@@ -2,11 +2,14 @@
 import { Pool } from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openLedger } from '../../src/ledger/open.js';
+import { COLUMNS, migrations, SCHEMA_VERSION } from '../../src/ledger/postgres-schema.js';
 import { openPostgresStore } from '../../src/ledger/postgres-store.js';
+import { runsList, whoRead } from '../../src/ledger/queries.js';
 import type { LedgerStore, ReadRecord } from '../../src/ledger/types.js';
+import { oldRecords } from '../fixtures/ledger-old-formats.js';
 import { readInput } from '../fixtures/ledger-records.js';
 import { openTestPostgres } from '../helpers/postgres.js';
-import { describeLedgerContract } from './ledger-contract.js';
+import { describeLedgerContract, describeLedgerQueryContract, type OpenedLedger } from './ledger-contract.js';
 
 const found = await openTestPostgres();
 const db = found.ok ? found.pg : undefined;
@@ -53,7 +56,7 @@ describe('postgres ledger without a server', () => {
 describe.skipIf(!db)(`postgres ledger${found.ok ? '' : ` (skipped: ${found.reason})`}`, () => {
   const pg = db as NonNullable<typeof db>;
 
-  describeLedgerContract('postgres', async () => {
+  const openTempSchema = async (): Promise<OpenedLedger> => {
     const url = pg.withSchema(pg.freshSchema());
     const stores: LedgerStore[] = [await openLedger(url)];
     return {
@@ -67,7 +70,9 @@ describe.skipIf(!db)(`postgres ledger${found.ok ? '' : ` (skipped: ${found.reaso
         for (const store of stores) await store.close();
       },
     };
-  });
+  };
+  describeLedgerContract('postgres', openTempSchema);
+  describeLedgerQueryContract('postgres', openTempSchema);
 
   describe('replicas', () => {
     it('keeps one contiguous chain when two pools append concurrently', async () => {
@@ -118,10 +123,55 @@ describe.skipIf(!db)(`postgres ledger${found.ok ? '' : ` (skipped: ${found.reaso
       const check = new Pool({ connectionString: url, max: 1 });
       try {
         const versions = await check.query(`SELECT value FROM specledger.meta WHERE key = 'schema_version'`);
-        expect(versions.rows).toEqual([{ value: '1' }]);
+        expect(versions.rows).toEqual([{ value: String(SCHEMA_VERSION) }]);
       } finally {
         await check.end();
       }
+    });
+  });
+
+  describe('a version 1 schema (no summaries)', () => {
+    /** The version 1 schema, written by its own migration, holding `records` as a version 1 server left them. */
+    async function version1(records: readonly ReadRecord[]): Promise<string> {
+      const schema = pg.freshSchema();
+      const [first] = migrations(schema);
+      await pg.admin.query(first as string);
+      await pg.admin.query(`INSERT INTO ${schema}.meta (key, value) VALUES ('schema_version', '1')`);
+      for (const r of records) {
+        await pg.admin.query(
+          `INSERT INTO ${schema}.reads (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
+          COLUMNS.map((c) => r[c]),
+        );
+      }
+      const last = records.at(-1);
+      if (last) await pg.admin.query(`UPDATE ${schema}.head SET seq = $1, hash = $2`, [last.seq, last.hash]);
+      return schema;
+    }
+
+    it('is upgraded in place, its summaries built from the reads already there, by stores opening it at once', async () => {
+      const written = oldRecords(300);
+      const schema = await version1(written);
+      await withStores(
+        () => Promise.all(Array.from({ length: 4 }, () => openPostgresStore(pg.url, { schema }))),
+        async ([store]) => {
+          const s = store as LedgerStore;
+          expect(await s.verify()).toEqual({ ok: true, records: 300 });
+          expect((await runsList(s)).map((r) => [r.run_id, r.reads])).toEqual([
+            ['run-1', 100],
+            ['run-2', 100],
+            ['run-0', 100],
+          ]);
+          const who = await whoRead(s, 'auth#AUTH-3');
+          expect(who.runs.reduce((n, r) => n + r.reads, 0)).toBe(
+            written.filter((r) => r.clause_id === 'AUTH-3').length,
+          );
+          await s.append([readInput({ run_id: 'run-1' })]);
+          expect((await s.run('run-1'))?.reads).toBe(101);
+          expect(await s.verify()).toEqual({ ok: true, records: 301 });
+        },
+      );
+      const version = await pg.admin.query(`SELECT value FROM ${schema}.meta WHERE key = 'schema_version'`);
+      expect(version.rows).toEqual([{ value: String(SCHEMA_VERSION) }]);
     });
   });
 
@@ -195,13 +245,14 @@ describe.skipIf(!db)(`postgres ledger${found.ok ? '' : ` (skipped: ${found.reaso
       await pg.admin.query(`
         GRANT USAGE ON SCHEMA ${schema} TO specledger_app;
         GRANT SELECT, INSERT ON ${schema}.reads, ${schema}.snapshots TO specledger_app;
-        GRANT SELECT, INSERT, UPDATE ON ${schema}.head, ${schema}.meta TO specledger_app;`);
+        GRANT SELECT, INSERT, UPDATE ON ${schema}.head, ${schema}.meta TO specledger_app;
+        GRANT SELECT ON ${schema}.runs, ${schema}.run_identities, ${schema}.read_groups TO specledger_app;`);
       const asApp = `${pg.withSchema(schema)}&options=${encodeURIComponent('-c role=specledger_app')}`;
       const store = await openLedger(asApp);
       try {
         const [record] = await store.append([readInput()]);
         expect(record?.seq).toBe(1);
-        await expect(store.ping()).resolves.toBeUndefined();
+        expect(await store.health()).toEqual({ writable: true });
         expect(await store.verify()).toEqual({ ok: true, records: 1 });
         const client = await pg.admin.connect();
         try {
@@ -264,6 +315,45 @@ describe.skipIf(!db)(`postgres ledger${found.ok ? '' : ` (skipped: ${found.reaso
       expect(result.ok === false && result.reason).toMatch(/seqs 9\.\.10 are missing/);
     });
 
+    it('warns at open, and in health, when the newest records were cut off', async () => {
+      const { store, schema } = await tampered((s) => `DELETE FROM ${s}.reads WHERE seq >= 9`);
+      await store.close();
+      const logged: string[] = [];
+      const reopened = await openPostgresStore(pg.url, {
+        schema,
+        log: (level, message) => logged.push(`${level}: ${message}`),
+      });
+      try {
+        expect(logged).toEqual([
+          expect.stringMatching(
+            /^warn: the ledger at .* is damaged: the ledger head records seq 10 but the newest record is seq 8 \(records were deleted from the end\)/,
+          ),
+        ]);
+        expect(await reopened.health()).toMatchObject({
+          writable: true,
+          damage: expect.stringContaining('records were deleted from the end'),
+        });
+      } finally {
+        await reopened.close();
+      }
+    });
+
+    it('fails verify when a summary is edited, which would hide a read from who-read or stale', async () => {
+      const { store, schema } = await tampered(() => 'SELECT 1');
+      try {
+        expect(await store.verify()).toEqual({ ok: true, records: 10 });
+        await pg.admin.query(`DELETE FROM ${schema}.read_groups WHERE clause_id = 'AUTH-4'`);
+        expect(await store.readGroups({ spec_id: 'auth', clause_id: 'AUTH-4' })).toEqual([]);
+        const result = await store.verify();
+        expect(result).toMatchObject({ ok: false, seq: 4 });
+        expect(result.ok === false && result.reason).toContain('read_groups summary of run run-1');
+        await pg.admin.query(`UPDATE ${schema}.runs SET reads = 2`);
+        expect(await store.verify()).toMatchObject({ ok: false, seq: 1 });
+      } finally {
+        await store.close();
+      }
+    });
+
     it('verifies a chain longer than one page and finds an edit deep inside it', async () => {
       const schema = pg.freshSchema();
       const store = await openPostgresStore(pg.url, { schema });
@@ -283,9 +373,14 @@ describe.skipIf(!db)(`postgres ledger${found.ok ? '' : ` (skipped: ${found.reaso
   });
 
   describe('when the ledger cannot be written', () => {
-    it('rejects appends with LEDGER_UNAVAILABLE while another session holds the head past the busy timeout', async () => {
+    it('rejects appends with LEDGER_UNAVAILABLE while another session holds the head past the busy timeout, and says so until a write succeeds', async () => {
       const schema = pg.freshSchema();
-      const store = await openPostgresStore(pg.url, { schema, busyTimeoutMs: 200 });
+      const logged: string[] = [];
+      const store = await openPostgresStore(pg.url, {
+        schema,
+        busyTimeoutMs: 200,
+        log: (level, message) => logged.push(`${level}: ${message}`),
+      });
       await store.append([readInput()]);
       const blocker = await pg.admin.connect();
       try {
@@ -303,12 +398,21 @@ describe.skipIf(!db)(`postgres ledger${found.ok ? '' : ` (skipped: ${found.reaso
           });
         }
         expect(await store.reads({})).toHaveLength(1); // queries keep working
+        expect(await store.health()).toMatchObject({
+          writable: false,
+          problem: expect.stringMatching(/^ledger write failed: .*lock timeout/),
+        });
       } finally {
         await blocker.query('ROLLBACK');
         blocker.release();
       }
       const [next] = await store.append([readInput()]);
       expect(next?.seq).toBe(2);
+      expect(await store.health()).toEqual({ writable: true });
+      expect(logged).toEqual([
+        expect.stringMatching(/^error: ledger write failed: .*lock timeout.*; reads fail until/),
+        'info: ledger writes succeed again (1 batch(es) of reads failed meanwhile)',
+      ]);
       expect(await store.verify()).toEqual({ ok: true, records: 2 });
       await store.close();
     });
@@ -335,7 +439,7 @@ describe.skipIf(!db)(`postgres ledger${found.ok ? '' : ` (skipped: ${found.reaso
         expect(await reader.verify()).toEqual({ ok: true, records: 2 });
         expect((await reader.runs()).map((r) => r.run_id)).toEqual(['run-1', 'run-2']);
         await expect(reader.append([readInput()])).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE' });
-        await expect(reader.ping()).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE' });
+        expect(await reader.health()).toMatchObject({ writable: false });
       } finally {
         await reader.close();
       }

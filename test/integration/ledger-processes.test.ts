@@ -7,8 +7,10 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
+import { oldRecords, writeVersion1Ledger, writeVersion2Ledger } from '../fixtures/ledger-old-formats.js';
 
 const WORKER = fileURLToPath(new URL('../fixtures/ledger-append-worker.ts', import.meta.url));
+const OPEN_WORKER = fileURLToPath(new URL('../fixtures/ledger-open-worker.ts', import.meta.url));
 
 function startWorker(
   path: string,
@@ -99,4 +101,97 @@ describe('sqlite ledger shared by processes', () => {
       await store.close();
     }
   });
+});
+
+describe('sqlite ledger opened by many processes at once', () => {
+  const PROCESSES = 8;
+  let dir: string;
+  let workers: ChildProcessWithoutNullStreams[] = [];
+  /** Each worker's stdout lines not yet claimed by `nextLine`. */
+  let pending: string[][] = [];
+  let waiting: (((line: string) => void) | undefined)[] = [];
+
+  function nextLine(i: number): Promise<string> {
+    const queued = pending[i]?.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    return new Promise((resolve) => {
+      waiting[i] = resolve;
+    });
+  }
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'specledger-open-race-'));
+    // The processes are started once and open a new file on every cue: 50 rounds of 8 process start-ups
+    // would measure tsx, not the ledger.
+    workers = Array.from({ length: PROCESSES }, (_, i) =>
+      spawn(process.execPath, ['--import', 'tsx', OPEN_WORKER, `proc-${i}`], { stdio: 'pipe' }),
+    );
+    pending = workers.map(() => []);
+    waiting = workers.map(() => undefined);
+    workers.forEach((worker, i) => {
+      createInterface({ input: worker.stdout }).on('line', (line) => {
+        const resolve = waiting[i];
+        waiting[i] = undefined;
+        if (resolve) resolve(line);
+        else pending[i]?.push(line);
+      });
+      worker.stderr.resume();
+    });
+    for (let i = 0; i < PROCESSES; i++) expect(await nextLine(i)).toBe('ready');
+  });
+  afterEach(() => {
+    for (const worker of workers) worker.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Cues every process to open `path` at one instant; resolves with what each reported. */
+  async function openAtOnce(path: string): Promise<string[]> {
+    const startAt = Date.now() + 30;
+    for (const worker of workers) worker.stdin.write(`open ${path} ${startAt}\n`);
+    return Promise.all(workers.map((_, i) => nextLine(i)));
+  }
+
+  it('creates one ledger whichever process gets there first, 50 times in a row', async () => {
+    const failures: string[] = [];
+    for (let round = 0; round < 50; round++) {
+      const path = join(dir, `ledger-${round}.db`);
+      const outcomes = await openAtOnce(path);
+      failures.push(...outcomes.filter((o) => !o.startsWith('ok ')).map((o) => `round ${round}: ${o}`));
+      if (outcomes.every((o) => o.startsWith('ok '))) {
+        const store = openSqliteStore(path, { readonly: true });
+        try {
+          expect(await store.verify()).toEqual({ ok: true, records: PROCESSES });
+        } finally {
+          await store.close();
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  }, 120_000);
+
+  it.each([
+    ['1', (path: string) => writeVersion1Ledger(path, 1200)],
+    ['2', (path: string) => writeVersion2Ledger(path, oldRecords(1200), 8)],
+  ])(
+    'upgrades a version %s ledger once when every process opens it at once',
+    async (version, write) => {
+      const failures: string[] = [];
+      for (let round = 0; round < 10; round++) {
+        const path = join(dir, `v${version}-${round}.db`);
+        write(path);
+        const outcomes = await openAtOnce(path);
+        failures.push(...outcomes.filter((o) => !o.startsWith('ok ')).map((o) => `round ${round}: ${o}`));
+        if (outcomes.every((o) => o.startsWith('ok '))) {
+          const store = openSqliteStore(path, { readonly: true });
+          try {
+            expect(await store.verify()).toEqual({ ok: true, records: 1200 + PROCESSES });
+          } finally {
+            await store.close();
+          }
+        }
+      }
+      expect(failures).toEqual([]);
+    },
+    120_000,
+  );
 });

@@ -4,19 +4,20 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { computeRecordHash, GENESIS_HASH } from '../../src/ledger/hash-chain.js';
-import { COLUMNS } from '../../src/ledger/sqlite-schema.js';
+import { computeRecordHash, RECORD_COLUMNS } from '../../src/ledger/hash-chain.js';
+import { runsList, whoRead } from '../../src/ledger/queries.js';
 import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
 import type { LedgerStore, ReadRecord } from '../../src/ledger/types.js';
+import { oldRecords, writeVersion1Ledger, writeVersion2Ledger } from '../fixtures/ledger-old-formats.js';
 import { readInput } from '../fixtures/ledger-records.js';
-import { describeLedgerContract } from './ledger-contract.js';
+import { describeLedgerContract, describeLedgerQueryContract, type OpenedLedger } from './ledger-contract.js';
 
 function tempLedgerPath(): { dir: string; path: string } {
   const dir = mkdtempSync(join(tmpdir(), 'specledger-ledger-'));
   return { dir, path: join(dir, 'nested', 'ledger.db') };
 }
 
-describeLedgerContract('sqlite', async () => {
+async function openTempSqlite(): Promise<OpenedLedger> {
   const { dir, path } = tempLedgerPath();
   const stores: LedgerStore[] = [openSqliteStore(path)];
   return {
@@ -31,7 +32,10 @@ describeLedgerContract('sqlite', async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-});
+}
+
+describeLedgerContract('sqlite', openTempSqlite);
+describeLedgerQueryContract('sqlite', openTempSqlite);
 
 describe('sqlite ledger store', () => {
   let dir: string;
@@ -57,50 +61,80 @@ describe('sqlite ledger store', () => {
   });
 
   describe('tampering', () => {
-    // The 10 records of beforeEach were appended together: one block, records[i] is seq i + 1, each an array of
-    // COLUMNS values.
-    const column = (name: (typeof COLUMNS)[number]) => COLUMNS.indexOf(name);
-    const readBlock = (): unknown[][] =>
-      JSON.parse(
-        (other.prepare('SELECT records FROM blocks WHERE first_seq = 1').get() as { records: string })
-          .records,
-      );
-    const writeBlock = (rows: unknown[][]) =>
-      other.prepare('UPDATE blocks SET records = ? WHERE first_seq = 1').run(JSON.stringify(rows));
-    const asRecord = (row: unknown[]) =>
-      Object.fromEntries(COLUMNS.map((c, i) => [c, row[i]])) as unknown as ReadRecord;
+    // The 10 records of beforeEach were appended together: one block whose records[i] is seq i + 1, an array
+    // [ts, context, target, tokens], and whose hashes blob holds the first prev_hash then each record's hash.
+    const TOKENS = 3;
+    const TARGET = 2;
+    type Block = { rows: unknown[][]; hashes: Buffer };
+    const readBlock = (): Block => {
+      const row = other.prepare('SELECT records, hashes FROM blocks WHERE first_seq = 1').get() as {
+        records: string;
+        hashes: Buffer;
+      };
+      return { rows: JSON.parse(row.records), hashes: row.hashes };
+    };
+    const writeBlock = ({ rows, hashes }: Block) =>
+      other
+        .prepare('UPDATE blocks SET records = ?, hashes = ? WHERE first_seq = 1')
+        .run(JSON.stringify(rows), hashes);
+    /** The first `n` records of the block, as if the rest had never been written. */
+    const firstOf = (block: Block, n: number): Block => ({
+      rows: block.rows.slice(0, n),
+      hashes: block.hashes.subarray(0, 32 * (n + 1)),
+    });
 
     it('fails verify at the record whose field was edited', async () => {
-      const rows = readBlock();
-      (rows[3] as unknown[])[column('clause_id')] = 'AUTH-99';
-      writeBlock(rows);
+      const block = readBlock();
+      (block.rows[3] as unknown[])[TOKENS] = 99;
+      writeBlock(block);
       const result = await store.verify();
       expect(result).toMatchObject({ ok: false, seq: 4, records: 3 });
       expect(result.ok === false && result.reason).toContain('seq 4');
     });
 
-    it('fails verify at the next record when the edited record is re-hashed', async () => {
-      const rows = readBlock();
-      const row = rows[3] as unknown[];
-      row[column('tokens')] = 1;
-      row[column('hash')] = computeRecordHash(asRecord(row));
-      writeBlock(rows);
-      const result = await store.verify();
-      expect(result).toMatchObject({ ok: false, seq: 5 });
-      expect(result.ok === false && result.reason).toMatch(/seq 5: prev_hash/);
+    it('fails verify at the record pointed at another clause', async () => {
+      const block = readBlock();
+      (block.rows[3] as unknown[])[TARGET] = (block.rows[4] as unknown[])[TARGET];
+      writeBlock(block);
+      expect(await store.verify()).toMatchObject({ ok: false, seq: 4, records: 3 });
     });
 
-    it('fails verify after a deleted record, naming the gap', async () => {
-      const rows = readBlock();
-      rows.splice(5, 1);
-      writeBlock(rows);
+    it('fails verify at the records of a shared field that was edited', async () => {
+      other.prepare(`UPDATE contexts SET fields = json_replace(fields, '$[2]', 'mallory')`).run();
+      expect(await store.verify()).toMatchObject({ ok: false, seq: 1, records: 0 });
+    });
+
+    it('fails verify at the next record when the edited record is re-hashed', async () => {
+      const [fourth] = await store.reads({ spec_id: 'auth', clause_id: 'AUTH-4' });
+      const block = readBlock();
+      (block.rows[3] as unknown[])[TOKENS] = 1;
+      block.hashes.write(computeRecordHash({ ...(fourth as ReadRecord), tokens: 1 }), 32 * 4, 'hex');
+      writeBlock(block);
       const result = await store.verify();
-      expect(result).toMatchObject({ ok: false, seq: 7 });
-      expect(result.ok === false && result.reason).toMatch(/seq 6 is missing/);
+      expect(result).toMatchObject({ ok: false, seq: 5, records: 4 });
+      expect(result.ok === false && result.reason).toMatch(/^seq 5: /);
+    });
+
+    it('fails verify where a record was taken out of a block', async () => {
+      const block = readBlock();
+      block.rows.splice(5, 1);
+      block.hashes = Buffer.concat([block.hashes.subarray(0, 32 * 6), block.hashes.subarray(32 * 7)]);
+      writeBlock(block);
+      // A record's seq is its position in the block: the one after it now stands where it stood.
+      expect(await store.verify()).toMatchObject({ ok: false, seq: 6, records: 5 });
+    });
+
+    it('fails verify after a deleted block, naming the gap', async () => {
+      await store.append([readInput({ clause_id: 'AUTH-11' })]);
+      await store.append([readInput({ clause_id: 'AUTH-12' })]);
+      other.prepare('DELETE FROM blocks WHERE first_seq = 11').run();
+      const result = await store.verify();
+      expect(result).toMatchObject({ ok: false, seq: 12 });
+      expect(result.ok === false && result.reason).toMatch(/seq 11 is missing/);
     });
 
     it('fails verify when the newest records are cut off', async () => {
-      writeBlock(readBlock().slice(0, 8));
+      writeBlock(firstOf(readBlock(), 8));
       const result = await store.verify();
       expect(result).toMatchObject({ ok: false, seq: 9 });
       expect(result.ok === false && result.reason).toContain('seq 10');
@@ -114,7 +148,7 @@ describe('sqlite ledger store', () => {
     });
 
     it('keeps reporting cut-off records after new appends', async () => {
-      writeBlock(readBlock().slice(0, 9));
+      writeBlock(firstOf(readBlock(), 9));
       const [next] = await store.append([readInput()]);
       expect(next?.seq).toBe(11);
       const result = await store.verify();
@@ -122,11 +156,45 @@ describe('sqlite ledger store', () => {
       expect(result.ok === false && result.reason).toContain('seq 10 is missing');
     });
 
+    it('warns at open, and in health, when the newest records were edited or cut off, and still records', async () => {
+      const logged: string[] = [];
+      const log = (level: string, message: string) => logged.push(`${level}: ${message}`);
+      const clean = openSqliteStore(path, { log });
+      expect(await clean.health()).toEqual({ writable: true });
+      await clean.close();
+      expect(logged).toEqual([]);
+
+      writeBlock(firstOf(readBlock(), 8));
+      const reopened = openSqliteStore(path, { log });
+      try {
+        expect(logged).toEqual([
+          expect.stringMatching(
+            /^warn: the ledger at .* is damaged: the ledger head records seq 10 but the newest record is seq 8 \(records were deleted from the end\); new reads are still recorded/,
+          ),
+        ]);
+        expect(await reopened.health()).toMatchObject({
+          writable: true,
+          damage: expect.stringContaining('records were deleted from the end'),
+        });
+        expect((await reopened.append([readInput()]))[0]?.seq).toBe(11);
+      } finally {
+        await reopened.close();
+      }
+
+      const block = readBlock();
+      (block.rows[0] as unknown[])[TOKENS] = 7;
+      writeBlock(block);
+      logged.length = 0;
+      await openSqliteStore(path, { log }).close();
+      expect(logged).toEqual([expect.stringContaining('seq 1: the record does not match its hash (edited)')]);
+    });
+
     it('fails verify at the first of two swapped records', async () => {
-      const rows = readBlock();
-      (rows[2] as unknown[])[column('seq')] = 7;
-      (rows[6] as unknown[])[column('seq')] = 3;
-      writeBlock(rows);
+      const block = readBlock();
+      const [third, seventh] = [block.rows[2], block.rows[6]];
+      block.rows[2] = seventh as unknown[];
+      block.rows[6] = third as unknown[];
+      writeBlock(block);
       const result = await store.verify();
       expect(result).toMatchObject({ ok: false, seq: 3 });
       expect(result.ok === false && result.reason).toContain('seq 3');
@@ -146,15 +214,32 @@ describe('sqlite ledger store', () => {
       expect(await store.reads({ run_id: 'after' })).toEqual([next]);
     });
 
-    it('fails verify when a read is taken out of the query indexes, which would hide it from who-read', async () => {
-      other.prepare(`DELETE FROM block_clauses WHERE clause_id = 'AUTH-4'`).run();
-      expect(await store.reads({ spec_id: 'auth', clause_id: 'AUTH-4' })).toEqual([]);
+    it('fails verify when a summary is edited, which would hide a read from who-read or stale', async () => {
+      const target = other
+        .prepare(`SELECT id FROM targets WHERE clause_id = 'AUTH-4'`)
+        .pluck()
+        .get() as number;
+      other.prepare('DELETE FROM run_targets WHERE target = ?').run(target);
+      expect(await store.readGroups({ spec_id: 'auth', clause_id: 'AUTH-4' })).toEqual([]);
       const result = await store.verify();
       expect(result).toMatchObject({ ok: false, seq: 4 });
-      expect(result.ok === false && result.reason).toContain('clause index (auth#AUTH-4)');
+      expect(result.ok === false && result.reason).toContain("run run-1's reads of auth#AUTH-4");
+    });
 
-      other.prepare('DELETE FROM block_runs').run();
+    it('fails verify when a summary says a clause was last read earlier than it was (stale would miss it)', async () => {
+      other.prepare(`UPDATE run_targets SET last_seq = first_seq - 1 WHERE first_seq = 7`).run();
+      expect(await store.verify()).toMatchObject({ ok: false, seq: 7 });
+    });
+
+    it('fails verify when a run summary or the run index is edited', async () => {
+      other.prepare('UPDATE runs SET reads = 3').run();
       expect(await store.verify()).toMatchObject({ ok: false, seq: 1 });
+      other.prepare('UPDATE runs SET reads = 10').run();
+      expect(await store.verify()).toEqual({ ok: true, records: 10 });
+      other.prepare('DELETE FROM block_runs').run();
+      const result = await store.verify();
+      expect(result).toMatchObject({ ok: false, seq: 1 });
+      expect(result.ok === false && result.reason).toContain('missing from the run index');
     });
   });
 
@@ -189,18 +274,56 @@ describe('sqlite ledger store', () => {
       expect(next?.seq).toBe(11);
     });
 
-    it('fails append and ping once another connection holds the write lock past the busy timeout', async () => {
-      const impatient = openSqliteStore(path, { busyTimeoutMs: 50 });
+    it('fails append once another connection holds the write lock past the busy timeout, and says so until a write succeeds', async () => {
+      const logged: string[] = [];
+      const impatient = openSqliteStore(path, {
+        busyTimeoutMs: 50,
+        log: (level, message) => logged.push(`${level}: ${message}`),
+      });
       other.exec('BEGIN EXCLUSIVE');
       try {
-        await expect(impatient.append([readInput()])).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE' });
-        await expect(impatient.ping()).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE' });
+        for (let i = 0; i < 3; i++)
+          await expect(impatient.append([readInput()])).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE' });
+        expect(await impatient.health()).toMatchObject({
+          writable: false,
+          problem: expect.stringContaining('database is locked (SQLITE_BUSY)'),
+        });
         expect(await impatient.reads({ spec_id: 'auth', clause_id: 'AUTH-3' })).toHaveLength(1);
       } finally {
         other.exec('ROLLBACK');
       }
       await expect(impatient.append([readInput()])).resolves.toHaveLength(1);
+      expect(await impatient.health()).toEqual({ writable: true });
+      // One line for the three failed batches, with SQLite's cause, and one when writes work again.
+      expect(logged).toEqual([
+        expect.stringMatching(/^error: ledger write failed: database is locked \(SQLITE_BUSY\); reads fail/),
+        'info: ledger writes succeed again (3 batch(es) of reads failed meanwhile)',
+      ]);
       await impatient.close();
+    });
+
+    it('answers health without writing anything to the file', async () => {
+      const version = () => other.pragma('data_version', { simple: true });
+      const before = version();
+      for (let i = 0; i < 5; i++) expect(await store.health()).toEqual({ writable: true });
+      expect(version()).toBe(before);
+    });
+
+    it('waits a bounded time for a file another connection keeps locked while opening, then says so', () => {
+      const locked = join(dir, 'locked.db');
+      const holder = new Database(locked);
+      holder.exec('CREATE TABLE t (x); BEGIN EXCLUSIVE; INSERT INTO t VALUES (1)');
+      try {
+        expect(() => openSqliteStore(locked, { busyTimeoutMs: 20, openTimeoutMs: 200 })).toThrow(
+          expect.objectContaining({
+            code: 'LEDGER_UNAVAILABLE',
+            message: expect.stringContaining('stayed locked by another connection past the open timeout'),
+          }),
+        );
+      } finally {
+        holder.exec('ROLLBACK');
+        holder.close();
+      }
     });
 
     it('refuses to open a file that is not a ledger', async () => {
@@ -228,34 +351,7 @@ describe('a version 1 ledger (a row per read)', () => {
   let dir: string;
   let path: string;
 
-  /** Writes the version 1 layout by hand: `reads` rows with two indexes, the head in meta. */
-  function writeVersion1(count: number): ReadRecord[] {
-    const db = new Database(path);
-    db.exec(`
-      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE reads (${COLUMNS.map((c) => `${c} ${c === 'seq' ? 'INTEGER PRIMARY KEY' : ''}`).join(', ')});
-      CREATE TABLE snapshots (digest TEXT PRIMARY KEY, text TEXT NOT NULL);
-      CREATE INDEX reads_run_id ON reads (run_id);
-      CREATE INDEX reads_spec_clause ON reads (spec_id, clause_id);
-      INSERT INTO meta (key, value) VALUES ('schema_version', '1');`);
-    const insert = db.prepare(`INSERT INTO reads VALUES (${COLUMNS.map(() => '?').join(', ')})`);
-    const records: ReadRecord[] = [];
-    let prev = GENESIS_HASH;
-    for (let seq = 1; seq <= count; seq++) {
-      const { text: _text, ...input } = readInput({
-        run_id: `run-${seq % 3}`,
-        clause_id: seq % 5 === 0 ? null : `AUTH-${seq % 7}`,
-      });
-      const record = { ...input, seq, prev_hash: prev, hash: '' } as ReadRecord;
-      record.hash = computeRecordHash(record);
-      insert.run(...COLUMNS.map((c) => record[c]));
-      records.push(record);
-      prev = record.hash;
-    }
-    db.prepare(`INSERT INTO meta VALUES ('head_seq', ?), ('head_hash', ?)`).run(String(count), prev);
-    db.close();
-    return records;
-  }
+  const writeVersion1 = (count: number): ReadRecord[] => writeVersion1Ledger(path, count);
 
   beforeEach(() => {
     ({ dir, path } = tempLedgerPath());
@@ -285,6 +381,103 @@ describe('a version 1 ledger (a row per read)', () => {
     writeVersion1(3);
     expect(() => openSqliteStore(path, { readonly: true })).toThrow(
       /schema version 1 .*open it once for writing/,
+    );
+  });
+});
+
+describe('a version 2 ledger (every field of every record as JSON, no summaries)', () => {
+  let dir: string;
+  let path: string;
+
+  beforeEach(() => {
+    ({ dir, path } = tempLedgerPath());
+    mkdirSync(dirname(path), { recursive: true });
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is upgraded in place on first open for writing, keeping every record and hash, with summaries built', async () => {
+    const written = oldRecords(2500);
+    writeVersion2Ledger(path, written, 7);
+    const store = openSqliteStore(path);
+    try {
+      expect(await store.verify()).toEqual({ ok: true, records: 2500 });
+      expect(await store.reads({})).toEqual(written);
+      expect(await store.reads({ run_id: 'run-1' })).toEqual(written.filter((r) => r.run_id === 'run-1'));
+      expect((await runsList(store)).map((r) => [r.run_id, r.reads])).toEqual([
+        ['run-1', 834],
+        ['run-2', 833],
+        ['run-0', 833],
+      ]);
+      const who = await whoRead(store, 'auth#AUTH-3');
+      expect(who.runs.map((r) => [r.run_id, r.reads])).toEqual(
+        ['run-0', 'run-1', 'run-2']
+          .map((run) => [run, written.filter((r) => r.run_id === run && r.clause_id === 'AUTH-3').length])
+          .sort((a, b) => {
+            const first = (run: unknown) =>
+              written.find((r) => r.run_id === run && r.clause_id === 'AUTH-3')?.seq ?? 0;
+            return first(a[0]) - first(b[0]);
+          }),
+      );
+      const [next] = await store.append([readInput()]);
+      expect(next).toMatchObject({ seq: 2501, prev_hash: written.at(-1)?.hash });
+      expect(await store.verify()).toEqual({ ok: true, records: 2501 });
+    } finally {
+      await store.close();
+    }
+    // The upgrade shrank the file's records: the same 2,500 reads in a fraction of the bytes of every field as JSON.
+    const db = new Database(path, { readonly: true });
+    try {
+      const bytes = db
+        .prepare('SELECT sum(length(records)) + sum(length(hashes)) FROM blocks')
+        .pluck()
+        .get() as number;
+      expect(bytes / 2501).toBeLessThan(150);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('keeps tampering visible to verify through the upgrade', async () => {
+    const written = oldRecords(20);
+    const at = (name: string) => RECORD_COLUMNS.indexOf(name as (typeof RECORD_COLUMNS)[number]);
+    // A prev_hash, then a hash, edited without re-hashing: upgraded, each must still fail verify where it was.
+    writeVersion2Ledger(path, written, 10, (row, seq) => {
+      if (seq === 4) row[at('prev_hash')] = 'f'.repeat(64);
+    });
+    let store = openSqliteStore(path);
+    let result = await store.verify();
+    await store.close();
+    expect(result).toMatchObject({ ok: false, seq: 4 });
+    expect(result.ok === false && result.reason).toContain('prev_hash does not match');
+
+    rmSync(path);
+    writeVersion2Ledger(path, written, 10, (row, seq) => {
+      if (seq === 13) row[at('hash')] = 'not a hash';
+    });
+    store = openSqliteStore(path);
+    result = await store.verify();
+    expect(result).toMatchObject({ ok: false, seq: 13 });
+    expect((await store.reads({})).find((r) => r.seq === 13)?.hash).toBe('not a hash');
+    await store.close();
+  });
+
+  it('carries an unreadable block over as unreadable', async () => {
+    writeVersion2Ledger(path, oldRecords(30), 10);
+    const db = new Database(path);
+    db.prepare(`UPDATE blocks SET records = substr(records, 1, 50) WHERE first_seq = 11`).run();
+    db.close();
+    const store = openSqliteStore(path);
+    try {
+      expect(await store.verify()).toMatchObject({ ok: false, seq: 11, records: 10 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('is refused read-only with a message saying how to upgrade it', () => {
+    writeVersion2Ledger(path, oldRecords(3), 2);
+    expect(() => openSqliteStore(path, { readonly: true })).toThrow(
+      /schema version 2 .*open it once for writing/,
     );
   });
 });
