@@ -27,6 +27,7 @@ import type {
   RunSummary,
   VerifyResult,
 } from './types.js';
+import { trackWriteFailures } from './write-failures.js';
 
 export interface PostgresStoreOptions {
   /**
@@ -61,9 +62,6 @@ type Row = Omit<ReadRecord, 'seq'> & { seq: string | number };
 
 /** verify() reads the chain in pages of this many rows, so memory stays flat however long the ledger. */
 const VERIFY_PAGE_ROWS = 5000;
-
-/** While writes fail, health() tries one small write (to `meta`, never to records) at most this often. */
-const WRITE_RETRY_MS = 1000;
 
 /** `postgres://user@host:port/db`, never the password: this ends up in error messages and logs. */
 export function describePostgresTarget(url: string): string {
@@ -219,24 +217,7 @@ export async function openPostgresStore(
     summaryDifferences: summaryDifferences(s),
   };
 
-  // The last write failure, kept until a write succeeds again: /readyz reports it without writing anything.
-  let writeFailure: { message: string; retryAt: number } | null = null;
-  let failedBatches = 0;
-
-  function noteWriteFailure(message: string): void {
-    failedBatches += 1;
-    // One line per distinct failure, not one per batch: an unreachable database under load fails thousands.
-    if (writeFailure?.message !== message)
-      log('error', `${message}; reads fail until the ledger can be written again`);
-    writeFailure = { message, retryAt: Date.now() + WRITE_RETRY_MS };
-  }
-
-  function noteWriteSuccess(): void {
-    if (writeFailure === null) return;
-    log('info', `ledger writes succeed again (${failedBatches} batch(es) of reads failed meanwhile)`);
-    writeFailure = null;
-    failedBatches = 0;
-  }
+  const writes = trackWriteFailures(log);
 
   // A damaged ledger is still appended to (new reads must be recorded), but not silently.
   let damage: string | null = null;
@@ -338,11 +319,11 @@ export async function openPostgresStore(
         results = await appendBatch(batch.map((pending) => pending.records));
       } catch (cause) {
         const error = unavailable(`ledger write failed: ${describeError(cause)}`, cause);
-        noteWriteFailure(error.message);
+        writes.failed(error.message);
         for (const pending of batch) pending.reject(error);
         continue;
       }
-      noteWriteSuccess();
+      writes.succeeded();
       for (const [i, pending] of batch.entries()) pending.resolve(results[i] ?? []);
     }
     // Cleared in the same synchronous step as the last empty-queue check, so an append arriving
@@ -502,16 +483,17 @@ export async function openPostgresStore(
       const unwritable = (problem: string): LedgerHealth => ({ writable: false, problem, ...known });
       if (closed) return unwritable('the ledger is closed');
       if (readonly) return unwritable('the ledger was opened read-only');
-      if (writeFailure !== null) {
-        if (Date.now() < writeFailure.retryAt) return unwritable(writeFailure.message);
+      const failure = writes.current();
+      if (failure !== null) {
+        if (!failure.retryDue) return unwritable(failure.message);
         // Drained replicas get no reads, so the one write that would clear the failure has to come from here: a
         // key in meta, never a record.
         try {
           await pool.query(sql.setMeta, ['write_check', new Date().toISOString()]);
-          noteWriteSuccess();
+          writes.succeeded();
         } catch (cause) {
-          noteWriteFailure(`ledger write failed: ${describeError(cause)}`);
-          return unwritable(writeFailure?.message ?? describeError(cause));
+          writes.failed(`ledger write failed: ${describeError(cause)}`);
+          return unwritable(writes.current()?.message ?? describeError(cause));
         }
         return { writable: true, ...known };
       }

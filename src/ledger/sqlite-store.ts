@@ -35,6 +35,7 @@ import type {
   RunSummary,
   VerifyResult,
 } from './types.js';
+import { trackWriteFailures } from './write-failures.js';
 
 export type { SqliteStoreOptions };
 
@@ -49,9 +50,6 @@ interface Pending {
  * needs a few pages of WAL, a checkpoint more. 1 MiB is a few hundred commits.
  */
 const MIN_FREE_BYTES = 1024 * 1024;
-
-/** While writes fail, health() tries one small write (to `meta`, never to records) at most this often. */
-const WRITE_RETRY_MS = 1000;
 
 /** Blocks read per statement when walking many: no statement may run while another iterates, so walks page. */
 const PAGE_BLOCKS = 500;
@@ -104,24 +102,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     throw unavailable(`ledger unusable: ${shmProblem}`);
   }
 
-  // The last write failure, kept until a write succeeds again: /readyz reports it without writing anything.
-  let writeFailure: { message: string; retryAt: number } | null = null;
-  let failedBatches = 0;
-
-  function noteWriteFailure(message: string): void {
-    failedBatches += 1;
-    // One line per distinct failure, not one per batch: a full disk under load fails thousands of batches.
-    if (writeFailure?.message !== message)
-      log('error', `${message}; reads fail until the ledger can be written again`);
-    writeFailure = { message, retryAt: Date.now() + WRITE_RETRY_MS };
-  }
-
-  function noteWriteSuccess(): void {
-    if (writeFailure === null) return;
-    log('info', `ledger writes succeed again (${failedBatches} batch(es) of reads failed meanwhile)`);
-    writeFailure = null;
-    failedBatches = 0;
-  }
+  const writes = trackWriteFailures(log);
 
   const writable = !options.readonly;
   const dictionary = createFieldDictionary(db, writable);
@@ -259,11 +240,11 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
         cause instanceof SpecLedgerError
           ? cause
           : unavailable(`ledger write failed: ${describeFailure(cause)}`, cause);
-      noteWriteFailure(error.message);
+      writes.failed(error.message);
       for (const pending of batch) pending.reject(error);
       return;
     }
-    noteWriteSuccess();
+    writes.succeeded();
     for (let i = 0; i < batch.length; i++) (batch[i] as Pending).resolve(results[i] ?? []);
   }
 
@@ -600,17 +581,18 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
         if (free !== null && free < MIN_FREE_BYTES)
           return unwritable(`the file system holding the ledger has ${Math.floor(free / 1024)} KiB free`);
       }
-      if (writeFailure !== null && Date.now() >= writeFailure.retryAt) {
+      if (writes.current()?.retryDue) {
         // Drained replicas get no reads, so the one write that would clear the failure has to come from here: a
         // key in meta, never a record.
         try {
           db.transaction(() => statements.setMeta.run('write_check', new Date().toISOString())).immediate();
-          noteWriteSuccess();
+          writes.succeeded();
         } catch (cause) {
-          noteWriteFailure(`ledger write failed: ${describeFailure(cause)}`);
+          writes.failed(`ledger write failed: ${describeFailure(cause)}`);
         }
       }
-      return writeFailure === null ? { writable: true, ...known } : unwritable(writeFailure.message);
+      const failure = writes.current();
+      return failure === null ? { writable: true, ...known } : unwritable(failure.message);
     },
 
     async close() {
