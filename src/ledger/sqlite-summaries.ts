@@ -33,6 +33,11 @@ export function bindable(value: unknown): string | number | null {
   return typeof value === 'string' || typeof value === 'number' ? value : JSON.stringify(value);
 }
 
+/** A run ID as the runs table keys it (NOT NULL): a tampered null or object as its JSON, so the ledger still opens. */
+function runKeyText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value ?? null);
+}
+
 /** A timestamp as a summary keeps it: a JSON value that is neither a number nor a string (tampering) as its JSON. */
 function summaryTs(ts: unknown): Ts {
   return typeof ts === 'number' || typeof ts === 'string' ? ts : JSON.stringify(ts ?? null);
@@ -106,7 +111,7 @@ export function createSummaryWriter(db: Database.Database): SummaryWriter {
       const runs = new Map<string, Span & { source: unknown }>();
       for (const { record, seq, ts } of block.entries) {
         const stored = summaryTs(ts);
-        const runId = bindable(record.run_id) as string;
+        const runId = runKeyText(record.run_id);
         const run = runs.get(runId);
         if (run === undefined) {
           runs.set(runId, {
@@ -145,7 +150,7 @@ export function createSummaryWriter(db: Database.Database): SummaryWriter {
       }
       const groups = new Map<string, Span & { target: number; run: number; context: number }>();
       for (const { record, seq, ts, context, target } of block.entries) {
-        const run = runKeys.get(bindable(record.run_id) as string) as number;
+        const run = runKeys.get(runKeyText(record.run_id)) as number;
         const pair = `${run}:${context}`;
         if (!knownRunContexts.has(pair)) {
           insertRunContext.run(run, context, seq);

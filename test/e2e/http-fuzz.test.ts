@@ -29,7 +29,16 @@ interface Answer {
 function send(url: URL, req: Sent): Promise<Answer> {
   return new Promise((resolve) => {
     const r = http.request(
-      { host: url.hostname, port: url.port, method: req.method, path: req.path, headers: req.headers },
+      // A connection of its own: a reused keep-alive socket the server closed after an earlier answer would be
+      // reported as a cut connection that this request never caused.
+      {
+        host: url.hostname,
+        port: url.port,
+        method: req.method,
+        path: req.path,
+        headers: req.headers,
+        agent: false,
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
