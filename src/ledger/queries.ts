@@ -146,8 +146,10 @@ export async function whoRead(store: LedgerStore, ref: string, digest?: string):
     ...(parsed.clause_id === null ? {} : { clause_id: parsed.clause_id }),
     ...(wanted === null ? {} : { digest: wanted }),
   };
-  // Groups come in order of their first read, so each list below keeps first-read order.
-  const byRun = new Map<string, WhoReadRun & { principalSet: Set<string>; clientSet: Set<string> }>();
+  // Groups come in order of their first read, so each list below keeps first-read order. Plain arrays (a run has a
+  // digest or two, a principal and a client or two): this runs once per group, 10k times for a clause every run read.
+  const byRun = new Map<string, WhoReadRun>();
+  const runs: WhoReadRun[] = [];
   for (const group of await store.readGroups(filter)) {
     let run = byRun.get(group.run_id);
     if (run === undefined) {
@@ -159,25 +161,20 @@ export async function whoRead(store: LedgerStore, ref: string, digest?: string):
         clients: [],
         first_ts: group.first_ts,
         last_ts: group.last_ts,
-        principalSet: new Set(),
-        clientSet: new Set(),
       };
       byRun.set(group.run_id, run);
+      runs.push(run);
     }
     run.reads += group.reads;
     if (group.digest !== null && !run.digests.includes(group.digest)) run.digests.push(group.digest);
-    if (group.principal !== null) run.principalSet.add(group.principal);
+    if (group.principal !== null && !run.principals.includes(group.principal))
+      run.principals.push(group.principal);
     const client = formatClient(group.client_name, group.client_version);
-    if (client !== null) run.clientSet.add(client);
+    if (client !== null && !run.clients.includes(client)) run.clients.push(client);
     // ISO-8601 UTC strings order lexically; two processes' clocks can interleave, so no seq order.
     if (group.first_ts < run.first_ts) run.first_ts = group.first_ts;
     if (group.last_ts > run.last_ts) run.last_ts = group.last_ts;
   }
-  const runs = [...byRun.values()].map(({ principalSet, clientSet, ...run }) => ({
-    ...run,
-    principals: [...principalSet],
-    clients: [...clientSet],
-  }));
   return { ref: formatRef(parsed.spec_id, parsed.clause_id) as string, digest: wanted, runs };
 }
 

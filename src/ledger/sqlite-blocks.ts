@@ -55,6 +55,8 @@ export interface FieldDictionary {
   /** The CONTEXT_FIELDS values of an id, or undefined when the ledger holds no such context. */
   context(id: number): readonly unknown[] | undefined;
   target(id: number): readonly unknown[] | undefined;
+  /** The timestamp string for a ts as a block stores it (see createTsDecoder). */
+  timestamp(stored: unknown): unknown;
 }
 
 /** A record's place in its block and the shared fields it points at: what the summaries are built from. */
@@ -85,9 +87,36 @@ export function encodeTs(ts: unknown): unknown {
   return Number.isFinite(ms) && ms >= 0 && new Date(ms).toISOString() === ts ? ms : ts;
 }
 
-/** The timestamp string for a stored ts (epoch milliseconds or the string as given). */
-export function decodeTs(stored: unknown): unknown {
-  return typeof stored === 'number' ? new Date(stored).toISOString() : stored;
+const PAD2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const PAD3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+const DAY_MS = 86_400_000;
+/** Days whose date a decoder keeps (a few years of reads); past that it starts over. */
+const CACHED_DAYS = 4096;
+
+/**
+ * A decoder of stored timestamps (epoch milliseconds, or the string as given) back to the string. It formats each
+ * day's date once and the time of day from tables: toISOString was ~1.4 µs a call, a third of listing 10k runs.
+ * Exactly toISOString's output for the milliseconds encodeTs stores (1970 to 9999).
+ */
+export function createTsDecoder(): (stored: unknown) => unknown {
+  const dates = new Map<number, string>();
+  return (stored) => {
+    if (typeof stored !== 'number') return stored;
+    const day = Math.floor(stored / DAY_MS);
+    let date = dates.get(day);
+    if (date === undefined) {
+      if (dates.size >= CACHED_DAYS) dates.clear();
+      date = new Date(day * DAY_MS).toISOString().slice(0, 11);
+      dates.set(day, date);
+    }
+    let rest = stored - day * DAY_MS;
+    const hours = (rest / 3_600_000) | 0;
+    rest -= hours * 3_600_000;
+    const minutes = (rest / 60_000) | 0;
+    rest -= minutes * 60_000;
+    const seconds = (rest / 1000) | 0;
+    return `${date}${PAD2[hours]}:${PAD2[minutes]}:${PAD2[seconds]}.${PAD3[rest - seconds * 1000]}Z`;
+  };
 }
 
 /**
@@ -248,7 +277,7 @@ export function expandRecord(block: BlockEntries, i: number, dictionary: FieldDi
       : '';
   const record = {
     seq: overrides !== null && 'seq' in overrides ? overrides.seq : block.firstSeq + i,
-    ts: overrides !== null && 'ts' in overrides ? overrides.ts : decodeTs(row[0]),
+    ts: overrides !== null && 'ts' in overrides ? overrides.ts : dictionary.timestamp(row[0]),
     run_id: context[0],
     run_id_source: context[1],
     principal: context[2],

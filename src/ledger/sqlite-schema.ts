@@ -48,7 +48,14 @@ CREATE TABLE IF NOT EXISTS blocks (
   records TEXT NOT NULL,
   hashes BLOB NOT NULL
 );
-CREATE TABLE IF NOT EXISTS contexts (id INTEGER PRIMARY KEY, fields TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS contexts (
+  id INTEGER PRIMARY KEY,
+  run_id TEXT,
+  principal TEXT,
+  client_name TEXT,
+  client_version TEXT,
+  fields TEXT NOT NULL UNIQUE
+);
 CREATE TABLE IF NOT EXISTS targets (
   id INTEGER PRIMARY KEY,
   spec_id TEXT,

@@ -211,6 +211,16 @@ export function findSummaryDamage(db: Database.Database): SummaryDamage | null {
       seq: 0,
       reason: `target ${target.id}: its indexed spec, clause or digest differ from its fields`,
     };
+  const context = bad<{ id: number }>(`
+    SELECT id FROM contexts
+    WHERE run_id IS NOT fields ->> 0 OR principal IS NOT fields ->> 2 OR client_name IS NOT fields ->> 4
+       OR client_version IS NOT fields ->> 5
+    LIMIT 1`);
+  if (context)
+    return {
+      seq: 0,
+      reason: `context ${context.id}: its indexed run, principal or client differ from its fields`,
+    };
 
   const blockRun = bad<{ first_seq: number; run_id: string | null; missing: number }>(`
     WITH expected AS (

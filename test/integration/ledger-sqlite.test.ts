@@ -231,6 +231,14 @@ describe('sqlite ledger store', () => {
       expect(await store.verify()).toMatchObject({ ok: false, seq: 7 });
     });
 
+    it('fails verify when the indexed columns of a shared field disagree with it (who-read would name another principal)', async () => {
+      other.prepare(`UPDATE contexts SET principal = 'mallory'`).run();
+      expect((await whoRead(store, 'auth#AUTH-1')).runs[0]?.principals).toEqual(['mallory']);
+      const result = await store.verify();
+      expect(result).toMatchObject({ ok: false });
+      expect(result.ok === false && result.reason).toContain('indexed run, principal or client differ');
+    });
+
     it('fails verify when a run summary or the run index is edited', async () => {
       other.prepare('UPDATE runs SET reads = 3').run();
       expect(await store.verify()).toMatchObject({ ok: false, seq: 1 });
