@@ -190,7 +190,8 @@ async function main() {
       victim_failures: failed,
       cases: results,
     };
-    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    // One line on stdout (what bench/run.mjs reads), the readable form in --out.
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
     if (OUT) writeFileSync(OUT, `${JSON.stringify(summary, null, 2)}\n`);
   } finally {
     await server.stop();

@@ -19,6 +19,7 @@ const SUITES = [
   'reload-latency',
   'ledger-stores',
   'ledger-scale',
+  'hostile-stall',
 ];
 const { values: args } = parseArgs({
   options: {
@@ -146,6 +147,16 @@ await suite('ledger-scale', () =>
     ],
     { core: SERVER_CORE, timeoutMs: 45 * 60_000 },
   ));
+
+await suite('hostile-stall', () =>
+  runExternal('hostile-stall.mjs', ['--out', path.join(resultsDir, 'hostile-stall.json')], {
+    core: SERVER_CORE,
+  }));
+
+// The soak takes ten minutes, so it is its own command (`npm run soak`); its last result is shown as it is.
+try {
+  results.soak = JSON.parse(readFileSync(path.join(resultsDir, 'soak.json'), 'utf8'));
+} catch {}
 
 // With --only, the suites not run keep their last results (bench/results/<suite>.json), marked with their date, so
 // BENCHMARKS.md still shows every figure.

@@ -98,6 +98,7 @@ async function main() {
     const rssGrowth = last.rss_mib / first.rss_mib - 1;
     const worstP99Ratio = Math.max(...slices.map((s) => s.p99_ms / Math.max(1, first.p99_ms)));
     const summary = {
+      date: new Date().toISOString().slice(0, 10),
       peak_calls_per_s: round(peak.calls_per_s),
       rate_calls_per_s: rate,
       minutes: MINUTES,

@@ -1,4 +1,6 @@
 // Turns the suites' results into issue 8's target table and BENCHMARKS.md.
+import { hostileStallSection, soakSection } from './report-hardening.mjs';
+
 const fmt = (n, digits = 0) =>
   typeof n === 'number' && Number.isFinite(n)
     ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
@@ -290,6 +292,8 @@ export function renderMarkdown(machine, targets, results) {
     out.push('');
   }
   out.push(...ledgerScaleSection(results['ledger-scale']));
+  out.push(...hostileStallSection(results['hostile-stall']));
+  out.push(...soakSection(results.soak));
   return `${out.join('\n')}\n`;
 }
 
