@@ -254,11 +254,6 @@ export function parseBlock(block: StoredBlock): BlockEntries {
   return { firstSeq: block.first_seq, rows: rows as unknown[][], hashes: block.hashes };
 }
 
-/** The context id of a parsed row (to skip other runs' reads before expanding them). */
-export function contextOf(row: readonly unknown[]): unknown {
-  return row[1];
-}
-
 /** Expands the i-th parsed row into the record it stands for, values exactly as stored so verify judges them. */
 export function expandRecord(block: BlockEntries, i: number, dictionary: FieldDictionary): ReadRecord {
   const row = block.rows[i] as unknown[];
