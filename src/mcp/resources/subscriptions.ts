@@ -11,7 +11,7 @@ import { parseSpecUri, ROOT_URI } from '../uri.js';
 export const MAX_SUBSCRIPTIONS = 10_000;
 
 export interface Subscriptions {
-  /** Throws INVALID_ARGUMENT / NOT_FOUND for a URI that names nothing, and when the connection holds the cap. */
+  /** Throws NOT_FOUND for a spec URI that names nothing, INVALID_ARGUMENT when the connection holds the cap. */
   add(uri: string, snapshot: Snapshot): void;
   delete(uri: string): void;
   /** The subscribed URIs whose text differs between the two snapshots. */
@@ -35,14 +35,9 @@ export function createSubscriptions(): Subscriptions {
       }
       if (placeOf.has(uri)) return;
       const parsed = parseSpecUri(uri);
-      if (!parsed) {
-        throw new SpecLedgerError(
-          'INVALID_ARGUMENT',
-          `"${uri.slice(0, 200)}" is not a spec URI; expected spec://root, spec://{spec} or spec://{spec}/{clause}`,
-        );
-      }
-      // A pinned version never changes: nothing will ever be sent for it, so nothing is kept.
-      if (parsed.digest) return;
+      // A URI this server does not serve, or a pinned version, never changes: the subscription is accepted (as
+      // the MCP conformance suite expects of any URI) and nothing is kept, so it costs no memory and no edit work.
+      if (!parsed || parsed.digest) return;
       if (placeOf.size >= MAX_SUBSCRIPTIONS) {
         throw new SpecLedgerError(
           'INVALID_ARGUMENT',
