@@ -12,20 +12,9 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { prng } from './gen-corpus.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-
-/** mulberry32, seed fixed: every run parses the same bytes. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function letters(n, seed = 1) {
   const rnd = prng(seed);

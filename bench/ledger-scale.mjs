@@ -21,6 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import { prng } from './gen-corpus.mjs';
 import { median, round } from './lib/stats.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -61,18 +62,7 @@ const CLAUSES_PER_SPEC = 40;
 const WORKING_SET = 150;
 const BUMP_EVERY = 500_000;
 
-/** mulberry32, seed 42: the same ledger on every run. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = rng(42);
+const random = prng(42);
 const pick = (list) => list[Math.floor(random() * list.length)];
 
 const clauses = [];
