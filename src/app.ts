@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import { LRUCache } from 'lru-cache';
-import { type Corpus, loadCorpus, type ReloadResult } from './index/corpus.js';
+import { type Corpus, loadCorpus, type ReloadResult } from './corpus/corpus.js';
 import { DEFAULT_LEDGER_PATH, openLedger } from './ledger/open.js';
 import type { LedgerStore } from './ledger/types.js';
 import { type ConnectionInfo, runIdFromEnv } from './mcp/context.js';
@@ -11,7 +11,7 @@ import type { RenderedResult, SpecServerDeps } from './mcp/deps.js';
 import { createRecorder, type RecordHook } from './mcp/recorder.js';
 import { type CreateSpecServerOptions, createSpecServer, type SpecServer } from './mcp/server.js';
 import { createGitInfo } from './source/git.js';
-import { createTokenCounter, type TokenCounter } from './spec/tokens.js';
+import { createTokenCounter, type TokenCounter } from './parse/tokens.js';
 import { createSpanHook } from './telemetry/spans.js';
 
 export interface AppOptions {

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ExitError } from '../errors.js';
-import { loadCorpus } from '../index/corpus.js';
+import { loadCorpus } from '../corpus/corpus.js';
 import { openLedger } from '../ledger/open.js';
 import { attest, runShow, runsList, staleReads, whoRead } from '../ledger/queries.js';
 import type { LedgerStore } from '../ledger/types.js';

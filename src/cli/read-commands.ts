@@ -1,12 +1,12 @@
 // outline, show, search, paths: the server's reading tools for people at a terminal.
 import type { Command } from 'commander';
 import { ExitError } from '../errors.js';
-import { loadCorpus } from '../index/corpus.js';
+import { loadCorpus } from '../corpus/corpus.js';
 import { openLedger } from '../ledger/open.js';
 import { parseRef } from '../ledger/refs.js';
 import { viewClause } from '../mcp/views/clause-view.js';
 import { renderOutline, viewOutline } from '../mcp/views/outline-view.js';
-import { createTokenCounter } from '../spec/tokens.js';
+import { createTokenCounter } from '../parse/tokens.js';
 import { type CommonOptions, defaultLedger, defaultSpecs, integerOption, resolveLedger } from './options.js';
 import { printJson, printText, progressReporter } from './output.js';
 

@@ -1,9 +1,9 @@
 // Runs the lint rules: the snapshot rules (pure, for the server) and the git history rules (for the CLI).
 import { SpecLedgerError } from '../errors.js';
-import { loadCorpus } from '../index/corpus.js';
-import type { Snapshot } from '../index/snapshot.js';
-import { createMarkdownScanner } from '../spec/markdown.js';
-import { createTokenCounter, type TokenCounter } from '../spec/tokens.js';
+import { loadCorpus } from '../corpus/corpus.js';
+import type { Snapshot } from '../corpus/snapshot.js';
+import { createMarkdownScanner } from '../parse/markdown.js';
+import { createTokenCounter, type TokenCounter } from '../parse/tokens.js';
 import { DEFAULT_LINT_CONFIG, type LintConfig, loadLintConfig } from './config.js';
 import { openGitRepo, resolveCommit } from './git.js';
 import { createProseScanner } from './prose.js';

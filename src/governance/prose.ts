@@ -1,6 +1,6 @@
 // Markdown structure the rules need (code lines to skip, directives to count), from markdown-it rather than regexes.
 import MarkdownIt from 'markdown-it';
-import { replaceBoldIds } from '../spec/clause-ids.js';
+import { replaceBoldIds } from '../parse/clause-ids.js';
 
 export interface ProseScanner {
   /** 0-based lines of `text` inside fenced or indented code blocks. */

@@ -1,8 +1,8 @@
 // What the MCP layer needs from the rest of the app; built once in app.ts and shared by every server instance.
 import type { LRUCache } from 'lru-cache';
-import type { Snapshot } from '../index/snapshot.js';
+import type { Snapshot } from '../corpus/snapshot.js';
 import type { LedgerStore } from '../ledger/types.js';
-import type { TokenCounter } from '../spec/tokens.js';
+import type { TokenCounter } from '../parse/tokens.js';
 import type { ConnectionInfo } from './context.js';
 import type { Recorder } from './recorder.js';
 

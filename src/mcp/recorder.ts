@@ -2,8 +2,8 @@
 import { SpecLedgerError } from '../errors.js';
 import type { LedgerStore, ReadKind, ReadRecord, ReadRecordInput } from '../ledger/types.js';
 import type { GitInfo } from '../source/git.js';
-import { normalizeText } from '../spec/digest.js';
-import type { Clause, SpecDoc } from '../spec/types.js';
+import { normalizeText } from '../parse/digest.js';
+import type { Clause, SpecDoc } from '../parse/types.js';
 import type { CallContext } from './context.js';
 
 export interface ServedRead {

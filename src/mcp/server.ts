@@ -2,7 +2,7 @@
 
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { jsonSchemaValidator as JsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
-import type { Snapshot } from '../index/snapshot.js';
+import type { Snapshot } from '../corpus/snapshot.js';
 import type { ConnectionInfo } from './context.js';
 import type { SpecServerDeps } from './deps.js';
 import { type DirectToolCall, installFastDispatch } from './fast-dispatch.js';

@@ -1,6 +1,6 @@
 // Runs a reading tool: resolves who is calling, pins one snapshot, records the reads, then returns the result.
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { Snapshot } from '../index/snapshot.js';
+import type { Snapshot } from '../corpus/snapshot.js';
 import { type CallContext, type ConnectionInfo, type Extra, resolveCallContext } from './context.js';
 import type { SpecServerDeps } from './deps.js';
 import { toToolError } from './errors.js';

@@ -13,7 +13,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { errorMessage, SpecLedgerError } from '../errors.js';
-import type { Problem } from '../spec/types.js';
+import type { Problem } from '../parse/types.js';
 import { isInside, resolveInsideRoot, toRelative } from './safe-path.js';
 
 /** Folders never searched for specs: tooling, dependencies and SpecLedger's own ledger. */

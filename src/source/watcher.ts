@@ -3,7 +3,7 @@ import { type Stats, statSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type FSWatcher, watch } from 'chokidar';
-import type { Corpus, ReloadResult } from '../index/corpus.js';
+import type { Corpus, ReloadResult } from '../corpus/corpus.js';
 import { IGNORED_DIRS, isSpecFile } from './read-tree.js';
 import { toRelative } from './safe-path.js';
 

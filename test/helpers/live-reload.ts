@@ -10,8 +10,8 @@ import {
   ResourceUpdatedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { type App, createApp } from '../../src/app.js';
-import type { ReloadResult } from '../../src/index/corpus.js';
-import type { Snapshot } from '../../src/index/snapshot.js';
+import type { ReloadResult } from '../../src/corpus/corpus.js';
+import type { Snapshot } from '../../src/corpus/snapshot.js';
 import { type CorpusWatcher, watchCorpus } from '../../src/source/watcher.js';
 
 export const AUTH = (lifetime: string, extra = ''): string => `---

@@ -1,8 +1,8 @@
 // parseSpec with the real Markdown scanner and tokenizer, shared by the parser tests.
-import { createMarkdownScanner } from '../../src/spec/markdown.js';
-import { type ParseResult, parseSpec } from '../../src/spec/parse-spec.js';
-import { createTokenCounter } from '../../src/spec/tokens.js';
-import type { Clause, SpecDoc } from '../../src/spec/types.js';
+import { createMarkdownScanner } from '../../src/parse/markdown.js';
+import { type ParseResult, parseSpec } from '../../src/parse/parse-spec.js';
+import { createTokenCounter } from '../../src/parse/tokens.js';
+import type { Clause, SpecDoc } from '../../src/parse/types.js';
 
 const ctx = { scanner: createMarkdownScanner(), tokens: createTokenCounter() };
 

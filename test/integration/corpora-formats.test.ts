@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Snapshot } from '../../src/index/snapshot.js';
+import type { Snapshot } from '../../src/corpus/snapshot.js';
 import { type Connected, connect, structured, textOf } from '../helpers/mcp.js';
 import { corporaExist, corporaMissing, corporaRoot } from '../helpers/paths.js';
 

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, unlinkSync, wr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadCorpus } from '../../src/index/corpus.js';
+import { loadCorpus } from '../../src/corpus/corpus.js';
 import { type Harness, serves, startLiveReload } from '../helpers/live-reload.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];

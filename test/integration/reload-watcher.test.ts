@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Corpus, loadCorpus, type ReloadResult } from '../../src/index/corpus.js';
+import { type Corpus, loadCorpus, type ReloadResult } from '../../src/corpus/corpus.js';
 import { type CorpusWatcher, type WatchCorpusOptions, watchCorpus } from '../../src/source/watcher.js';
 
 const WAIT_MS = 10_000;

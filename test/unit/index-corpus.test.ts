@@ -2,9 +2,9 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCorpus } from '../../src/index/corpus.js';
-import type { Snapshot } from '../../src/index/snapshot.js';
-import type { Problem } from '../../src/spec/types.js';
+import { loadCorpus } from '../../src/corpus/corpus.js';
+import type { Snapshot } from '../../src/corpus/snapshot.js';
+import type { Problem } from '../../src/parse/types.js';
 import { makeTempDir, specFile, type TempDir, writeTree } from '../helpers/temp.js';
 
 const SECRET = 'TOP-SECRET-OUTSIDE-THE-ROOT';

@@ -1,7 +1,7 @@
 // Full-text search: the clause holding the words ranks first, snippets show them, filters narrow the hits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCorpus } from '../../src/index/corpus.js';
-import type { Snapshot } from '../../src/index/snapshot.js';
+import { loadCorpus } from '../../src/corpus/corpus.js';
+import type { Snapshot } from '../../src/corpus/snapshot.js';
 import { specsExample } from '../helpers/paths.js';
 import { makeTempDir, specFile, type TempDir, writeTree } from '../helpers/temp.js';
 

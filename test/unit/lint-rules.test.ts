@@ -8,7 +8,7 @@ import {
   lintSnapshot,
   normalizeLintConfig,
 } from '../../src/governance/index.js';
-import { loadCorpus } from '../../src/index/corpus.js';
+import { loadCorpus } from '../../src/corpus/corpus.js';
 import { authSpec, specText, type TempTree, tempTree } from '../integration/lint-fixtures.js';
 
 let tree: TempTree;

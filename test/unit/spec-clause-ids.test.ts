@@ -1,6 +1,6 @@
 // Clause IDs: explicit anchors, bold IDs, format conventions and derived slugs, in that order (DESIGN.md).
 import { describe, expect, it } from 'vitest';
-import { parseAnchor, parseBoldId, plainTitle, slugify } from '../../src/spec/clause-ids.js';
+import { parseAnchor, parseBoldId, plainTitle, slugify } from '../../src/parse/clause-ids.js';
 import { clauseById, parse, parseDoc } from '../helpers/parse.js';
 
 describe('heading anchors', () => {

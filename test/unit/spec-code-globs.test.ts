@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import picomatch from 'picomatch';
 import { describe, expect, it } from 'vitest';
-import { compileCodeGlob } from '../../src/spec/code-globs.js';
+import { compileCodeGlob } from '../../src/parse/code-globs.js';
 
 const matcher = (glob: string) => {
   const compiled = compileCodeGlob(glob);

@@ -1,7 +1,7 @@
 // Files built to make parsing slow (issue 13, item 4) parse in proportion to their size, with the IDs and counts they always had.
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { describe, expect, it } from 'vitest';
-import { digestOf } from '../../src/spec/digest.js';
+import { digestOf } from '../../src/parse/digest.js';
 import { clauseById, parse, parseDoc } from '../helpers/parse.js';
 
 /** Deterministic letters a–z with no whitespace: one 'word' the tokenizer's pre-tokenizer cannot split. */

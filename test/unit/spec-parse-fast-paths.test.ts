@@ -3,11 +3,11 @@
 import fc from 'fast-check';
 import MarkdownIt from 'markdown-it';
 import { describe, expect, it } from 'vitest';
-import { plainTitle } from '../../src/spec/clause-ids.js';
-import { digestOf, normalizeText } from '../../src/spec/digest.js';
-import { FrontmatterFieldSchemas, parseFrontmatter } from '../../src/spec/frontmatter.js';
-import { createTokenCounter } from '../../src/spec/tokens.js';
-import { specSource } from '../../src/spec/types.js';
+import { plainTitle } from '../../src/parse/clause-ids.js';
+import { digestOf, normalizeText } from '../../src/parse/digest.js';
+import { FrontmatterFieldSchemas, parseFrontmatter } from '../../src/parse/frontmatter.js';
+import { createTokenCounter } from '../../src/parse/tokens.js';
+import { specSource } from '../../src/parse/types.js';
 import { parse } from '../helpers/parse.js';
 
 const RUNS = 300;

@@ -1,8 +1,8 @@
 // Property-based: generated and mangled Markdown never breaks the parser, and every clause is the file's own text.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { digestOf, sha256Hex } from '../../src/spec/digest.js';
-import type { SpecDoc } from '../../src/spec/types.js';
+import { digestOf, sha256Hex } from '../../src/parse/digest.js';
+import type { SpecDoc } from '../../src/parse/types.js';
 import { parse } from '../helpers/parse.js';
 
 const RUNS = 200;

@@ -1,6 +1,6 @@
 // What every snapshot rule receives, and small helpers for placing findings on the right line.
-import type { Snapshot } from '../../index/snapshot.js';
-import type { SpecDoc } from '../../spec/types.js';
+import type { Snapshot } from '../../corpus/snapshot.js';
+import type { SpecDoc } from '../../parse/types.js';
 import type { LintConfig } from '../config.js';
 import type { ProseScanner } from '../prose.js';
 import type { Finding } from '../types.js';
@@ -15,7 +15,7 @@ export interface RuleContext {
 export type SnapshotRule = (ctx: RuleContext) => Finding[];
 
 // Where a frontmatter key is written: one definition, shared with the parser's own problems.
-export { frontmatterLine } from '../../spec/frontmatter.js';
+export { frontmatterLine } from '../../parse/frontmatter.js';
 
 /** Specs make promises once they leave draft; an approved spec is binding. */
 export function isApproved(spec: Pick<SpecDoc, 'status'>): boolean {

@@ -1,5 +1,5 @@
 // near-duplicate: clauses copied between specs (forked policy), found by an exact set-similarity join.
-import type { Clause, SpecDoc } from '../../spec/types.js';
+import type { Clause, SpecDoc } from '../../parse/types.js';
 import { clauseWords } from '../prose.js';
 import type { Finding } from '../types.js';
 import type { SnapshotRule } from './context.js';

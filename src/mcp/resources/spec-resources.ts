@@ -8,8 +8,8 @@ import {
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { SpecLedgerError } from '../../errors.js';
-import type { Snapshot } from '../../index/snapshot.js';
-import { specSource } from '../../spec/types.js';
+import type { Snapshot } from '../../corpus/snapshot.js';
+import { specSource } from '../../parse/types.js';
 import { type ConnectionInfo, resolveCallContext } from '../context.js';
 import { assertNotDeprecated } from '../deprecation.js';
 import type { SpecServerDeps } from '../deps.js';

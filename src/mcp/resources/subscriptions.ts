@@ -1,6 +1,6 @@
 // One server's resource subscriptions, filed by spec: an edit costs work only for the specs it changed.
 import { SpecLedgerError } from '../../errors.js';
-import type { Snapshot } from '../../index/snapshot.js';
+import type { Snapshot } from '../../corpus/snapshot.js';
 import { parseSpecUri, ROOT_URI } from '../uri.js';
 
 /**

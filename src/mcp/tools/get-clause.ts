@@ -1,7 +1,7 @@
 // get_clause: level 2 — one clause's text by stable ID, child sections collapsed, within a token budget.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { type Clause, specSource } from '../../spec/types.js';
+import { type Clause, specSource } from '../../parse/types.js';
 import { markImmutable } from '../../transports/immutable-json.js';
 import type { ConnectionInfo } from '../context.js';
 import { assertNotDeprecated } from '../deprecation.js';

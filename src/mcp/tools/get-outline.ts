@@ -1,7 +1,7 @@
 // get_outline: level 1 — one spec's clause tree with token costs, no bodies.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { specSource } from '../../spec/types.js';
+import { specSource } from '../../parse/types.js';
 import type { ConnectionInfo } from '../context.js';
 import type { SpecServerDeps } from '../deps.js';
 import { runReadingTool } from '../tool-runner.js';

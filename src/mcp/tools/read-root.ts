@@ -1,7 +1,7 @@
 // read_root: level 0 of progressive disclosure — small whatever the corpus size.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { specSource } from '../../spec/types.js';
+import { specSource } from '../../parse/types.js';
 import type { ConnectionInfo } from '../context.js';
 import type { SpecServerDeps } from '../deps.js';
 import type { ServedRead } from '../recorder.js';

@@ -8,7 +8,7 @@ import {
   loadLintConfig,
   summarize,
 } from '../../governance/index.js';
-import type { Snapshot } from '../../index/snapshot.js';
+import type { Snapshot } from '../../corpus/snapshot.js';
 import type { SpecServerDeps } from '../deps.js';
 import { READ_ONLY } from './schemas.js';
 

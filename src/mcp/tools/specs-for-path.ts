@@ -1,7 +1,7 @@
 // specs_for_path: the specs, clauses and AGENTS.md files that govern one code path — refs and costs, not bodies.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { specSource } from '../../spec/types.js';
+import { specSource } from '../../parse/types.js';
 import type { ConnectionInfo } from '../context.js';
 import type { SpecServerDeps } from '../deps.js';
 import type { ServedRead } from '../recorder.js';

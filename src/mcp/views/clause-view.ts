@@ -1,9 +1,9 @@
 // get_clause's view: one clause (or a whole spec) with child sections collapsed, budgeted in tokens.
 import { SpecLedgerError } from '../../errors.js';
-import type { Resolved } from '../../index/resolve.js';
-import type { Snapshot } from '../../index/snapshot.js';
-import type { TokenCounter } from '../../spec/tokens.js';
-import type { Clause, SpecDoc } from '../../spec/types.js';
+import type { Resolved } from '../../corpus/resolve.js';
+import type { Snapshot } from '../../corpus/snapshot.js';
+import type { TokenCounter } from '../../parse/tokens.js';
+import type { Clause, SpecDoc } from '../../parse/types.js';
 import { specUri } from '../uri.js';
 
 export interface ClauseViewOptions {

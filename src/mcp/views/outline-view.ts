@@ -1,5 +1,5 @@
 // get_outline's view: a spec's clause tree to a depth, with token costs and no bodies.
-import type { SpecDoc } from '../../spec/types.js';
+import type { SpecDoc } from '../../parse/types.js';
 
 export interface OutlineView {
   spec: {

@@ -1,9 +1,9 @@
 // read_root's view: root document, standing (`always`) specs and a one-line-per-spec catalog, within a token budget.
 import { SpecLedgerError } from '../../errors.js';
-import type { Snapshot } from '../../index/snapshot.js';
-import { digestOf } from '../../spec/digest.js';
-import type { TokenCounter } from '../../spec/tokens.js';
-import type { SpecDoc } from '../../spec/types.js';
+import type { Snapshot } from '../../corpus/snapshot.js';
+import { digestOf } from '../../parse/digest.js';
+import type { TokenCounter } from '../../parse/tokens.js';
+import type { SpecDoc } from '../../parse/types.js';
 
 export interface CatalogEntry {
   id: string;

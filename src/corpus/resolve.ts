@@ -1,6 +1,6 @@
 // Reference resolution: `SPEC#CLAUSE`, a bare spec ID, or a bare clause ID unique across the corpus.
 import { SpecLedgerError } from '../errors.js';
-import type { Clause, SpecDoc } from '../spec/types.js';
+import type { Clause, SpecDoc } from '../parse/types.js';
 
 export interface Resolved {
   spec: SpecDoc;

@@ -1,10 +1,10 @@
 // The immutable snapshot of every served spec and clause: lookup, catalog, search and path matching.
 import { SpecLedgerError } from '../errors.js';
-import { compileCodeGlob } from '../spec/code-globs.js';
-import { digestOf } from '../spec/digest.js';
-import { frontmatterLine } from '../spec/frontmatter.js';
-import type { TokenCounter } from '../spec/tokens.js';
-import type { Clause, Problem, SpecDoc } from '../spec/types.js';
+import { compileCodeGlob } from '../parse/code-globs.js';
+import { digestOf } from '../parse/digest.js';
+import { frontmatterLine } from '../parse/frontmatter.js';
+import type { TokenCounter } from '../parse/tokens.js';
+import type { Clause, Problem, SpecDoc } from '../parse/types.js';
 import { type RefTables, type Resolved, resolveRef } from './resolve.js';
 import type { SearchHit, SearchIndex, SearchOptions } from './search.js';
 

@@ -9,7 +9,7 @@ export const SPEC_ID_PATTERN = /^[\w.-]+(\/[\w.-]+)*$/;
 /** How a clause got its ID; `slug` IDs are derived from headings and reported by lint as unstable. */
 export type IdSource = 'anchor' | 'bold' | 'format' | 'slug';
 
-/** Which convention a file follows; each has its rules in src/spec/formats/. */
+/** Which convention a file follows; each has its rules in src/parse/formats/. */
 export type SpecFormat = 'markdown' | 'spec-kit' | 'kiro' | 'openspec' | 'agents-md' | 'skill' | 'model-spec';
 
 export type SpecKind = 'spec' | 'agents' | 'skill' | 'steering' | 'proposal';

@@ -1,6 +1,6 @@
 // Full-text search over clauses with BM25 ranking (MiniSearch): one index per corpus, updated per changed spec.
 import MiniSearch from 'minisearch';
-import type { Clause, SpecDoc } from '../spec/types.js';
+import type { Clause, SpecDoc } from '../parse/types.js';
 
 export interface SearchHit {
   ref: string;
