@@ -10,8 +10,8 @@ import { type ConnectionInfo, runIdFromEnv } from './mcp/context.js';
 import type { RenderedResult, SpecServerDeps } from './mcp/deps.js';
 import { createRecorder, type RecordHook } from './mcp/recorder.js';
 import { type CreateSpecServerOptions, createSpecServer, type SpecServer } from './mcp/server.js';
-import { createGitInfo } from './source/git.js';
 import { createTokenCounter, type TokenCounter } from './parse/tokens.js';
+import { createGitInfo } from './source/git.js';
 import { createSpanHook } from './telemetry/spans.js';
 
 export interface AppOptions {

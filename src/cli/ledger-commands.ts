@@ -1,8 +1,8 @@
 // runs, who-read, stale, attest, verify: provenance questions asked after a run.
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ExitError } from '../errors.js';
 import { loadCorpus } from '../corpus/corpus.js';
+import { ExitError } from '../errors.js';
 import { openLedger } from '../ledger/open.js';
 import { attest, runShow, runsList, staleReads, whoRead } from '../ledger/queries.js';
 import type { LedgerStore } from '../ledger/types.js';

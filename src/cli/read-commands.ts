@@ -1,7 +1,7 @@
 // outline, show, search, paths: the server's reading tools for people at a terminal.
 import type { Command } from 'commander';
-import { ExitError } from '../errors.js';
 import { loadCorpus } from '../corpus/corpus.js';
+import { ExitError } from '../errors.js';
 import { openLedger } from '../ledger/open.js';
 import { parseRef } from '../ledger/refs.js';
 import { viewClause } from '../mcp/views/clause-view.js';

@@ -2,11 +2,11 @@
 import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { SpecLedgerError } from '../errors.js';
-import { listSpecFiles, readSpecFile } from '../source/read-tree.js';
 import { createMarkdownScanner } from '../parse/markdown.js';
 import { parseSpec } from '../parse/parse-spec.js';
 import { createTokenCounter, type TokenCounter } from '../parse/tokens.js';
 import type { Problem, SpecDoc } from '../parse/types.js';
+import { listSpecFiles, readSpecFile } from '../source/read-tree.js';
 import { createSearchIndex } from './search.js';
 import { buildSnapshot, createDocTablesCache, type Snapshot } from './snapshot.js';
 

@@ -1,7 +1,8 @@
 // Runs the lint rules: the snapshot rules (pure, for the server) and the git history rules (for the CLI).
-import { SpecLedgerError } from '../errors.js';
+
 import { loadCorpus } from '../corpus/corpus.js';
 import type { Snapshot } from '../corpus/snapshot.js';
+import { SpecLedgerError } from '../errors.js';
 import { createMarkdownScanner } from '../parse/markdown.js';
 import { createTokenCounter, type TokenCounter } from '../parse/tokens.js';
 import { DEFAULT_LINT_CONFIG, type LintConfig, loadLintConfig } from './config.js';

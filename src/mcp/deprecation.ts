@@ -1,7 +1,8 @@
 // The one deprecation check every read of a spec's text passes: get_clause and resources/read alike.
-import { SpecLedgerError } from '../errors.js';
+
 import type { Resolved } from '../corpus/resolve.js';
 import type { Snapshot } from '../corpus/snapshot.js';
+import { SpecLedgerError } from '../errors.js';
 
 /**
  * Refuses a deprecated spec, naming its successors (and the same clause in them, when it exists) as candidates.

@@ -1,9 +1,9 @@
 // The one place every response carrying spec content passes through: its reads are committed to the ledger first.
 import { SpecLedgerError } from '../errors.js';
 import type { LedgerStore, ReadKind, ReadRecord, ReadRecordInput } from '../ledger/types.js';
-import type { GitInfo } from '../source/git.js';
 import { normalizeText } from '../parse/digest.js';
 import type { Clause, SpecDoc } from '../parse/types.js';
+import type { GitInfo } from '../source/git.js';
 import type { CallContext } from './context.js';
 
 export interface ServedRead {

@@ -2,8 +2,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runLint } from '../../src/governance/index.js';
 import { loadCorpus } from '../../src/corpus/corpus.js';
+import { runLint } from '../../src/governance/index.js';
 
 const CORPORA = fileURLToPath(new URL('../../../shared/corpora', import.meta.url));
 

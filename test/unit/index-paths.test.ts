@@ -1,8 +1,8 @@
 // specsForPath: the specs whose applies_to (or Kiro fileMatch) globs match a code path, and AGENTS.md nearest last.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SpecLedgerError } from '../../src/errors.js';
 import { loadCorpus } from '../../src/corpus/corpus.js';
 import type { Snapshot } from '../../src/corpus/snapshot.js';
+import { SpecLedgerError } from '../../src/errors.js';
 import { makeTempDir, specFile, type TempDir, writeTree } from '../helpers/temp.js';
 
 describe('specsForPath', () => {

@@ -1,8 +1,8 @@
 // Reference resolution over a whole corpus: SPEC#CLAUSE, bare IDs, ambiguity, did-you-mean and case.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SpecLedgerError } from '../../src/errors.js';
 import { loadCorpus } from '../../src/corpus/corpus.js';
 import type { Snapshot } from '../../src/corpus/snapshot.js';
+import { SpecLedgerError } from '../../src/errors.js';
 import { makeTempDir, specFile, type TempDir, writeTree } from '../helpers/temp.js';
 
 function failure(snapshot: Snapshot, ref: string): SpecLedgerError {

@@ -1,8 +1,8 @@
 // read_root's pages over a large corpus: each within its token budget, the cursors walking every spec exactly once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SpecLedgerError } from '../../src/errors.js';
 import { loadCorpus } from '../../src/corpus/corpus.js';
 import type { Snapshot } from '../../src/corpus/snapshot.js';
+import { SpecLedgerError } from '../../src/errors.js';
 import { viewRoot } from '../../src/mcp/views/root-view.js';
 import { createTokenCounter } from '../../src/parse/tokens.js';
 import { makeTempDir, specFile, type TempDir, writeTree } from '../helpers/temp.js';

@@ -2,13 +2,13 @@
 import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadCorpus } from '../../src/corpus/corpus.js';
 import {
   DEFAULT_LINT_CONFIG,
   type LintConfig,
   lintSnapshot,
   normalizeLintConfig,
 } from '../../src/governance/index.js';
-import { loadCorpus } from '../../src/corpus/corpus.js';
 import { authSpec, specText, type TempTree, tempTree } from '../integration/lint-fixtures.js';
 
 let tree: TempTree;

@@ -2,8 +2,8 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
-import { SpecLedgerError } from '../../errors.js';
 import type { Snapshot } from '../../corpus/snapshot.js';
+import { SpecLedgerError } from '../../errors.js';
 import { anyCodeGlob } from '../../parse/code-globs.js';
 import type { SpecDoc } from '../../parse/types.js';
 import { dirtyPaths, type GitRepo, type LogCommit, literal, logWithFiles, mapLimit } from '../git.js';

@@ -1,10 +1,10 @@
 // version-not-bumped and clause-removed: what changed in each spec since a git base ref.
 import path from 'node:path';
 import type { Snapshot } from '../../corpus/snapshot.js';
-import { IGNORED_DIRS, isSpecFile } from '../../source/read-tree.js';
 import { digestOf } from '../../parse/digest.js';
 import { type ParseContext, parseSpec } from '../../parse/parse-spec.js';
 import type { Clause, SpecDoc } from '../../parse/types.js';
+import { IGNORED_DIRS, isSpecFile } from '../../source/read-tree.js';
 import { changedSince, type GitRepo, literal, mapLimit, readAtCommit } from '../git.js';
 import { bumpSemver, compareSemver, parseSemver } from '../semver.js';
 import type { Finding } from '../types.js';

@@ -7,8 +7,8 @@ import {
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import { SpecLedgerError } from '../../errors.js';
 import type { Snapshot } from '../../corpus/snapshot.js';
+import { SpecLedgerError } from '../../errors.js';
 import { specSource } from '../../parse/types.js';
 import { type ConnectionInfo, resolveCallContext } from '../context.js';
 import { assertNotDeprecated } from '../deprecation.js';

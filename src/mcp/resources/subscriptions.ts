@@ -1,6 +1,7 @@
 // One server's resource subscriptions, filed by spec: an edit costs work only for the specs it changed.
-import { SpecLedgerError } from '../../errors.js';
+
 import type { Snapshot } from '../../corpus/snapshot.js';
+import { SpecLedgerError } from '../../errors.js';
 import { parseSpecUri, ROOT_URI } from '../uri.js';
 
 /**

@@ -1,6 +1,7 @@
 // spec_status: the health of what is served — files that cannot be served now, and lint findings.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import type { Snapshot } from '../../corpus/snapshot.js';
 import {
   type Finding,
   type LintConfig,
@@ -8,7 +9,6 @@ import {
   loadLintConfig,
   summarize,
 } from '../../governance/index.js';
-import type { Snapshot } from '../../corpus/snapshot.js';
 import type { SpecServerDeps } from '../deps.js';
 import { READ_ONLY } from './schemas.js';
 

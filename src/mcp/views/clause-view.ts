@@ -1,7 +1,8 @@
 // get_clause's view: one clause (or a whole spec) with child sections collapsed, budgeted in tokens.
-import { SpecLedgerError } from '../../errors.js';
+
 import type { Resolved } from '../../corpus/resolve.js';
 import type { Snapshot } from '../../corpus/snapshot.js';
+import { SpecLedgerError } from '../../errors.js';
 import type { TokenCounter } from '../../parse/tokens.js';
 import type { Clause, SpecDoc } from '../../parse/types.js';
 import { specUri } from '../uri.js';

@@ -1,6 +1,7 @@
 // read_root's view: root document, standing (`always`) specs and a one-line-per-spec catalog, within a token budget.
-import { SpecLedgerError } from '../../errors.js';
+
 import type { Snapshot } from '../../corpus/snapshot.js';
+import { SpecLedgerError } from '../../errors.js';
 import { digestOf } from '../../parse/digest.js';
 import type { TokenCounter } from '../../parse/tokens.js';
 import type { SpecDoc } from '../../parse/types.js';
