@@ -1,15 +1,15 @@
 // Composition root: config → source → index → cache → ledger → server; start and stop.
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import { LRUCache } from 'lru-cache';
 import { type Corpus, loadCorpus, type ReloadResult } from './corpus/corpus.js';
+import type { Snapshot } from './corpus/snapshot.js';
 import { DEFAULT_LEDGER_PATH, openLedger } from './ledger/open.js';
 import type { LedgerStore } from './ledger/types.js';
-import { type ConnectionInfo, runIdFromEnv } from './mcp/context.js';
+import { type ClientInfo, type ConnectionInfo, runIdFromEnv } from './mcp/context.js';
 import type { RenderedResult, SpecServerDeps } from './mcp/deps.js';
 import { createRecorder, type RecordHook } from './mcp/recorder.js';
-import { type CreateSpecServerOptions, createSpecServer, type SpecServer } from './mcp/server.js';
+import { createSpecServer, createSpecSurface, type SpecServer, type SpecSurface } from './mcp/server.js';
 import { createTokenCounter, type TokenCounter } from './parse/tokens.js';
 import { createGitInfo } from './source/git.js';
 import { createSpanHook } from './telemetry/spans.js';
@@ -34,11 +34,25 @@ export interface App {
   ledger: LedgerStore;
   tokens: TokenCounter;
   deps: SpecServerDeps;
-  /** Builds one MCP server over the shared state; each is told about reloads until it closes. */
-  createServer(options?: Pick<CreateSpecServerOptions, 'connectionId' | 'clientInfo'>): SpecServer;
-  /** Re-reads files and tells every live server what changed. */
+  /**
+   * What the server instances of one connection are built from. `witnessed`: the connection is one client's
+   * (stdio; a 2025-era HTTP session has its own ID); `clientInfo`: who introduced itself, per principal, where
+   * one surface serves many clients (sessionless HTTP).
+   */
+  surface(options: SurfaceOptions): SpecSurface;
+  /** Builds one MCP server instance; each is told about reloads until it closes. */
+  createServer(surface: SpecSurface): SpecServer;
+  /** Re-reads files and tells every live server, then every listener, what changed. */
   applyReload(result: ReloadResult): Promise<void>;
+  /** Called after each reload; for entries that publish changes themselves (the 2026-07-28 HTTP listen streams). */
+  onReload(listener: (before: Snapshot, after: Snapshot) => void): void;
   close(): Promise<void>;
+}
+
+export interface SurfaceOptions {
+  witnessed: boolean;
+  connectionId?: string;
+  clientInfo?: (principal: string | null) => ClientInfo | undefined;
 }
 
 export async function createApp(options: AppOptions): Promise<App> {
@@ -65,20 +79,25 @@ export async function createApp(options: AppOptions): Promise<App> {
       envRunId: runIdFromEnv(env),
     },
   };
-  const validator = new AjvJsonSchemaValidator();
   const live = new Set<SpecServer>();
+  const listeners: Array<(before: Snapshot, after: Snapshot) => void> = [];
 
   return {
     corpus,
     ledger,
     tokens,
     deps,
-    createServer(serverOptions = {}) {
-      const spec = createSpecServer(deps, {
-        jsonSchemaValidator: validator,
-        connectionId: serverOptions.connectionId,
-        clientInfo: serverOptions.clientInfo,
-      });
+    surface(surfaceOptions) {
+      const conn: ConnectionInfo = {
+        ...deps.connection,
+        witnessed: surfaceOptions.witnessed,
+        ...(surfaceOptions.connectionId ? { connectionId: surfaceOptions.connectionId } : {}),
+        clientInfo: surfaceOptions.clientInfo ?? (() => undefined),
+      };
+      return createSpecSurface(deps, conn);
+    },
+    createServer(surface) {
+      const spec = createSpecServer(surface);
       live.add(spec);
       const close = spec.close;
       spec.close = async () => {
@@ -100,6 +119,10 @@ export async function createApp(options: AppOptions): Promise<App> {
       ];
       for (const w of warnings) options.log?.(`warning: ${w}`);
       await Promise.allSettled([...live].map((s) => s.snapshotChanged(before, after, warnings)));
+      for (const listener of listeners) listener(before, after);
+    },
+    onReload(listener) {
+      listeners.push(listener);
     },
     async close() {
       await Promise.allSettled([...live].map((s) => s.close()));

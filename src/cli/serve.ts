@@ -1,8 +1,9 @@
 // specledger serve: the MCP server over stdio (default) or Streamable HTTP.
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { type App, createApp } from '../app.js';
 import { ExitError, errorMessage } from '../errors.js';
+import type { ClientInfo } from '../mcp/context.js';
 import { principalProblem } from '../mcp/run-id.js';
 import { watchCorpus } from '../source/watcher.js';
 import {
@@ -40,6 +41,7 @@ export interface ServeOptions extends CommonOptions {
   maxSessionsPerPrincipal: number;
   sessionIdle: number;
   requestTimeout: number;
+  fastLane: boolean;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -79,6 +81,8 @@ export function registerServeCommand(program: Command): void {
       parseDuration,
       DEFAULT_SESSION_IDLE_MS,
     )
+    // For diagnosis and the benchmark's baseline: every HTTP request through the SDK's own entry.
+    .addOption(new Option('--no-fast-lane', 'answer plain tools/call through the SDK too').hideHelp())
     .option('--no-watch', 'do not reload specs when files change')
     .option('--poll', 'watch by polling (network file systems)')
     .action(async (opts: ServeOptions) => {
@@ -113,11 +117,18 @@ export function registerServeCommand(program: Command): void {
           stops.push(() => watcher.close());
         }
         if (opts.http) {
+          // Sessionless clients introduce themselves once per principal; bounded by the token file (+1 without auth).
+          const clients = new Map<string | null, ClientInfo>();
+          const sessionSurface = app.surface({ witnessed: false });
           const http = await startHttpServer({
             host: opts.host,
             port: opts.port,
             stateless: opts.stateless ?? false,
-            createServer: (options) => app.createServer(options),
+            surface: app.surface({ witnessed: false, clientInfo: (principal) => clients.get(principal) }),
+            createSessionServer: () => app.createServer(sessionSurface),
+            onReload: (listener) => app.onReload(listener),
+            rememberClient: (principal, client) => clients.set(principal, client),
+            fastLane: opts.fastLane,
             tokens,
             maxBodyBytes: opts.maxBody,
             requestTimeoutMs: opts.requestTimeout,

@@ -12,6 +12,7 @@ const SOURCES: ReadonlySet<RunIdSource> = new Set([
   'env',
   'session',
   'connection',
+  'none',
 ]);
 const TRANSPORTS: ReadonlySet<string> = new Set(['stdio', 'http', 'memory']);
 

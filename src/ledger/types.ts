@@ -10,7 +10,9 @@ export type RunIdSource =
   | 'header'
   | 'env'
   | 'session'
-  | 'connection';
+  | 'connection'
+  /** No hint and nothing the transport can witness (sessionless HTTP): grouped per principal per server process. */
+  | 'none';
 
 export interface ReadRecordInput {
   /** ISO-8601 timestamp with milliseconds. */

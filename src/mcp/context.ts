@@ -1,12 +1,26 @@
 // Who is calling: run identity (first match wins, per DESIGN.md), client, principal and transport of one request.
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { SpecLedgerError } from '../errors.js';
 import type { RunIdSource } from '../ledger/types.js';
 import { checkRunId, runKey } from './run-id.js';
 import { parseTraceparent } from './traceparent.js';
 
-export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+/**
+ * What one request says about its caller, as the protocol edge saw it. SpecLedger's own shape, so tools never see
+ * an SDK object: the MCP server builds it from the SDK's handler context, the HTTP fast lane from the request.
+ */
+export interface RequestFacts {
+  requestId: string | number;
+  /** The request's `_meta`, without the SDK's reserved `io.modelcontextprotocol/*` envelope keys. */
+  meta: Readonly<Record<string, unknown>> | undefined;
+  /** `clientInfo` from the 2026-07-28 per-request envelope: self-reported, for display only. */
+  envelopeClient: ClientInfo | undefined;
+  /** An HTTP request header by lower-case name; always undefined over stdio. */
+  header(name: string): string | undefined;
+  /** The bearer token's name, when auth is on. */
+  principal: string | null;
+  /** The Mcp-Session-Id of a 2025-era HTTP session. */
+  sessionId: string | null;
+}
 
 export interface CallContext {
   runId: string;
@@ -29,8 +43,13 @@ export interface ClientInfo {
 
 export interface ConnectionInfo {
   transport: CallContext['transport'];
-  /** Generated once per connection: the run ID of last resort. */
+  /** Generated once per connection (per server process for sessionless HTTP): the run ID of last resort. */
   connectionId: string;
+  /**
+   * Whether the connection is one client's: a stdio process is (one process, one run). Sessionless HTTP is not —
+   * TCP connections are pooled and shared by proxies — so a read there with no hint is recorded as source `none`.
+   */
+  witnessed: boolean;
   /** A run ID from the environment at start-up, if any. */
   envRunId: string | null;
   /**
@@ -91,21 +110,20 @@ function runIdFromBaggage(baggage: string | undefined, from: string): string | n
  * Who is calling. Throws INVALID_ARGUMENT when the run ID that wins is unusable (see run-id.ts); the run is keyed
  * by the principal too (runKey), so runs, client names and provenance never cross principals.
  */
-export function resolveCallContext(conn: ConnectionInfo, extra: Extra, argRunId?: string): CallContext {
-  const meta = (extra._meta ?? EMPTY) as Record<string, unknown>;
-  const headers = extra.requestInfo?.headers ?? EMPTY;
-  const header = (name: string): string | undefined => {
-    const v = headers[name] as string | string[] | undefined;
-    return Array.isArray(v) ? v[0] : v;
-  };
+export function resolveCallContext(
+  conn: ConnectionInfo,
+  facts: RequestFacts,
+  argRunId?: string,
+): CallContext {
+  const meta = facts.meta ?? EMPTY;
   const metaString = (key: string): string | undefined =>
     typeof meta[key] === 'string' ? (meta[key] as string) : undefined;
-  const traceparent = metaString('traceparent') ?? header('traceparent') ?? null;
+  const traceparent = metaString('traceparent') ?? facts.header('traceparent') ?? null;
 
   // First match wins, in DESIGN.md's order. Each source is looked at only if every earlier one is blank: this runs
   // on every read, and all sources are pure lookups, so the answer is the same as building the whole list.
   let runId: string | undefined;
-  let runIdSource: RunIdSource = 'connection';
+  let runIdSource: RunIdSource = 'none';
   let from = 'the connection';
   const take = (id: string | null | undefined, source: RunIdSource, where: string): boolean => {
     if (typeof id !== 'string' || id.trim() === '') return false;
@@ -118,27 +136,24 @@ export function resolveCallContext(conn: ConnectionInfo, extra: Extra, argRunId?
     take(metaString('specledger/run_id'), 'meta', '_meta["specledger/run_id"]') ||
     take(runIdFromBaggage(metaString('baggage'), '_meta.baggage'), 'baggage', '_meta.baggage') ||
     take(traceIdOf(metaString('traceparent')), 'traceparent', '_meta.traceparent') ||
-    take(header('x-run-id'), 'header', 'the X-Run-Id header') ||
-    take(runIdFromBaggage(header('baggage'), 'the baggage header'), 'baggage', 'the baggage header') ||
-    take(traceIdOf(header('traceparent')), 'traceparent', 'the traceparent header') ||
+    take(facts.header('x-run-id'), 'header', 'the X-Run-Id header') ||
+    take(runIdFromBaggage(facts.header('baggage'), 'the baggage header'), 'baggage', 'the baggage header') ||
+    take(traceIdOf(facts.header('traceparent')), 'traceparent', 'the traceparent header') ||
     take(conn.envRunId, 'env', 'the environment') ||
-    take(extra.sessionId, 'session', 'the MCP session') ||
-    take(conn.connectionId, 'connection', 'the connection');
-  const principal = extra.authInfo?.clientId ?? null;
-  const perRequestClient = meta['io.modelcontextprotocol/clientInfo'] as
-    | { name?: string; version?: string }
-    | undefined;
-  const client = perRequestClient?.name ? perRequestClient : conn.clientInfo(principal);
+    take(facts.sessionId, 'session', 'the MCP session') ||
+    take(conn.connectionId, conn.witnessed ? 'connection' : 'none', 'the connection');
+  const principal = facts.principal;
+  const client = facts.envelopeClient?.name ? facts.envelopeClient : conn.clientInfo(principal);
   return {
     runId: runKey(principal, checkRunId(runId as string, from)),
     runIdSource,
     principal,
-    sessionId: extra.sessionId ?? null,
+    sessionId: facts.sessionId,
     clientName: client?.name ?? null,
     clientVersion: client?.version ?? null,
     transport: conn.transport,
     traceparent,
-    requestId: extra.requestId,
+    requestId: facts.requestId,
   };
 }
 

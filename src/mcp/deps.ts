@@ -18,5 +18,5 @@ export interface SpecServerDeps {
   tokens: TokenCounter;
   /** Rendered responses keyed by tool, reference, digest and options; bounded in bytes. */
   cache: LRUCache<string, RenderedResult>;
-  connection: Omit<ConnectionInfo, 'clientInfo'>;
+  connection: Omit<ConnectionInfo, 'clientInfo' | 'witnessed'>;
 }

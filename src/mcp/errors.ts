@@ -1,9 +1,9 @@
 // Maps SpecLedger errors to MCP: what the model can act on becomes an isError tool result; the rest a protocol error.
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import { describeValue, SpecLedgerError } from '../errors.js';
+import type { ToolResult } from './tool-runner.js';
 
-export function toToolError(tool: string, asked: unknown, error: unknown): CallToolResult {
+export function toToolError(tool: string, asked: unknown, error: unknown): ToolResult {
   if (!(error instanceof SpecLedgerError)) throw error;
   // The arguments as asked, bounded: a client can send a megabyte of them.
   const lines = [`${tool} ${describeValue(asked, 300)} failed: ${error.message}`];
@@ -18,17 +18,26 @@ export function toToolError(tool: string, asked: unknown, error: unknown): CallT
   };
 }
 
-/** Resource reads have no tool-error channel: unknown URIs are invalid params, a down ledger an internal error. */
-export function toProtocolError(error: unknown): McpError {
-  if (error instanceof McpError) return error;
+/**
+ * Resource reads have no tool-error channel: an unknown URI is invalid params (-32602, what 2026-07-28 prescribes
+ * for a resources/read miss on every revision), a down ledger an internal error.
+ */
+export function toProtocolError(error: unknown): ProtocolError {
+  if (error instanceof ProtocolError) return error;
   if (error instanceof SpecLedgerError) {
     const code =
       error.code === 'LEDGER_UNAVAILABLE' || error.code === 'INTERNAL'
-        ? ErrorCode.InternalError
-        : ErrorCode.InvalidParams;
+        ? ProtocolErrorCode.InternalError
+        : ProtocolErrorCode.InvalidParams;
     const hint =
       error.candidates.length > 0 ? ` (candidates: ${error.candidates.slice(0, 5).join(', ')})` : '';
-    return new McpError(code, `${error.message}${hint}`, { code: error.code, candidates: error.candidates });
+    return new ProtocolError(code, `${error.message}${hint}`, {
+      code: error.code,
+      candidates: error.candidates,
+    });
   }
-  return new McpError(ErrorCode.InternalError, error instanceof Error ? error.message : String(error));
+  return new ProtocolError(
+    ProtocolErrorCode.InternalError,
+    error instanceof Error ? error.message : String(error),
+  );
 }

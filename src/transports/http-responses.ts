@@ -12,6 +12,22 @@ export function sendJsonOk(res: ServerResponse, body: string | Buffer): void {
   res.end(body);
 }
 
+/** Writes a complete SSE body (one or more events) as the SDK's 2025-era transport frames a POST's answer. */
+export function sendEventStream(res: ServerResponse, body: string): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(200, [
+    'content-type',
+    'text/event-stream',
+    'cache-control',
+    'no-cache, no-transform',
+    'x-accel-buffering',
+    'no',
+    'content-length',
+    String(Buffer.byteLength(body)),
+  ]);
+  res.end(body);
+}
+
 /** Writes a JSON body that is already serialized (the fast path stringifies exactly once). */
 export function sendJsonText(
   res: ServerResponse,

@@ -1,7 +1,7 @@
 // Admission checks for the HTTP transport: DNS-rebinding protection (Host, Origin) and named bearer tokens.
 import * as crypto from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { AuthInfo } from '@modelcontextprotocol/server';
 
 /** True for names and addresses that only this machine can reach (the whole of 127/8, ::1, localhost). */
 export function isLoopbackHost(host: string): boolean {

@@ -1,9 +1,8 @@
-// Stateful MCP sessions: one SDK StreamableHTTPServerTransport and one McpServer per Mcp-Session-Id.
+// 2025-era stateful sessions: one SDK NodeStreamableHTTPServerTransport and one McpServer per Mcp-Session-Id.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
+import type { AuthInfo, McpServer } from '@modelcontextprotocol/server';
 import type { ParsedPost } from './http-body.js';
 import { sendJsonRpcError } from './http-responses.js';
 
@@ -22,7 +21,7 @@ export interface SessionRegistryOptions {
 const EVICTED_REMEMBERED = 1_000;
 
 interface Session {
-  readonly transport: StreamableHTTPServerTransport;
+  readonly transport: NodeStreamableHTTPServerTransport;
   /** The token name that opened the session; only the same principal may use it. */
   readonly principal: string | undefined;
   lastSeen: number;
@@ -167,7 +166,7 @@ export class SessionRegistry {
   ): Promise<void> {
     const built = this.options.createServer();
     let closing: Promise<void> | undefined;
-    const transport = new StreamableHTTPServerTransport({
+    const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,
       // JSON answers keep both modes' POST responses alike; server-initiated messages (logging, list_changed,
       // resource updates) still reach the client over the session's GET SSE stream.

@@ -1,23 +1,33 @@
-// Streamable HTTP transport: routes, admission (Host, Origin, bearer token, body), fast path or sessions, shutdown.
+// Streamable HTTP, both eras on one endpoint: admission (Host, Origin, bearer token, body), then the fast lane, the
+// SDK's per-request entry (2026-07-28, and sessionless 2025) or a 2025-era session; reload publishing; shutdown.
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { requestBodyTooLargeMessage } from '@modelcontextprotocol/sdk/server/requestBody.js';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { type AuthInfo, classifyInboundRequest, createMcpHandler } from '@modelcontextprotocol/server';
+import type { Snapshot } from '../corpus/snapshot.js';
 import { errorMessage } from '../errors.js';
+import type { ClientInfo } from '../mcp/context.js';
+import { changedUris } from '../mcp/resources/subscriptions.js';
+import {
+  createSpecServer,
+  SERVER_NAME,
+  SERVER_VERSION,
+  type SpecServer,
+  type SpecSurface,
+} from '../mcp/server.js';
 import {
   checkPostHeaders,
-  checkProtocolVersion,
   type HttpRejection,
   isRejection,
   type ParsedPost,
   parseMessages,
   readBody,
+  requestBodyTooLargeMessage,
 } from './http-body.js';
-import { createFastPath, type FastPath, type ServerFactory } from './http-fast-path.js';
+import { claimedEra, createFastLane } from './http-fast-lane.js';
 import { sendJson, sendJsonRpcError } from './http-responses.js';
 import { createBearerAuth, createHostPolicy, type HostPolicy, redactAuthorization } from './http-security.js';
 import { SessionRegistry } from './http-sessions.js';
-import type { MuxExchange } from './json-rpc-mux.js';
 
 export { isLoopbackHost } from './http-security.js';
 
@@ -28,8 +38,19 @@ export interface HttpServerOptions {
   port: number;
   /** --stateless: no sessions, for replicas behind a load balancer. */
   stateless: boolean;
-  /** Builds one MCP server. Stateful mode: one per session. Fast JSON path: ONE long-lived instance. */
-  createServer: ServerFactory;
+  /**
+   * What the SDK's per-request instances and the fast lane serve: every 2026-07-28 request, and every 2025-era
+   * request in stateless mode. Its connection is not witnessed (no hint → run source `none`).
+   */
+  surface: SpecSurface;
+  /** Stateful mode: a 2025-era session's own instance, which the app tells about reloads. */
+  createSessionServer: () => SpecServer;
+  /** Where reloads are announced, for the 2026-07-28 subscriptions/listen streams this entry holds. */
+  onReload: (listener: (before: Snapshot, after: Snapshot) => void) => void;
+  /** Who introduced itself with a sessionless 2025-era initialize, per principal (the surface reads it back). */
+  rememberClient: (principal: string | null, client: ClientInfo) => void;
+  /** false sends every request through the SDK (tests and the benchmark compare the two). Default true. */
+  fastLane?: boolean;
   /** Named bearer tokens (name = principal recorded in the ledger); empty = no auth. */
   tokens: ReadonlyArray<{ name: string; token: string }>;
   /** Default: localhost, 127.0.0.1, [::1] with the bound port, plus the bind host. */
@@ -71,37 +92,18 @@ const SHUTDOWN_GRACE_MS = 10_000;
 // Longer than the 60 s idle timeout of common load balancers, so the balancer, not us, closes idle sockets.
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
-const kExchange = Symbol('specledger.exchange');
-type TrackedResponse = ServerResponse & { [kExchange]?: MuxExchange | undefined };
-
-/**
- * Counts requests that shutdown must wait for (everything on /mcp except long-lived GET SSE streams), and
- * cancels a fast-path exchange whose client went away. One listener function serves every response (`this` is
- * the response), so tracking allocates no closure per request.
- */
-function createInFlight(): {
-  track(res: ServerResponse): void;
-  attach(res: ServerResponse, exchange: MuxExchange): void;
-  drained(capMs: number): Promise<void>;
-} {
+/** Counts requests that shutdown must wait for (everything on /mcp except long-lived GET SSE streams). */
+function createInFlight(): { track(res: ServerResponse): void; drained(capMs: number): Promise<void> } {
   let count = 0;
   const waiters = new Set<() => void>();
-  function onClose(this: TrackedResponse): void {
-    const exchange = this[kExchange];
-    if (exchange !== undefined) {
-      this[kExchange] = undefined;
-      exchange.cancel('HTTP client disconnected');
-    }
+  const onClose = (): void => {
     if (--count === 0) for (const wake of waiters) wake();
-  }
+  };
   return {
     track(res) {
       count++;
       // 'close' is emitted once per response, so on() needs no once() wrapper.
       res.on('close', onClose);
-    },
-    attach(res, exchange) {
-      (res as TrackedResponse)[kExchange] = exchange;
     },
     drained(capMs) {
       if (count === 0) return Promise.resolve();
@@ -139,6 +141,22 @@ function reject(
   sendJsonRpcError(res, rejection.status, rejection.code, rejection.message, extra);
 }
 
+const header = (req: IncomingMessage, name: string): string | undefined => {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+/** Publishes a reload on the 2026-07-28 listen streams; the SDK's router filters per stream and subscription. */
+function publishReload(
+  notify: ReturnType<typeof createMcpHandler>['notify'],
+  before: Snapshot,
+  after: Snapshot,
+): void {
+  const ids = (s: Snapshot) => s.catalog.map((d) => d.id).join('\n');
+  if (ids(before) !== ids(after)) notify.resourcesChanged();
+  for (const uri of changedUris(before, after)) notify.resourceUpdated(uri);
+}
+
 const hostLiteral = (host: string): string =>
   host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 
@@ -148,13 +166,24 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const { log, stateless } = options;
   const auth = createBearerAuth(options.tokens);
   const inFlight = createInFlight();
-  const fastPath: FastPath | undefined = stateless
-    ? await createFastPath({ createServer: options.createServer, log })
-    : undefined;
+  // One entry for every request the SDK serves per request: 2026-07-28 always, 2025-era too in stateless mode.
+  const entry = createMcpHandler(() => createSpecServer(options.surface).server, {
+    legacy: stateless ? 'stateless' : 'reject',
+  });
+  const sdkEntry = toNodeHandler(entry, { onerror: (error) => log('error', `http: ${error.message}`) });
+  options.onReload((before, after) => publishReload(entry.notify, before, after));
+  const fastLane =
+    options.fastLane === false
+      ? undefined
+      : createFastLane({
+          tools: options.surface.tools,
+          serverInfo: { name: SERVER_NAME, version: SERVER_VERSION, title: 'SpecLedger' },
+          log,
+        });
   const sessions = stateless
     ? undefined
     : new SessionRegistry({
-        createServer: options.createServer,
+        createServer: options.createSessionServer,
         log,
         idleMs: options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS,
         maxSessions: options.maxSessions ?? DEFAULT_MAX_SESSIONS,
@@ -212,14 +241,42 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       post = parsed;
     }
 
-    if (fastPath && post) {
-      const badVersion = post.initialize ? undefined : checkProtocolVersion(req);
-      if (badVersion) return reject(req, res, badVersion);
-      const exchange = fastPath.handlePost(req, res, post, authInfo);
-      if (exchange !== undefined) inFlight.attach(res, exchange);
+    if (post === undefined) {
+      // GET and DELETE are 2025-era session operations (stateless mode refused them above).
+      await sessions?.handle(req, res, undefined, authInfo);
       return;
     }
-    await sessions?.handle(req, res, post, authInfo);
+    // The fast lane first: the SDK's classifier alone costs more than a whole fast-lane call (~40–100 µs).
+    const claimed = claimedEra(post.raw);
+    if (claimed === 'legacy' && post.initialize && !sessions) noteClient(post, authInfo);
+    if (
+      fastLane &&
+      (claimed === 'modern' || !sessions) &&
+      fastLane.serve(req, res, post.raw, claimed, authInfo)
+    )
+      return;
+    const route = classifyInboundRequest({
+      httpMethod: 'POST',
+      protocolVersionHeader: header(req, 'mcp-protocol-version'),
+      mcpMethodHeader: header(req, 'mcp-method'),
+      mcpNameHeader: header(req, 'mcp-name'),
+      body: post.raw,
+    });
+    if (route.kind === 'legacy' && sessions) {
+      await sessions.handle(req, res, post, authInfo);
+      return;
+    }
+    // The SDK answers everything else, including the errors 2026-07-28 prescribes for malformed modern requests.
+    (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfo;
+    await sdkEntry(req, res, post.raw);
+  }
+
+  function noteClient(post: ParsedPost, authInfo: AuthInfo | undefined): void {
+    const params = (post.messages[0] as { params?: { clientInfo?: unknown } }).params;
+    const client = params?.clientInfo as { name?: unknown; version?: unknown } | undefined;
+    if (typeof client?.name === 'string' && typeof client.version === 'string') {
+      options.rememberClient(authInfo?.clientId ?? null, { name: client.name, version: client.version });
+    }
   }
 
   async function handleProbe(path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -276,7 +333,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       });
     });
   } catch (error) {
-    await Promise.allSettled([fastPath?.close(), sessions?.closeAll()]);
+    await Promise.allSettled([entry.close(), sessions?.closeAll()]);
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
@@ -296,9 +353,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         closing = true;
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
+        // Ends 2026-07-28 listen streams gracefully (an empty result, then the stream closes) and in-flight calls.
+        await entry.close();
         await inFlight.drained(SHUTDOWN_GRACE_MS);
         await sessions?.closeAll();
-        await fastPath?.close();
         // Anything still open after the grace period (a stuck call, an SSE stream) is cut.
         server.closeAllConnections();
         await stopped;

@@ -1,5 +1,5 @@
 // The one JSON-RPC shape check shared by the fast paths: a request the SDK's own schemas would accept unchanged.
-import type { JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCRequest } from '@modelcontextprotocol/server';
 
 const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
 

@@ -1,9 +1,11 @@
 // stdio framing: newline-delimited JSON-RPC in, answers written together once per turn of the event loop.
 import type { Readable, Writable } from 'node:stream';
-import { STDIO_DEFAULT_MAX_BUFFER_SIZE } from '@modelcontextprotocol/sdk/shared/stdio.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { type JSONRPCMessage, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
-import { serializeMessage } from './immutable-json.js';
+import {
+  type JSONRPCMessage,
+  parseJSONRPCMessage,
+  STDIO_DEFAULT_MAX_BUFFER_SIZE,
+  type Transport,
+} from '@modelcontextprotocol/server';
 import { isPlainRequest, MAX_MESSAGE_DEPTH, nestsDeeperThan } from './json-rpc-shape.js';
 
 const NEWLINE = 0x0a;
@@ -12,8 +14,8 @@ const NEWLINE_BYTES = Buffer.from('\n');
 /*
  * Why not the SDK's StdioServerTransport: measured on the bench machine (bench/README.md), a get_clause over stdio
  * spent ~10% of the server's CPU re-escaping the clause into JSON, ~3% zod-validating each incoming message, and
- * ~10% in one write syscall per answer. This transport reuses the memoized JSON of unchanged tool results
- * (immutable-json.ts), validates only what is not a plain request, and writes every answer of one turn in one
+ * ~10% in one write syscall per answer. This transport validates only what is not a plain request, and writes
+ * every answer of one turn in one
  * write. A group commit settles its answers together, so they leave together and the client's next requests tend
  * to arrive together too, which keeps the next group commit large.
  *
@@ -37,6 +39,11 @@ export class NdjsonTransport implements Transport {
   private started = false;
   private closed = false;
   private outputBroken = false;
+  private markClosed: () => void = () => {};
+  /** Settles once the transport has closed, whoever closed it. */
+  readonly ended = new Promise<void>((resolve) => {
+    this.markClosed = resolve;
+  });
 
   constructor(
     private readonly input: Readable = process.stdin,
@@ -70,8 +77,7 @@ export class NdjsonTransport implements Transport {
 
   async send(message: JSONRPCMessage): Promise<void> {
     if (this.closed) throw new Error('the stdio transport is closed');
-    const json = serializeMessage(message);
-    this.outgoing.push(typeof json === 'string' ? Buffer.from(json) : json, NEWLINE_BYTES);
+    this.outgoing.push(Buffer.from(JSON.stringify(message)), NEWLINE_BYTES);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       // After the microtasks of this turn: every answer a group commit settled goes out in this one write.
@@ -88,6 +94,7 @@ export class NdjsonTransport implements Transport {
     this.input.off('error', this.onInputError);
     if (this.input.listenerCount('data') === 0) this.input.pause();
     this.takePartial();
+    this.markClosed();
     this.onclose?.();
   }
 
@@ -186,15 +193,15 @@ export class NdjsonTransport implements Transport {
       );
       return;
     }
-    const checked = plain
-      ? { success: true as const, data: parsed as JSONRPCMessage }
-      : JSONRPCMessageSchema.safeParse(parsed);
-    if (!checked.success) {
+    let message: JSONRPCMessage;
+    try {
+      message = plain ? (parsed as JSONRPCMessage) : parseJSONRPCMessage(parsed);
+    } catch {
       this.onerror?.(new Error(`a line on stdin is not a JSON-RPC message and was skipped: ${shown}`));
       return;
     }
     try {
-      this.onmessage?.(checked.data);
+      this.onmessage?.(message);
     } catch (error) {
       // The protocol layer handles messages synchronously here; whatever it throws (a RangeError on a hostile
       // message, a bug) costs that one message, not the process and every later call.

@@ -1,5 +1,5 @@
 // Prompts: start a task the SpecLedger way (root → outline → clauses), and cite what shaped the change.
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 
 export function registerPrompts(server: McpServer): void {
@@ -8,10 +8,10 @@ export function registerPrompts(server: McpServer): void {
     {
       title: 'Start a task from the specs',
       description: 'Read the spec root, find the clauses that govern the task, and cite them.',
-      argsSchema: {
+      argsSchema: z.object({
         task: z.string().describe('What you are about to do.'),
         path: z.string().optional().describe('A file or folder the task touches, if known.'),
-      },
+      }),
     },
     ({ task, path }) => ({
       messages: [
@@ -41,7 +41,6 @@ export function registerPrompts(server: McpServer): void {
     {
       title: 'Cite the specs this run read',
       description: 'Write a "Specs used" block for a commit message or PR from the ledger.',
-      argsSchema: {},
     },
     () => ({
       messages: [

@@ -1,12 +1,5 @@
 // Resources: spec://root, spec://{spec}, spec://{spec}/{clause} (current) and …@{digest} (pinned), with subscriptions.
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import {
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ReadResourceRequestSchema,
-  SubscribeRequestSchema,
-  UnsubscribeRequestSchema,
-} from '@modelcontextprotocol/sdk/types.js';
+import { type McpServer, ResourceTemplate, type ServerContext } from '@modelcontextprotocol/server';
 import type { Snapshot } from '../../corpus/snapshot.js';
 import { SpecLedgerError } from '../../errors.js';
 import { specSource } from '../../parse/types.js';
@@ -15,15 +8,27 @@ import { assertNotDeprecated } from '../deprecation.js';
 import type { SpecServerDeps } from '../deps.js';
 import { toProtocolError } from '../errors.js';
 import type { ServedRead } from '../recorder.js';
+import { factsOf } from '../server.js';
 import { DEFAULT_ROOT_TOKENS } from '../tools/read-root.js';
 import { parseSpecUri, ROOT_URI, specUri } from '../uri.js';
 import { viewRoot } from '../views/root-view.js';
-import { createSubscriptions } from './subscriptions.js';
+import { changedUris, createSubscriptions } from './subscriptions.js';
 
 export interface ResourceNotifier {
-  /** Sends list_changed and per-URI `updated` notifications for what differs between two snapshots. */
-  snapshotChanged(before: Snapshot, after: Snapshot): Promise<void>;
+  /**
+   * Sends list_changed and per-URI `updated` notifications for what differs between two snapshots: for the URIs
+   * this 2025-era client subscribed to, or (2026-07-28, where the SDK's listen router filters per stream) for
+   * every changed URI in its canonical spelling.
+   */
+  snapshotChanged(before: Snapshot, after: Snapshot, modern: boolean): Promise<void>;
 }
+
+/**
+ * A version pinned by digest never changes: a day is as true as a year, and bounds what a cache keeps. Current text
+ * (the server default, server.ts) is ttl 0: no cache may serve it across a reload.
+ */
+const PINNED_HINT = { ttlMs: 86_400_000, cacheScope: 'private' } as const;
+const MARKDOWN = 'text/markdown';
 
 export function registerSpecResources(
   server: McpServer,
@@ -32,61 +37,77 @@ export function registerSpecResources(
 ): ResourceNotifier {
   const low = server.server;
   const subscriptions = createSubscriptions();
-
-  low.setRequestHandler(ListResourcesRequestSchema, () => {
-    const snapshot = deps.corpus.current();
-    return {
-      resources: [
-        {
-          uri: ROOT_URI,
-          name: 'root',
-          title: 'Spec root',
-          mimeType: 'text/markdown',
-          description: 'Root document, standing rules and catalog',
-        },
-        ...snapshot.catalog.map((s) => ({
-          uri: specUri(s.id),
-          name: s.id,
-          title: s.title,
-          mimeType: 'text/markdown',
-          description: `[${s.status} v${s.version}] ${s.summary}`,
-        })),
-      ],
-    };
-  });
-
-  low.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({
-    resourceTemplates: [
-      {
-        uriTemplate: 'spec://{spec}/{clause}',
-        name: 'clause',
-        title: 'A clause, current text',
-        mimeType: 'text/markdown',
-        description: 'Spec and clause IDs percent-encoded, e.g. spec://auth/token-lifetime',
-      },
-      {
-        uriTemplate: 'spec://{spec}/{clause}@{digest}',
-        name: 'clause-pinned',
-        title: 'A clause at one version',
-        mimeType: 'text/markdown',
-        description: 'The exact text recorded in the ledger for that digest (sha256:<hex>)',
-      },
-    ],
-  }));
-
-  low.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => {
+  const read = async (uri: URL, ctx: ServerContext) => {
     try {
-      const uri = request.params.uri;
-      const snapshot = deps.corpus.current();
-      const { text, read } = await readUri(snapshot, deps, uri);
-      await deps.recorder.record(resolveCallContext(conn, extra), 'resources/read', [read]);
-      return { contents: [{ uri, mimeType: 'text/markdown', text }] };
+      const asked = uri.href;
+      const { text, read: served } = await readUri(deps.corpus.current(), deps, asked);
+      await deps.recorder.record(resolveCallContext(conn, factsOf(ctx)), 'resources/read', [served]);
+      return { contents: [{ uri: asked, mimeType: MARKDOWN, text }] };
     } catch (error) {
       throw toProtocolError(error);
     }
-  });
+  };
+  const template = (uriTemplate: string) => new ResourceTemplate(uriTemplate, { list: undefined });
+  const readTemplate = (uri: URL, _variables: unknown, ctx: ServerContext) => read(uri, ctx);
 
-  low.setRequestHandler(SubscribeRequestSchema, (request) => {
+  server.registerResource(
+    'root',
+    ROOT_URI,
+    { title: 'Spec root', mimeType: MARKDOWN, description: 'Root document, standing rules and catalog' },
+    read,
+  );
+  // Registration order is match order: the pinned forms first, or `{clause}` would swallow `token@sha256:…`.
+  server.registerResource(
+    'clause-pinned',
+    template('spec://{spec}/{clause}@{digest}'),
+    {
+      title: 'A clause at one version',
+      mimeType: MARKDOWN,
+      description: 'The exact text recorded in the ledger for that digest (sha256:<hex>)',
+      cacheHint: PINNED_HINT,
+    },
+    readTemplate,
+  );
+  server.registerResource(
+    'spec-pinned',
+    template('spec://{spec}@{digest}'),
+    {
+      title: 'A spec at one version',
+      mimeType: MARKDOWN,
+      description: 'The exact source recorded in the ledger for that digest (sha256:<hex>)',
+      cacheHint: PINNED_HINT,
+    },
+    readTemplate,
+  );
+  server.registerResource(
+    'clause',
+    template('spec://{spec}/{clause}'),
+    {
+      title: 'A clause, current text',
+      mimeType: MARKDOWN,
+      description: 'Spec and clause IDs percent-encoded, e.g. spec://auth/token-lifetime',
+    },
+    readTemplate,
+  );
+  server.registerResource(
+    'spec',
+    new ResourceTemplate('spec://{spec}', {
+      list: () => ({
+        resources: deps.corpus.current().catalog.map((s) => ({
+          uri: specUri(s.id),
+          name: s.id,
+          title: s.title,
+          mimeType: MARKDOWN,
+          description: `[${s.status} v${s.version}] ${s.summary}`,
+        })),
+      }),
+    }),
+    { title: 'A spec, current source', mimeType: MARKDOWN, description: 'The whole spec file as served now' },
+    readTemplate,
+  );
+
+  // 2025-era subscriptions; 2026-07-28 has none (subscriptions/listen, served by the SDK's entries, replaces them).
+  low.setRequestHandler('resources/subscribe', (request) => {
     try {
       subscriptions.add(request.params.uri, deps.corpus.current());
     } catch (error) {
@@ -94,16 +115,17 @@ export function registerSpecResources(
     }
     return {};
   });
-  low.setRequestHandler(UnsubscribeRequestSchema, (request) => {
+  low.setRequestHandler('resources/unsubscribe', (request) => {
     subscriptions.delete(request.params.uri);
     return {};
   });
 
   return {
-    async snapshotChanged(before, after) {
+    async snapshotChanged(before, after, modern) {
       const ids = (s: Snapshot) => s.catalog.map((d) => d.id).join('\n');
-      if (ids(before) !== ids(after)) await server.sendResourceListChanged();
-      for (const uri of subscriptions.changed(before, after)) await low.sendResourceUpdated({ uri });
+      if (ids(before) !== ids(after)) server.sendResourceListChanged();
+      const uris = modern ? changedUris(before, after) : subscriptions.changed(before, after);
+      for (const uri of uris) await low.sendResourceUpdated({ uri });
     },
   };
 }

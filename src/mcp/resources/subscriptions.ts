@@ -2,7 +2,7 @@
 
 import type { Snapshot } from '../../corpus/snapshot.js';
 import { SpecLedgerError } from '../../errors.js';
-import { parseSpecUri, ROOT_URI } from '../uri.js';
+import { parseSpecUri, ROOT_URI, specUri } from '../uri.js';
 
 /**
  * URIs one connection may hold. Every edit used to re-resolve every subscribed URI: 100k of them stalled the
@@ -86,4 +86,28 @@ export function createSubscriptions(): Subscriptions {
       return out;
     },
   };
+}
+
+/**
+ * Every URI, in canonical spelling (uri.ts), whose text differs between the two snapshots: the root when the root
+ * document or catalog changed, then each changed spec and its changed clauses. For 2026-07-28 listeners, whose
+ * subscriptions the SDK's listen router holds and filters.
+ */
+export function changedUris(before: Snapshot, after: Snapshot): string[] {
+  const out: string[] = [];
+  if (rootDigest(before) !== rootDigest(after)) out.push(ROOT_URI);
+  const ids = new Set([...before.catalog.map((s) => s.id), ...after.catalog.map((s) => s.id)]);
+  for (const id of ids) {
+    const was = before.spec(id);
+    const now = after.spec(id);
+    if (was?.digest === now?.digest) continue;
+    out.push(specUri(id));
+    const old = new Map(was?.clauses.map((c) => [c.id, c.digest]) ?? []);
+    for (const clause of now?.clauses ?? []) {
+      if (old.get(clause.id) !== clause.digest) out.push(specUri(id, clause.id));
+      old.delete(clause.id);
+    }
+    for (const removed of old.keys()) out.push(specUri(id, removed));
+  }
+  return out;
 }

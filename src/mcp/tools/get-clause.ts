@@ -1,18 +1,22 @@
 // get_clause: level 2 — one clause's text by stable ID, child sections collapsed, within a token budget.
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+
 import { z } from 'zod';
 import { type Clause, specSource } from '../../parse/types.js';
-import { markImmutable } from '../../transports/immutable-json.js';
 import type { ConnectionInfo } from '../context.js';
 import { assertNotDeprecated } from '../deprecation.js';
 import type { SpecServerDeps } from '../deps.js';
-import { runReadingTool } from '../tool-runner.js';
+import type { ToolRegistry } from '../tool-runner.js';
+import { deepFreeze, runReadingTool } from '../tool-runner.js';
 import { viewClause } from '../views/clause-view.js';
 import { childRef, READ_ONLY, runIdArg } from './schemas.js';
 
 export const DEFAULT_CLAUSE_TOKENS = 4000;
 
-export function registerGetClauseTool(server: McpServer, deps: SpecServerDeps, conn: ConnectionInfo): void {
+export function registerGetClauseTool(
+  server: ToolRegistry,
+  deps: SpecServerDeps,
+  conn: ConnectionInfo,
+): void {
   server.registerTool(
     'get_clause',
     {
@@ -55,13 +59,13 @@ export function registerGetClauseTool(server: McpServer, deps: SpecServerDeps, c
         continuation: z.object({ cursor: z.string(), call: z.string() }).optional(),
         path: z.string(),
         lines: z.object({ start: z.number(), end: z.number() }),
-        attrs: z.record(z.string()).optional(),
+        attrs: z.record(z.string(), z.string()).optional(),
         superseded_by: z.array(z.string()).optional(),
       },
       annotations: READ_ONLY,
     },
-    (args, extra) =>
-      runReadingTool(deps, conn, 'get_clause', args, extra, (snapshot) => {
+    (args, facts) =>
+      runReadingTool(deps, conn, 'get_clause', args, facts, (snapshot) => {
         const target = snapshot.resolve(args.ref);
         const { spec, clause } = target;
         if (!args.allow_deprecated)
@@ -73,8 +77,8 @@ export function registerGetClauseTool(server: McpServer, deps: SpecServerDeps, c
         let rendered = deps.cache.get(key);
         if (!rendered) {
           const view = viewClause(snapshot, target, { depth, maxTokens, cursor: args.cursor }, deps.tokens);
-          // Immutable from here on: the cache hands this object to every later call, and HTTP reuses its JSON.
-          rendered = { structured: markImmutable({ ...view }), text: renderClauseText(view, clause?.kind) };
+          // Frozen: the cache hands this object to every later call (and encoders may keep its JSON).
+          rendered = { structured: deepFreeze({ ...view }), text: renderClauseText(view, clause?.kind) };
           deps.cache.set(key, rendered);
         }
         return {

@@ -1,9 +1,10 @@
 // get_outline: level 1 — one spec's clause tree with token costs, no bodies.
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+
 import { z } from 'zod';
 import { specSource } from '../../parse/types.js';
 import type { ConnectionInfo } from '../context.js';
 import type { SpecServerDeps } from '../deps.js';
+import type { ToolRegistry } from '../tool-runner.js';
 import { runReadingTool } from '../tool-runner.js';
 import { renderOutline, viewOutline } from '../views/outline-view.js';
 import { READ_ONLY, runIdArg } from './schemas.js';
@@ -11,7 +12,11 @@ import { READ_ONLY, runIdArg } from './schemas.js';
 /** Two levels: sections and their subsections; requirements inside them are one depth further. */
 export const DEFAULT_OUTLINE_DEPTH = 2;
 
-export function registerGetOutlineTool(server: McpServer, deps: SpecServerDeps, conn: ConnectionInfo): void {
+export function registerGetOutlineTool(
+  server: ToolRegistry,
+  deps: SpecServerDeps,
+  conn: ConnectionInfo,
+): void {
   server.registerTool(
     'get_outline',
     {
@@ -52,8 +57,8 @@ export function registerGetOutlineTool(server: McpServer, deps: SpecServerDeps, 
       },
       annotations: READ_ONLY,
     },
-    (args, extra) =>
-      runReadingTool(deps, conn, 'get_outline', args, extra, (snapshot) => {
+    (args, facts) =>
+      runReadingTool(deps, conn, 'get_outline', args, facts, (snapshot) => {
         const { spec } = snapshot.resolve(`${args.spec.split('#')[0]}#`);
         const depth = args.depth ?? DEFAULT_OUTLINE_DEPTH;
         const key = `outline|${spec.id}|${spec.digest}|${depth}`;

@@ -1,11 +1,12 @@
 // get_provenance: what this run (or a named one) has read so far — for an agent to cite in its PR.
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+
 import { z } from 'zod';
 import { SpecLedgerError } from '../../errors.js';
 import { type ConnectionInfo, resolveCallContext } from '../context.js';
 import type { SpecServerDeps } from '../deps.js';
 import { toToolError } from '../errors.js';
 import { RUN_ID_MAX_LENGTH } from '../run-id.js';
+import type { ToolRegistry } from '../tool-runner.js';
 import { READ_ONLY } from './schemas.js';
 
 /**
@@ -30,7 +31,7 @@ function afterSeqOf(cursor: string | undefined): number {
 }
 
 export function registerGetProvenanceTool(
-  server: McpServer,
+  server: ToolRegistry,
   deps: SpecServerDeps,
   conn: ConnectionInfo,
 ): void {
@@ -72,9 +73,9 @@ export function registerGetProvenanceTool(
       },
       annotations: READ_ONLY,
     },
-    async (args, extra) => {
+    async (args, facts) => {
       try {
-        const ctx = resolveCallContext(conn, extra, args.run_id);
+        const ctx = resolveCallContext(conn, facts, args.run_id);
         const afterSeq = afterSeqOf(args.cursor);
         const limit = args.limit ?? DEFAULT_PROVENANCE_PAGE;
         // The run key already carries the principal; the filter also keeps out reads another principal (or a

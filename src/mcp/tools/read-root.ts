@@ -1,17 +1,18 @@
 // read_root: level 0 of progressive disclosure — small whatever the corpus size.
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+
 import { z } from 'zod';
 import { specSource } from '../../parse/types.js';
 import type { ConnectionInfo } from '../context.js';
 import type { SpecServerDeps } from '../deps.js';
 import type { ServedRead } from '../recorder.js';
+import type { ToolRegistry } from '../tool-runner.js';
 import { runReadingTool } from '../tool-runner.js';
 import { pageDigest, viewRoot } from '../views/root-view.js';
 import { READ_ONLY, runIdArg } from './schemas.js';
 
 export const DEFAULT_ROOT_TOKENS = 1500;
 
-export function registerReadRootTool(server: McpServer, deps: SpecServerDeps, conn: ConnectionInfo): void {
+export function registerReadRootTool(server: ToolRegistry, deps: SpecServerDeps, conn: ConnectionInfo): void {
   server.registerTool(
     'read_root',
     {
@@ -58,8 +59,8 @@ export function registerReadRootTool(server: McpServer, deps: SpecServerDeps, co
       },
       annotations: READ_ONLY,
     },
-    (args, extra) =>
-      runReadingTool(deps, conn, 'read_root', args, extra, (snapshot) => {
+    (args, facts) =>
+      runReadingTool(deps, conn, 'read_root', args, facts, (snapshot) => {
         const page = viewRoot(
           snapshot,
           { maxTokens: args.max_tokens ?? DEFAULT_ROOT_TOKENS, cursor: args.cursor },

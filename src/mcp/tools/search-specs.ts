@@ -1,13 +1,18 @@
 // search_specs: ranked clause references with short snippets, for finding a topic across every spec.
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+
 import { z } from 'zod';
 import type { ConnectionInfo } from '../context.js';
 import type { SpecServerDeps } from '../deps.js';
 import type { ServedRead } from '../recorder.js';
+import type { ToolRegistry } from '../tool-runner.js';
 import { runReadingTool } from '../tool-runner.js';
 import { READ_ONLY, runIdArg } from './schemas.js';
 
-export function registerSearchSpecsTool(server: McpServer, deps: SpecServerDeps, conn: ConnectionInfo): void {
+export function registerSearchSpecsTool(
+  server: ToolRegistry,
+  deps: SpecServerDeps,
+  conn: ConnectionInfo,
+): void {
   server.registerTool(
     'search_specs',
     {
@@ -31,8 +36,8 @@ export function registerSearchSpecsTool(server: McpServer, deps: SpecServerDeps,
       },
       annotations: READ_ONLY,
     },
-    (args, extra) =>
-      runReadingTool(deps, conn, 'search_specs', args, extra, async (snapshot) => {
+    (args, facts) =>
+      runReadingTool(deps, conn, 'search_specs', args, facts, async (snapshot) => {
         const specId = args.spec ? snapshot.resolve(`${args.spec.split('#')[0]}#`).spec.id : undefined;
         const hits = await snapshot.search(args.query, {
           spec: specId,

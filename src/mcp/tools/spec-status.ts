@@ -1,5 +1,5 @@
 // spec_status: the health of what is served — files that cannot be served now, and lint findings.
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+
 import { z } from 'zod';
 import type { Snapshot } from '../../corpus/snapshot.js';
 import {
@@ -10,6 +10,7 @@ import {
   summarize,
 } from '../../governance/index.js';
 import type { SpecServerDeps } from '../deps.js';
+import type { ToolRegistry } from '../tool-runner.js';
 import { READ_ONLY } from './schemas.js';
 
 /** Findings listed per call; the summary counts them all. */
@@ -25,7 +26,7 @@ const findingSchema = z.object({
   ref: z.string().optional(),
 });
 
-export function registerSpecStatusTool(server: McpServer, deps: SpecServerDeps): void {
+export function registerSpecStatusTool(server: ToolRegistry, deps: SpecServerDeps): void {
   // Lint once per snapshot, not per call: near-duplicate detection is the costly rule.
   const lintOf = new WeakMap<Snapshot, Finding[]>();
   server.registerTool(

@@ -1,15 +1,16 @@
 // specs_for_path: the specs, clauses and AGENTS.md files that govern one code path — refs and costs, not bodies.
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+
 import { z } from 'zod';
 import { specSource } from '../../parse/types.js';
 import type { ConnectionInfo } from '../context.js';
 import type { SpecServerDeps } from '../deps.js';
 import type { ServedRead } from '../recorder.js';
+import type { ToolRegistry } from '../tool-runner.js';
 import { runReadingTool } from '../tool-runner.js';
 import { childRef, READ_ONLY, runIdArg } from './schemas.js';
 
 export function registerSpecsForPathTool(
-  server: McpServer,
+  server: ToolRegistry,
   deps: SpecServerDeps,
   conn: ConnectionInfo,
 ): void {
@@ -44,8 +45,8 @@ export function registerSpecsForPathTool(
       },
       annotations: READ_ONLY,
     },
-    (args, extra) =>
-      runReadingTool(deps, conn, 'specs_for_path', args, extra, (snapshot) => {
+    (args, facts) =>
+      runReadingTool(deps, conn, 'specs_for_path', args, facts, (snapshot) => {
         const match = snapshot.specsForPath(args.path);
         const reads: ServedRead[] = [...match.specs.map((s) => s.id), ...match.agents.map((a) => a.ref)].map(
           (id) => {

@@ -1,0 +1,235 @@
+// The one place SpecLedger answers MCP without the SDK: a plain tools/call over sessionless Streamable HTTP, in
+// either era, answered with the bytes the SDK's own entry (createMcpHandler) would send.
+//
+// Why: the SDK's per-request entry builds a web Request, a fresh server instance and a web Response for every
+// call (~1 ms of CPU each on the bench machine, bench/README.md), which caps a get_clause near 900 calls/s against
+// 26k/s for a bare node:http handler. The calls agents make all day are plain tools/call requests; this lane
+// checks everything the SDK would check for them, runs the same tool handler (tool-runner.ts), and writes the
+// answer itself. Anything it does not recognise as plain — another method, an odd envelope, a header it does not
+// know, arguments that fail the schema, any key it has not seen the SDK accept — goes to the SDK untouched.
+//
+// It is pinned to the SDK it mirrors: package.json names @modelcontextprotocol/server exactly (no range), and
+// test/integration/http-fast-lane.test.ts sends the same requests down both paths and fails on any byte that
+// differs, so an SDK update that changes the answer fails loudly instead of drifting.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuthInfo } from '@modelcontextprotocol/server';
+import type { ClientInfo, RequestFacts } from '../mcp/context.js';
+import type { ToolDefinition, ToolResult } from '../mcp/tool-runner.js';
+import { sendEventStream, sendJsonOk } from './http-responses.js';
+import { isPlainObject } from './json-rpc-shape.js';
+
+export const MODERN_REVISION = '2026-07-28';
+/** The 2025-era revisions a sessionless request may name in MCP-Protocol-Version. */
+const LEGACY_REVISIONS: ReadonlySet<string> = new Set(['2025-11-25', '2025-06-18', '2025-03-26']);
+const RESERVED_PREFIX = 'io.modelcontextprotocol/';
+const PROTOCOL_VERSION_KEY = `${RESERVED_PREFIX}protocolVersion`;
+const CLIENT_INFO_KEY = `${RESERVED_PREFIX}clientInfo`;
+const CLIENT_CAPABILITIES_KEY = `${RESERVED_PREFIX}clientCapabilities`;
+const LOG_LEVEL_KEY = `${RESERVED_PREFIX}logLevel`;
+const ENVELOPE_KEYS: ReadonlySet<string> = new Set([
+  PROTOCOL_VERSION_KEY,
+  CLIENT_INFO_KEY,
+  CLIENT_CAPABILITIES_KEY,
+  LOG_LEVEL_KEY,
+]);
+const PARAM_KEYS: ReadonlySet<string> = new Set(['name', 'arguments', '_meta']);
+const CLIENT_INFO_FIELDS: ReadonlySet<string> = new Set(['name', 'version', 'title']);
+
+export type Era = 'legacy' | 'modern';
+
+/**
+ * The era a body claims, by the SDK's body-primary rule: a request whose `_meta` names a protocol version speaks
+ * 2026-07-28 (the SDK's classifier then checks the claim; the fast lane only takes claims it can check itself).
+ */
+export function claimedEra(body: unknown): Era {
+  if (!isPlainObject(body) || !isPlainObject(body.params)) return 'legacy';
+  const meta = body.params._meta;
+  return isPlainObject(meta) && meta[PROTOCOL_VERSION_KEY] !== undefined ? 'modern' : 'legacy';
+}
+
+export interface FastLaneOptions {
+  tools: readonly ToolDefinition[];
+  serverInfo: { name: string; version: string; title?: string };
+  log: (level: 'warn' | 'error', message: string) => void;
+}
+
+export interface FastLane {
+  /** Answers the request and returns true, or returns false (having done nothing) to leave it to the SDK. */
+  serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: unknown,
+    era: Era,
+    authInfo: AuthInfo | undefined,
+  ): boolean;
+}
+
+interface Plain {
+  id: string | number;
+  tool: ToolDefinition;
+  args: Record<string, unknown>;
+  meta: Record<string, unknown> | undefined;
+  client: ClientInfo | undefined;
+}
+
+const header = (req: IncomingMessage, name: string): string | undefined => {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+function isClientInfo(value: unknown): value is ClientInfo {
+  if (!isPlainObject(value) || typeof value.name !== 'string' || typeof value.version !== 'string')
+    return false;
+  for (const key in value) if (!CLIENT_INFO_FIELDS.has(key) || typeof value[key] !== 'string') return false;
+  return true;
+}
+
+/** The envelope the SDK's modern path accepts without a second look, or null. */
+function modernEnvelope(meta: Record<string, unknown>): { client: ClientInfo | undefined } | null {
+  if (meta[PROTOCOL_VERSION_KEY] !== MODERN_REVISION || !isPlainObject(meta[CLIENT_CAPABILITIES_KEY]))
+    return null;
+  const client = meta[CLIENT_INFO_KEY];
+  if (client !== undefined && !isClientInfo(client)) return null;
+  const level = meta[LOG_LEVEL_KEY];
+  if (level !== undefined && typeof level !== 'string') return null;
+  return { client };
+}
+
+/** The request's own `_meta` as the SDK hands it to handlers: reserved envelope keys lifted out. */
+function ownMeta(meta: Record<string, unknown>): Record<string, unknown> | undefined {
+  let own: Record<string, unknown> | undefined;
+  for (const key in meta) {
+    if (ENVELOPE_KEYS.has(key)) continue;
+    own ??= {};
+    own[key] = meta[key];
+  }
+  return own;
+}
+
+export function createFastLane(options: FastLaneOptions): FastLane {
+  const tools = new Map(options.tools.map((t) => [t.name, t]));
+  const serverInfoJson = JSON.stringify(options.serverInfo);
+  // A get_clause answer carries the clause twice (text block and structured text); escaping it into JSON was ~10 µs
+  // a call. Results built around a frozen structured object (the render cache's, tool-runner.ts) keep their JSON.
+  const encoded = new WeakMap<object, { text: string; json: string }>();
+  const bodyJson = (result: ToolResult): string => {
+    const structured = result.structuredContent;
+    const only = result.content.length === 1 ? result.content[0] : undefined;
+    const memo = structured !== undefined && only !== undefined && Object.isFrozen(structured);
+    const hit = memo ? encoded.get(structured) : undefined;
+    if (hit !== undefined && hit.text === only?.text) return hit.json;
+    let json = `"content":${JSON.stringify(result.content)}`;
+    if (structured !== undefined) json += `,"structuredContent":${JSON.stringify(structured)}`;
+    if (memo && only !== undefined) encoded.set(structured, { text: only.text, json });
+    return json;
+  };
+
+  /** The request, if it is one this lane answers exactly as the SDK would; null otherwise. */
+  function plainCall(req: IncomingMessage, body: unknown, era: Era): Plain | null {
+    if (!isPlainObject(body) || body.jsonrpc !== '2.0' || body.method !== 'tools/call') return null;
+    for (const key in body)
+      if (key !== 'jsonrpc' && key !== 'id' && key !== 'method' && key !== 'params') return null;
+    const { id, params } = body;
+    if (typeof id !== 'string' && !Number.isSafeInteger(id)) return null;
+    if (!isPlainObject(params) || typeof params.name !== 'string') return null;
+    for (const key in params) if (!PARAM_KEYS.has(key)) return null;
+    const tool = tools.get(params.name);
+    if (tool === undefined) return null;
+    const args = params.arguments ?? {};
+    if (!isPlainObject(args)) return null;
+    // Mirrored headers (SEP-2243) are for tools that declare them; SpecLedger's declare none.
+    for (const name in req.headers) if (name.startsWith('mcp-param-')) return null;
+    if (req.headers['mcp-session-id'] !== undefined || req.headers['last-event-id'] !== undefined)
+      return null;
+    const version = header(req, 'mcp-protocol-version');
+    const meta = params._meta;
+    if (meta !== undefined && !isPlainObject(meta)) return null;
+    let client: ClientInfo | undefined;
+    if (era === 'modern') {
+      if (version !== MODERN_REVISION || meta === undefined) return null;
+      if (header(req, 'mcp-method') !== 'tools/call' || header(req, 'mcp-name') !== params.name) return null;
+      const envelope = modernEnvelope(meta);
+      if (envelope === null) return null;
+      client = envelope.client;
+    } else {
+      if (version !== undefined && !LEGACY_REVISIONS.has(version)) return null;
+      if (req.headers['mcp-method'] !== undefined || req.headers['mcp-name'] !== undefined) return null;
+    }
+    if (meta !== undefined)
+      for (const key in meta) if (key.startsWith(RESERVED_PREFIX) && !ENVELOPE_KEYS.has(key)) return null;
+    if (era === 'legacy' && meta !== undefined)
+      for (const key in meta) if (ENVELOPE_KEYS.has(key)) return null;
+    const parsed = tool.input.safeParse(args);
+    if (!parsed.success) return null;
+    return {
+      id: id as string | number,
+      tool,
+      args: parsed.data as Record<string, unknown>,
+      meta: meta === undefined ? undefined : ownMeta(meta),
+      client,
+    };
+  }
+
+  /**
+   * The response body the SDK's entry writes for this result: the result's keys in its schema's order (`_meta`,
+   * `content`, `structuredContent`, `isError`); on 2026-07-28 `resultType` after them and the server's identity
+   * added to `_meta` (appended last when the result had none); 2025-era answers as one SSE event.
+   */
+  function encode(call: Plain, result: ToolResult, era: Era): string {
+    const parts: string[] = [];
+    if (result._meta !== undefined)
+      parts.push(`"_meta":${era === 'modern' ? metaJson(result._meta) : JSON.stringify(result._meta)}`);
+    parts.push(bodyJson(result));
+    if (result.isError !== undefined) parts.push(`"isError":${JSON.stringify(result.isError)}`);
+    if (era === 'modern') {
+      parts.push('"resultType":"complete"');
+      if (result._meta === undefined) parts.push(`"_meta":${metaJson(undefined)}`);
+    }
+    const message = `{"result":{${parts.join(',')}},"jsonrpc":"2.0","id":${JSON.stringify(call.id)}}`;
+    return era === 'modern' ? message : `event: message\ndata: ${message}\n\n`;
+  }
+
+  function metaJson(meta: Record<string, unknown> | undefined): string {
+    const own = meta === undefined ? '' : JSON.stringify(meta).slice(1, -1);
+    return `{${own}${own ? ',' : ''}"io.modelcontextprotocol/serverInfo":${serverInfoJson}}`;
+  }
+
+  const send = (res: ServerResponse, era: Era, body: string): void =>
+    era === 'modern' ? sendJsonOk(res, body) : sendEventStream(res, body);
+
+  return {
+    serve(req, res, body, era, authInfo) {
+      const call = plainCall(req, body, era);
+      if (call === null) return false;
+      const facts: RequestFacts = {
+        requestId: call.id,
+        meta: call.meta,
+        envelopeClient: call.client,
+        header: (name) => header(req, name),
+        principal: authInfo?.clientId ?? null,
+        sessionId: null,
+      };
+      void run(call, facts).then(
+        (result) => send(res, era, encode(call, result, era)),
+        (error: unknown) => {
+          options.log('error', `http fast lane ${call.tool.name}: ${(error as Error).message}`);
+          const failure: ToolResult = {
+            content: [{ type: 'text', text: (error as Error).message ?? String(error) }],
+            isError: true,
+          };
+          send(res, era, encode(call, failure, era));
+        },
+      );
+      return true;
+    },
+  };
+}
+
+/** The tool, then its output schema, as the SDK runs them (an invalid structured result is the tool's error). */
+async function run(call: Plain, facts: RequestFacts): Promise<ToolResult> {
+  const result = await call.tool.handler(call.args, facts);
+  if (result.isError || call.tool.output === undefined) return result;
+  const checked = call.tool.output.safeParse(result.structuredContent);
+  if (checked.success) return result;
+  throw new Error(`Output validation error: Invalid structured content for tool ${call.tool.name}`);
+}
