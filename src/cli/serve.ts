@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { type App, createApp } from '../app.js';
 import { ExitError, errorMessage } from '../errors.js';
-import type { ClientInfo } from '../mcp/context.js';
 import { principalProblem } from '../mcp/run-id.js';
 import { watchCorpus } from '../source/watcher.js';
 import {
@@ -117,17 +116,10 @@ export function registerServeCommand(program: Command): void {
           stops.push(() => watcher.close());
         }
         if (opts.http) {
-          // Sessionless clients introduce themselves once per principal; bounded by the token file (+1 without auth).
-          const clients = new Map<string | null, ClientInfo>();
-          const sessionSurface = app.surface({ witnessed: false });
-          const http = await startHttpServer({
+          const http = await startHttpServer(app, {
             host: opts.host,
             port: opts.port,
             stateless: opts.stateless ?? false,
-            surface: app.surface({ witnessed: false, clientInfo: (principal) => clients.get(principal) }),
-            createSessionServer: () => app.createServer(sessionSurface),
-            onReload: (listener) => app.onReload(listener),
-            rememberClient: (principal, client) => clients.set(principal, client),
             fastLane: opts.fastLane,
             tokens,
             maxBodyBytes: opts.maxBody,

@@ -4,17 +4,12 @@ import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Serv
 import type { AddressInfo } from 'node:net';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { type AuthInfo, classifyInboundRequest, createMcpHandler } from '@modelcontextprotocol/server';
+import type { App } from '../app.js';
 import type { Snapshot } from '../corpus/snapshot.js';
 import { errorMessage } from '../errors.js';
 import type { ClientInfo } from '../mcp/context.js';
 import { changedUris } from '../mcp/resources/subscriptions.js';
-import {
-  createSpecServer,
-  SERVER_NAME,
-  SERVER_VERSION,
-  type SpecServer,
-  type SpecSurface,
-} from '../mcp/server.js';
+import { createSpecServer, SERVER_NAME, SERVER_VERSION } from '../mcp/server.js';
 import {
   checkPostHeaders,
   type HttpRejection,
@@ -38,17 +33,6 @@ export interface HttpServerOptions {
   port: number;
   /** --stateless: no sessions, for replicas behind a load balancer. */
   stateless: boolean;
-  /**
-   * What the SDK's per-request instances and the fast lane serve: every 2026-07-28 request, and every 2025-era
-   * request in stateless mode. Its connection is not witnessed (no hint → run source `none`).
-   */
-  surface: SpecSurface;
-  /** Stateful mode: a 2025-era session's own instance, which the app tells about reloads. */
-  createSessionServer: () => SpecServer;
-  /** Where reloads are announced, for the 2026-07-28 subscriptions/listen streams this entry holds. */
-  onReload: (listener: (before: Snapshot, after: Snapshot) => void) => void;
-  /** Who introduced itself with a sessionless 2025-era initialize, per principal (the surface reads it back). */
-  rememberClient: (principal: string | null, client: ClientInfo) => void;
   /** false sends every request through the SDK (tests and the benchmark compare the two). Default true. */
   fastLane?: boolean;
   /** Named bearer tokens (name = principal recorded in the ledger); empty = no auth. */
@@ -160,30 +144,39 @@ function publishReload(
 const hostLiteral = (host: string): string =>
   host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 
-export async function startHttpServer(options: HttpServerOptions): Promise<HttpServerHandle> {
+/**
+ * Serves `app` over Streamable HTTP. The SDK's per-request instances and the fast lane serve every 2026-07-28
+ * request, and every 2025-era request in stateless mode, from one surface whose connection is not witnessed (a
+ * read with no hint is filed under run source `none`); stateful mode gives each 2025-era session its own instance.
+ */
+export async function startHttpServer(app: App, options: HttpServerOptions): Promise<HttpServerHandle> {
   const host = options.host ?? '127.0.0.1';
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const { log, stateless } = options;
   const auth = createBearerAuth(options.tokens);
   const inFlight = createInFlight();
+  // Sessionless clients introduce themselves once per principal; bounded by the token file (+1 without auth).
+  const clients = new Map<string | null, ClientInfo>();
+  const surface = app.surface({ witnessed: false, clientInfo: (principal) => clients.get(principal) });
+  const sessionSurface = app.surface({ witnessed: false });
   // One entry for every request the SDK serves per request: 2026-07-28 always, 2025-era too in stateless mode.
-  const entry = createMcpHandler(() => createSpecServer(options.surface).server, {
+  const entry = createMcpHandler(() => createSpecServer(surface).server, {
     legacy: stateless ? 'stateless' : 'reject',
   });
   const sdkEntry = toNodeHandler(entry, { onerror: (error) => log('error', `http: ${error.message}`) });
-  options.onReload((before, after) => publishReload(entry.notify, before, after));
+  app.onReload((before, after) => publishReload(entry.notify, before, after));
   const fastLane =
     options.fastLane === false
       ? undefined
       : createFastLane({
-          tools: options.surface.tools,
+          tools: surface.tools,
           serverInfo: { name: SERVER_NAME, version: SERVER_VERSION, title: 'SpecLedger' },
           log,
         });
   const sessions = stateless
     ? undefined
     : new SessionRegistry({
-        createServer: options.createSessionServer,
+        createServer: () => app.createServer(sessionSurface),
         log,
         idleMs: options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS,
         maxSessions: options.maxSessions ?? DEFAULT_MAX_SESSIONS,
@@ -275,7 +268,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     const params = (post.messages[0] as { params?: { clientInfo?: unknown } }).params;
     const client = params?.clientInfo as { name?: unknown; version?: unknown } | undefined;
     if (typeof client?.name === 'string' && typeof client.version === 'string') {
-      options.rememberClient(authInfo?.clientId ?? null, { name: client.name, version: client.version });
+      clients.set(authInfo?.clientId ?? null, { name: client.name, version: client.version });
     }
   }
 

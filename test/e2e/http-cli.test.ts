@@ -1,8 +1,7 @@
 // The built server over Streamable HTTP, driven by the real SDK client: tools, resources, identity, admission, shutdown.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLedger } from '../../src/ledger/open.js';
 import { type HttpCli, startHttpCli } from '../helpers/cli.js';

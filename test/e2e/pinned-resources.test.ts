@@ -2,7 +2,7 @@
 // clause, and resources/read makes the same deprecation check as get_clause.
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openLedger } from '../../src/ledger/open.js';
 import type { ReadRecord } from '../../src/ledger/types.js';

@@ -1,9 +1,8 @@
 // Run identity against the built server: principals never share runs or client names, run IDs are validated,
 // traceparent follows W3C, and every CLI table escapes what a hostile run ID or client name could carry.
 import { writeFileSync } from 'node:fs';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/client';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLedger } from '../../src/ledger/open.js';
 import type { ReadRecord } from '../../src/ledger/types.js';

@@ -3,9 +3,7 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cleanEnv, type HttpCli, startHttpCli } from '../helpers/cli.js';
 import { builtCli, specsExample } from '../helpers/paths.js';
@@ -114,7 +112,7 @@ describe('serve --http session caps', () => {
     };
     const older = await connect();
     const notices: string[] = [];
-    older.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+    older.setNotificationHandler('notifications/message', (n) => {
       notices.push(String(n.params.data));
     });
     await older.listTools();

@@ -4,7 +4,6 @@ import { spawn } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cleanEnv, connectStdioCli, type StdioCli } from '../helpers/cli.js';
 import { builtCli, specsExample } from '../helpers/paths.js';
@@ -158,7 +157,7 @@ describe('resource subscriptions over stdio', () => {
 
   it('sends updated for the subscribed clause an edit changed, and not for the ones it left alone', async () => {
     const updated: string[] = [];
-    stdio.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+    stdio.client.setNotificationHandler('notifications/resources/updated', (n) => {
       updated.push(n.params.uri);
     });
     for (const uri of ['spec://auth/rotation', 'spec://auth/key-format', 'spec://errors/error-envelope'])

@@ -1,11 +1,22 @@
 // The built CLI as a subprocess: one-shot commands with their exit code, `serve --http` until it listens, `serve` over stdio.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Client } from '@modelcontextprotocol/client';
+import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { builtCli } from './paths.js';
 
 const exec = promisify(execFile);
+
+/**
+ * How a client negotiates the protocol era: `legacy` is the 2025 initialize handshake (the SDK default), `modern`
+ * pins 2026-07-28 (server/discover, no fallback), `auto` probes and falls back — what Claude Code does.
+ */
+export type EraMode = 'legacy' | 'modern' | 'auto';
+
+export function clientOptions(era: EraMode = 'legacy'): ConstructorParameters<typeof Client>[1] {
+  if (era === 'legacy') return {};
+  return { versionNegotiation: { mode: era === 'auto' ? 'auto' : { pin: '2026-07-28' } } };
+}
 
 /** Runs `specledger ARGS`; a non-zero exit is returned, not thrown. */
 export async function runCli(
@@ -64,7 +75,7 @@ export interface StdioCli {
 /** Starts `specledger serve ARGS` (with --no-watch unless `watch`) over stdio and connects the real SDK client. */
 export async function connectStdioCli(
   args: readonly string[],
-  options: { env?: Record<string, string>; clientName?: string; watch?: boolean } = {},
+  options: { env?: Record<string, string>; clientName?: string; watch?: boolean; era?: EraMode } = {},
 ): Promise<StdioCli> {
   const transport = new StdioClientTransport({
     command: process.execPath,
@@ -76,7 +87,10 @@ export async function connectStdioCli(
   transport.stderr?.on('data', (chunk: Buffer) => {
     err += chunk.toString('utf8');
   });
-  const client = new Client({ name: options.clientName ?? 'stdio-e2e', version: '0.0.1' });
+  const client = new Client(
+    { name: options.clientName ?? 'stdio-e2e', version: '0.0.1' },
+    clientOptions(options.era),
+  );
   await client.connect(transport);
   return { client, stderr: () => err, close: () => client.close() };
 }

@@ -2,13 +2,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import {
-  LoggingMessageNotificationSchema,
-  ResourceListChangedNotificationSchema,
-  ResourceUpdatedNotificationSchema,
-} from '@modelcontextprotocol/sdk/types.js';
+import { Client } from '@modelcontextprotocol/client';
+import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { type App, createApp } from '../../src/app.js';
 import type { ReloadResult } from '../../src/corpus/corpus.js';
 import type { Snapshot } from '../../src/corpus/snapshot.js';
@@ -122,20 +117,20 @@ export async function startLiveReload(options: { poll?: boolean } = {}): Promise
   const updated: string[] = [];
   const listChanged = { count: 0 };
   const logs: string[] = [];
-  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+  client.setNotificationHandler('notifications/resources/updated', (n) => {
     updated.push(n.params.uri);
     wake();
   });
-  client.setNotificationHandler(ResourceListChangedNotificationSchema, () => {
+  client.setNotificationHandler('notifications/resources/list_changed', () => {
     listChanged.count++;
     wake();
   });
-  client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+  client.setNotificationHandler('notifications/message', (n) => {
     logs.push(String(n.params.data));
     wake();
   });
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
-  const spec = app.createServer();
+  const spec = app.createServer(app.surface({ witnessed: true }));
   await spec.server.connect(serverTransport);
   await client.connect(clientTransport);
 

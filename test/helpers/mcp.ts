@@ -1,7 +1,8 @@
 // A real SpecLedger app (SQLite ledger in a temp dir) connected to a real SDK Client over the in-memory transport.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+
+import type { CallToolResult } from '@modelcontextprotocol/client';
+import { Client } from '@modelcontextprotocol/client';
+import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { type App, createApp } from '../../src/app.js';
 import { makeTempDir } from './temp.js';
 
@@ -20,7 +21,7 @@ export async function connect(specs: string, env: NodeJS.ProcessEnv = {}): Promi
   // An empty env: a CI run ID in the test process's environment must not decide the run ID.
   const app = await createApp({ specs, ledger: ledgerPath, transport: 'memory', env });
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
-  const spec = app.createServer();
+  const spec = app.createServer(app.surface({ witnessed: true }));
   await spec.server.connect(serverTransport);
   const client = new Client({ name: 'specledger-tests', version: '1.2.3' });
   await client.connect(clientTransport);

@@ -1,13 +1,14 @@
 // What the HTTP transport refuses before a request reaches the MCP server, seen over raw HTTP.
 import { type IncomingHttpHeaders, request } from 'node:http';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type App, createApp } from '../../src/app.js';
 import {
   type HttpServerHandle,
   type HttpServerOptions,
   isLoopbackHost,
   startHttpServer,
 } from '../../src/transports/http.js';
+import { specsExample } from '../helpers/paths.js';
 
 interface RawResponse {
   status: number;
@@ -56,15 +57,14 @@ const errorCode = (response: RawResponse): number =>
   (JSON.parse(response.body) as { error: { code: number } }).error.code;
 
 const servers: HttpServerHandle[] = [];
+const apps: App[] = [];
 
 async function start(overrides: Partial<HttpServerOptions> = {}): Promise<HttpServerHandle> {
-  const handle = await startHttpServer({
+  const app = await createApp({ specs: specsExample, ledger: 'off', transport: 'http', env: {} });
+  apps.push(app);
+  const handle = await startHttpServer(app, {
     port: 0,
     stateless: true,
-    createServer: () => {
-      const server = new McpServer({ name: 'admission-test', version: '0.0.0' });
-      return { server, close: () => server.close() };
-    },
     tokens: [],
     maxBodyBytes: 4096,
     readiness: async () => ({ ready: true, detail: { index: 'loaded' } }),
@@ -77,6 +77,7 @@ async function start(overrides: Partial<HttpServerOptions> = {}): Promise<HttpSe
 
 afterEach(async () => {
   await Promise.allSettled(servers.splice(0).map((server) => server.close()));
+  await Promise.allSettled(apps.splice(0).map((app) => app.close()));
 });
 
 describe('startHttpServer admission', () => {

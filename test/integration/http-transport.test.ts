@@ -1,153 +1,112 @@
-// The Streamable HTTP transport end to end: the real SDK client against both stateful and stateless modes.
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { EmptyResultSchema } from '@modelcontextprotocol/sdk/types.js';
+// The Streamable HTTP transport end to end: the real SDK client and the real app against both stateful and
+// stateless modes, in both protocol eras. What a call saw (run, principal) is read back through get_provenance.
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import { type App, createApp } from '../../src/app.js';
 import { type HttpServerHandle, type HttpServerOptions, startHttpServer } from '../../src/transports/http.js';
-
-interface Seen {
-  tag?: string;
-  runId?: string;
-  principal?: string;
-  sessionId?: string;
-  authorizationVisible?: boolean;
-}
-
-function buildServer(): { server: McpServer; close(): Promise<void> } {
-  const server = new McpServer({ name: 'http-test', version: '0.0.0' });
-  server.registerTool(
-    'echo_context',
-    {
-      description: 'Returns the request context the tool saw.',
-      inputSchema: { tag: z.string().optional(), delay_ms: z.number().optional() },
-    },
-    async ({ tag, delay_ms }, extra) => {
-      if (delay_ms) await sleep(delay_ms);
-      const runId = extra.requestInfo?.headers['x-run-id'];
-      const seen: Seen = {
-        tag,
-        runId: typeof runId === 'string' ? runId : undefined,
-        principal: extra.authInfo?.clientId,
-        sessionId: extra.sessionId,
-        authorizationVisible: extra.requestInfo?.headers.authorization !== undefined,
-      };
-      return { content: [{ type: 'text', text: JSON.stringify(seen) }] };
-    },
-  );
-  return { server, close: () => server.close() };
-}
+import { clientOptions, type EraMode } from '../helpers/cli.js';
+import { specsExample } from '../helpers/paths.js';
+import { makeTempDir, type TempDir } from '../helpers/temp.js';
 
 const servers: HttpServerHandle[] = [];
 const clients: Client[] = [];
+const apps: App[] = [];
+const dirs: TempDir[] = [];
 
-async function start(overrides: Partial<HttpServerOptions> = {}): Promise<HttpServerHandle> {
-  const handle = await startHttpServer({
+async function start(overrides: Partial<HttpServerOptions> = {}): Promise<HttpServerHandle & { app: App }> {
+  const tmp = makeTempDir('specledger-http-');
+  dirs.push(tmp);
+  const app = await createApp({
+    specs: specsExample,
+    ledger: tmp.at('ledger.db'),
+    transport: 'http',
+    env: {},
+  });
+  apps.push(app);
+  const handle = await startHttpServer(app, {
     port: 0,
     stateless: false,
-    createServer: buildServer,
     tokens: [],
     readiness: async () => ({ ready: true, detail: {} }),
     log: () => {},
     ...overrides,
   });
   servers.push(handle);
-  return handle;
+  return { ...handle, app };
 }
 
-async function connect(url: string, headers: Record<string, string> = {}): Promise<Client> {
+async function connect(
+  url: string,
+  headers: Record<string, string> = {},
+  era: EraMode = 'legacy',
+): Promise<Client> {
   const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } });
-  const client = new Client({ name: 'http-test-client', version: '0.0.0' });
+  const client = new Client({ name: 'http-test-client', version: '0.0.0' }, clientOptions(era));
   client.onerror = () => {};
   await client.connect(transport);
   clients.push(client);
   return client;
 }
 
-async function echo(client: Client, args: Record<string, unknown> = {}): Promise<Seen> {
-  const result = await client.callTool({ name: 'echo_context', arguments: args });
-  const [first] = result.content as Array<{ type: string; text: string }>;
-  return JSON.parse(first?.text ?? '{}') as Seen;
+/** The run get_provenance says this call belongs to, after one clause read. */
+async function runOf(client: Client): Promise<{ id: string; source: string }> {
+  await client.callTool({ name: 'get_clause', arguments: { ref: 'auth#key-storage' } });
+  const result = await client.callTool({ name: 'get_provenance', arguments: {} });
+  return (result.structuredContent as { run: { id: string; source: string } }).run;
 }
 
 afterEach(async () => {
   await Promise.allSettled(clients.splice(0).map((client) => client.close()));
   await Promise.allSettled(servers.splice(0).map((server) => server.close()));
+  await Promise.allSettled(apps.splice(0).map((app) => app.close()));
+  for (const dir of dirs.splice(0)) dir.remove();
 });
 
 describe.each([
-  { mode: 'stateful', stateless: false },
-  { mode: 'stateless', stateless: true },
-])('startHttpServer ($mode)', ({ stateless }) => {
-  it('lists and calls tools through the SDK client', async () => {
+  { mode: 'stateful', stateless: false, era: 'legacy' },
+  { mode: 'stateless', stateless: true, era: 'legacy' },
+  { mode: 'stateful', stateless: false, era: 'modern' },
+  { mode: 'stateless', stateless: true, era: 'modern' },
+] as const)('startHttpServer ($mode, $era client)', ({ stateless, era }) => {
+  it('files the read under the X-Run-Id header', async () => {
     const { url } = await start({ stateless });
-    const client = await connect(url);
-    const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name)).toEqual(['echo_context']);
-    expect(await echo(client, { tag: 'hello' })).toMatchObject({ tag: 'hello' });
+    const client = await connect(url, { 'X-Run-Id': 'run-42' }, era);
+    expect(await runOf(client)).toEqual({ id: 'run-42', source: 'header' });
   });
 
-  it('passes the X-Run-Id header through to the tool', async () => {
-    const { url } = await start({ stateless });
-    const client = await connect(url, { 'X-Run-Id': 'run-42' });
-    expect(await echo(client)).toMatchObject({ runId: 'run-42' });
-  });
-
-  it('gives each of several concurrent clients its own answers though they reuse JSON-RPC ids', async () => {
+  it('keeps concurrent clients apart though they reuse JSON-RPC ids', async () => {
     const { url } = await start({ stateless });
     const fleet = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => connect(url, { 'X-Run-Id': `run-${i}` })),
+      Array.from({ length: 6 }, (_, i) => connect(url, { 'X-Run-Id': `run-${i}` }, era)),
     );
-    const rounds = await Promise.all(
-      fleet.map(async (client, i) => {
-        const seen: Seen[] = [];
-        for (let call = 0; call < 5; call++)
-          seen.push(await echo(client, { tag: `${i}.${call}`, delay_ms: (i * 7) % 5 }));
-        return seen;
-      }),
-    );
-    rounds.forEach((seen, i) => {
-      expect(seen.map((s) => s.tag)).toEqual([0, 1, 2, 3, 4].map((call) => `${i}.${call}`));
-      expect(seen.every((s) => s.runId === `run-${i}`)).toBe(true);
-    });
+    const runs = await Promise.all(fleet.map((client) => runOf(client)));
+    expect(runs.map((run) => run.id)).toEqual(fleet.map((_, i) => `run-${i}`));
   });
 
-  it('refuses a client without a token or with a wrong one and shows the named principal to tools', async () => {
+  it('refuses a client without a token or with a wrong one and scopes the run to the named principal', async () => {
     const tokens = [
-      { name: 'ci-bot', token: 'secret-one' },
-      { name: 'alice', token: 'secret-two' },
+      { name: 'ci-bot', token: 'secret-one-0123456789' },
+      { name: 'alice', token: 'secret-two-0123456789' },
     ];
     const { url } = await start({ stateless, tokens });
-    await expect(connect(url)).rejects.toMatchObject({ code: 401 });
-    await expect(connect(url, { Authorization: 'Bearer secret-three' })).rejects.toMatchObject({ code: 401 });
-    const client = await connect(url, { Authorization: 'Bearer secret-two' });
-    expect(await echo(client)).toMatchObject({ principal: 'alice', authorizationVisible: false });
-  });
-
-  it('lets an in-flight slow tool call finish while close() is pending', async () => {
-    const handle = await start({ stateless });
-    const client = await connect(handle.url);
-    const call = echo(client, { tag: 'slow', delay_ms: 300 });
-    await sleep(50);
-    const started = performance.now();
-    const closing = handle.close();
-    await expect(call).resolves.toMatchObject({ tag: 'slow' });
-    await closing;
-    // close() could only resolve after the call's remaining ~250 ms.
-    expect(performance.now() - started).toBeGreaterThanOrEqual(200);
-    await expect(fetch(handle.url, { method: 'POST' })).rejects.toThrow();
+    await expect(connect(url, {}, era)).rejects.toThrow();
+    await expect(connect(url, { Authorization: 'Bearer secret-three-0123456789' }, era)).rejects.toThrow();
+    const client = await connect(
+      url,
+      { Authorization: 'Bearer secret-two-0123456789', 'X-Run-Id': 'r1' },
+      era,
+    );
+    expect(await runOf(client)).toEqual({ id: 'alice/r1', source: 'header' });
   });
 });
 
 describe('startHttpServer (stateful sessions)', () => {
-  it('shows the session id to tools', async () => {
+  it('files a read with no run hint under the 2025-era session', async () => {
     const { url } = await start();
     const client = await connect(url);
     const sessionId = (client.transport as StreamableHTTPClientTransport).sessionId;
     expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(await echo(client)).toMatchObject({ sessionId });
+    expect(await runOf(client)).toEqual({ id: sessionId, source: 'session' });
   });
 
   it('answers 404 for an unknown session and 400 for a missing one', async () => {
@@ -193,16 +152,16 @@ describe('startHttpServer (stateful sessions)', () => {
 
   it('keeps a session to the principal that opened it', async () => {
     const tokens = [
-      { name: 'alice', token: 'token-a' },
-      { name: 'bob', token: 'token-b' },
+      { name: 'alice', token: 'token-a-0123456789' },
+      { name: 'bob', token: 'token-b-0123456789' },
     ];
     const { url } = await start({ tokens });
-    const client = await connect(url, { Authorization: 'Bearer token-a' });
+    const client = await connect(url, { Authorization: 'Bearer token-a-0123456789' });
     const sessionId = (client.transport as StreamableHTTPClientTransport).sessionId as string;
     const hijack = await fetch(url, {
       method: 'POST',
       headers: {
-        authorization: 'Bearer token-b',
+        authorization: 'Bearer token-b-0123456789',
         'content-type': 'application/json',
         accept: 'application/json, text/event-stream',
         'mcp-session-id': sessionId,
@@ -213,18 +172,22 @@ describe('startHttpServer (stateful sessions)', () => {
   });
 });
 
-describe('startHttpServer (stateless fast path)', () => {
-  it('answers a batch with an array in request order and sends no session id', async () => {
+describe('startHttpServer (sessionless)', () => {
+  it('answers a 2025-03-26 batch with an array in request order and sends no session id', async () => {
     const { url } = await start({ stateless: true });
     const response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2025-03-26',
+      },
       body: JSON.stringify([
         {
           jsonrpc: '2.0',
           id: 'b',
           method: 'tools/call',
-          params: { name: 'echo_context', arguments: { delay_ms: 30 } },
+          params: { name: 'get_clause', arguments: { ref: 'auth' } },
         },
         { jsonrpc: '2.0', method: 'notifications/initialized' },
         { jsonrpc: '2.0', id: 7, method: 'tools/list' },
@@ -232,15 +195,18 @@ describe('startHttpServer (stateless fast path)', () => {
       ]),
     });
     expect(response.status).toBe(200);
-    expect(response.headers.get('content-type')).toBe('application/json');
     expect(response.headers.get('mcp-session-id')).toBeNull();
-    const answers = (await response.json()) as Array<{
-      id: unknown;
-      result?: unknown;
-      error?: { code: number };
-    }>;
-    expect(answers.map((answer) => answer.id)).toEqual(['b', 7, 8]);
-    expect(answers[2]?.error?.code).toBe(-32601);
+    const body = await response.text();
+    const answers = (
+      body.startsWith('[')
+        ? JSON.parse(body)
+        : body
+            .split('\n')
+            .filter((line) => line.startsWith('data: '))
+            .flatMap((line) => JSON.parse(line.slice(6)))
+    ) as Array<{ id: unknown; error?: { code: number } }>;
+    expect(answers.map((answer) => answer.id).sort()).toEqual([7, 8, 'b'].sort());
+    expect(answers.find((a) => a.id === 8)?.error?.code).toBe(-32601);
   });
 
   it('answers a POST of notifications only with 202 and no body', async () => {
@@ -254,66 +220,18 @@ describe('startHttpServer (stateless fast path)', () => {
     expect(await response.text()).toBe('');
   });
 
-  it('aborts the tool handler when the HTTP client disconnects', async () => {
-    const outcome: string[] = [];
-    const { url } = await start({
-      stateless: true,
-      createServer: () => {
-        const built = buildServer();
-        built.server.registerTool(
-          'wait_for_abort',
-          { description: 'Waits until cancelled.' },
-          async (extra) => {
-            const aborted = await Promise.race([
-              new Promise<boolean>((resolve) => extra.signal.addEventListener('abort', () => resolve(true))),
-              sleep(2_000).then(() => false),
-            ]);
-            outcome.push(aborted ? 'aborted' : 'ran to the end');
-            return { content: [] };
-          },
-        );
-        return built;
-      },
-    });
-    const controller = new AbortController();
-    const call = fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'tools/call',
-        params: { name: 'wait_for_abort' },
-      }),
-      signal: controller.signal,
-    });
-    await sleep(100);
-    controller.abort();
-    await expect(call).rejects.toThrow();
-    await expect.poll(() => outcome, { timeout: 1_000 }).toEqual(['aborted']);
-  });
-
-  it('refuses a server-to-client request at once instead of letting it time out', async () => {
-    const { url } = await start({
-      stateless: true,
-      createServer: () => {
-        const built = buildServer();
-        built.server.registerTool('ping_client', { description: 'Pings the caller.' }, async (extra) => {
-          const outcome = await extra
-            .sendRequest({ method: 'ping' }, EmptyResultSchema, { timeout: 5_000 })
-            .then(
-              () => 'answered',
-              (error: Error) => `refused: ${error.message}`,
-            );
-          return { content: [{ type: 'text', text: outcome }] };
-        });
-        return built;
-      },
-    });
-    const client = await connect(url);
-    const started = performance.now();
-    const result = await client.callTool({ name: 'ping_client', arguments: {} });
-    expect((result.content as Array<{ text: string }>)[0]?.text).toMatch(/^refused: .*stateful HTTP session/);
-    expect(performance.now() - started).toBeLessThan(1_000);
+  it('files hint-less 2026-07-28 reads per principal under run source "none", never across principals', async () => {
+    const tokens = [
+      { name: 'alice', token: 'secret-alice-0123456789' },
+      { name: 'bob', token: 'secret-bob-0123456789' },
+    ];
+    const { url } = await start({ stateless: true, tokens });
+    const alice = await connect(url, { Authorization: 'Bearer secret-alice-0123456789' }, 'modern');
+    const bob = await connect(url, { Authorization: 'Bearer secret-bob-0123456789' }, 'modern');
+    const [a, b] = [await runOf(alice), await runOf(bob)];
+    expect(a.source).toBe('none');
+    expect(b.source).toBe('none');
+    expect(a.id.startsWith('alice/')).toBe(true);
+    expect(b.id.startsWith('bob/')).toBe(true);
   });
 });

@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/client';
+import { Client } from '@modelcontextprotocol/client';
+import { InMemoryTransport } from '@modelcontextprotocol/server';
 import {
   type Attributes,
   type Context,
@@ -113,7 +113,7 @@ async function start(onRecorded: RecordHook): Promise<Harness> {
     onRecorded,
   });
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
-  await app.createServer().server.connect(serverTransport);
+  await app.createServer(app.surface({ witnessed: true })).server.connect(serverTransport);
   const client = new Client({ name: 'telemetry-tests', version: '0.0.1' });
   await client.connect(clientTransport);
   return {

@@ -1,7 +1,7 @@
 // The stdio framing: messages split anywhere by the pipe arrive whole, bad lines are reported and skipped, and the
 // answers of one turn leave in one write.
 import { PassThrough, Writable } from 'node:stream';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NdjsonTransport } from '../../src/transports/ndjson-transport.js';
 
