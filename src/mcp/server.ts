@@ -56,8 +56,11 @@ export interface SpecServer {
   close(): Promise<void>;
 }
 
-/** The SDK's handler context, as SpecLedger's tools see it (context.ts). */
-export function factsOf(ctx: ServerContext): RequestFacts {
+/**
+ * The SDK's handler context, as SpecLedger's tools see it (context.ts). The client is the one the request's
+ * 2026-07-28 envelope names, else the one that introduced itself with this instance's 2025-era `initialize`.
+ */
+export function factsOf(ctx: ServerContext, server?: McpServer): RequestFacts {
   const req = ctx.http?.req;
   // The envelope's keys are the wire's (`io.modelcontextprotocol/clientInfo`); the SDK has validated the shape.
   const client = (
@@ -66,12 +69,17 @@ export function factsOf(ctx: ServerContext): RequestFacts {
   return {
     requestId: ctx.mcpReq.id,
     meta: ctx.mcpReq._meta as Readonly<Record<string, unknown>> | undefined,
-    envelopeClient: client ? { name: client.name, version: client.version } : undefined,
+    envelopeClient: client
+      ? { name: client.name, version: client.version }
+      : initialized(server?.server.getClientVersion()),
     header: (name) => req?.headers.get(name) ?? undefined,
     principal: ctx.http?.authInfo?.clientId ?? null,
     sessionId: ctx.sessionId ?? null,
   };
 }
+
+const initialized = (client: { name: string; version: string } | undefined) =>
+  client ? { name: client.name, version: client.version } : undefined;
 
 export function createSpecServer(surface: SpecSurface): SpecServer {
   const server = new McpServer(
@@ -99,7 +107,7 @@ export function createSpecServer(surface: SpecSurface): SpecServer {
       },
       // The SDK's CallToolResult admits every content type; SpecLedger's results are a subset of it.
       async (args: Record<string, unknown>, ctx: ServerContext) =>
-        (await tool.handler(args, factsOf(ctx))) as ToolResult & Record<string, unknown>,
+        (await tool.handler(args, factsOf(ctx, server))) as ToolResult & Record<string, unknown>,
     );
   }
   const resources = registerSpecResources(server, surface.deps, surface.conn);

@@ -60,6 +60,8 @@ export interface HttpServerHandle {
   /** The MCP endpoint, e.g. http://127.0.0.1:3000/mcp. */
   url: string;
   port: number;
+  /** Requests the fast lane answered (the rest went to the SDK's entry or a session). */
+  fastLaneAnswers(): number;
   /** Stops accepting, lets in-flight requests finish (10 s cap), closes sessions, servers and sockets. */
   close(): Promise<void>;
 }
@@ -187,6 +189,7 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
   let policy: HostPolicy | undefined;
   let closing = false;
   let closed: Promise<void> | undefined;
+  let fastLaneAnswers = 0;
 
   async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { host: hostHeader, origin } = req.headers;
@@ -246,8 +249,10 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
       fastLane &&
       (claimed === 'modern' || !sessions) &&
       fastLane.serve(req, res, post.raw, claimed, authInfo)
-    )
+    ) {
+      fastLaneAnswers++;
       return;
+    }
     const route = classifyInboundRequest({
       httpMethod: 'POST',
       protocolVersionHeader: header(req, 'mcp-protocol-version'),
@@ -341,6 +346,7 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
   return {
     url: `http://${hostLiteral(host)}:${port}/mcp`,
     port,
+    fastLaneAnswers: () => fastLaneAnswers,
     close() {
       closed ??= (async () => {
         closing = true;

@@ -1,7 +1,7 @@
 // Two HTTP replicas on one PostgreSQL ledger under concurrent clients; one replica is killed mid-load.
 import { afterAll, describe, expect, it } from 'vitest';
 import { openLedger } from '../../src/ledger/open.js';
-import { type HttpCli, runCli, startHttpCli } from '../helpers/cli.js';
+import { answerOf, type HttpCli, runCli, startHttpCli } from '../helpers/cli.js';
 import { specsExample } from '../helpers/paths.js';
 import { openTestPostgres } from '../helpers/postgres.js';
 
@@ -42,7 +42,7 @@ async function callClause(url: string, runId: string, id: number): Promise<boole
       }),
     });
     if (res.status !== 200) return false;
-    const body = (await res.json()) as {
+    const body = (await answerOf(res)) as {
       result?: { isError?: boolean; structuredContent?: { digest?: string } };
     };
     return body.result?.isError !== true && typeof body.result?.structuredContent?.digest === 'string';

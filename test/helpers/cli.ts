@@ -38,12 +38,13 @@ export interface HttpCli {
   exited: Promise<number | null>;
 }
 
-/** Starts `specledger serve --http --port 0 --no-watch ARGS` and resolves once its banner names the URL. */
+/** Starts `specledger serve --http --port 0 ARGS` (with --no-watch unless `watch`) and resolves once its banner names the URL. */
 export async function startHttpCli(
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv } = {},
+  options: { env?: NodeJS.ProcessEnv; watch?: boolean } = {},
 ): Promise<HttpCli> {
-  const child = spawn(process.execPath, [builtCli, 'serve', '--http', '--port', '0', '--no-watch', ...args], {
+  const watch = options.watch ? [] : ['--no-watch'];
+  const child = spawn(process.execPath, [builtCli, 'serve', '--http', '--port', '0', ...watch, ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
     ...(options.env ? { env: options.env } : {}),
   });
@@ -93,4 +94,17 @@ export async function connectStdioCli(
   );
   await client.connect(transport);
   return { client, stderr: () => err, close: () => client.close() };
+}
+
+/**
+ * The JSON-RPC message a Streamable HTTP POST answered with, whether it came as a JSON body or (as the SDK answers
+ * sessionless 2025-era requests) as one SSE `message` event.
+ */
+export async function answerOf<T>(response: Response): Promise<T> {
+  const body = await response.text();
+  if (!(response.headers.get('content-type') ?? '').startsWith('text/event-stream'))
+    return JSON.parse(body) as T;
+  const data = body.split('\n').find((line) => line.startsWith('data: '));
+  if (data === undefined) throw new Error(`no SSE data event in ${JSON.stringify(body.slice(0, 200))}`);
+  return JSON.parse(data.slice('data: '.length)) as T;
 }

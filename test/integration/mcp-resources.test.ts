@@ -1,6 +1,6 @@
 // MCP resources (spec://…, current and pinned) and prompts through a real SDK client over the in-memory transport.
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Connected, connect } from '../helpers/mcp.js';
 import { specsExample } from '../helpers/paths.js';
@@ -39,11 +39,13 @@ describe('MCP resources', () => {
     });
   });
 
-  it('offers templates for clauses, current and pinned', async () => {
+  it('offers templates for specs and clauses, current and pinned (pinned first: they match first)', async () => {
     const { resourceTemplates } = await c.client.listResourceTemplates();
-    expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual([
-      'spec://{spec}/{clause}',
+    expect(resourceTemplates.map((t) => t.uriTemplate).filter((u) => u.startsWith('spec://'))).toEqual([
       'spec://{spec}/{clause}@{digest}',
+      'spec://{spec}@{digest}',
+      'spec://{spec}/{clause}',
+      'spec://{spec}',
     ]);
   });
 
@@ -102,13 +104,16 @@ describe('MCP resources', () => {
 
   it('answers an unknown spec or clause with a protocol error that suggests the right one', async () => {
     const error = await c.client.readResource({ uri: 'spec://auth/token-lifetim' }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(McpError);
-    expect((error as McpError).message).toMatch(/auth#token-lifetime/);
-    await expect(c.client.readResource({ uri: 'spec://no-such-spec' })).rejects.toThrow(McpError);
+    expect(error).toBeInstanceOf(ProtocolError);
+    expect((error as ProtocolError).message).toMatch(/auth#token-lifetime/);
+    await expect(c.client.readResource({ uri: 'spec://no-such-spec' })).rejects.toThrow(ProtocolError);
   });
 
-  it('answers a URI that is not a spec URI with a protocol error', async () => {
-    await expect(c.client.readResource({ uri: 'file:///etc/passwd' })).rejects.toThrow(/not a spec URI/);
+  it('answers a URI that is not a spec URI with invalid params (-32602), naming it', async () => {
+    await expect(c.client.readResource({ uri: 'file:///etc/passwd' })).rejects.toMatchObject({
+      code: -32602,
+      message: expect.stringContaining('file:///etc/passwd'),
+    });
   });
 });
 

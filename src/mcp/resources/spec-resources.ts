@@ -41,7 +41,7 @@ export function registerSpecResources(
     try {
       const asked = uri.href;
       const { text, read: served } = await readUri(deps.corpus.current(), deps, asked);
-      await deps.recorder.record(resolveCallContext(conn, factsOf(ctx)), 'resources/read', [served]);
+      await deps.recorder.record(resolveCallContext(conn, factsOf(ctx, server)), 'resources/read', [served]);
       return { contents: [{ uri: asked, mimeType: MARKDOWN, text }] };
     } catch (error) {
       throw toProtocolError(error);
