@@ -2,6 +2,7 @@
 import type { Readable, Writable } from 'node:stream';
 import {
   type JSONRPCMessage,
+  PROTOCOL_VERSION_META_KEY,
   parseJSONRPCMessage,
   STDIO_DEFAULT_MAX_BUFFER_SIZE,
   type Transport,
@@ -200,6 +201,11 @@ export class NdjsonTransport implements Transport {
       this.onerror?.(new Error(`a line on stdin is not a JSON-RPC message and was skipped: ${shown}`));
       return;
     }
+    const refusal = unsupportedRevision(message);
+    if (refusal !== undefined) {
+      this.send(refusal).catch(() => {});
+      return;
+    }
     try {
       this.onmessage?.(message);
     } catch (error) {
@@ -210,4 +216,28 @@ export class NdjsonTransport implements Transport {
       );
     }
   }
+}
+
+/** The 2026-era revisions this server speaks; a request's envelope naming another is refused per request. */
+const MODERN_REVISIONS: ReadonlySet<string> = new Set(['2026-07-28']);
+
+/**
+ * The -32022 answer 2026-07-28 prescribes for a request whose envelope names a revision the server does not
+ * speak. The SDK's stdio entry checks this at the opening exchange only, and would serve a later request that
+ * names, say, 2030-01-01 as if it were 2026-07-28 (its HTTP entry refuses it, per request).
+ */
+function unsupportedRevision(message: JSONRPCMessage): JSONRPCMessage | undefined {
+  if (!('method' in message) || !('id' in message)) return undefined;
+  const meta = (message.params as { _meta?: Record<string, unknown> } | undefined)?._meta;
+  const requested = meta?.[PROTOCOL_VERSION_META_KEY];
+  if (typeof requested !== 'string' || MODERN_REVISIONS.has(requested)) return undefined;
+  return {
+    jsonrpc: '2.0',
+    id: message.id,
+    error: {
+      code: -32022,
+      message: `Unsupported protocol version: ${requested.slice(0, 64)}`,
+      data: { supported: [...MODERN_REVISIONS], requested: requested.slice(0, 64) },
+    },
+  } as JSONRPCMessage;
 }
