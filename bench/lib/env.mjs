@@ -34,10 +34,10 @@ export function tempDir(prefix) {
 }
 
 /** Spawns a stdio MCP server on the server core and completes initialize + notifications/initialized. */
-export async function startStdioServer(argv, { cwd = repoRoot } = {}) {
+export async function startStdioServer(argv, { cwd = repoRoot, era = 'legacy' } = {}) {
   const child = spawnPinned(SERVER_CORE, ['node', ...argv], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
   const stderr = captureStderr(child);
-  const client = createStdioClient(child);
+  const client = createStdioClient(child, { era });
   try {
     await client.initialize();
   } catch (error) {

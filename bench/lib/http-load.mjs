@@ -7,6 +7,14 @@ export const MCP_HEADERS = {
   'mcp-protocol-version': '2025-06-18',
 };
 
+/** A 2026-07-28 request's headers (add Mcp-Name for methods that name a tool, prompt or resource). */
+export const MODERN_HEADERS = {
+  accept: 'application/json, text/event-stream',
+  'content-type': 'application/json',
+  'mcp-protocol-version': '2026-07-28',
+  'mcp-method': 'tools/call',
+};
+
 /** One autocannon run; resolves with calls/s and latency (autocannon's histogram has 1 ms resolution). */
 export function httpLoad({ url, body, connections = 32, durationSeconds = 5, headers = MCP_HEADERS }) {
   return new Promise((resolve, reject) => {

@@ -12,19 +12,30 @@ const usable = (r) => r && !r.failed && !r.skipped;
 export function targetsOf(results) {
   const rows = [];
   const http = results.http;
-  rows.push(
-    usable(http)
-      ? {
-          id: 1,
-          what: 'get_clause over Streamable HTTP, 32 connections, ledger on',
-          result: `${fmt(http.servers.specledger.calls_per_s)} calls/s (p50 ${http.servers.specledger.p50_ms} ms, p99 ${http.servers.specledger.p99_ms} ms)`,
-          baseline: `bare node:http ${fmt(http.servers.bare_node_http.calls_per_s)}/s; SDK stock stateless ${fmt(http.servers.sdk_stock_stateless.calls_per_s)}/s`,
-          ratio: `${pct(http.ratio_to_ceiling)} of the ceiling; ${fmt(http.ratio_to_sdk_stock, 1)}× the SDK stock transport`,
-          target: '≥ 40% of the ceiling',
-          met: http.ratio_to_ceiling >= 0.4,
-        }
-      : missing(1, 'get_clause over Streamable HTTP', '≥ 40% of the ceiling', http),
-  );
+  for (const [era, label] of [
+    ['legacy', '2025 era'],
+    ['modern', '2026-07-28'],
+  ]) {
+    const e = usable(http) ? http.eras?.[era] : undefined;
+    rows.push(
+      e
+        ? {
+            id: era === 'legacy' ? '1a' : '1b',
+            what: `get_clause over Streamable HTTP, ${label}, 32 connections, ledger on`,
+            result: `${fmt(e.servers.specledger.calls_per_s)} calls/s (p50 ${e.servers.specledger.p50_ms} ms, p99 ${e.servers.specledger.p99_ms} ms)`,
+            baseline: `bare node:http ${fmt(http.ceiling.calls_per_s)}/s; the SDK's own entry ${fmt(e.servers.sdk_entry.calls_per_s)}/s`,
+            ratio: `${pct(e.ratio_to_ceiling)} of the ceiling; ${fmt(e.ratio_to_sdk_entry, 1)}× the SDK's entry`,
+            target: '≥ 40% of the ceiling',
+            met: e.ratio_to_ceiling >= 0.4,
+          }
+        : missing(
+            era === 'legacy' ? '1a' : '1b',
+            `get_clause over Streamable HTTP, ${label}`,
+            '≥ 40% of the ceiling',
+            http,
+          ),
+    );
+  }
   const stdio = results.stdio;
   if (usable(stdio)) {
     const on = stdio.servers.specledger;
@@ -41,6 +52,20 @@ export function targetsOf(results) {
         stdio.ratio_to_filesystem.in_flight_16 > 1 &&
         stdio.ratio_to_filesystem.sequential > 1,
     });
+    const modern = stdio.servers.specledger_modern;
+    if (modern)
+      rows.push({
+        id: '2b',
+        what: 'get_clause over stdio, 2026-07-28, ledger on',
+        result: `${fmt(modern.in_flight_16.calls_per_s)} calls/s with 16 in flight (p99 ${modern.in_flight_16.p99_ms} ms); ${fmt(modern.sequential.calls_per_s)}/s sequential`,
+        baseline: `server-filesystem read_text_file ${fmt(fs.in_flight_16.calls_per_s)}/s (16 in flight), ${fmt(fs.sequential.calls_per_s)}/s sequential`,
+        ratio: `${fmt(stdio.modern.ratio_to_filesystem.in_flight_16, 2)}× (16 in flight), ${fmt(stdio.modern.ratio_to_filesystem.sequential, 2)}× (sequential)`,
+        target: '≥ 10,000/s with 16 in flight, ahead of the baseline',
+        met:
+          modern.in_flight_16.calls_per_s >= 10_000 &&
+          stdio.modern.ratio_to_filesystem.in_flight_16 > 1 &&
+          stdio.modern.ratio_to_filesystem.sequential > 1,
+      });
   } else
     rows.push(
       missing(2, 'get_clause over stdio', '≥ 10,000/s with 16 in flight, ahead of the baseline', stdio),
@@ -80,7 +105,7 @@ export function targetsOf(results) {
           id: 5,
           what: 'ledger cost: get_clause, 16 in flight over stdio',
           result: `${fmt(stdio.servers.specledger.in_flight_16.calls_per_s)} calls/s with the SQLite ledger`,
-          baseline: `--ledger off ${fmt(stdio.servers.specledger_ledger_off.in_flight_16.calls_per_s)}/s${usable(http) && http.ledger_on_vs_off ? `; over HTTP ${pct(http.ledger_on_vs_off)}` : ''}`,
+          baseline: `--ledger off ${fmt(stdio.servers.specledger_ledger_off.in_flight_16.calls_per_s)}/s${usable(http) && http.eras?.legacy?.ledger_on_vs_off ? `; over HTTP ${pct(http.eras.legacy.ledger_on_vs_off)} (2025), ${pct(http.eras.modern?.ledger_on_vs_off)} (2026-07-28)` : ''}`,
           ratio: pct(stdio.ledger_on_vs_off.in_flight_16),
           target: '≥ 85% of the throughput',
           met: stdio.ledger_on_vs_off.in_flight_16 >= 0.85,
@@ -164,32 +189,38 @@ export function renderMarkdown(machine, targets, results) {
   }
 
   const http = results.http;
-  if (usable(http)) {
-    out.push('## 1. Streamable HTTP');
+  if (usable(http) && http.eras) {
+    out.push('## 1. Streamable HTTP, per era');
     out.push('');
     out.push(`${http.what}.`);
     out.push('');
-    out.push('| server | calls/s | p50 ms | p99 ms | server CPU µs/call | bad responses |');
-    out.push('|---|---|---|---|---|---|');
+    out.push('| era | server | calls/s | p50 ms | p99 ms | server CPU µs/call | bad responses |');
+    out.push('|---|---|---|---|---|---|---|');
     const names = {
       specledger: 'SpecLedger `serve --http --stateless`, SQLite ledger',
+      sdk_entry: "the same, every request through the SDK's entry (`--no-fast-lane`)",
       specledger_ledger_off: 'SpecLedger, `--ledger off`',
       specledger_postgres: 'SpecLedger, PostgreSQL ledger (fleet mode)',
-      bare_node_http: 'bare `node:http`, fixed response (ceiling)',
-      sdk_stock_stateless: 'SDK stock stateless transport, new McpServer (get_clause only) per request',
     };
-    for (const [k, v] of Object.entries(http.servers)) {
-      out.push(
-        `| ${names[k] ?? k} | ${fmt(v.calls_per_s)} | ${v.p50_ms} | ${v.p99_ms} | ${fmt(v.server_cpu_us_per_call, 1)} | ${v.bad_responses} |`,
-      );
+    const c = http.ceiling;
+    out.push(
+      `| — | bare \`node:http\`, fixed response (ceiling) | ${fmt(c.calls_per_s)} | ${c.p50_ms} | ${c.p99_ms} | ${fmt(c.server_cpu_us_per_call, 1)} | ${c.bad_responses} |`,
+    );
+    for (const [era, e] of Object.entries(http.eras)) {
+      for (const [k, v] of Object.entries(e.servers)) {
+        out.push(
+          `| ${era === 'legacy' ? '2025' : '2026-07-28'} | ${names[k] ?? k} | ${fmt(v.calls_per_s)} | ${v.p50_ms} | ${v.p99_ms} | ${fmt(v.server_cpu_us_per_call, 1)} | ${v.bad_responses} |`,
+        );
+      }
     }
     out.push('');
-    if (http.postgres_vs_sqlite) {
-      out.push(
-        `With the PostgreSQL ledger: ${pct(http.postgres_vs_sqlite)} of the SQLite ledger's calls/s, same run.`,
-      );
-      out.push('');
+    for (const [era, e] of Object.entries(http.eras)) {
+      if (e.postgres_vs_sqlite)
+        out.push(
+          `${era === 'legacy' ? '2025' : '2026-07-28'}: the PostgreSQL ledger gives ${pct(e.postgres_vs_sqlite)} of the SQLite ledger's calls/s, same run.`,
+        );
     }
+    out.push('');
     out.push('Latency percentiles come from autocannon, whose histogram has 1 ms resolution.');
     out.push('');
   }
@@ -210,10 +241,9 @@ export function renderMarkdown(machine, targets, results) {
       }
     }
     out.push('');
-    const stock = stdio.servers.specledger_stock_dispatch;
-    if (stock) {
+    if (stdio.modern) {
       out.push(
-        `\`specledger_stock_dispatch\` is the same server with the SDK's stock tools/call path (before \`src/mcp/fast-dispatch.ts\`): ${fmt(stock.in_flight_16.calls_per_s)} calls/s at ${fmt(stock.in_flight_16.server_cpu_us_per_call, 1)} µs per call, 16 in flight.`,
+        `2026-07-28 (\`specledger_modern\`: server/discover, then the envelope on every request): ledger on ÷ off ${pct(stdio.modern.ledger_on_vs_off)}, 16 in flight.`,
       );
       out.push('');
     }

@@ -2,12 +2,21 @@
 import { performance } from 'node:perf_hooks';
 
 export const PROTOCOL_VERSION = '2025-06-18';
+export const MODERN_REVISION = '2026-07-28';
+const ENVELOPE = {
+  'io.modelcontextprotocol/protocolVersion': MODERN_REVISION,
+  'io.modelcontextprotocol/clientInfo': { name: 'specledger-bench', version: '1.0.0' },
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
 
 /**
  * Wraps a spawned child whose stdin/stdout carry MCP messages. `request()` resolves with the parsed answer;
- * answers are matched by id, so any number can be in flight.
+ * answers are matched by id, so any number can be in flight. `era: 'modern'` speaks 2026-07-28: server/discover
+ * instead of initialize, and the per-request envelope on every request.
  */
-export function createStdioClient(child) {
+export function createStdioClient(child, { era = 'legacy' } = {}) {
+  const withEnvelope = (params = {}) =>
+    era === 'modern' ? { ...params, _meta: { ...params._meta, ...ENVELOPE } } : params;
   let nextId = 1;
   const pending = new Map();
   let buffer = '';
@@ -41,7 +50,7 @@ export function createStdioClient(child) {
     const id = nextId++;
     return new Promise((resolve) => {
       pending.set(id, resolve);
-      send({ jsonrpc: '2.0', id, method, params });
+      send({ jsonrpc: '2.0', id, method, params: withEnvelope(params) });
     });
   };
 
@@ -49,6 +58,11 @@ export function createStdioClient(child) {
     request,
     notify: (method, params) => send({ jsonrpc: '2.0', method, ...(params ? { params } : {}) }),
     async initialize() {
+      if (era === 'modern') {
+        const found = await request('server/discover', {});
+        if (found.error) throw new Error(`server/discover failed: ${found.error.message}`);
+        return found.result;
+      }
       const answer = await request('initialize', {
         protocolVersion: PROTOCOL_VERSION,
         capabilities: {},
@@ -70,7 +84,7 @@ export function createStdioClient(child) {
      * reports calls/s with p50/p99 latency. The request line is serialized once: only the id changes.
      */
     async load({ name, args, inFlight, durationMs, warmupMs = 300 }) {
-      const body = JSON.stringify({ name, arguments: args });
+      const body = JSON.stringify(withEnvelope({ name, arguments: args }));
       const latencies = [];
       let errors = 0;
       let completed = 0;

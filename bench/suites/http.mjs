@@ -1,8 +1,9 @@
-// Suite 1 (and 5 over HTTP): get_clause calls/s over Streamable HTTP, 32 connections, against the bare node:http
-// ceiling and the SDK's stock stateless transport, all measured in this run on the same core.
+// Suite 1 (and 5 over HTTP): get_clause calls/s over Streamable HTTP, 32 connections, in each protocol era, against
+// the bare node:http ceiling and the SDK's own per-request entry (`--no-fast-lane`), all measured in this run on the
+// same core.
 import { writeFileSync } from 'node:fs';
 import { log, specsExample, startHttpServer, tempDir } from '../lib/env.mjs';
-import { httpLoad, MCP_HEADERS } from '../lib/http-load.mjs';
+import { httpLoad, MCP_HEADERS, MODERN_HEADERS } from '../lib/http-load.mjs';
 import { cpuTimeMs } from '../lib/proc.mjs';
 import { median, ratio, round } from '../lib/stats.mjs';
 
@@ -15,10 +16,36 @@ export const BODY = JSON.stringify({
   params: { name: 'get_clause', arguments: { ref: REF } },
 });
 
-async function postOnce(url) {
-  const res = await fetch(url, { method: 'POST', headers: MCP_HEADERS, body: BODY });
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`${url}: HTTP ${res.status}: ${text.slice(0, 300)}`);
+/** The same call in the 2026-07-28 era: the per-request envelope, and the headers that mirror the body. */
+export const BODY_MODERN = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'tools/call',
+  params: {
+    name: 'get_clause',
+    arguments: { ref: REF },
+    _meta: {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1.0.0' },
+      'io.modelcontextprotocol/clientCapabilities': {},
+    },
+  },
+});
+
+export const ERAS = {
+  legacy: { body: BODY, headers: MCP_HEADERS },
+  modern: { body: BODY_MODERN, headers: { ...MODERN_HEADERS, 'mcp-name': 'get_clause' } },
+};
+
+/** One call; returns the JSON-RPC answer's bytes (from a JSON body or the one SSE event a 2025 POST answers with). */
+async function postOnce(url, era = 'modern') {
+  const { body, headers } = ERAS[era];
+  const res = await fetch(url, { method: 'POST', headers, body });
+  const raw = await res.text();
+  if (res.status !== 200) throw new Error(`${url}: HTTP ${res.status}: ${raw.slice(0, 300)}`);
+  const text = raw.startsWith('event:')
+    ? (raw.split('\n').find((l) => l.startsWith('data: ')) ?? '').slice(6)
+    : raw;
   const answer = JSON.parse(text);
   if (answer.error || answer.result?.isError || answer.result?.structuredContent?.ref !== REF) {
     throw new Error(`${url}: not a get_clause answer: ${text.slice(0, 300)}`);
@@ -27,7 +54,7 @@ async function postOnce(url) {
 }
 
 /** `serve --http --stateless` on the example corpus with the given ledger, resolved once it listens. */
-function startSpecledger(ledger) {
+function startSpecledger(ledger, extra = []) {
   return startHttpServer(
     [
       'dist/cli/main.js',
@@ -40,6 +67,7 @@ function startSpecledger(ledger) {
       specsExample,
       '--ledger',
       ledger,
+      ...extra,
     ],
     { stream: 'stderr', pattern: /over http:\/\/127\.0\.0\.1:(\d+)\/mcp/ },
   );
@@ -57,13 +85,10 @@ export async function runHttp({ runs, seconds, ledgerOff = true }) {
     const bare = await startHttpServer(['bench/http-bare-server.mjs', tmp.at('answer.json')]);
     servers.push({ name: 'bare_node_http', ...bare });
     await postOnce(bare.url);
-    const sdk = await startHttpServer([
-      'bench/http-sdk-stateless-server.mjs',
-      specsExample,
-      tmp.at('sdk-ledger.db'),
-    ]);
-    servers.push({ name: 'sdk_stock_stateless', ...sdk });
-    await postOnce(sdk.url);
+    // The same server with every request through the SDK's own entry (createMcpHandler): the public-API path.
+    const sdk = await startSpecledger(tmp.at('sdk-ledger.db'), ['--no-fast-lane']);
+    servers.push({ name: 'sdk_entry', ...sdk });
+    await postOnce(sdk.url, 'legacy');
     if (ledgerOff) {
       const off = await startSpecledger('off');
       servers.push({ name: 'specledger_ledger_off', ...off });
@@ -82,18 +107,27 @@ export async function runHttp({ runs, seconds, ledgerOff = true }) {
       log('http: no SPECLEDGER_TEST_PG / SPECLEDGER_BENCH_PG, so the PostgreSQL-ledger row is skipped');
     }
 
-    const samples = Object.fromEntries(servers.map((s) => [s.name, []]));
+    // The ceiling answers fixed bytes whatever it is sent; it is measured once per run and serves both eras.
+    const cells = servers.flatMap((s) =>
+      s.name === 'bare_node_http'
+        ? [{ server: s, era: 'ceiling' }]
+        : Object.keys(ERAS).map((era) => ({ server: s, era })),
+    );
+    for (const { server, era } of cells) if (era !== 'ceiling') await postOnce(server.url, era);
+    const key = (cell) => (cell.era === 'ceiling' ? cell.server.name : `${cell.era}:${cell.server.name}`);
+    const samples = Object.fromEntries(cells.map((c) => [key(c), []]));
     for (let r = 0; r < runs; r++) {
-      // Interleaved, so drift on a shared machine touches every server alike.
-      for (const s of servers) {
-        await httpLoad({ url: s.url, body: BODY, durationSeconds: 1 }); // warm-up: JIT, sockets, caches
-        const cpu0 = cpuTimeMs(s.child.pid);
-        const result = await httpLoad({ url: s.url, body: BODY, durationSeconds: seconds });
-        const cpu = cpuTimeMs(s.child.pid) - cpu0;
+      // Interleaved, so drift on a shared machine touches every server and era alike.
+      for (const cell of cells) {
+        const { body, headers } = ERAS[cell.era] ?? ERAS.modern;
+        await httpLoad({ url: cell.server.url, body, headers, durationSeconds: 1 }); // warm-up: JIT, sockets, caches
+        const cpu0 = cpuTimeMs(cell.server.child.pid);
+        const result = await httpLoad({ url: cell.server.url, body, headers, durationSeconds: seconds });
+        const cpu = cpuTimeMs(cell.server.child.pid) - cpu0;
         result.server_cpu_us_per_call = result.requests > 0 ? round((cpu * 1000) / result.requests, 1) : null;
-        samples[s.name].push(result);
+        samples[key(cell)].push(result);
         log(
-          `http ${s.name} run ${r + 1}/${runs}: ${Math.round(result.calls_per_s)} calls/s, p50 ${result.latency_ms.p50} ms, p99 ${result.latency_ms.p99} ms${result.bad_responses ? `, ${result.bad_responses} bad` : ''}`,
+          `http ${key(cell)} run ${r + 1}/${runs}: ${Math.round(result.calls_per_s)} calls/s, p50 ${result.latency_ms.p50} ms, p99 ${result.latency_ms.p99} ms${result.bad_responses ? `, ${result.bad_responses} bad` : ''}`,
         );
       }
     }
@@ -109,18 +143,28 @@ export async function runHttp({ runs, seconds, ledgerOff = true }) {
         runs: list,
       };
     };
-    const result = {
-      what: `get_clause ${REF} over Streamable HTTP (stateless, JSON responses), 32 connections, ${seconds} s per run, median of ${runs}`,
-      servers: Object.fromEntries(servers.map((s) => [s.name, summary(s.name)])),
-    };
-    const on = result.servers.specledger.calls_per_s;
-    result.ratio_to_ceiling = ratio(on, result.servers.bare_node_http.calls_per_s);
-    result.ratio_to_sdk_stock = ratio(on, result.servers.sdk_stock_stateless.calls_per_s);
-    if (ledgerOff) result.ledger_on_vs_off = ratio(on, result.servers.specledger_ledger_off.calls_per_s);
-    if (result.servers.specledger_postgres) {
-      result.postgres_vs_sqlite = ratio(result.servers.specledger_postgres.calls_per_s, on);
+    const ceiling = summary('bare_node_http');
+    const eras = {};
+    for (const era of Object.keys(ERAS)) {
+      const of = Object.fromEntries(
+        servers.filter((s) => s.name !== 'bare_node_http').map((s) => [s.name, summary(`${era}:${s.name}`)]),
+      );
+      const on = of.specledger.calls_per_s;
+      eras[era] = {
+        servers: of,
+        ratio_to_ceiling: ratio(on, ceiling.calls_per_s),
+        ratio_to_sdk_entry: ratio(on, of.sdk_entry.calls_per_s),
+        ...(ledgerOff ? { ledger_on_vs_off: ratio(on, of.specledger_ledger_off.calls_per_s) } : {}),
+        ...(of.specledger_postgres
+          ? { postgres_vs_sqlite: ratio(of.specledger_postgres.calls_per_s, on) }
+          : {}),
+      };
     }
-    return result;
+    return {
+      what: `get_clause ${REF} over Streamable HTTP (sessionless), 32 connections, ${seconds} s per run, median of ${runs}; 2025 era (MCP-Protocol-Version 2025-06-18, SSE answer) and 2026-07-28 (envelope and standard headers, JSON answer)`,
+      ceiling,
+      eras,
+    };
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
     tmp.remove();

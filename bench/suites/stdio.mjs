@@ -16,8 +16,8 @@ export async function runStdio({ runs, seconds }) {
   const tmp = tempDir('stdio');
   const servers = [];
   try {
-    const start = async (name, argv, tool, args) => {
-      const server = await startStdioServer(argv);
+    const start = async (name, argv, tool, args, era = 'legacy') => {
+      const server = await startStdioServer(argv, { era });
       servers.push({ name, tool, args, ...server });
       await server.client.callTool(tool, args); // answers correctly before it is timed
     };
@@ -33,11 +33,20 @@ export async function runStdio({ runs, seconds }) {
       'get_clause',
       { ref: REF },
     );
+    // The same server in the 2026-07-28 era: server/discover, then the per-request envelope on every call.
     await start(
-      'specledger_stock_dispatch',
-      ['bench/stdio-stock-dispatch-server.mjs', specsExample, tmp.at('stock-ledger.db')],
+      'specledger_modern',
+      ['dist/cli/main.js', 'serve', '--specs', specsExample, '--ledger', tmp.at('modern-ledger.db')],
       'get_clause',
       { ref: REF },
+      'modern',
+    );
+    await start(
+      'specledger_modern_ledger_off',
+      ['dist/cli/main.js', 'serve', '--specs', specsExample, '--ledger', 'off'],
+      'get_clause',
+      { ref: REF },
+      'modern',
     );
     await start('server_filesystem', [filesystemServer, specsExample], 'read_text_file', { path: FILE });
 
@@ -88,7 +97,19 @@ export async function runStdio({ runs, seconds }) {
     const on = servers_.specledger;
     const off = servers_.specledger_ledger_off;
     const fs = servers_.server_filesystem;
+    const modern = servers_.specledger_modern;
     return {
+      modern: {
+        calls_per_s: modern.in_flight_16.calls_per_s,
+        ratio_to_filesystem: {
+          sequential: ratio(modern.sequential.calls_per_s, fs.sequential.calls_per_s),
+          in_flight_16: ratio(modern.in_flight_16.calls_per_s, fs.in_flight_16.calls_per_s),
+        },
+        ledger_on_vs_off: ratio(
+          modern.in_flight_16.calls_per_s,
+          servers_.specledger_modern_ledger_off.in_flight_16.calls_per_s,
+        ),
+      },
       what: `get_clause ${REF} over stdio (raw NDJSON JSON-RPC), ${seconds} s per run after 0.5 s warm-up, median of ${runs}; baseline read_text_file ${path.relative(specsExample, FILE)}`,
       servers: servers_,
       ratio_to_filesystem: {
