@@ -139,7 +139,9 @@ export function registerServeCommand(program: Command): void {
           stops.push(() => http.close());
           done = new Promise(() => {});
         } else {
-          done = (await serveStdio(app, (message) => logErr(`specledger: warn: ${message}`))).closed;
+          done = (
+            await serveStdio(app, (message, level = 'warn') => logErr(`specledger: ${level}: ${message}`))
+          ).closed;
         }
       } catch (error) {
         await stopAll();

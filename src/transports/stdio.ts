@@ -11,7 +11,7 @@ import { NdjsonTransport } from './ndjson-transport.js';
  */
 export async function serveStdio(
   app: App,
-  log: (message: string) => void,
+  log: (message: string, level?: 'info' | 'warn') => void,
 ): Promise<{ closed: Promise<void> }> {
   const surface = app.surface({ witnessed: true });
   const transport = new NdjsonTransport(process.stdin, process.stdout);
@@ -19,9 +19,20 @@ export async function serveStdio(
     void transport.ended.then(resolve);
     process.stdin.on('end', () => resolve());
   });
-  serveSdkStdio(() => app.createServer(surface).server, {
-    transport,
-    onerror: (error) => log(`stdio: ${error.message.split('\n')[0]}`),
-  });
+  // The SDK builds the instance once the opening exchange has picked the era: said on stderr, for whoever wonders
+  // what an IDE negotiated.
+  serveSdkStdio(
+    ({ era }) => {
+      log(
+        `stdio: the client speaks ${era === 'modern' ? '2026-07-28' : 'a 2025 revision (initialize)'}`,
+        'info',
+      );
+      return app.createServer(surface).server;
+    },
+    {
+      transport,
+      onerror: (error) => log(`stdio: ${error.message.split('\n')[0]}`, 'warn'),
+    },
+  );
   return { closed };
 }
