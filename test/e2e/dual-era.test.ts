@@ -158,3 +158,46 @@ describe.each(['stdio', 'stateful', 'stateless'] as const)('over %s', (transport
     });
   });
 });
+
+describe('2026-07-28 cache hints', () => {
+  const envelope = {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientInfo': { name: 'cache-hints', version: '1' },
+    'io.modelcontextprotocol/clientCapabilities': {},
+  };
+  const ask = async (method: string, params: Record<string, unknown>, name?: string) => {
+    const response = await fetch((http.stateless as HttpCli).url, {
+      method: 'POST',
+      headers: {
+        accept: 'application/json, text/event-stream',
+        'content-type': 'application/json',
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': method,
+        ...(name ? { 'mcp-name': name } : {}),
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: envelope } }),
+    });
+    return ((await response.json()) as { result: Record<string, unknown> }).result;
+  };
+
+  it('lets a pinned version be cached and never current text, which a reload may change', async () => {
+    const clause = await ask(
+      'tools/call',
+      { name: 'get_clause', arguments: { ref: 'auth#key-storage' } },
+      'get_clause',
+    );
+    const digest = (clause.structuredContent as { digest: string }).digest;
+    const pinnedUri = `spec://auth/key-storage@${digest}`;
+    const pinned = await ask('resources/read', { uri: pinnedUri }, pinnedUri);
+    const current = await ask(
+      'resources/read',
+      { uri: 'spec://auth/key-storage' },
+      'spec://auth/key-storage',
+    );
+    const list = await ask('resources/list', {});
+    expect(pinned.ttlMs).toBeGreaterThan(0);
+    expect(current.ttlMs).toBe(0);
+    expect(list.ttlMs).toBe(0);
+    for (const result of [pinned, current, list]) expect(result.cacheScope).toBe('private');
+  });
+});
