@@ -1,6 +1,11 @@
 // createSpecServer: one MCP server (SDK v2) with SpecLedger's tools, resources, prompts and skills over shared state.
 import { createRequire } from 'node:module';
-import { CLIENT_INFO_META_KEY, McpServer, type ServerContext } from '@modelcontextprotocol/server';
+import {
+  CLIENT_INFO_META_KEY,
+  McpServer,
+  type ServerContext,
+  type StandardSchemaWithJSON,
+} from '@modelcontextprotocol/server';
 import type { Snapshot } from '../corpus/snapshot.js';
 import type { ConnectionInfo, RequestFacts } from './context.js';
 import type { SpecServerDeps } from './deps.js';
@@ -102,7 +107,7 @@ export function createSpecServer(surface: SpecSurface): SpecServer {
         title: tool.title,
         description: tool.description,
         inputSchema: tool.input,
-        ...(tool.output ? { outputSchema: tool.output } : {}),
+        ...(tool.output ? { outputSchema: tool.output as StandardSchemaWithJSON } : {}),
         annotations: tool.annotations,
       },
       // The SDK's CallToolResult admits every content type; SpecLedger's results are a subset of it.

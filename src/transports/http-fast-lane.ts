@@ -17,6 +17,7 @@ import type { ClientInfo, RequestFacts } from '../mcp/context.js';
 import type { ToolDefinition, ToolResult } from '../mcp/tool-runner.js';
 import { sendEventStream, sendJsonOk } from './http-responses.js';
 import { isPlainObject } from './json-rpc-shape.js';
+import { createResultEncoder } from './result-json.js';
 
 export const MODERN_REVISION = '2026-07-28';
 /** The 2025-era revisions a sessionless request may name in MCP-Protocol-Version. */
@@ -109,20 +110,15 @@ function ownMeta(meta: Record<string, unknown>): Record<string, unknown> | undef
 export function createFastLane(options: FastLaneOptions): FastLane {
   const tools = new Map(options.tools.map((t) => [t.name, t]));
   const serverInfoJson = JSON.stringify(options.serverInfo);
-  // A get_clause answer carries the clause twice (text block and structured text); escaping it into JSON was ~10 µs
-  // a call. Results built around a frozen structured object (the render cache's, tool-runner.ts) keep their JSON.
-  const encoded = new WeakMap<object, { text: string; json: string }>();
-  const bodyJson = (result: ToolResult): string => {
-    const structured = result.structuredContent;
-    const only = result.content.length === 1 ? result.content[0] : undefined;
-    const memo = structured !== undefined && only !== undefined && Object.isFrozen(structured);
-    const hit = memo ? encoded.get(structured) : undefined;
-    if (hit !== undefined && hit.text === only?.text) return hit.json;
-    let json = `"content":${JSON.stringify(result.content)}`;
-    if (structured !== undefined) json += `,"structuredContent":${JSON.stringify(structured)}`;
-    if (memo && only !== undefined) encoded.set(structured, { text: only.text, json });
-    return json;
-  };
+  const encoder = createResultEncoder();
+  /** `"content":…,"structuredContent":…` as JSON.stringify writes them (from memo for a cached clause). */
+  const bodyJson = (result: ToolResult): string =>
+    encoder
+      .result({
+        content: result.content,
+        ...(result.structuredContent !== undefined ? { structuredContent: result.structuredContent } : {}),
+      })
+      .slice(1, -1);
 
   /** The request, if it is one this lane answers exactly as the SDK would; null otherwise. */
   function plainCall(req: IncomingMessage, body: unknown, era: Era): Plain | null {
@@ -229,7 +225,7 @@ export function createFastLane(options: FastLaneOptions): FastLane {
 async function run(call: Plain, facts: RequestFacts): Promise<ToolResult> {
   const result = await call.tool.handler(call.args, facts);
   if (result.isError || call.tool.output === undefined) return result;
-  const checked = call.tool.output.safeParse(result.structuredContent);
-  if (checked.success) return result;
+  const checked = call.tool.output['~standard'].validate(result.structuredContent);
+  if (!(checked instanceof Promise) && checked.issues === undefined) return result;
   throw new Error(`Output validation error: Invalid structured content for tool ${call.tool.name}`);
 }

@@ -8,6 +8,7 @@ import {
   type Transport,
 } from '@modelcontextprotocol/server';
 import { isPlainRequest, MAX_MESSAGE_DEPTH, nestsDeeperThan } from './json-rpc-shape.js';
+import { createResultEncoder } from './result-json.js';
 
 const NEWLINE = 0x0a;
 const NEWLINE_BYTES = Buffer.from('\n');
@@ -40,6 +41,7 @@ export class NdjsonTransport implements Transport {
   private started = false;
   private closed = false;
   private outputBroken = false;
+  private readonly encoder = createResultEncoder();
   private markClosed: () => void = () => {};
   /** Settles once the transport has closed, whoever closed it. */
   readonly ended = new Promise<void>((resolve) => {
@@ -78,7 +80,7 @@ export class NdjsonTransport implements Transport {
 
   async send(message: JSONRPCMessage): Promise<void> {
     if (this.closed) throw new Error('the stdio transport is closed');
-    this.outgoing.push(Buffer.from(JSON.stringify(message)), NEWLINE_BYTES);
+    this.outgoing.push(Buffer.from(this.encoder.message(message)), NEWLINE_BYTES);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       // After the microtasks of this turn: every answer a group commit settled goes out in this one write.
