@@ -80,7 +80,7 @@ export function registerServeCommand(program: Command): void {
       parseDuration,
       DEFAULT_SESSION_IDLE_MS,
     )
-    // For diagnosis and the benchmark's baseline: every HTTP request through the SDK's own entry.
+    // For diagnosis and the benchmark's baseline: every request through the SDK (its HTTP entry, its stdio path).
     .addOption(new Option('--no-fast-lane', 'answer plain tools/call through the SDK too').hideHelp())
     .option('--no-watch', 'do not reload specs when files change')
     .option('--poll', 'watch by polling (network file systems)')
@@ -140,7 +140,9 @@ export function registerServeCommand(program: Command): void {
           done = new Promise(() => {});
         } else {
           done = (
-            await serveStdio(app, (message, level = 'warn') => logErr(`specledger: ${level}: ${message}`))
+            await serveStdio(app, (message, level = 'warn') => logErr(`specledger: ${level}: ${message}`), {
+              fastLane: opts.fastLane,
+            })
           ).closed;
         }
       } catch (error) {

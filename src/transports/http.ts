@@ -10,6 +10,7 @@ import { errorMessage } from '../errors.js';
 import type { ClientInfo } from '../mcp/context.js';
 import { changedUris } from '../mcp/resources/subscriptions.js';
 import { createSpecServer, SERVER_NAME, SERVER_VERSION } from '../mcp/server.js';
+import { claimedEra, createFastLane, type Era, type FastLane } from './fast-lane.js';
 import {
   checkPostHeaders,
   type HttpRejection,
@@ -19,8 +20,7 @@ import {
   readBody,
   requestBodyTooLargeMessage,
 } from './http-body.js';
-import { claimedEra, createFastLane } from './http-fast-lane.js';
-import { sendJson, sendJsonRpcError } from './http-responses.js';
+import { sendEventStream, sendJson, sendJsonOk, sendJsonRpcError } from './http-responses.js';
 import { createBearerAuth, createHostPolicy, type HostPolicy, redactAuthorization } from './http-security.js';
 import { SessionRegistry } from './http-sessions.js';
 
@@ -143,6 +143,32 @@ function publishReload(
   for (const uri of changedUris(before, after)) notify.resourceUpdated(uri);
 }
 
+/**
+ * The fast lane over HTTP (fast-lane.ts): true when it takes the request. The answer goes as the SDK's entry sends
+ * it: a JSON body on 2026-07-28, one SSE event on a sessionless 2025 POST.
+ */
+function serveFast(
+  lane: FastLane,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: unknown,
+  era: Era,
+  authInfo: AuthInfo | undefined,
+): boolean {
+  const call = lane.take(body, era, req.headers);
+  if (call === null) return false;
+  const facts = {
+    header: (name: string) => header(req, name),
+    principal: authInfo?.clientId ?? null,
+    sessionId: null,
+  };
+  void lane.answer(call, facts, era).then((json) => {
+    if (era === 'modern') sendJsonOk(res, json);
+    else sendEventStream(res, `event: message\ndata: ${json}\n\n`);
+  });
+  return true;
+}
+
 const hostLiteral = (host: string): string =>
   host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 
@@ -173,7 +199,6 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
       : createFastLane({
           tools: surface.tools,
           serverInfo: { name: SERVER_NAME, version: SERVER_VERSION, title: 'SpecLedger' },
-          log,
         });
   const sessions = stateless
     ? undefined
@@ -248,7 +273,7 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
     if (
       fastLane &&
       (claimed === 'modern' || !sessions) &&
-      fastLane.serve(req, res, post.raw, claimed, authInfo)
+      serveFast(fastLane, req, res, post.raw, claimed, authInfo)
     ) {
       fastLaneAnswers++;
       return;

@@ -78,9 +78,24 @@ export class NdjsonTransport implements Transport {
     this.output.on('error', this.onOutputError);
   }
 
+  /**
+   * Sees every incoming message before the protocol layer; returning true keeps the message from it (the owner
+   * answers it with sendLine). For the fast lane (fast-lane.ts); unset, every message goes to the SDK.
+   */
+  intercept?: ((message: JSONRPCMessage) => boolean) | undefined;
+  /** Sees every message the protocol layer sends. */
+  observe?: ((message: JSONRPCMessage) => void) | undefined;
+
   async send(message: JSONRPCMessage): Promise<void> {
     if (this.closed) throw new Error('the stdio transport is closed');
-    this.outgoing.push(Buffer.from(this.encoder.message(message)), NEWLINE_BYTES);
+    this.observe?.(message);
+    return this.sendLine(this.encoder.message(message));
+  }
+
+  /** Writes one message that is already serialized, in the same batched write as the protocol layer's. */
+  sendLine(json: string): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.outgoing.push(Buffer.from(json), NEWLINE_BYTES);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       // After the microtasks of this turn: every answer a group commit settled goes out in this one write.
@@ -209,6 +224,7 @@ export class NdjsonTransport implements Transport {
       return;
     }
     try {
+      if (this.intercept?.(message)) return;
       this.onmessage?.(message);
     } catch (error) {
       // The protocol layer handles messages synchronously here; whatever it throws (a RangeError on a hostile

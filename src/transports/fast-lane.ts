@@ -1,21 +1,20 @@
-// The one place SpecLedger answers MCP without the SDK: a plain tools/call over sessionless Streamable HTTP, in
-// either era, answered with the bytes the SDK's own entry (createMcpHandler) would send.
+// The one place SpecLedger answers MCP without the SDK: a plain tools/call, in either era, over sessionless HTTP
+// or stdio, answered with the bytes the SDK itself would send.
 //
-// Why: the SDK's per-request entry builds a web Request, a fresh server instance and a web Response for every
-// call (~1 ms of CPU each on the bench machine, bench/README.md), which caps a get_clause near 900 calls/s against
-// 26k/s for a bare node:http handler. The calls agents make all day are plain tools/call requests; this lane
-// checks everything the SDK would check for them, runs the same tool handler (tool-runner.ts), and writes the
-// answer itself. Anything it does not recognise as plain — another method, an odd envelope, a header it does not
-// know, arguments that fail the schema, any key it has not seen the SDK accept — goes to the SDK untouched.
+// Why: over HTTP the SDK's per-request entry builds a web Request, a fresh server instance and a web Response for
+// every call (~1 ms of CPU on the bench machine, bench/README.md), capping get_clause near 900 calls/s against 26k/s
+// for a bare node:http handler; over stdio its protocol layer still type-guards every message in and out with zod
+// and, on 2026-07-28, lifts and validates the envelope (~100–180 µs a call). The calls agents make all day are plain
+// tools/call requests; this lane checks everything the SDK would check for them, runs the same tool handler
+// (tool-runner.ts), and writes the answer itself. Anything it does not recognise as plain — another method, an odd
+// envelope, a header it does not know, arguments that fail the schema, any key it has not seen the SDK accept —
+// goes to the SDK untouched.
 //
 // It is pinned to the SDK it mirrors: package.json names @modelcontextprotocol/server exactly (no range), and
-// test/integration/http-fast-lane.test.ts sends the same requests down both paths and fails on any byte that
-// differs, so an SDK update that changes the answer fails loudly instead of drifting.
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AuthInfo } from '@modelcontextprotocol/server';
+// test/integration/http-fast-lane.test.ts and test/e2e/stdio-fast-lane.test.ts send the same requests down both
+// paths and fail on any byte that differs, so an SDK update that changes the answer fails loudly.
 import type { ClientInfo, RequestFacts } from '../mcp/context.js';
 import type { ToolDefinition, ToolResult } from '../mcp/tool-runner.js';
-import { sendEventStream, sendJsonOk } from './http-responses.js';
 import { isPlainObject } from './json-rpc-shape.js';
 import { createResultEncoder } from './result-json.js';
 
@@ -51,32 +50,30 @@ export function claimedEra(body: unknown): Era {
 export interface FastLaneOptions {
   tools: readonly ToolDefinition[];
   serverInfo: { name: string; version: string; title?: string };
-  log: (level: 'warn' | 'error', message: string) => void;
 }
+
+/** HTTP request headers by lower-case name (node's shape); absent over stdio, which has none to check. */
+export type Headers = Readonly<Record<string, string | string[] | undefined>>;
+
+/** What the transport knows of the caller; `client` is the 2025 initialize's, for connections that had one. */
+export type CallerFacts = Omit<RequestFacts, 'requestId' | 'meta' | 'envelopeClient'> & {
+  client?: ClientInfo | undefined;
+};
 
 export interface FastLane {
-  /** Answers the request and returns true, or returns false (having done nothing) to leave it to the SDK. */
-  serve(
-    req: IncomingMessage,
-    res: ServerResponse,
-    body: unknown,
-    era: Era,
-    authInfo: AuthInfo | undefined,
-  ): boolean;
+  /** The call, if it is one the lane answers exactly as the SDK would; null (having done nothing) otherwise. */
+  take(body: unknown, era: Era, headers?: Headers): PlainCall | null;
+  /** Runs the tool and resolves with the JSON-RPC answer as the SDK writes it for the era; never rejects. */
+  answer(call: PlainCall, facts: CallerFacts, era: Era): Promise<string>;
 }
 
-interface Plain {
+export interface PlainCall {
   id: string | number;
   tool: ToolDefinition;
   args: Record<string, unknown>;
   meta: Record<string, unknown> | undefined;
   client: ClientInfo | undefined;
 }
-
-const header = (req: IncomingMessage, name: string): string | undefined => {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-};
 
 function isClientInfo(value: unknown): value is ClientInfo {
   if (!isPlainObject(value) || typeof value.name !== 'string' || typeof value.version !== 'string')
@@ -121,7 +118,7 @@ export function createFastLane(options: FastLaneOptions): FastLane {
       .slice(1, -1);
 
   /** The request, if it is one this lane answers exactly as the SDK would; null otherwise. */
-  function plainCall(req: IncomingMessage, body: unknown, era: Era): Plain | null {
+  function take(body: unknown, era: Era, headers?: Headers): PlainCall | null {
     if (!isPlainObject(body) || body.jsonrpc !== '2.0' || body.method !== 'tools/call') return null;
     for (const key in body)
       if (key !== 'jsonrpc' && key !== 'id' && key !== 'method' && key !== 'params') return null;
@@ -133,23 +130,15 @@ export function createFastLane(options: FastLaneOptions): FastLane {
     if (tool === undefined) return null;
     const args = params.arguments ?? {};
     if (!isPlainObject(args)) return null;
-    // Mirrored headers (SEP-2243) are for tools that declare them; SpecLedger's declare none.
-    for (const name in req.headers) if (name.startsWith('mcp-param-')) return null;
-    if (req.headers['mcp-session-id'] !== undefined || req.headers['last-event-id'] !== undefined)
-      return null;
-    const version = header(req, 'mcp-protocol-version');
+    if (headers !== undefined && !plainHeaders(headers, era, params.name)) return null;
     const meta = params._meta;
     if (meta !== undefined && !isPlainObject(meta)) return null;
     let client: ClientInfo | undefined;
     if (era === 'modern') {
-      if (version !== MODERN_REVISION || meta === undefined) return null;
-      if (header(req, 'mcp-method') !== 'tools/call' || header(req, 'mcp-name') !== params.name) return null;
+      if (meta === undefined) return null;
       const envelope = modernEnvelope(meta);
       if (envelope === null) return null;
       client = envelope.client;
-    } else {
-      if (version !== undefined && !LEGACY_REVISIONS.has(version)) return null;
-      if (req.headers['mcp-method'] !== undefined || req.headers['mcp-name'] !== undefined) return null;
     }
     if (meta !== undefined)
       for (const key in meta) if (key.startsWith(RESERVED_PREFIX) && !ENVELOPE_KEYS.has(key)) return null;
@@ -169,9 +158,9 @@ export function createFastLane(options: FastLaneOptions): FastLane {
   /**
    * The response body the SDK's entry writes for this result: the result's keys in its schema's order (`_meta`,
    * `content`, `structuredContent`, `isError`); on 2026-07-28 `resultType` after them and the server's identity
-   * added to `_meta` (appended last when the result had none); 2025-era answers as one SSE event.
+   * added to `_meta` (appended last when the result had none).
    */
-  function encode(call: Plain, result: ToolResult, era: Era): string {
+  function encode(call: PlainCall, result: ToolResult, era: Era): string {
     const parts: string[] = [];
     if (result._meta !== undefined)
       parts.push(`"_meta":${era === 'modern' ? metaJson(result._meta) : JSON.stringify(result._meta)}`);
@@ -181,8 +170,7 @@ export function createFastLane(options: FastLaneOptions): FastLane {
       parts.push('"resultType":"complete"');
       if (result._meta === undefined) parts.push(`"_meta":${metaJson(undefined)}`);
     }
-    const message = `{"result":{${parts.join(',')}},"jsonrpc":"2.0","id":${JSON.stringify(call.id)}}`;
-    return era === 'modern' ? message : `event: message\ndata: ${message}\n\n`;
+    return `{"result":{${parts.join(',')}},"jsonrpc":"2.0","id":${JSON.stringify(call.id)}}`;
   }
 
   function metaJson(meta: Record<string, unknown> | undefined): string {
@@ -190,39 +178,53 @@ export function createFastLane(options: FastLaneOptions): FastLane {
     return `{${own}${own ? ',' : ''}"io.modelcontextprotocol/serverInfo":${serverInfoJson}}`;
   }
 
-  const send = (res: ServerResponse, era: Era, body: string): void =>
-    era === 'modern' ? sendJsonOk(res, body) : sendEventStream(res, body);
-
   return {
-    serve(req, res, body, era, authInfo) {
-      const call = plainCall(req, body, era);
-      if (call === null) return false;
-      const facts: RequestFacts = {
+    take,
+    async answer(call, facts, era) {
+      const full: RequestFacts = {
+        header: facts.header,
+        principal: facts.principal,
+        sessionId: facts.sessionId,
         requestId: call.id,
         meta: call.meta,
-        envelopeClient: call.client,
-        header: (name) => header(req, name),
-        principal: authInfo?.clientId ?? null,
-        sessionId: null,
+        envelopeClient: call.client ?? facts.client,
       };
-      void run(call, facts).then(
-        (result) => send(res, era, encode(call, result, era)),
-        (error: unknown) => {
-          options.log('error', `http fast lane ${call.tool.name}: ${(error as Error).message}`);
-          const failure: ToolResult = {
-            content: [{ type: 'text', text: (error as Error).message ?? String(error) }],
-            isError: true,
-          };
-          send(res, era, encode(call, failure, era));
-        },
-      );
-      return true;
+      try {
+        return encode(call, await run(call, full), era);
+      } catch (error) {
+        const failure: ToolResult = {
+          content: [{ type: 'text', text: (error as Error).message ?? String(error) }],
+          isError: true,
+        };
+        return encode(call, failure, era);
+      }
     },
   };
 }
 
+/**
+ * The HTTP headers a plain call may carry: the SEP-2243 standard headers exactly as the body names them on
+ * 2026-07-28 (none of them on a 2025 request), a known revision, and nothing the SDK would act on.
+ */
+function plainHeaders(headers: Headers, era: Era, name: string): boolean {
+  // Mirrored parameter headers are for tools that declare them; SpecLedger's declare none.
+  for (const key in headers) if (key.startsWith('mcp-param-')) return false;
+  const header = (key: string): string | undefined => {
+    const value = headers[key];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  if (header('mcp-session-id') !== undefined || header('last-event-id') !== undefined) return false;
+  const version = header('mcp-protocol-version');
+  if (era === 'modern')
+    return (
+      version === MODERN_REVISION && header('mcp-method') === 'tools/call' && header('mcp-name') === name
+    );
+  if (version !== undefined && !LEGACY_REVISIONS.has(version)) return false;
+  return header('mcp-method') === undefined && header('mcp-name') === undefined;
+}
+
 /** The tool, then its output schema, as the SDK runs them (an invalid structured result is the tool's error). */
-async function run(call: Plain, facts: RequestFacts): Promise<ToolResult> {
+async function run(call: PlainCall, facts: RequestFacts): Promise<ToolResult> {
   const result = await call.tool.handler(call.args, facts);
   if (result.isError || call.tool.output === undefined) return result;
   const checked = call.tool.output['~standard'].validate(result.structuredContent);
