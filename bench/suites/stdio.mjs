@@ -48,6 +48,36 @@ export async function runStdio({ runs, seconds }) {
       { ref: REF },
       'modern',
     );
+    // The same server with every request through the SDK (no fast lane): what the public path costs.
+    await start(
+      'specledger_sdk_only',
+      [
+        'dist/cli/main.js',
+        'serve',
+        '--specs',
+        specsExample,
+        '--ledger',
+        tmp.at('sdk-ledger.db'),
+        '--no-fast-lane',
+      ],
+      'get_clause',
+      { ref: REF },
+    );
+    await start(
+      'specledger_modern_sdk_only',
+      [
+        'dist/cli/main.js',
+        'serve',
+        '--specs',
+        specsExample,
+        '--ledger',
+        tmp.at('sdk-modern.db'),
+        '--no-fast-lane',
+      ],
+      'get_clause',
+      { ref: REF },
+      'modern',
+    );
     await start('server_filesystem', [filesystemServer, specsExample], 'read_text_file', { path: FILE });
 
     const samples = {};
