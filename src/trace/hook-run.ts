@@ -95,9 +95,10 @@ export async function postCommit(options: PostCommitOptions): Promise<string[]> 
     head.commit,
     requests,
   );
-  const lines = result.skipped.map(
-    (s) => `specledger: run ${s.run} not linked to ${head.commit.slice(0, 12)}: ${s.reason}`,
-  );
+  // A guessed run skipped for lack of new reads is the normal case, not worth a line on every commit.
+  const lines = result.skipped
+    .filter((s) => requests.some((r) => r.run === s.run && r.via !== 'ledger-guess'))
+    .map((s) => `specledger: run ${s.run} not linked to ${head.commit.slice(0, 12)}: ${s.reason}`);
   if (result.linked.length > 0) {
     const guessed = result.linked.some((r) => r.via === 'ledger-guess');
     lines.push(

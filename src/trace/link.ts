@@ -192,9 +192,16 @@ export async function linkCommit(
   );
   const note: Note = { runs: [], clauses: [] };
   for (const w of wanted) {
+    const after = covered.get(w.run) ?? 0;
+    // A guess needs new activity: a run whose every read an earlier commit already covers did not make this one.
+    if (w.via === 'ledger-guess' && !w.records.some((r) => r.seq > after)) {
+      result.skipped.push({ run: w.run, reason: 'no reads since its previous linked commit' });
+      continue;
+    }
     note.runs.push(runLine(w.records, w.run, w.via, ctx.now));
-    note.clauses.push(...reliedClauses(w.records, covered.get(w.run) ?? 0, ctx.locate));
+    note.clauses.push(...reliedClauses(w.records, after, ctx.locate));
   }
+  if (note.runs.length === 0) return result;
   const text = formatNote(note);
   await appendNote(ctx.repo, commit, text);
   const written = parseNote(commit, text);
