@@ -14,7 +14,15 @@ interface TraceJson {
     provenance: string;
     message?: string;
     runs: Array<{ run: string; via: string; client: string | null }>;
-    clauses: Array<{ ref: string; digest: string; version: string | null; state: string; current_digest: string | null; diff?: string | null; read_from?: string }>;
+    clauses: Array<{
+      ref: string;
+      digest: string;
+      version: string | null;
+      state: string;
+      current_digest: string | null;
+      diff?: string | null;
+      read_from?: string;
+    }>;
   }>;
   lines?: Array<{ line: number; commit: string }>;
   warnings: string[];
@@ -64,7 +72,10 @@ describe('provenance that travels with the code', () => {
       await agent.client.callTool({ name: 'read_root', arguments: {} });
       await read('auth#token-lifetime');
       await read('errors#error-envelope');
-      repo.write('src/auth/token.ts', 'export const TOKEN_TTL_S = 900; // auth#token-lifetime\nexport const REFRESH = true;\n');
+      repo.write(
+        'src/auth/token.ts',
+        'export const TOKEN_TTL_S = 900; // auth#token-lifetime\nexport const REFRESH = true;\n',
+      );
       first = repo.commit('token lifetime from the spec', { SPECLEDGER_RUN_ID: RUN });
       await read('rate-limits#limits');
       repo.write('src/limits.ts', 'export const LIMIT = 100;\n');
@@ -73,7 +84,10 @@ describe('provenance that travels with the code', () => {
       await agent.close();
     }
     // After the run, someone edits the clause the first commit relied on (without bumping the version).
-    repo.write('specs/specs/auth.md', repo.read('specs/specs/auth.md').replace('15 minutes (900 s)', '10 minutes (600 s)'));
+    repo.write(
+      'specs/specs/auth.md',
+      repo.read('specs/specs/auth.md').replace('15 minutes (900 s)', '10 minutes (600 s)'),
+    );
     edit = repo.commit('shorter tokens');
   }, 120_000);
 
@@ -87,11 +101,20 @@ describe('provenance that travels with the code', () => {
 
   it('traces each commit to the run and the exact clause versions read before it, marking the edited one changed', async () => {
     const one = JSON.parse((await repo.specledger(['trace', first, '--json'])).stdout) as TraceJson;
-    expect(one.commits[0]?.runs.map((r) => [r.run, r.via, r.client])).toEqual([[RUN, 'env', 'trace-agent/0.0.1']]);
+    expect(one.commits[0]?.runs.map((r) => [r.run, r.via, r.client])).toEqual([
+      [RUN, 'env', 'trace-agent/0.0.1'],
+    ]);
     const clauses = Object.fromEntries(one.commits[0]!.clauses.map((c) => [c.ref, c]));
     expect(Object.keys(clauses).sort()).toEqual(['auth#token-lifetime', 'errors#error-envelope']);
-    expect(clauses['auth#token-lifetime']).toMatchObject({ digest: digests['auth#token-lifetime'], version: '1.4.0', state: 'changed' });
-    expect(clauses['errors#error-envelope']).toMatchObject({ digest: digests['errors#error-envelope'], state: 'unchanged' });
+    expect(clauses['auth#token-lifetime']).toMatchObject({
+      digest: digests['auth#token-lifetime'],
+      version: '1.4.0',
+      state: 'changed',
+    });
+    expect(clauses['errors#error-envelope']).toMatchObject({
+      digest: digests['errors#error-envelope'],
+      state: 'unchanged',
+    });
 
     const two = JSON.parse((await repo.specledger(['trace', second, '--json'])).stdout) as TraceJson;
     expect(two.commits[0]?.clauses.map((c) => [c.ref, c.digest, c.state])).toEqual([
@@ -106,7 +129,9 @@ describe('provenance that travels with the code', () => {
   });
 
   it('traces a line of code through git blame to the same answer', async () => {
-    const byLine = JSON.parse((await repo.specledger(['trace', 'src/auth/token.ts:1', '--json'])).stdout) as TraceJson;
+    const byLine = JSON.parse(
+      (await repo.specledger(['trace', 'src/auth/token.ts:1', '--json'])).stdout,
+    ) as TraceJson;
     expect(byLine.lines).toEqual([{ line: 1, commit: first }]);
     const byCommit = JSON.parse((await repo.specledger(['trace', first, '--json'])).stdout) as TraceJson;
     expect(byLine.commits).toEqual(byCommit.commits);
@@ -143,7 +168,9 @@ describe('provenance that travels with the code', () => {
 
   it('fails the gate on stale clauses and unlinked commits when asked', async () => {
     expect((await repo.specledger(['report', 'main..HEAD', '--fail-on', 'stale'])).code).toBe(1);
-    expect((await repo.specledger(['report', `main..${second}`, '--fail-on', 'stale,unlinked'])).code).toBe(0);
+    expect((await repo.specledger(['report', `main..${second}`, '--fail-on', 'stale,unlinked'])).code).toBe(
+      0,
+    );
     const unlinked = await repo.specledger(['report', 'main..HEAD', '--fail-on', 'unlinked']);
     expect(unlinked.code).toBe(1);
     expect(unlinked.stderr).toContain('1 commits without provenance');
@@ -157,8 +184,14 @@ describe('provenance that travels with the code', () => {
 
     // Without the notes, the trailer still names the run, but nothing says what it read.
     const before = JSON.parse((await inClone(['trace', first, '--json'])).stdout) as TraceJson;
-    expect(before.commits[0]).toMatchObject({ provenance: 'trailer', runs: [{ run: RUN, via: 'trailer' }], clauses: [] });
-    expect(before.warnings.join('\n')).toContain("git fetch origin 'refs/notes/specledger:refs/notes/specledger'");
+    expect(before.commits[0]).toMatchObject({
+      provenance: 'trailer',
+      runs: [{ run: RUN, via: 'trailer' }],
+      clauses: [],
+    });
+    expect(before.warnings.join('\n')).toContain(
+      "git fetch origin 'refs/notes/specledger:refs/notes/specledger'",
+    );
     const text = await inClone(['trace', edit]);
     expect(text.stdout).toContain(`no provenance recorded for ${edit.slice(0, 12)}`);
     expect(text.stdout).toContain("git fetch origin 'refs/notes/specledger:refs/notes/specledger'");

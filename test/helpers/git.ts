@@ -34,7 +34,12 @@ const exec = promisify(execFile);
 export function shellEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('GIT_') || k.startsWith('SPECLEDGER_') || k === 'CLAUDE_CODE_SESSION_ID' || k.startsWith('GITHUB_'))
+    if (
+      k.startsWith('GIT_') ||
+      k.startsWith('SPECLEDGER_') ||
+      k === 'CLAUDE_CODE_SESSION_ID' ||
+      k.startsWith('GITHUB_')
+    )
       continue;
     env[k] = v;
   }
