@@ -132,8 +132,8 @@ export interface BlameLine {
 }
 
 /**
- * Which commit last changed each line of `from..to` of `path` at `rev`. Textconv is off (it runs a configured
- * command) and an ignore-revs file is not read (a missing one would fail every blame).
+ * Which commit last changed each line of `from..to` of `path` at `rev`. Textconv is off: it runs a configured
+ * command. A `blame.ignoreRevsFile` is honoured (git 2.39 has no way to switch it off), so a missing one fails.
  */
 export async function blame(
   repo: GitRepo,
@@ -142,8 +142,6 @@ export async function blame(
   range: { from: number; to: number } | null,
 ): Promise<BlameLine[]> {
   const out = await repo.git([
-    '-c',
-    'blame.ignoreRevsFile=',
     'blame',
     '--porcelain',
     '--no-textconv',

@@ -198,6 +198,11 @@ export async function tracePath(options: TraceOptions, target: PathTarget): Prom
   } catch (error) {
     const stderr = String((error as { stderr?: unknown }).stderr ?? (error as Error).message);
     const detail = stderr.split('\n').find((l) => l.startsWith('fatal:')) ?? stderr.trim().split('\n')[0];
+    if (detail?.includes('could not open object name list'))
+      throw new SpecLedgerError(
+        'CONFIG',
+        `cannot blame ${target.path}: git config blame.ignoreRevsFile names a file that does not exist (${detail.replace(/^.*list: /, '')}); create it or unset it with git config --unset blame.ignoreRevsFile`,
+      );
     throw new SpecLedgerError(
       'NOT_FOUND',
       `cannot blame ${target.path} at ${options.at ?? 'HEAD'}: ${detail}`,

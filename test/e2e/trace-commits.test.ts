@@ -64,7 +64,7 @@ describe('provenance that travels with the code', () => {
     });
     try {
       const read = async (ref: string) => {
-        const r = (await agent.client.callTool({ name: 'get_clause', arguments: { ref } })) as {
+        const r = (await agent.client.callTool({ name: 'get_clause', arguments: { ref } })) as unknown as {
           structuredContent: { digest: string };
         };
         digests[ref] = r.structuredContent.digest;
