@@ -80,9 +80,3 @@ function isSpace(code: number): boolean {
 function isLowSurrogate(code: number): boolean {
   return code >= 0xdc00 && code <= 0xdfff;
 }
-
-/**
- * A counter that counts nothing, for parses that compare digests and never report token costs (trace, report):
- * loading the o200k tokenizer and counting every clause would be most of their run time.
- */
-export const NO_TOKEN_COUNTS: TokenCounter = { count: () => 0 };

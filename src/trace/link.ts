@@ -4,7 +4,7 @@ import path from 'node:path';
 import { loadCorpus } from '../corpus/corpus.js';
 import { formatClient, formatRef } from '../ledger/refs.js';
 import type { LedgerStore, ReadRecord } from '../ledger/types.js';
-import { NO_TOKEN_COUNTS } from '../parse/tokens.js';
+import { NO_TOKEN_COUNTS } from '../parse/no-tokens.js';
 import { formatNote, type LinkVia, type Note, type NoteClause, type NoteRun, parseNote } from './note.js';
 import { appendNote, type GitRepo, logCommits, noteBlobs, readObjects } from './repo.js';
 

@@ -1,9 +1,13 @@
 // From a commit or a line back to the run and the clause versions it read: a real agent session, real git commits
 // through the installed hooks, a spec edited afterwards, then trace and report — here, and in a fresh clone.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { connectStdioCli } from '../helpers/cli.js';
 import { type GitRepoFixture, gitRepo } from '../helpers/git.js';
-import { specsExample } from '../helpers/paths.js';
+import { builtCli, repoRoot, specsExample } from '../helpers/paths.js';
 
 const RUN = 'run-e2e-trace';
 
@@ -207,5 +211,42 @@ describe('provenance that travels with the code', () => {
     const here = JSON.parse((await repo.specledger(['report', 'main..HEAD', '--json'])).stdout) as ReportJson;
     const there = JSON.parse((await inClone(['report', 'main..HEAD', '--json'])).stdout) as ReportJson;
     expect(there).toEqual(here);
+  });
+
+  it('posts the report from a CI checkout with the workflow script, notes pushed and fetched as the README says', async () => {
+    const origin = repo.tmp.at('origin.git');
+    repo.git(['init', '-q', '--bare', origin]);
+    repo.git(['remote', 'add', 'origin', origin]);
+    repo.git(['push', '-q', 'origin', 'main', 'feature']);
+    repo.git(['push', '-q', 'origin', 'refs/notes/specledger']);
+    const ci = repo.tmp.at('ci');
+    repo.git(['clone', '-q', origin, ci]);
+    repo.git(['checkout', '-q', '--detach', edit], { cwd: ci });
+
+    const workflow = parseYaml(
+      readFileSync(path.join(repoRoot, '.github/workflows/specledger-report.yml'), 'utf8'),
+    ) as {
+      jobs: { report: { steps: Array<{ name?: string; run?: string; env?: Record<string, string> }> } };
+    };
+    const step = workflow.jobs.report.steps.find((s) => s.name === 'Provenance report');
+    expect(step?.run).toBe('scripts/specledger-report.sh "origin/$BASE_REF" "$HEAD_SHA" specs-example');
+
+    const script = path.join(repoRoot, 'scripts/specledger-report.sh');
+    const env = repo.env({
+      SPECLEDGER: `${process.execPath} ${builtCli}`,
+      SPECLEDGER_FAIL_ON: 'stale',
+      BASE_REF: 'main',
+      HEAD_SHA: edit,
+    });
+    const run = spawnSync('bash', ['-c', `${script} "origin/$BASE_REF" "$HEAD_SHA" specs`], {
+      cwd: ci,
+      env,
+      encoding: 'utf8',
+    });
+    expect(run.status, run.stderr).toBe(1);
+    const md = readFileSync(path.join(ci, 'specledger-report.md'), 'utf8');
+    expect(md).toContain('**2 with provenance**, 1 without');
+    expect(md).toContain('### Stale: changed after they were read');
+    expect(md).not.toContain('no refs/notes/specledger');
   });
 });
