@@ -226,7 +226,8 @@ export function registerTraceCommands(program: Command): void {
           logErr(`specledger report: failing on ${failed.join(' and ')}`);
           process.exitCode = 1;
         }
-        if (report.problems.some((p) => p.includes('SpecLedger note'))) process.exitCode = 2;
+        // A note that cannot be read is an error, whatever the gate: the report is printed, then it fails.
+        if (report.commits.some((c) => c.error !== undefined)) process.exitCode = 2;
       }),
     );
 }

@@ -1,10 +1,10 @@
 // What the installed hooks do: prepare-commit-msg adds the Spec-Run trailer, post-commit writes the note.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LedgerStore } from '../ledger/types.js';
 import { activeRuns, type LinkRequest, linkCommit, type SpecLocator } from './link.js';
 import { appendNote, type GitRepo, logCommits, noteBlobs, readObjects } from './repo.js';
-import { declaredRuns, SPEC_RUN_TRAILER } from './trailers.js';
+import { addTrailer, declaredRuns, SPEC_RUN_TRAILER } from './trailers.js';
 
 /** True while git replays commits (rebase, also `rebase -i` with edit or exec): notes.rewriteRef copies the notes. */
 async function rebasing(repo: GitRepo): Promise<boolean> {
@@ -17,7 +17,8 @@ async function rebasing(repo: GitRepo): Promise<boolean> {
 
 /**
  * prepare-commit-msg: the run declared in the environment becomes a `Spec-Run:` trailer (once, however often the
- * message is prepared). Nothing is added for a guessed run: a guess belongs in the note, which says it is one.
+ * message is prepared). Nothing is added for a guessed run: a guess belongs in the note, which says it is one; nor
+ * to a message still empty (an editor opens next): that commit gets its note, not the trailer.
  */
 export async function prepareCommitMsg(
   repo: GitRepo,
@@ -25,15 +26,15 @@ export async function prepareCommitMsg(
   envRunId: string | null,
 ): Promise<void> {
   if (envRunId === null || (await rebasing(repo))) return;
-  await repo.git([
-    'interpret-trailers',
-    '--in-place',
-    '--if-exists',
-    'addIfDifferent',
-    '--trailer',
-    `${SPEC_RUN_TRAILER}: ${envRunId}`,
-    path.resolve(repo.top, messageFile),
-  ]);
+  const file = path.resolve(repo.top, messageFile);
+  const commentChar = (await repo.git(['config', '--get', 'core.commentChar']).catch(() => '')).trim();
+  const updated = addTrailer(
+    readFileSync(file, 'utf8'),
+    SPEC_RUN_TRAILER,
+    envRunId,
+    commentChar.length === 1 ? commentChar : '#',
+  );
+  if (updated !== null) writeFileSync(file, updated);
 }
 
 export interface PostCommitOptions {

@@ -12,7 +12,7 @@ import {
   notesRefExists,
   readObjects,
 } from './repo.js';
-import { declaredRuns } from './trailers.js';
+import { declaredRuns, SPEC_RUN_TRAILER } from './trailers.js';
 
 export type ProvenanceSource = 'note' | 'trailer' | 'none';
 
@@ -92,9 +92,11 @@ async function fromTrailers(options: ProvenanceOptions, commit: CommitInfo): Pro
       options.store === null
         ? []
         : (await options.store.reads({ run_id: d.run })).filter((r) => Date.parse(r.ts) <= until);
+    // An agent's own session trailer (Claude-Session) names a session SpecLedger may never have seen: it counts
+    // only when a ledger at hand has reads of it. Spec-Run is ours, so it names a run even without a ledger.
+    const ours = d.key.toLowerCase() === SPEC_RUN_TRAILER.toLowerCase();
+    if (!ours && records.length === 0) continue;
     if (options.store !== null && records.length === 0) {
-      // A Claude-Session trailer names a session this ledger may never have seen; only a match counts.
-      if (d.key.toLowerCase() !== 'spec-run') continue;
       problems.push(`run ${d.run} (${d.key} trailer) has no reads in this ledger`);
     } else if (options.store === null) {
       problems.push(

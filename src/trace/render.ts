@@ -96,7 +96,9 @@ export function renderReportMarkdown(report: Report): string {
       c.provenance === 'none'
         ? c.error
           ? 'unreadable note'
-          : '_no provenance_'
+          : c.merge
+            ? '_merge_'
+            : '_no provenance_'
         : c.runs.map(code).join(', ');
     out.push(
       `| ${code(c.commit.slice(0, 12))} | ${plain(c.subject)} | ${runs} | ${c.provenance === 'none' ? '' : c.clauses} |`,

@@ -32,6 +32,8 @@ export interface ReportOptions {
 export interface ReportCommit {
   commit: string;
   subject: string;
+  /** A merge commit: `git merge` runs no commit hook, so one without provenance is not counted as unlinked. */
+  merge: boolean;
   provenance: ProvenanceSource;
   runs: string[];
   clauses: number;
@@ -59,6 +61,7 @@ export interface Report {
   range: { base: string; head: string; base_commit: string; head_commit: string };
   commits: ReportCommit[];
   linked: number;
+  /** Commits without provenance, merges aside. */
   unlinked: number;
   runs: Array<Pick<NoteRun, 'run' | 'via' | 'source' | 'client'> & { commits: string[] }>;
   /** Clauses relied on, grouped by spec ID, in order of first appearance. */
@@ -108,6 +111,7 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
     commits.push({
       commit: p.commit.commit,
       subject: p.commit.subject,
+      merge: p.commit.parents.length > 1,
       provenance: p.source,
       runs: p.note.runs.map((r) => r.run),
       clauses: merged.length,
@@ -176,11 +180,12 @@ export async function buildReport(options: ReportOptions): Promise<Report> {
   );
   const lint = await lintChanged(options, baseCommit, specsChanged);
   const linked = commits.filter((c) => c.provenance !== 'none').length;
+  const mergesWithout = commits.filter((c) => c.provenance === 'none' && c.merge).length;
   return {
     range: { base, head, base_commit: baseCommit, head_commit: headCommit },
     commits,
     linked,
-    unlinked: commits.length - linked,
+    unlinked: commits.length - linked - mergesWithout,
     runs: [...runs.values()],
     specs: [...specs].map(([spec, list]) => ({ spec, clauses: list })),
     stale,

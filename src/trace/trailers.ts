@@ -75,3 +75,31 @@ export function declaredRuns(trailers: readonly Trailer[]): Array<{ run: string;
   }
   return out;
 }
+
+const TRAILER_LINE = /^[A-Za-z0-9][A-Za-z0-9-]*:\s/;
+
+/**
+ * The message with `Key: value` added as a trailer, or null when nothing should change: the trailer is there
+ * already, or the message has no text yet (an editor is about to open on it; adding a line would turn an aborted,
+ * empty commit into a commit). Lines starting with the comment character and everything after git's scissors line
+ * stay where they are, below. Written here rather than with `git interpret-trailers`, which runs the commands a
+ * repository's `trailer.<key>.cmd` config names.
+ */
+export function addTrailer(message: string, key: string, value: string, commentChar = '#'): string | null {
+  const trailer = `${key}: ${oneLine(value)}`;
+  const lines = message.split('\n');
+  const isComment = (l: string) => l.startsWith(commentChar);
+  const scissors = lines.findIndex((l) => isComment(l) && / -+ >8 -+/.test(l));
+  let end = scissors === -1 ? lines.length : scissors;
+  while (end > 0 && (isComment(lines[end - 1] as string) || (lines[end - 1] as string).trim() === '')) end--;
+  const body = lines.slice(0, end);
+  if (body.every((l) => isComment(l) || l.trim() === '')) return null;
+  if (body.some((l) => l.trim().toLowerCase() === trailer.toLowerCase())) return null;
+  let start = end;
+  while (start > 0 && (lines[start - 1] as string).trim() !== '') start--;
+  const lastParagraph = lines.slice(start, end).filter((l) => !isComment(l));
+  // The first paragraph is the subject, never trailers; a last paragraph of `Key: value` lines is the trailer block.
+  const inBlock = start > 0 && lastParagraph.length > 0 && lastParagraph.every((l) => TRAILER_LINE.test(l));
+  const added = inBlock ? [trailer] : ['', trailer];
+  return [...lines.slice(0, end), ...added, ...lines.slice(end)].join('\n');
+}

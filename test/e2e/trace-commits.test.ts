@@ -211,7 +211,8 @@ describe('provenance that travels with the code', () => {
     const here = JSON.parse((await repo.specledger(['report', 'main..HEAD', '--json'])).stdout) as ReportJson;
     const there = JSON.parse((await inClone(['report', 'main..HEAD', '--json'])).stdout) as ReportJson;
     expect(there).toEqual(here);
-  });
+    // Ten CLI runs: each pays the CLI's start-up, several seconds on a loaded two-core machine.
+  }, 120_000);
 
   it('posts the report from a CI checkout with the workflow script, notes pushed and fetched as the README says', async () => {
     const origin = repo.tmp.at('origin.git');

@@ -92,6 +92,61 @@ describe('specledger attest --commit', () => {
   });
 });
 
+describe('a commit that names its run in its own trailer', () => {
+  it('is traced through a Claude-Session trailer the ledger knows, without hooks or a note', async () => {
+    repo.write('src/agent.ts', 'export const agent = 1;\n');
+    repo.git(['add', '-A']);
+    repo.git(['commit', '-q', '-m', 'agent work\n\nClaude-Session: bot-42']);
+    const withLedger = JSON.parse(
+      (await repo.specledger(['trace', 'HEAD', '--ledger', ledger, '--json'])).stdout,
+    ) as {
+      commits: Array<{
+        provenance: string;
+        runs: Array<{ run: string; via: string }>;
+        clauses: Array<{ ref: string }>;
+      }>;
+    };
+    expect(withLedger.commits[0]).toMatchObject({
+      provenance: 'trailer',
+      runs: [{ run: 'bot-42', via: 'trailer' }],
+      clauses: [{ ref: 'auth#token-lifetime' }],
+    });
+    // Without a ledger nothing says the session is a run SpecLedger saw.
+    const without = await repo.specledger(['trace', 'HEAD']);
+    expect(without.stdout).toContain('no provenance recorded');
+  });
+});
+
+describe('specledger report', () => {
+  it('does not count a merge commit as unlinked: git merge runs no commit hook', async () => {
+    repo.git(['checkout', '-q', '-b', 'side', base]);
+    repo.write('side.ts', 'side\n');
+    const side = repo.commit('side work');
+    repo.git(['checkout', '-q', 'main']);
+    repo.git(['merge', '-q', '--no-ff', '-m', 'merge side', 'side']);
+    const json = JSON.parse((await repo.specledger(['report', `${base}..HEAD`, '--json'])).stdout) as {
+      commits: Array<{ commit: string; merge: boolean; provenance: string }>;
+      linked: number;
+      unlinked: number;
+    };
+    expect(
+      json.commits
+        .map((c) => [
+          c.commit === side ? 'side' : c.commit === linked ? 'linked' : 'merge',
+          c.merge,
+          c.provenance,
+        ])
+        .sort(),
+    ).toEqual([
+      ['linked', false, 'note'],
+      ['merge', true, 'none'],
+      ['side', false, 'none'],
+    ]);
+    expect([json.linked, json.unlinked]).toEqual([1, 1]);
+    expect((await repo.specledger(['report', `${base}..HEAD`])).stdout).toContain('| _merge_ |');
+  });
+});
+
 describe('notes that cannot be read', () => {
   const overwrite = (text: string) =>
     repo.git(['notes', '--ref=refs/notes/specledger', 'add', '-f', '-m', text, linked]);

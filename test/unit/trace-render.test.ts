@@ -9,8 +9,15 @@ function report(overrides: Partial<Report> = {}): Report {
   return {
     range: { base: 'main', head: 'HEAD', base_commit: sha('0'), head_commit: sha('2') },
     commits: [
-      { commit: sha('1'), subject: 'token lifetime', provenance: 'note', runs: ['run-1'], clauses: 1 },
-      { commit: sha('2'), subject: 'by hand', provenance: 'none', runs: [], clauses: 0 },
+      {
+        commit: sha('1'),
+        subject: 'token lifetime',
+        merge: false,
+        provenance: 'note',
+        runs: ['run-1'],
+        clauses: 1,
+      },
+      { commit: sha('2'), subject: 'by hand', merge: false, provenance: 'none', runs: [], clauses: 0 },
     ],
     linked: 1,
     unlinked: 1,
@@ -60,6 +67,7 @@ describe('renderReportMarkdown', () => {
           {
             commit: sha('1'),
             subject: 'x | y <img src=x onerror=alert(1)> [z](http://e)',
+            merge: false,
             provenance: 'note',
             runs: ['a`b'],
             clauses: 0,

@@ -1,6 +1,7 @@
 // Trailers: the lines get_provenance offers an agent to paste, and the run IDs a commit message declares.
 import { describe, expect, it } from 'vitest';
 import {
+  addTrailer,
   declaredRuns,
   parseTrailerLines,
   specRefTrailers,
@@ -56,5 +57,33 @@ describe('declaredRuns', () => {
       { run: 'run-1', key: 'spec-run' },
       { run: 'sess-1', key: 'Claude-Session' },
     ]);
+  });
+});
+
+describe('addTrailer', () => {
+  it('puts the trailer after the subject, or in the trailer block already there, above the comments', () => {
+    expect(addTrailer('Fix tokens\n', 'Spec-Run', 'r1')).toBe('Fix tokens\n\nSpec-Run: r1\n');
+    expect(
+      addTrailer(
+        'Fix tokens\n\nBody.\n\nSigned-off-by: Dev <d@x>\n# Please enter the message\n',
+        'Spec-Run',
+        'r1',
+      ),
+    ).toBe('Fix tokens\n\nBody.\n\nSigned-off-by: Dev <d@x>\nSpec-Run: r1\n# Please enter the message\n');
+    expect(addTrailer('Fix\n\nBody: not a trailer block? it is prose.\nMore prose\n', 'Spec-Run', 'r1')).toBe(
+      'Fix\n\nBody: not a trailer block? it is prose.\nMore prose\n\nSpec-Run: r1\n',
+    );
+  });
+
+  it('leaves the diff below the scissors line alone, and honours another comment character', () => {
+    const verbose = 'Fix\n; ------------------------ >8 ------------------------\ndiff --git a/x b/x\n';
+    expect(addTrailer(verbose, 'Spec-Run', 'r1', ';')).toBe(
+      'Fix\n\nSpec-Run: r1\n; ------------------------ >8 ------------------------\ndiff --git a/x b/x\n',
+    );
+  });
+
+  it('changes nothing when the trailer is there, or when the message is still empty', () => {
+    expect(addTrailer('Fix\n\nSpec-Run: r1\n', 'Spec-Run', 'r1')).toBeNull();
+    expect(addTrailer('\n# Please enter the commit message\n', 'Spec-Run', 'r1')).toBeNull();
   });
 });
