@@ -105,6 +105,15 @@ describe('specledger hooks', () => {
     expect(await provenanceOf(commit)).toEqual({ runs: ['run-path'], refs: ['auth#AUTH-2'] });
   });
 
+  it("adds the Spec-Run trailer without running the repository's trailer commands", async () => {
+    repo.git(['config', 'trailer.evil.command', `touch '${repo.tmp.at('trailer-ran')}'`]);
+    await repo.specledger(['hooks', 'install', '--ledger', ledger]);
+    await agentReads('run-trailer', ['AUTH-1']);
+    const commit = repo.commit('with a trailer', { SPECLEDGER_RUN_ID: 'run-trailer' });
+    expect(repo.git(['log', '-1', '--format=%B', commit])).toBe('with a trailer\n\nSpec-Run: run-trailer');
+    expect(existsSync(repo.tmp.at('trailer-ran'))).toBe(false);
+  });
+
   it('never lets a failure stop a commit', async () => {
     await repo.specledger(['hooks', 'install', '--ledger', repo.tmp.at('not-a-dir/ledger.db')]);
     writeFileSync(repo.tmp.at('not-a-dir'), 'a file where a folder should be');
