@@ -209,7 +209,7 @@ try {
 
   const startup_ms = timeCli(['--version']);
   const open = await openRepo(repo);
-  const options = { repo: open, store: null, locate: () => null };
+  const options = { repo: open, store: null, locate: async () => () => null };
   const cases = {
     trace_commit: {
       what: `trace COMMIT (a commit with a note, ${CLAUSES_PER_NOTE} clauses)`,

@@ -4,15 +4,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Command, Option } from 'commander';
 import { ExitError, SpecLedgerError } from '../errors.js';
-import { openLedger } from '../ledger/open.js';
 import type { LedgerStore } from '../ledger/types.js';
 import { runIdFromEnv } from '../mcp/context.js';
-import { attestCommit } from '../trace/attest-commit.js';
-import { postCommit, prepareCommitMsg } from '../trace/hook-run.js';
 import { HOOK_NAMES, type HookName, installHooks, uninstallHooks } from '../trace/hooks.js';
-import { linkCommit, locateSpecs } from '../trace/link.js';
 import { NOTES_REF, parseNote } from '../trace/note.js';
-import { renderReportMarkdown, renderTrace } from '../trace/render.js';
 import {
   FETCH_NOTES,
   type GitRepo,
@@ -22,10 +17,22 @@ import {
   readObjects,
   resolveCommitOrExplain,
 } from '../trace/repo.js';
-import { buildReport } from '../trace/report.js';
-import { parsePathTarget, traceCommit, tracePath } from '../trace/trace.js';
 import { defaultLedger, defaultSpecs, integerOption, resolveLedger } from './options.js';
 import { logErr, printJson, printText } from './output.js';
+
+/**
+ * What each command needs, loaded when it runs: the ledger stores (better-sqlite3, pg), the spec parser and the
+ * corpus, lint and jsdiff cost ~0.4 s of CPU to import here, and a hook runs on every commit.
+ */
+const load = {
+  ledger: () => import('../ledger/open.js'),
+  link: () => import('../trace/link.js'),
+  hookRun: () => import('../trace/hook-run.js'),
+  trace: () => import('../trace/trace.js'),
+  report: () => import('../trace/report.js'),
+  render: () => import('../trace/render.js'),
+  attest: () => import('../trace/attest-commit.js'),
+};
 
 interface RepoOptions {
   repo: string;
@@ -44,7 +51,7 @@ async function optionalLedger(given: string | undefined): Promise<LedgerStore | 
     if (given !== undefined) throw new ExitError(`no ledger at ${location}`);
     return null;
   }
-  return openLedger(location, { readonly: true });
+  return (await load.ledger()).openLedger(location, { readonly: true });
 }
 
 async function withRepo<T>(
@@ -115,10 +122,12 @@ export function registerTraceCommands(program: Command): void {
       // Hooks run at the top of the work tree, with git's GIT_DIR; the safe runner finds the repository from there.
       const repo = await openRepo(process.cwd());
       const run = envRun();
+      const { postCommit, prepareCommitMsg } = await load.hookRun();
       if ((hook as HookName) === 'prepare-commit-msg') {
         if (args[0]) await prepareCommitMsg(repo, args[0], run);
         return;
       }
+      const { locateSpecs } = await load.link();
       const store = await optionalLedger(opts.ledger);
       try {
         const lines = await postCommit({
@@ -148,6 +157,7 @@ export function registerTraceCommands(program: Command): void {
         if (store === null)
           throw new ExitError('link needs the ledger that recorded the run (pass --ledger)');
         const commit = await resolveCommitOrExplain(repo, opts.commit);
+        const { linkCommit, locateSpecs } = await load.link();
         const result = await linkCommit(
           { repo, store, locate: locateSpecs(opts.specs, repo.top), now: new Date() },
           commit,
@@ -176,6 +186,8 @@ export function registerTraceCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action((target: string, opts: RepoOptions & { at: string; diff?: boolean; json?: boolean }) =>
       withRepo(opts, async (repo, store) => {
+        const [{ locateSpecs }, { parsePathTarget, traceCommit, tracePath }, { renderTrace }] =
+          await Promise.all([load.link(), load.trace(), load.render()]);
         const options = {
           repo,
           store,
@@ -204,6 +216,11 @@ export function registerTraceCommands(program: Command): void {
     .action((range: string, opts: RepoOptions & { json?: boolean; failOn: FailOn[]; diffLines: number }) =>
       withRepo(opts, async (repo, store) => {
         const specs = existsSync(opts.specs) ? opts.specs : null;
+        const [{ locateSpecs }, { buildReport }, { renderReportMarkdown }] = await Promise.all([
+          load.link(),
+          load.report(),
+          load.render(),
+        ]);
         const report = await buildReport({
           repo,
           store,
@@ -281,5 +298,6 @@ export async function attestFromNote(commitRef: string, repoDir: string): Promis
     throw new ExitError(
       `no provenance recorded for ${commit.slice(0, 12)}: nothing to attest (pass --run RUN to attest from the ledger)`,
     );
+  const { attestCommit } = await load.attest();
   printJson(attestCommit(commit, parseNote(commit, text), { notesRef: NOTES_REF }));
 }

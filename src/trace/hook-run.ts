@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LedgerStore } from '../ledger/types.js';
-import { activeRuns, type LinkRequest, linkCommit, type SpecLocator } from './link.js';
+import { activeRuns, type LazySpecLocator, type LinkRequest, linkCommit } from './link.js';
 import { appendNote, type GitRepo, logCommits, noteBlobs, readObjects } from './repo.js';
 import { addTrailer, declaredRuns, SPEC_RUN_TRAILER } from './trailers.js';
 
@@ -41,7 +41,7 @@ export interface PostCommitOptions {
   repo: GitRepo;
   /** Null when there is no ledger file: only a cherry-pick's note can still be carried over. */
   store: LedgerStore | null;
-  locate: SpecLocator;
+  locate: LazySpecLocator;
   envRunId: string | null;
   now: Date;
 }

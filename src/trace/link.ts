@@ -1,7 +1,6 @@
 // Linking a commit to runs: which runs, which of their reads (since the run's previous linked commit), the note.
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { loadCorpus } from '../corpus/corpus.js';
 import { formatClient, formatRef } from '../ledger/refs.js';
 import type { LedgerStore, ReadRecord } from '../ledger/types.js';
 import { NO_TOKEN_COUNTS } from '../parse/no-tokens.js';
@@ -16,21 +15,25 @@ export interface SpecLocation {
 
 export type SpecLocator = (specId: string) => SpecLocation | null;
 
+/** A locator made on first use: loading the corpus costs ~0.3 s of imports and a parse of the spec root. */
+export type LazySpecLocator = () => Promise<SpecLocator>;
+
 /**
  * Spec files by spec ID, from the spec root as it is now (the ledger records IDs, not paths). A spec root outside
- * the repository locates nothing: a path there would mean nothing to a clone of this one.
+ * the repository locates nothing: a path there would mean nothing to a clone of this one. A trace answered from
+ * notes alone never asks, and so never loads the corpus.
  */
-export function locateSpecs(specsDir: string, repoTop: string): SpecLocator {
-  // Loaded on first use: a trace answered from notes alone never needs the spec root.
-  let find: SpecLocator | undefined;
-  return (specId) => {
+export function locateSpecs(specsDir: string, repoTop: string): LazySpecLocator {
+  let find: Promise<SpecLocator> | undefined;
+  return () => {
     find ??= loadLocator(specsDir, repoTop);
-    return find(specId);
+    return find;
   };
 }
 
-function loadLocator(specsDir: string, repoTop: string): SpecLocator {
+async function loadLocator(specsDir: string, repoTop: string): Promise<SpecLocator> {
   if (!existsSync(specsDir)) return () => null;
+  const { loadCorpus } = await import('../corpus/corpus.js');
   const corpus = loadCorpus({ root: specsDir, tokens: NO_TOKEN_COUNTS });
   const root = path.relative(realpathSync(repoTop), corpus.root).split(path.sep).join('/');
   if (root.startsWith('..') || path.isAbsolute(root)) return () => null;
@@ -56,7 +59,7 @@ export interface LinkRequest {
 export interface LinkContext {
   repo: GitRepo;
   store: LedgerStore;
-  locate: SpecLocator;
+  locate: LazySpecLocator;
   now: Date;
 }
 
@@ -191,6 +194,7 @@ export async function linkCommit(
     wanted.map((w) => w.run),
   );
   const note: Note = { runs: [], clauses: [] };
+  const locate = await ctx.locate();
   for (const w of wanted) {
     const after = covered.get(w.run) ?? 0;
     // A guess needs new activity: a run whose every read an earlier commit already covers did not make this one.
@@ -199,7 +203,7 @@ export async function linkCommit(
       continue;
     }
     note.runs.push(runLine(w.records, w.run, w.via, ctx.now));
-    note.clauses.push(...reliedClauses(w.records, after, ctx.locate));
+    note.clauses.push(...reliedClauses(w.records, after, locate));
   }
   if (note.runs.length === 0) return result;
   const text = formatNote(note);

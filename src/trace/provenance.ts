@@ -1,7 +1,6 @@
 // A commit's provenance from git: its note, or else the run its trailers name when a ledger knows it.
 import type { LedgerStore } from '../ledger/types.js';
-import type { SpecLocator } from './link.js';
-import { reliedClauses } from './link.js';
+import { type LazySpecLocator, reliedClauses } from './link.js';
 import { type Note, type NoteRun, parseNote } from './note.js';
 import {
   type CommitInfo,
@@ -31,7 +30,7 @@ export interface ProvenanceOptions {
   repo: GitRepo;
   store: LedgerStore | null;
   /** Spec files by ID, for clauses rebuilt from the ledger (a note records its own paths). */
-  locate: SpecLocator;
+  locate: LazySpecLocator;
 }
 
 /** Facts about the clone that limit every answer: no notes ref, a shallow history. */
@@ -113,7 +112,7 @@ async function fromTrailers(options: ProvenanceOptions, commit: CommitInfo): Pro
       linked_at: commit.date,
     };
     note.runs.push(run);
-    note.clauses.push(...reliedClauses(records, 0, options.locate));
+    if (records.length > 0) note.clauses.push(...reliedClauses(records, 0, await options.locate()));
   }
   if (note.runs.length === 0) return { commit, source: 'none', note: EMPTY, problems: [] };
   return { commit, source: 'trailer', note, problems };

@@ -11,7 +11,7 @@ import {
   clauseTexts,
   createSpecFiles,
 } from './clause-state.js';
-import type { SpecLocator } from './link.js';
+import type { LazySpecLocator } from './link.js';
 import type { NoteRun } from './note.js';
 import { cloneWarnings, commitProvenance, type ProvenanceSource } from './provenance.js';
 import { type GitRepo, logCommits, resolveCommitOrExplain } from './repo.js';
@@ -20,7 +20,7 @@ import { judgeClauses, judgedKey, mergeClauses } from './trace.js';
 export interface ReportOptions {
   repo: GitRepo;
   store: LedgerStore | null;
-  locate: SpecLocator;
+  locate: LazySpecLocator;
   /** `BASE..HEAD` (or `BASE...HEAD`, or `BASE` alone for BASE..HEAD). */
   range: string;
   /** The spec root in the work tree, for the lint findings; null skips lint. */

@@ -11,7 +11,7 @@ import {
   createSpecFiles,
   type SpecFiles,
 } from './clause-state.js';
-import type { SpecLocator } from './link.js';
+import type { LazySpecLocator } from './link.js';
 import type { NoteClause, NoteRun } from './note.js';
 import {
   type CommitProvenance,
@@ -24,7 +24,7 @@ import { blame, type GitRepo, logCommits, resolveCommitOrExplain } from './repo.
 export interface TraceOptions {
   repo: GitRepo;
   store: LedgerStore | null;
-  locate: SpecLocator;
+  locate: LazySpecLocator;
   /** The revision "now" means (default HEAD). */
   at?: string;
   /** Include the text as read against the text now. */
