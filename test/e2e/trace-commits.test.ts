@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { connectStdioCli } from '../helpers/cli.js';
-import { type GitRepoFixture, gitRepo } from '../helpers/git.js';
+import { CLI_TEST_TIMEOUT, type GitRepoFixture, gitRepo } from '../helpers/git.js';
 import { builtCli, repoRoot, specsExample } from '../helpers/paths.js';
 
 const RUN = 'run-e2e-trace';
@@ -45,7 +45,7 @@ interface ReportJson {
 
 type Digests = Record<string, string>;
 
-describe('provenance that travels with the code', () => {
+describe('provenance that travels with the code', { timeout: CLI_TEST_TIMEOUT }, () => {
   let repo: GitRepoFixture;
   let ledger: string;
   const digests: Digests = {};

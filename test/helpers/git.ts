@@ -27,6 +27,9 @@ export interface GitRepoFixture {
 
 const exec = promisify(execFile);
 
+/** A test that runs the built CLI several times (hooks run it twice per commit): seconds each on a loaded machine. */
+export const CLI_TEST_TIMEOUT = 120_000;
+
 /**
  * The environment of a developer's shell: this process's, minus anything that would steer git or name a run
  * (a CI run's GITHUB_RUN_ID would otherwise be taken as the run of every commit).

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openLedger } from '../../src/ledger/open.js';
 import { readInput } from '../fixtures/ledger-records.js';
-import { type GitRepoFixture, gitRepo } from '../helpers/git.js';
+import { CLI_TEST_TIMEOUT, type GitRepoFixture, gitRepo } from '../helpers/git.js';
 import { specsExample } from '../helpers/paths.js';
 
 let repo: GitRepoFixture;
@@ -40,7 +40,7 @@ beforeEach(async () => {
 });
 afterEach(() => repo.remove());
 
-describe('specledger link', () => {
+describe('specledger link', { timeout: CLI_TEST_TIMEOUT }, () => {
   it('links a commit to a run explicitly, once', async () => {
     const trace = JSON.parse((await repo.specledger(['trace', linked, '--json'])).stdout) as {
       commits: Array<{
@@ -63,7 +63,7 @@ describe('specledger link', () => {
   });
 });
 
-describe('specledger attest --commit', () => {
+describe('specledger attest --commit', { timeout: CLI_TEST_TIMEOUT }, () => {
   it('attests a commit from its note alone', async () => {
     const r = await repo.specledger([
       'attest',
@@ -92,7 +92,7 @@ describe('specledger attest --commit', () => {
   });
 });
 
-describe('a commit that names its run in its own trailer', () => {
+describe('a commit that names its run in its own trailer', { timeout: CLI_TEST_TIMEOUT }, () => {
   it('is traced through a Claude-Session trailer the ledger knows, without hooks or a note', async () => {
     repo.write('src/agent.ts', 'export const agent = 1;\n');
     repo.git(['add', '-A']);
@@ -117,7 +117,7 @@ describe('a commit that names its run in its own trailer', () => {
   });
 });
 
-describe('specledger report', () => {
+describe('specledger report', { timeout: CLI_TEST_TIMEOUT }, () => {
   it('does not count a merge commit as unlinked: git merge runs no commit hook', async () => {
     repo.git(['checkout', '-q', '-b', 'side', base]);
     repo.write('side.ts', 'side\n');
@@ -147,7 +147,7 @@ describe('specledger report', () => {
   });
 });
 
-describe('notes that cannot be read', () => {
+describe('notes that cannot be read', { timeout: CLI_TEST_TIMEOUT }, () => {
   const overwrite = (text: string) =>
     repo.git(['notes', '--ref=refs/notes/specledger', 'add', '-f', '-m', text, linked]);
 
@@ -174,7 +174,7 @@ describe('notes that cannot be read', () => {
   });
 });
 
-describe('clones that lack what trace needs', () => {
+describe('clones that lack what trace needs', { timeout: CLI_TEST_TIMEOUT }, () => {
   it('names a commit a shallow clone does not have, and how to fetch it', async () => {
     const clone = repo.tmp.at('shallow');
     repo.git(['clone', '-q', '--depth', '1', `file://${repo.dir}`, clone]);
@@ -202,7 +202,7 @@ describe('clones that lack what trace needs', () => {
   });
 });
 
-describe('a repository with hostile git config', () => {
+describe('a repository with hostile git config', { timeout: CLI_TEST_TIMEOUT }, () => {
   it('traces and reports without running anything the repository configured', async () => {
     const markers = repo.tmp.at('markers');
     repo.write('../markers/.keep', '');

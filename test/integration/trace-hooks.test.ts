@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openLedger } from '../../src/ledger/open.js';
 import { readInput } from '../fixtures/ledger-records.js';
-import { type GitRepoFixture, gitRepo } from '../helpers/git.js';
+import { CLI_TEST_TIMEOUT, type GitRepoFixture, gitRepo } from '../helpers/git.js';
 
 let repo: GitRepoFixture;
 let ledger: string;
@@ -59,7 +59,7 @@ beforeEach(() => {
 });
 afterEach(() => repo.remove());
 
-describe('specledger hooks', () => {
+describe('specledger hooks', { timeout: CLI_TEST_TIMEOUT }, () => {
   it('changes nothing when installed twice', async () => {
     expect((await repo.specledger(['hooks', 'install', '--ledger', ledger])).code).toBe(0);
     const hooks = snapshotHooks(path.join(repo.dir, '.git/hooks'));
@@ -122,7 +122,7 @@ describe('specledger hooks', () => {
   });
 });
 
-describe('provenance through history rewrites', () => {
+describe('provenance through history rewrites', { timeout: CLI_TEST_TIMEOUT }, () => {
   beforeEach(async () => {
     await repo.specledger(['hooks', 'install', '--ledger', ledger]);
     repo.git(['checkout', '-q', '-b', 'feature']);
