@@ -20,6 +20,7 @@ const SUITES = [
   'ledger-stores',
   'ledger-scale',
   'hostile-stall',
+  'trace-scale',
 ];
 const { values: args } = parseArgs({
   options: {
@@ -152,6 +153,20 @@ await suite('hostile-stall', () =>
   runExternal('hostile-stall.mjs', ['--out', path.join(resultsDir, 'hostile-stall.json')], {
     core: SERVER_CORE,
   }));
+
+// Issue 15: trace, report and trace PATH:LINE against a scripted 10k-commit repository; --quick scripts 2k commits.
+await suite('trace-scale', () =>
+  runExternal(
+    'trace-scale.mjs',
+    [
+      '--out',
+      path.join(resultsDir, 'trace-scale.json'),
+      '--runs',
+      String(Math.max(3, runs)),
+      ...(args.quick ? ['--commits', '2000', '--notes', '500'] : []),
+    ],
+    { core: SERVER_CORE, timeoutMs: 15 * 60_000 },
+  ));
 
 // The soak takes ten minutes, so it is its own command (`npm run soak`); its last result is shown as it is.
 try {

@@ -1,5 +1,6 @@
 // Turns the suites' results into issue 8's target table and BENCHMARKS.md.
 import { hostileStallSection, soakSection } from './report-hardening.mjs';
+import { traceScaleSection } from './report-trace.mjs';
 
 const fmt = (n, digits = 0) =>
   typeof n === 'number' && Number.isFinite(n)
@@ -323,6 +324,7 @@ export function renderMarkdown(machine, targets, results) {
   }
   out.push(...ledgerScaleSection(results['ledger-scale']));
   out.push(...hostileStallSection(results['hostile-stall']));
+  out.push(...traceScaleSection(results['trace-scale']));
   out.push(...soakSection(results.soak));
   return `${out.join('\n')}\n`;
 }

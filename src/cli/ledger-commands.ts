@@ -8,6 +8,7 @@ import { attest, runShow, runsList, staleReads, whoRead } from '../ledger/querie
 import type { LedgerStore } from '../ledger/types.js';
 import { type CommonOptions, defaultLedger, defaultSpecs, resolveLedger } from './options.js';
 import { escapeControls, printJson, printText, table } from './output.js';
+import { attestFromNote } from './trace-commands.js';
 
 async function withLedger<T>(opts: { ledger: string }, fn: (store: LedgerStore) => Promise<T>): Promise<T> {
   if (opts.ledger === 'off') throw new ExitError('--ledger off has no records to query');
@@ -149,20 +150,28 @@ export function registerLedgerCommands(program: Command): void {
 
   program
     .command('attest')
-    .description('print an in-toto Statement (SLSA provenance v1) of the clauses a run read')
-    .requiredOption('--run <run>', 'run ID')
-    .option('--commit <sha>', 'the commit the run produced (the subject)')
+    .description(
+      'print an in-toto Statement (SLSA provenance v1) of the clauses a run read, or of a commit from its git note',
+    )
+    .option('--run <run>', 'run ID (from the ledger)')
+    .option('--commit <sha>', 'the commit the run produced (the subject); alone, attested from its git note')
+    .option('--repo <dir>', 'the git repository, for --commit without --run', '.')
     .option('--ledger <path>', 'ledger file or postgres:// URL', defaultLedger())
-    .action((opts: CommonOptions & { run: string; commit?: string }) =>
-      withLedger(opts, async (store) => {
+    .action((opts: CommonOptions & { run?: string; commit?: string; repo: string }) => {
+      if (opts.run === undefined) {
+        if (opts.commit === undefined) throw new ExitError('attest needs --run RUN, --commit SHA, or both');
+        return attestFromNote(opts.commit, opts.repo);
+      }
+      const run = opts.run;
+      return withLedger(opts, async (store) => {
         const verified = await store.verify();
         if (!verified.ok)
           throw new ExitError(
             `refusing to attest: ledger verification failed at seq ${verified.seq}: ${verified.reason}`,
           );
-        printJson(await attest(store, opts.run, { commit: opts.commit }));
-      }),
-    );
+        printJson(await attest(store, run, { commit: opts.commit }));
+      });
+    });
 
   program
     .command('verify')

@@ -8,6 +8,7 @@ import { registerLintCommand } from './lint-command.js';
 import { escapeControls, logErr } from './output.js';
 import { registerReadCommands } from './read-commands.js';
 import { registerServeCommand } from './serve.js';
+import { registerTraceCommands } from './trace-commands.js';
 
 export function buildProgram(): Command {
   const program = new Command('specledger')
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerReadCommands(program);
   registerLedgerCommands(program);
   registerLintCommand(program);
+  registerTraceCommands(program);
   return program;
 }
 

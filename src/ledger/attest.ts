@@ -54,7 +54,7 @@ export function runDigest(records: readonly ReadRecord[]): string {
   return hash.digest('hex');
 }
 
-function clauseUri(specId: string, clauseId: string | null, hex: string): string {
+export function clauseUri(specId: string, clauseId: string | null, hex: string): string {
   const path =
     clauseId === null
       ? encodeURIComponent(specId)

@@ -30,6 +30,8 @@ const MAX_BUFFER = 512 * 1024 * 1024;
 
 export interface GitCommandOptions {
   cwd: string;
+  /** Written to git's stdin, for `--batch` and `--stdin` commands; stdin is closed either way. */
+  input?: string;
 }
 
 /**
@@ -38,14 +40,30 @@ export interface GitCommandOptions {
  * never writes the index.
  */
 export async function runGit(args: readonly string[], options: GitCommandOptions): Promise<string> {
+  return (await spawnGit(args, options, 'utf8')) as string;
+}
+
+/** runGit's bytes, for output framed in byte counts (`cat-file --batch`), which a UTF-8 string would miscount. */
+export async function runGitBytes(args: readonly string[], options: GitCommandOptions): Promise<Buffer> {
+  return (await spawnGit(args, options, 'buffer')) as Buffer;
+}
+
+async function spawnGit(
+  args: readonly string[],
+  options: GitCommandOptions,
+  encoding: 'utf8' | 'buffer',
+): Promise<string | Buffer> {
   const filters = WORKTREE_READERS.has(firstCommand(args)) ? await filterOverrides(options.cwd) : [];
-  const r = await run('git', ['--no-pager', ...NEUTRAL_CONFIG, ...filters, ...args], {
+  const pending = run('git', ['--no-pager', ...NEUTRAL_CONFIG, ...filters, ...args], {
     cwd: options.cwd,
     env: safeEnv(),
     maxBuffer: MAX_BUFFER,
-    encoding: 'utf8',
+    encoding,
   });
-  return r.stdout;
+  // A git that exits before reading all of stdin closes the pipe; its exit code is what reports the failure.
+  pending.child.stdin?.on('error', () => {});
+  pending.child.stdin?.end(options.input ?? '');
+  return (await pending).stdout;
 }
 
 /**
