@@ -425,6 +425,14 @@ describe('provenance of tool reads', () => {
     ]);
     expect(out.reads[0]!.seq).toBeLessThan(out.reads[1]!.seq);
     expect(textOf(result)).toContain('auth#token-lifetime');
+    // Ready to paste into a commit message: the run, then each clause at the first 8 hex digits of its digest.
+    const short = (digest: string) => digest.replace('sha256:', '').slice(0, 8);
+    expect((out as ProvenanceOut & { trailers: string[] }).trailers).toEqual([
+      `Spec-Run: ${run_id}`,
+      `Spec-Refs: auth#token-lifetime@${short(a.digest)}`,
+      `Spec-Refs: refunds#FR-003@${short(b.digest)}`,
+    ]);
+    expect(textOf(result)).toContain(`Spec-Refs: refunds#FR-003@${short(b.digest)}`);
     // Asking is not itself a read of a spec.
     expect(await c.app.ledger.reads({ run_id })).toHaveLength(2);
   });

@@ -2,6 +2,7 @@
 
 import { z } from 'zod';
 import { SpecLedgerError } from '../../errors.js';
+import { specRefTrailers } from '../../trace/trailers.js';
 import { type ConnectionInfo, resolveCallContext } from '../context.js';
 import type { SpecServerDeps } from '../deps.js';
 import { toToolError } from '../errors.js';
@@ -40,7 +41,7 @@ export function registerGetProvenanceTool(
     {
       title: 'What this run has read',
       description:
-        'List the spec clauses this run has read so far, each with the version and digest it read — cite them in your commit or PR description. Pass run_id to ask about another run of yours. Paginated, oldest first: pass next_cursor to see more. It reads the ledger only; it does not read specs.',
+        'List the spec clauses this run has read so far, each with the version and digest it read, and the Spec-Run / Spec-Refs trailers that cite them — paste those into your commit message. Pass run_id to ask about another run of yours. Paginated, oldest first: pass next_cursor to see more. It reads the ledger only; it does not read specs.',
       inputSchema: {
         run_id: z
           .string()
@@ -70,6 +71,11 @@ export function registerGetProvenanceTool(
           }),
         ),
         next_cursor: z.string().optional(),
+        trailers: z
+          .array(z.string())
+          .describe(
+            'Commit-message trailers citing every clause this run read: Spec-Run, then Spec-Refs REF@digest.',
+          ),
       },
       annotations: READ_ONLY,
     },
@@ -102,11 +108,16 @@ export function registerGetProvenanceTool(
           records.length > reads.length
             ? `, showing ${start + 1}–${start + reads.length}${nextCursor ? `; more with cursor "${nextCursor}"` : ''}`
             : '';
+        // Over the whole run, not the page: a commit cites everything the run relied on.
+        const trailers = specRefTrailers(ctx.runId, records);
         const text = [
           `run ${ctx.runId} (${source}): ${records.length} reads${shown}`,
           ...reads
             .filter((r) => r.ref)
             .map((r) => `- ${r.ref} v${r.version} ${r.digest?.slice(0, 19)}… (${r.kind})`),
+          '',
+          'Trailers for your commit message:',
+          ...trailers,
         ].join('\n');
         return {
           content: [{ type: 'text', text }],
@@ -114,6 +125,7 @@ export function registerGetProvenanceTool(
             run: { id: ctx.runId, source },
             reads,
             ...(nextCursor ? { next_cursor: nextCursor } : {}),
+            trailers,
           },
         };
       } catch (error) {
