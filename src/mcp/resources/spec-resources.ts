@@ -9,6 +9,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Snapshot } from '../../corpus/snapshot.js';
 import { SpecLedgerError } from '../../errors.js';
+import { shownVersion, statusLabel } from '../../parse/labels.js';
 import { specSource } from '../../parse/types.js';
 import { type ConnectionInfo, resolveCallContext } from '../context.js';
 import { assertNotDeprecated } from '../deprecation.js';
@@ -49,7 +50,7 @@ export function registerSpecResources(
           name: s.id,
           title: s.title,
           mimeType: 'text/markdown',
-          description: `[${s.status} v${s.version}] ${s.summary}`,
+          description: `[${statusLabel(s.role, shownVersion(s))}] ${s.summary}`,
         })),
       ],
     };

@@ -17,7 +17,7 @@ export function registerReadRootTool(server: McpServer, deps: SpecServerDeps, co
     {
       title: 'Read the spec root',
       description:
-        'Start here, once per task: the project root document, the standing rules every change must follow, and a catalog with one line per spec (ID, status, version, summary, token cost). Then use get_outline or specs_for_path to pick specs and get_clause to read only the clauses you need. Do not call it repeatedly to find a clause; use search_specs for that. Paginated: pass next_cursor to see more of the catalog.',
+        'Start here, once per task: the project root document, the standing rules every change must follow, and a catalog with one line per spec (ID, status, version, summary, token cost). Then use get_outline or specs_for_path to pick specs and get_clause to read only the clauses you need. Do not call it repeatedly to find a clause; use search_specs for that. When the catalog does not fit it is folded by folder: pass a folder path as folder to list its specs.',
       inputSchema: {
         max_tokens: z
           .number()
@@ -26,7 +26,12 @@ export function registerReadRootTool(server: McpServer, deps: SpecServerDeps, co
           .max(50_000)
           .optional()
           .describe('Token budget for this page (default 1500).'),
-        cursor: z.string().max(200).optional().describe('next_cursor from a previous read_root page.'),
+        cursor: z.string().max(400).optional().describe('next_cursor from a previous read_root page.'),
+        folder: z
+          .string()
+          .max(500)
+          .optional()
+          .describe('List only the specs under this folder, e.g. a folders[].path of the first page.'),
         run_id: runIdArg,
       },
       outputSchema: {
@@ -52,6 +57,17 @@ export function registerReadRootTool(server: McpServer, deps: SpecServerDeps, co
             text: z.string(),
           }),
         ),
+        folders: z.array(
+          z.object({
+            path: z.string(),
+            specs: z.number(),
+            clauses: z.number(),
+            tokens: z.number(),
+            roles: z.string(),
+            description: z.string(),
+          }),
+        ),
+        folder: z.string().optional(),
         next_cursor: z.string().optional(),
         total_specs: z.number(),
         problems: z.number(),
@@ -62,7 +78,7 @@ export function registerReadRootTool(server: McpServer, deps: SpecServerDeps, co
       runReadingTool(deps, conn, 'read_root', args, extra, (snapshot) => {
         const page = viewRoot(
           snapshot,
-          { maxTokens: args.max_tokens ?? DEFAULT_ROOT_TOKENS, cursor: args.cursor },
+          { maxTokens: args.max_tokens ?? DEFAULT_ROOT_TOKENS, cursor: args.cursor, folder: args.folder },
           deps.tokens,
         );
         const reads: ServedRead[] = [
