@@ -1,0 +1,50 @@
+// How text becomes search terms, for clauses and queries alike: words split, stop words dropped, English stems.
+import { stemmer } from 'stemmer';
+import { eng } from 'stopword';
+
+/**
+ * Stop words: the stopword package's English list (108 words: "the", "can", "about", …) less the RFC 2119 words
+ * ("must", "should", "never"), which a question about the keywords themselves needs, and which BM25 already
+ * weighs down where every clause carries them.
+ */
+const NORMATIVE = new Set(['must', 'should', 'never']);
+const STOP_WORDS: ReadonlySet<string> = new Set(eng.filter((w) => !NORMATIVE.has(w)));
+
+/** Identifiers and words: letters, digits and `_`, any script; everything else separates them. */
+const WORD = /[\p{L}\p{N}_]+/gu;
+/** Where an identifier splits into words: `_`, camelCase humps, and letter/digit boundaries (`v1`, `5xx`). */
+const PARTS = /_+|(?<=[\p{Ll}\p{N}])(?=\p{Lu})|(?<=\p{L})(?=\p{N})|(?<=\p{N})(?=\p{L})/u;
+
+/**
+ * The words of `text` before stemming: an identifier whole (`openspec_telemetry`, `getglobalconfigdir`) and then
+ * its parts, and an HTTP status such as `503` also as its class `5xx`, which is how specs state them. Lower case.
+ */
+export function searchWords(text: string): string[] {
+  const out: string[] = [];
+  for (const raw of text.match(WORD) ?? []) {
+    const trimmed = raw.replace(/^_+|_+$/g, '');
+    if (trimmed === '') continue;
+    const lower = trimmed.toLowerCase();
+    out.push(lower);
+    const parts = trimmed.split(PARTS).filter((p) => p !== '');
+    if (parts.length > 1) for (const p of parts) out.push(p.toLowerCase());
+    if (/^[1-5]\d\d$/.test(lower)) out.push(`${lower[0]}xx`);
+  }
+  return out;
+}
+
+/** The term a word is indexed and searched as, or null for a stop word (or a lone letter). */
+export function searchTerm(word: string): string | null {
+  if (STOP_WORDS.has(word) || (word.length < 2 && !/\d/.test(word))) return null;
+  return /^\p{L}+$/u.test(word) ? stemmer(word) : word;
+}
+
+/** The distinct terms of `text`. */
+export function searchTerms(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const w of searchWords(text)) {
+    const t = searchTerm(w);
+    if (t) out.add(t);
+  }
+  return out;
+}
