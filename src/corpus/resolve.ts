@@ -103,7 +103,7 @@ function byBareId(tables: RefTables, ref: string, refs: readonly string[]): Reso
   if (refs.length > 1) {
     throw new SpecLedgerError(
       'AMBIGUOUS',
-      `"${ref}" is a clause ID in ${refs.length} specs; name the spec as SPEC#CLAUSE: ${refs.slice(0, 10).join(', ')}`,
+      `"${ref}" is a clause ID in ${refs.length} specs; name the spec as SPEC#CLAUSE: ${listed(refs)}`,
       { candidates: refs },
     );
   }
@@ -118,7 +118,7 @@ function findSpec(tables: RefTables, specRef: string, input: string): SpecDoc {
   if (matches.length > 1) {
     throw new SpecLedgerError(
       'AMBIGUOUS',
-      `spec "${specRef}" in "${input}" matches ${matches.length} specs: ${matches.map((s) => s.id).join(', ')}`,
+      `spec "${specRef}" in "${input}" matches ${matches.length} specs: ${listed(matches.map((s) => s.id))}`,
       { candidates: matches.map((s) => s.id) },
     );
   }
@@ -142,8 +142,16 @@ function matchSpec(tables: RefTables, specRef: string): SpecDoc[] {
   return all.filter((s) => s.id.toLowerCase().endsWith(`/${lower}`));
 }
 
+/** Candidates named in an error message: a few, and how many more there are, so the text stays bounded. */
+const NAMED_CANDIDATES = 5;
+
+function listed(refs: readonly string[]): string {
+  const more = refs.length - NAMED_CANDIDATES;
+  return `${refs.slice(0, NAMED_CANDIDATES).join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+}
+
 function notFound(message: string, candidates: string[]): SpecLedgerError {
-  const hint = candidates.length > 0 ? `; did you mean ${candidates.slice(0, 5).join(', ')}?` : '';
+  const hint = candidates.length > 0 ? `; did you mean ${listed(candidates)}?` : '';
   return new SpecLedgerError('NOT_FOUND', `${message}${hint}`, { candidates });
 }
 
