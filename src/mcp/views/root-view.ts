@@ -74,7 +74,7 @@ const ROOT_SHARE = 0.5;
  * layout measured (bench/README.md, retrieval) because a catalog that does not fit is folded by folder.
  */
 const CATALOG_TOKENS = 800;
-/** Tokens kept back for the "more specs" pointer. */
+/** Tokens kept back for the "more lines" pointer when deciding whether the catalog fits. */
 const POINTER_RESERVE = 25;
 
 type Mode = 'flat' | 'fold';
@@ -144,6 +144,11 @@ export function viewRoot(snapshot: Snapshot, options: RootOptions, tokens: Token
     const budget = room - tokens.count(header('fold')) - 1;
     lines = foldToFit(scope, folder, budget, (item) => line(item).cost).map(line);
   }
+  // Room for the "more lines" pointer, priced with the longest cursor this listing can issue.
+  const pointerCost =
+    tokens.count(
+      pointer(lines.length, encodeCursor({ o: lines.length, m: mode, ...(folder !== '' ? { f: folder } : {}) })),
+    ) + 1;
   const offset = cursor?.o ?? 0;
   if (offset > lines.length) throw badCursor(options.cursor ?? '');
   if (cursor === null) add(header(mode));
@@ -151,14 +156,14 @@ export function viewRoot(snapshot: Snapshot, options: RootOptions, tokens: Token
   for (; i < lines.length; i++) {
     const line = lines[i]!;
     // A later page always makes progress, even when a single line is over budget.
-    if (used + line.cost > options.maxTokens - POINTER_RESERVE && (cursor === null || i > offset)) break;
+    if (used + line.cost > options.maxTokens - pointerCost && (cursor === null || i > offset)) break;
     parts.push(line.text);
     used += line.cost;
     line.add(view);
   }
   if (i < lines.length) {
     view.next_cursor = encodeCursor({ o: i, m: mode, ...(folder !== '' ? { f: folder } : {}) });
-    parts.push(`[${lines.length - i} more lines; call read_root {"cursor":"${view.next_cursor}"}]`);
+    parts.push(pointer(lines.length - i, view.next_cursor));
   }
   const text = parts.join('\n');
   return { view, text, tokens: tokens.count(text), alwaysServed };
@@ -202,6 +207,10 @@ function addStanding(
         : `\n## Always: ${spec.id} (${label}, ${spec.tokens} tokens — read with get_clause {"ref":"${spec.id}"})`,
     );
   }
+}
+
+function pointer(more: number, cursor: string): string {
+  return `[${more} more lines; call read_root {"cursor":"${cursor}"}]`;
 }
 
 export function pageDigest(page: RootPage): string {
