@@ -148,6 +148,8 @@ export const SUPPORTING_QUERY_WORDS: Readonly<Record<string, readonly SpecRole[]
  * Takes what a view reports (`status` is a role, `version` '' when none is declared).
  */
 export function statusLabel(status: string, version: string): string {
+  // A version without a status is a version, not an "unversioned" spec.
+  if (status === 'unversioned') return version ? `v${version}` : WORDS.unversioned;
   const word = WORDS[status as SpecRole] ?? status;
   return version ? `${word} v${version}` : word;
 }

@@ -74,10 +74,12 @@ const ROOT_SHARE = 0.5;
  * layout measured (bench/README.md, retrieval) because a catalog that does not fit is folded by folder.
  */
 const CATALOG_TOKENS = 800;
+/** Specs named on one line of a names-only listing. */
+const NAMES_PER_LINE = 20;
 /** Tokens kept back for the "more lines" pointer when deciding whether the catalog fits. */
 const POINTER_RESERVE = 25;
 
-type Mode = 'flat' | 'fold';
+type Mode = 'flat' | 'fold' | 'names';
 type Line = { text: string; cost: number; add(view: RootView): void };
 
 export function viewRoot(snapshot: Snapshot, options: RootOptions, tokens: TokenCounter): RootPage {
@@ -115,16 +117,14 @@ export function viewRoot(snapshot: Snapshot, options: RootOptions, tokens: Token
   const room = Math.min(options.maxTokens - used - POINTER_RESERVE, firstPage ? CATALOG_TOKENS : Infinity);
   const header = (mode: Mode): string => {
     const where = folder === '' ? `Specs (${scope.length})` : `Specs in ${folder}/ (${scope.length})`;
-    return mode === 'flat'
-      ? `\n## ${where} — open one with get_outline, read clauses with get_clause`
-      : `\n## ${where}, folded — list a folder with read_root {"folder":"<path>"}; open a spec with get_outline`;
+    if (mode === 'flat') return `\n## ${where} — open one with get_outline, read clauses with get_clause`;
+    if (mode === 'names') return `\n## ${where}, by name — open one with get_outline`;
+    return `\n## ${where}, folded — list a folder with read_root {"folder":"<path>"}; open a spec with get_outline`;
   };
   let mode: Mode = cursor?.m ?? 'flat';
   let lines = flat;
-  if (cursor === null) {
-    const sum = (ls: readonly Line[]): number => ls.reduce((n, l) => n + l.cost, 0);
-    if (sum(flat) + tokens.count(header('flat')) > room) mode = 'fold';
-  }
+  const sum = (ls: readonly Line[]): number => ls.reduce((n, l) => n + l.cost, 0);
+  if (cursor === null && sum(flat) + tokens.count(header('flat')) > room) mode = 'fold';
   if (mode === 'fold') {
     const known = new Map<string, Line>();
     const line = (item: FoldItem): Line => {
@@ -143,11 +143,19 @@ export function viewRoot(snapshot: Snapshot, options: RootOptions, tokens: Token
     };
     const budget = room - tokens.count(header('fold')) - 1;
     lines = foldToFit(scope, folder, budget, (item) => line(item).cost).map(line);
+    // A folder page names its specs when they do not fit a line each (114 eval examples fold to themselves), so
+    // every spec is listed by the second call from the root, however deep the folders below it go.
+    const names = nameLines(snapshot, scope, tokens);
+    if (cursor === null && !firstPage && sum(names) <= room - tokens.count(header('names'))) mode = 'names';
   }
+  if (mode === 'names') lines = nameLines(snapshot, scope, tokens);
   // Room for the "more lines" pointer, priced with the longest cursor this listing can issue.
   const pointerCost =
     tokens.count(
-      pointer(lines.length, encodeCursor({ o: lines.length, m: mode, ...(folder !== '' ? { f: folder } : {}) })),
+      pointer(
+        lines.length,
+        encodeCursor({ o: lines.length, m: mode, ...(folder !== '' ? { f: folder } : {}) }),
+      ),
     ) + 1;
   const offset = cursor?.o ?? 0;
   if (offset > lines.length) throw badCursor(options.cursor ?? '');
@@ -236,6 +244,20 @@ function catalogLine(snapshot: Snapshot, spec: SpecDoc): string {
   return `- ${snapshot.shortId(spec)}${title} [${statusLabel(spec.role, shownVersion(spec))}, ${spec.clauses.length} clauses, ${compactCount(spec.tokens)} tok]${summary ? `: ${summary}` : ''}`;
 }
 
+/** Specs named only, a few to a line by role: 3–5 tokens each where a catalog line takes 30–60. */
+function nameLines(snapshot: Snapshot, specs: readonly SpecDoc[], tokens: TokenCounter): Line[] {
+  const lines: Line[] = [];
+  for (let i = 0; i < specs.length; ) {
+    const role = specs[i]!.role;
+    const group: SpecDoc[] = [];
+    while (i < specs.length && specs[i]!.role === role && group.length < NAMES_PER_LINE)
+      group.push(specs[i++]!);
+    const text = `- ${statusLabel(role, '')}: ${group.map((s) => snapshot.shortId(s)).join(', ')}`;
+    lines.push({ text, cost: tokens.count(text) + 1, add: (v) => v.specs.push(...group.map(entryOf)) });
+  }
+  return lines;
+}
+
 function folderLine(f: FolderEntry): string {
   return `- ${f.path} — ${f.specs} specs, ${compactCount(f.tokens)} tok (${f.roles})${f.description ? `: ${f.description}` : ''}`;
 }
@@ -291,7 +313,7 @@ function decodeCursor(cursor: string | undefined): Cursor | null {
       typeof parsed.o === 'number' &&
       Number.isInteger(parsed.o) &&
       parsed.o >= 0 &&
-      (parsed.m === 'flat' || parsed.m === 'fold') &&
+      (parsed.m === 'flat' || parsed.m === 'fold' || parsed.m === 'names') &&
       (parsed.f === undefined || typeof parsed.f === 'string')
     )
       return { o: parsed.o, m: parsed.m, ...(parsed.f !== undefined ? { f: parsed.f } : {}) };
