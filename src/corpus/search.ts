@@ -120,10 +120,12 @@ export function createSearchIndex(): SearchIndex {
         const specTerms = String(fields?.specTerms ?? '')
           .split(' ')
           .filter((t) => t !== '');
-        const named = specTerms.length > 0 && specTerms.every((t) => queryTerms.has(t));
+        const share =
+          specTerms.length === 0 ? 0 : specTerms.filter((t) => queryTerms.has(t)).length / specTerms.length;
+        const named = share === 1;
         const role = fields?.role as SpecRole;
         const supporting = isSupporting(role) && !askedFor.has(role) && !named;
-        return (supporting ? SUPPORTING_WEIGHT : 1) * (named ? NAMED_SPEC_WEIGHT : 1);
+        return (supporting ? SUPPORTING_WEIGHT : 1) * (1 + (NAMED_SPEC_WEIGHT - 1) * share);
       };
       const results = mini.search(query, {
         filter: (r) =>

@@ -103,6 +103,9 @@ export function roleOf(input: RoleInput): SpecRole {
   if (input.declaredStatus) return input.declaredStatus;
   if (input.kind === 'agents' || input.kind === 'steering' || input.inclusion === 'always') return 'standing';
   if (input.kind === 'skill') return 'skill';
+  // A feature's work list and research notes (Spec Kit tasks.md/research.md, Kiro tasks.md) plan the work; the
+  // requirements and design beside them are the rule.
+  if (/^(tasks|todo|research|checklists?)$/i.test(name)) return 'notes';
   for (let i = parts.length - 1; i >= 0; i--) {
     const role = FOLDER_ROLES.find(([re]) => re.test(parts[i]!))?.[1];
     if (role) return role;
