@@ -3,12 +3,13 @@ import { stemmer } from 'stemmer';
 import { eng } from 'stopword';
 
 /**
- * Stop words: the stopword package's English list (108 words: "the", "can", "about", …) less the RFC 2119 words
+ * Stop words: the stopword package's English list (108 words: "the", "can", "about", …), less the RFC 2119 words
  * ("must", "should", "never"), which a question about the keywords themselves needs, and which BM25 already
  * weighs down where every clause carries them.
  */
 const NORMATIVE = new Set(['must', 'should', 'never']);
-const STOP_WORDS: ReadonlySet<string> = new Set(eng.filter((w) => !NORMATIVE.has(w)));
+// The list has "do" and "did" but not "does", which opens half of all questions ("does it need a time limit?").
+const STOP_WORDS: ReadonlySet<string> = new Set([...eng.filter((w) => !NORMATIVE.has(w)), 'does']);
 
 /** Identifiers and words: letters, digits and `_`, any script; everything else separates them. */
 const WORD = /[\p{L}\p{N}_]+/gu;

@@ -18,7 +18,7 @@ export interface SearchOptions {
 }
 
 /** What a snapshot knows: a search result is only returned if the snapshot serves that clause at that digest. */
-export type ClauseLookup = (ref: string) => Clause | undefined;
+export type ClauseLookup = (ref: string) => { spec: SpecDoc; clause: Clause } | undefined;
 
 export interface SearchIndex {
   /**
@@ -141,12 +141,14 @@ export function createSearchIndex(): SearchIndex {
       results.sort((a, b) => b.score - a.score);
       const hits: SearchHit[] = [];
       for (const r of results) {
-        const clause = lookup(r.ref as string);
+        const found = lookup(r.ref as string);
+        const clause = found?.clause;
         if (!clause || clause.digest !== r.digest) continue;
         hits.push({
           ref: clause.ref,
           title: clause.title,
-          snippet: snippet(clause.text, queryTerms),
+          // From the clause's own text: a parent's snippet should not quote the child that ranks beside it.
+          snippet: snippet(ownTextIn(found.spec, clause), queryTerms),
           score: Math.round(r.score * 1000) / 1000,
         });
         if (hits.length >= options.limit) break;
@@ -202,6 +204,11 @@ function askedRoles(query: string): Set<SpecRole> {
   return out;
 }
 
+function ownTextIn(spec: SpecDoc, clause: Clause): string {
+  if (clause.childIds.length === 0) return clause.text;
+  return ownText(new Map(spec.clauses.map((c) => [c.id, c])), clause);
+}
+
 /** The clause's text without its child clauses, so a parent does not outrank the child that holds the match. */
 function ownText(byId: ReadonlyMap<string, Clause>, clause: Clause): string {
   if (clause.childIds.length === 0) return clause.text;
@@ -224,7 +231,8 @@ function snippet(text: string, terms: ReadonlySet<string>): string {
     .split(/\n\s*\n|\n(?=\s*(?:[-*+]|\d+\.|#{1,6}|\|)\s)|(?<=[.!?])\s+(?=[A-Z`*"(])/)
     .map((p) => p.replace(/\s+/g, ' ').trim())
     .filter((p) => p !== '');
-  let best = pieces[0] ?? '';
+  // With nothing matched, the first line of prose says more than the heading the title already gives.
+  let best = pieces.find((p) => !p.startsWith('#')) ?? pieces[0] ?? '';
   let bestScore = 0;
   for (const piece of pieces) {
     const found = searchTerms(piece);

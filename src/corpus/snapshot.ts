@@ -163,7 +163,7 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
     shortId: (spec) => shortSpecId(tables, spec.id),
     async search(query, options) {
       await input.searchIndex.sync(input.generation, specs);
-      return input.searchIndex.search(query, options, (ref) => clauseAt(ref)?.clause);
+      return input.searchIndex.search(query, options, clauseAt);
     },
     specsForPath: (path) => matchPath(specs, pathMatchers(), path),
   };
