@@ -16,6 +16,9 @@ const WORD = /[\p{L}\p{N}_]+/gu;
 /** Where an identifier splits into words: `_`, camelCase humps, and letter/digit boundaries (`v1`, `5xx`). */
 const PARTS = /_+|(?<=[\p{Ll}\p{N}])(?=\p{Lu})|(?<=\p{L})(?=\p{N})|(?<=\p{N})(?=\p{L})/u;
 
+/** Whether PARTS can split a word at all: most words are plain, and the split's lookbehinds are costly. */
+const SPLITTABLE = /_|\p{Ll}\p{Lu}|\p{L}\p{N}|\p{N}\p{L}/u;
+
 /**
  * The words of `text` before stemming: an identifier whole (`openspec_telemetry`, `getglobalconfigdir`) and then
  * its parts, and an HTTP status such as `503` also as its class `5xx`, which is how specs state them. Lower case.
@@ -27,8 +30,7 @@ export function searchWords(text: string): string[] {
     if (trimmed === '') continue;
     const lower = trimmed.toLowerCase();
     out.push(lower);
-    const parts = trimmed.split(PARTS).filter((p) => p !== '');
-    if (parts.length > 1) for (const p of parts) out.push(p.toLowerCase());
+    if (SPLITTABLE.test(trimmed)) for (const p of trimmed.split(PARTS)) if (p !== '') out.push(p.toLowerCase());
     if (/^[1-5]\d\d$/.test(lower)) out.push(`${lower[0]}xx`);
   }
   return out;
@@ -48,4 +50,21 @@ export function searchTerms(text: string): Set<string> {
     if (t) out.add(t);
   }
   return out;
+}
+
+/** Entries a term cache keeps before it starts over (a corpus of 100k clauses has about 60k distinct words). */
+const TERM_CACHE_SIZE = 200_000;
+
+/** searchTerm with a cache of what each word gave, for one index's lifetime. */
+export function createTermCache(): (word: string) => string | null {
+  const known = new Map<string, string | null>();
+  return (word) => {
+    let term = known.get(word);
+    if (term === undefined) {
+      if (known.size >= TERM_CACHE_SIZE) known.clear();
+      term = searchTerm(word);
+      known.set(word, term);
+    }
+    return term;
+  };
 }

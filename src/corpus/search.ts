@@ -2,7 +2,7 @@
 import MiniSearch from 'minisearch';
 import { isSupporting, type SpecRole, SUPPORTING_QUERY_WORDS } from '../parse/labels.js';
 import type { Clause, SpecDoc } from '../parse/types.js';
-import { searchTerm, searchTerms, searchWords } from './search-text.js';
+import { createTermCache, searchTerms, searchWords } from './search-text.js';
 
 export interface SearchHit {
   ref: string;
@@ -69,7 +69,8 @@ export function createSearchIndex(): SearchIndex {
     fields: ['key', 'title', 'body', 'context'],
     storeFields: ['ref', 'spec', 'digest', 'title', 'proposal', 'role', 'specTerms'],
     tokenize: searchWords,
-    processTerm: searchTerm,
+    // Stemming is most of indexing's cost and a corpus repeats its words: each word is stemmed once per index.
+    processTerm: createTermCache(),
     searchOptions: {
       boost: BOOST,
       prefix: (term) => term.length > 4,
@@ -160,13 +161,14 @@ export function createSearchIndex(): SearchIndex {
 
 function entriesOf(spec: SpecDoc, nextId: () => number): Entry[] {
   const byId = new Map(spec.clauses.map((c) => [c.id, c]));
+  const own = new Map(spec.clauses.map((c) => [c.id, ownText(byId, c)]));
   const specContext = `${spec.title} ${spec.id}`;
   const specTerms = [...searchTerms(meaningfulSpecName(spec.id))].join(' ');
   return spec.clauses.map((clause) => {
     // A scenario or acceptance criterion means little without the requirement it belongs to: its parent's own
     // text, and the titles of the sections above, are its context.
     const parent = clause.parentId === null ? undefined : byId.get(clause.parentId);
-    const sections: string[] = parent ? [leading(ownText(byId, parent))] : [];
+    const sections: string[] = parent ? [leading(own.get(parent.id) ?? '')] : [];
     for (let p = clause.parentId; p !== null; p = byId.get(p)?.parentId ?? null)
       sections.push(byId.get(p)?.title ?? '');
     return {
@@ -176,7 +178,7 @@ function entriesOf(spec: SpecDoc, nextId: () => number): Entry[] {
       digest: clause.digest,
       key: clause.idSource === 'slug' ? '' : clause.id,
       title: clause.title,
-      body: ownText(byId, clause),
+      body: own.get(clause.id) ?? '',
       context: `${specContext} ${sections.join(' ')}`,
       proposal: spec.kind === 'proposal',
       role: spec.role,
