@@ -30,7 +30,8 @@ export function searchWords(text: string): string[] {
     if (trimmed === '') continue;
     const lower = trimmed.toLowerCase();
     out.push(lower);
-    if (SPLITTABLE.test(trimmed)) for (const p of trimmed.split(PARTS)) if (p !== '') out.push(p.toLowerCase());
+    if (SPLITTABLE.test(trimmed))
+      for (const p of trimmed.split(PARTS)) if (p !== '') out.push(p.toLowerCase());
     if (/^[1-5]\d\d$/.test(lower)) out.push(`${lower[0]}xx`);
   }
   return out;
@@ -67,4 +68,16 @@ export function createTermCache(): (word: string) => string | null {
     }
     return term;
   };
+}
+
+/** Each pair of neighbouring terms of `text` (stop words skipped), as `a b`: how phrases are matched. */
+export function termPairs(text: string, termOf: (word: string) => string | null = searchTerm): Set<string> {
+  const terms: string[] = [];
+  for (const w of searchWords(text)) {
+    const t = termOf(w);
+    if (t) terms.push(t);
+  }
+  const out = new Set<string>();
+  for (let i = 1; i < terms.length; i++) out.add(`${terms[i - 1]} ${terms[i]}`);
+  return out;
 }
