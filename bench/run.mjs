@@ -16,6 +16,7 @@ const SUITES = [
   'stdio',
   'http',
   'context-economy',
+  'retrieval',
   'reload-latency',
   'ledger-stores',
   'ledger-scale',
@@ -123,6 +124,7 @@ await suite('stdio', async () =>
 await suite('http', async () => (await import('./suites/http.mjs')).runHttp({ runs, seconds: seconds.http }));
 await suite('context-economy', async () =>
   (await import('./suites/context-economy.mjs')).runContextEconomy());
+await suite('retrieval', async () => (await import('./suites/retrieval.mjs')).runRetrieval());
 const { runExternal } = await import('./suites/external.mjs');
 await suite('reload-latency', () =>
   runExternal(

@@ -305,6 +305,7 @@ export function renderMarkdown(machine, targets, results) {
     );
   } else out.push(ctx?.skipped ?? ctx?.failed ?? 'not run');
   out.push('');
+  out.push(...retrievalSection(results.retrieval));
   const stores = results['ledger-stores'];
   if (usable(stores) && stores.stores) {
     out.push('## Ledger stores (bench/ledger-stores.mjs)');
@@ -398,5 +399,42 @@ function ledgerScaleSection(scale) {
       .join(', ')}.`,
     '',
   );
+  return out;
+}
+
+/** Issue 16: search quality and tokens-to-answer per corpus, and read_root's first page on every layout. */
+function retrievalSection(r) {
+  const out = ['## 7. Retrieval and the root page (bench/suites/retrieval.mjs, issue 16)', ''];
+  if (!usable(r)) {
+    out.push(r?.skipped ?? r?.failed?.split('\n')[0] ?? 'not run', '');
+    return out;
+  }
+  out.push(`${r.what}.`, '');
+  out.push(
+    'Targets: hit@3 ≥ 0.90, hit@1 ≥ 0.75, tokens ≤ 10% of the whole-file baseline, overall and per corpus.',
+    '',
+  );
+  out.push(
+    '| corpus | questions | hit@1 | hit@3 | MRR | mean tokens | mean whole-file tokens | tokens / whole file | mean of per-question ratios | answered in one call |',
+  );
+  out.push('|---|---|---|---|---|---|---|---|---|---|');
+  const row = (name, v) =>
+    out.push(
+      `| ${name} | ${v.questions} | ${fmt(v.hit_at_1, 2)} | ${fmt(v.hit_at_3, 2)} | ${fmt(v.mrr, 2)} | ${fmt(v.mean_tokens)} | ${fmt(v.mean_whole_file_tokens)} | ${pct(v.token_ratio)} | ${pct(v.mean_question_ratio)} | ${v.one_call_answers} |`,
+    );
+  row('**all**', r.overall);
+  for (const [name, v] of Object.entries(r.corpora)) row(name, v);
+  out.push('');
+  out.push('read_root, first page at the default budget (o200k tokens of the text content):', '');
+  out.push(
+    '| layout | page tokens | standing (root document + always) | catalog | specs | covered on page one | next_cursor | catalog ≤ 800 |',
+  );
+  out.push('|---|---|---|---|---|---|---|---|');
+  for (const [name, v] of Object.entries(r.roots)) {
+    out.push(
+      `| ${name} | ${fmt(v.tokens)} | ${fmt(v.standing_tokens)} | ${fmt(v.catalog_tokens)} | ${fmt(v.total_specs)} | ${fmt(v.covered_specs)} | ${v.next_cursor ? 'yes' : 'no'} | ${v.catalog_tokens <= 800 && !v.next_cursor && v.covered_specs === v.total_specs ? '**met**' : '**missed**'} |`,
+    );
+  }
+  out.push('');
   return out;
 }

@@ -6,6 +6,7 @@ import { openLedger } from '../ledger/open.js';
 import { parseRef } from '../ledger/refs.js';
 import { viewClause } from '../mcp/views/clause-view.js';
 import { renderOutline, viewOutline } from '../mcp/views/outline-view.js';
+import { statusLabel } from '../parse/labels.js';
 import { createTokenCounter } from '../parse/tokens.js';
 import { type CommonOptions, defaultLedger, defaultSpecs, integerOption, resolveLedger } from './options.js';
 import { printJson, printText, progressReporter } from './output.js';
@@ -65,7 +66,7 @@ export function registerReadCommands(program: Command): void {
       if (opts.json) printJson(view);
       else
         printText(
-          `${view.ref} — ${view.title} [${view.status} v${view.version}, ${view.digest}]\n\n${view.text}`,
+          `${view.ref} — ${view.title} [${statusLabel(view.status, view.version)}, ${view.digest}]\n\n${view.text}`,
         );
     });
 
@@ -101,7 +102,7 @@ export function registerReadCommands(program: Command): void {
         printText(
           [
             ...match.specs.map(
-              (s) => `spec   ${s.id} [${s.status} v${s.version}, ${s.tokens} tok] via ${s.matched}`,
+              (s) => `spec   ${s.id} [${statusLabel(s.status, s.version)}, ${s.tokens} tok] via ${s.matched}`,
             ),
             ...match.clauses.map((c) => `clause ${c.ref} (${c.tokens} tok)`),
             ...match.agents.map((a) => `agents ${a.path} (${a.tokens} tok)`),

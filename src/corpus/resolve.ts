@@ -14,6 +14,40 @@ export interface RefTables {
   clausesByRef: Pick<ReadonlyMap<string, { spec: SpecDoc; clause: Clause }>, 'get'>;
   /** Bare clause ID → every ref that carries it. */
   refsById: ReadonlyMap<string, readonly string[]>;
+  /** Short spec name (specAliases) → the spec IDs it could mean; one ID means it resolves. */
+  aliases: ReadonlyMap<string, readonly string[]>;
+}
+
+/**
+ * File names that say nothing about what a spec is: OpenSpec's `<capability>/spec.md`, Spec Kit's
+ * `<feature>/spec.md`, a skill's `SKILL.md`. A spec in such a file can be named by its folder.
+ */
+const GENERIC_NAMES = /^(spec|specs|index|readme|skill)$/i;
+
+/**
+ * The shorter names a spec may be called by: every tail of its ID at a `/` (`cli-archive/spec`), and the same
+ * without a generic file name (`cli-archive`). Lower case; resolution only uses the ones that are unique.
+ */
+export function specAliases(specId: string): string[] {
+  const parts = specId.toLowerCase().split('/');
+  const out: string[] = [];
+  for (let i = 1; i < parts.length; i++) out.push(parts.slice(i).join('/'));
+  if (parts.length > 1 && GENERIC_NAMES.test(parts.at(-1)!)) {
+    const dirs = parts.slice(0, -1);
+    for (let i = 0; i < dirs.length; i++) out.push(dirs.slice(i).join('/'));
+  }
+  return out;
+}
+
+/** The shortest name that resolves to `specId` alone, or the ID itself. */
+export function shortSpecId(tables: Pick<RefTables, 'aliases' | 'specs'>, specId: string): string {
+  let best = specId;
+  for (const alias of specAliases(specId)) {
+    if (alias.length >= best.length || tables.specs.has(alias)) continue;
+    const ids = tables.aliases.get(alias);
+    if (ids?.length === 1 && ids[0] === specId) best = alias;
+  }
+  return best;
 }
 
 export function resolveRef(tables: RefTables, input: string): Resolved {
@@ -42,6 +76,8 @@ export function resolveRef(tables: RefTables, input: string): Resolved {
   if (exactSpec) return { spec: exactSpec, clause: null };
   const exactClause = byBareId(tables, ref, tables.refsById.get(ref) ?? []);
   if (exactClause) return exactClause;
+  const aliased = byAlias(tables, ref);
+  if (aliased) return { spec: aliased, clause: null };
   const specMatch = matchSpec(tables, ref);
   if (specMatch.length === 1) return { spec: specMatch[0]!, clause: null };
   // Bare IDs ignore case as SPEC#CLAUSE does (`fr-003` for `FR-003`); only after every exact match failed.
@@ -67,7 +103,7 @@ function byBareId(tables: RefTables, ref: string, refs: readonly string[]): Reso
   if (refs.length > 1) {
     throw new SpecLedgerError(
       'AMBIGUOUS',
-      `"${ref}" is a clause ID in ${refs.length} specs; name the spec as SPEC#CLAUSE: ${refs.slice(0, 10).join(', ')}`,
+      `"${ref}" is a clause ID in ${refs.length} specs; name the spec as SPEC#CLAUSE: ${listed(refs)}`,
       { candidates: refs },
     );
   }
@@ -75,14 +111,14 @@ function byBareId(tables: RefTables, ref: string, refs: readonly string[]): Reso
 }
 
 function findSpec(tables: RefTables, specRef: string, input: string): SpecDoc {
-  const exact = tables.specs.get(specRef);
+  const exact = tables.specs.get(specRef) ?? byAlias(tables, specRef);
   if (exact) return exact;
   const matches = matchSpec(tables, specRef);
   if (matches.length === 1) return matches[0]!;
   if (matches.length > 1) {
     throw new SpecLedgerError(
       'AMBIGUOUS',
-      `spec "${specRef}" in "${input}" matches ${matches.length} specs: ${matches.map((s) => s.id).join(', ')}`,
+      `spec "${specRef}" in "${input}" matches ${matches.length} specs: ${listed(matches.map((s) => s.id))}`,
       { candidates: matches.map((s) => s.id) },
     );
   }
@@ -90,6 +126,11 @@ function findSpec(tables: RefTables, specRef: string, input: string): SpecDoc {
     `no spec "${specRef}"`,
     didYouMean(specRef, [...tables.specs.keys()], (s) => s.split('/').pop()!),
   );
+}
+
+function byAlias(tables: RefTables, name: string): SpecDoc | undefined {
+  const ids = tables.aliases.get(name.toLowerCase());
+  return ids?.length === 1 ? tables.specs.get(ids[0]!) : undefined;
 }
 
 /** Case-insensitive match, then a match on the last path segments (`model_spec` for `openai-model_spec/model_spec`). */
@@ -101,8 +142,16 @@ function matchSpec(tables: RefTables, specRef: string): SpecDoc[] {
   return all.filter((s) => s.id.toLowerCase().endsWith(`/${lower}`));
 }
 
+/** Candidates named in an error message: a few, and how many more there are, so the text stays bounded. */
+const NAMED_CANDIDATES = 5;
+
+function listed(refs: readonly string[]): string {
+  const more = refs.length - NAMED_CANDIDATES;
+  return `${refs.slice(0, NAMED_CANDIDATES).join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+}
+
 function notFound(message: string, candidates: string[]): SpecLedgerError {
-  const hint = candidates.length > 0 ? `; did you mean ${candidates.slice(0, 5).join(', ')}?` : '';
+  const hint = candidates.length > 0 ? `; did you mean ${listed(candidates)}?` : '';
   return new SpecLedgerError('NOT_FOUND', `${message}${hint}`, { candidates });
 }
 

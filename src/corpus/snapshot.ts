@@ -3,9 +3,10 @@ import { SpecLedgerError } from '../errors.js';
 import { compileCodeGlob } from '../parse/code-globs.js';
 import { digestOf } from '../parse/digest.js';
 import { frontmatterLine } from '../parse/frontmatter.js';
+import { shownVersion } from '../parse/labels.js';
 import type { TokenCounter } from '../parse/tokens.js';
 import type { Clause, Problem, SpecDoc } from '../parse/types.js';
-import { type RefTables, type Resolved, resolveRef } from './resolve.js';
+import { type RefTables, type Resolved, resolveRef, shortSpecId, specAliases } from './resolve.js';
 import type { SearchHit, SearchIndex, SearchOptions } from './search.js';
 
 export interface RootDoc {
@@ -44,6 +45,8 @@ export interface Snapshot {
   readonly clauseCount: number;
   spec(id: string): SpecDoc | undefined;
   resolve(ref: string): Resolved;
+  /** The shortest name that resolves to this spec alone (`cli-archive` for `openspec/specs/cli-archive/spec`). */
+  shortId(spec: SpecDoc): string;
   /** Ranked clauses; waits for the shared search index to catch up with this snapshot on first use. */
   search(query: string, options: SearchOptions): Promise<SearchHit[]>;
   specsForPath(path: string): PathMatch;
@@ -92,7 +95,8 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
     ROOT_FILES.map((f) => topLevel.find((p) => p.toLowerCase() === f.toLowerCase())).find(
       (p) => p !== undefined,
     ) ?? null;
-  const rootDoc = rootPath ? specs.find((s) => s.path === rootPath) : undefined;
+  // An empty root file (OpenSpec ships a 0-byte AGENTS.md) says nothing; the generated root says what is here.
+  const rootDoc = rootPath ? specs.find((s) => s.path === rootPath && s.body.trim() !== '') : undefined;
   const catalog = specs.filter((s) => s !== rootDoc && s.kind !== 'proposal');
   const always = catalog.filter((s) => s.inclusion === 'always' && s.status !== 'deprecated');
 
@@ -117,6 +121,7 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
     return undefined;
   };
   let refsById: Map<string, string[]> | undefined;
+  let aliases: Map<string, string[]> | undefined;
   const tables: RefTables = {
     specs: byId,
     clausesByRef: { get: clauseAt },
@@ -124,6 +129,10 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
     get refsById() {
       if (!refsById) refsById = bareClauseIds(specs);
       return refsById;
+    },
+    get aliases() {
+      if (!aliases) aliases = aliasTable(specs);
+      return aliases;
     },
   };
   const clauseCount = specs.reduce((n, s) => n + s.clauses.length, 0);
@@ -151,9 +160,10 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
     clauseCount,
     spec: (id) => byId.get(id),
     resolve: (ref) => resolveRef(tables, ref),
+    shortId: (spec) => shortSpecId(tables, spec.id),
     async search(query, options) {
       await input.searchIndex.sync(input.generation, specs);
-      return input.searchIndex.search(query, options, (ref) => clauseAt(ref)?.clause);
+      return input.searchIndex.search(query, options, clauseAt);
     },
     specsForPath: (path) => matchPath(specs, pathMatchers(), path),
   };
@@ -161,6 +171,20 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
 
 function rootOf(path: string | null, text: string, tokens: TokenCounter): RootDoc {
   return { path, text, digest: digestOf(text), tokens: tokens.count(text) };
+}
+
+/** Short name → every spec ID it could mean; proposals are left out, as for bare clause IDs. */
+function aliasTable(specs: readonly SpecDoc[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const spec of specs) {
+    if (spec.kind === 'proposal') continue;
+    for (const alias of specAliases(spec.id)) {
+      const list = out.get(alias);
+      if (list) list.push(spec.id);
+      else out.set(alias, [spec.id]);
+    }
+  }
+  return out;
 }
 
 /** Bare clause ID → every ref that carries it; proposals are left out so they never make an ID ambiguous. */
@@ -256,8 +280,8 @@ function matchPath(allSpecs: readonly SpecDoc[], matchers: readonly Matcher[], r
     specs.push({
       id: s.id,
       title: s.title,
-      status: s.status,
-      version: s.version,
+      status: s.role,
+      version: shownVersion(s),
       tokens: s.tokens,
       matched: m.glob,
     });

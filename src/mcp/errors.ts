@@ -3,11 +3,20 @@ import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import { describeValue, SpecLedgerError } from '../errors.js';
 import type { ToolResult } from './tool-runner.js';
 
+/** Candidates an error text lists at most; the rest are counted (all of them are in `_meta`). */
+const LISTED_CANDIDATES = 8;
+
 export function toToolError(tool: string, asked: unknown, error: unknown): ToolResult {
   if (!(error instanceof SpecLedgerError)) throw error;
   // The arguments as asked, bounded: a client can send a megabyte of them.
   const lines = [`${tool} ${describeValue(asked, 300)} failed: ${error.message}`];
-  if (error.candidates.length > 0) lines.push(`candidates: ${error.candidates.slice(0, 10).join(', ')}`);
+  // Each candidate once: the ones the message already names are not listed again, the rest up to a bound.
+  const unnamed = error.candidates.filter((c) => !error.message.includes(c));
+  const shown = unnamed.slice(0, LISTED_CANDIDATES);
+  if (shown.length > 0) {
+    const more = unnamed.length - shown.length;
+    lines.push(`candidates: ${shown.join(', ')}${more > 0 ? ` (and ${more} more)` : ''}`);
+  }
   return {
     isError: true,
     content: [{ type: 'text', text: lines.join('\n') }],

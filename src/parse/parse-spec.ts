@@ -4,6 +4,7 @@ import { compileCodeGlob } from './code-globs.js';
 import { digestOf, dropTrailingNewlines, sha256Hex, stripTrailingBlanks } from './digest.js';
 import { formatFor } from './formats/index.js';
 import { frontmatterLine, parseFrontmatter } from './frontmatter.js';
+import { roleOf } from './labels.js';
 import type { Block, MarkdownScanner } from './markdown.js';
 import type { TokenCounter } from './tokens.js';
 import type { Clause, IdSource, Problem, SpecDoc, SpecMeta } from './types.js';
@@ -114,11 +115,15 @@ export function parseSpec(path: string, rawText: string, ctx: ParseContext): Par
     frontmatter: fm.data,
   };
   let bodyTokens: number | undefined;
+  const kind = format.kind(path);
+  const declaredStatus = fm.fields.status ?? defaults.status;
   const doc: SpecDoc = {
     ...meta,
     path,
     format: format.format,
-    kind: format.kind(path),
+    kind,
+    role: roleOf({ path, kind, inclusion: meta.inclusion, declaredStatus }),
+    versioned: fm.fields.version !== undefined,
     digest: digestOf(text),
     frontmatterText: text.slice(0, text.length - fm.body.length),
     get tokens(): number {

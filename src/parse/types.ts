@@ -1,4 +1,5 @@
 // The parsed shape of specs and clauses: what every later stage (index, tools, ledger, lint) reads.
+import type { SpecRole } from './labels.js';
 
 export const SPEC_STATUSES = ['draft', 'proposed', 'approved', 'deprecated'] as const;
 export type SpecStatus = (typeof SPEC_STATUSES)[number];
@@ -73,6 +74,13 @@ export interface SpecDoc extends SpecMeta {
   path: string;
   format: SpecFormat;
   kind: SpecKind;
+  /**
+   * What the file is, from what is known (src/parse/labels.ts): its declared status, else `standing`, `skill`,
+   * `example`, `unversioned`, …; tools report it as the status, so nothing shows an invented `draft`.
+   */
+  role: SpecRole;
+  /** False when no version is declared; `version` then holds the governance default, which is never shown. */
+  versioned: boolean;
   /** `sha256:<hex>` of the whole normalized file (`frontmatterText + body`). */
   digest: string;
   /** The frontmatter block as written, delimiters and final newline included; '' when there is none. */

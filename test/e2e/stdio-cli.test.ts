@@ -213,7 +213,7 @@ describe('specledger CLI for people', () => {
       show: ['show', 'auth#token-lifetime', ...S],
       showJson: ['show', 'refunds#FR-003', '--json', ...S],
       search: ['search', 'clock', 'skew', ...S],
-      searchJson: ['search', 'clock skew', '--limit', '2', '--json', ...S],
+      searchJson: ['search', 'clock skew token', '--limit', '2', '--json', ...S],
       paths: ['paths', 'services/refunds/src/refund.ts', ...S],
       pathsJson: ['paths', 'services/refunds/src/refund.ts', '--json', ...S],
       unknown: ['show', 'auth#token-lifetim', ...S],

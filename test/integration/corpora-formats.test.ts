@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/corpus/snapshot.js';
+import type { RootPageOut } from '../helpers/catalog.js';
 import { type Connected, connect, structured, textOf } from '../helpers/mcp.js';
 import { corporaExist, corporaMissing, corporaRoot } from '../helpers/paths.js';
 
@@ -183,24 +184,15 @@ describe.skipIf(!corporaExist)(`real corpora${corporaExist ? '' : ` — skipped:
   });
 
   describe('read_root on the whole corpora', () => {
-    it('stays within 1500 tokens on every page, and its cursors walk the whole catalog', async () => {
-      const ids: string[] = [];
-      let cursor: string | undefined;
-      let pages = 0;
-      let first: RootOut | undefined;
-      do {
-        const result = await c.call('read_root', cursor ? { cursor } : {});
-        expect(c.app.tokens.count(textOf(result))).toBeLessThanOrEqual(1500);
-        const out = structured<RootOut>(result);
-        first ??= out;
-        ids.push(...out.specs.map((s) => s.id));
-        cursor = out.next_cursor;
-        pages++;
-      } while (cursor && pages < 500);
-      expect(ids).toEqual(snapshot.catalog.map((s) => s.id));
-      expect(new Set(ids).size).toBe(first!.total_specs);
+    it('shows the whole catalog, folded, on a first page within 1500 tokens', async () => {
+      const result = await c.call('read_root', {});
+      expect(c.app.tokens.count(textOf(result))).toBeLessThanOrEqual(1500);
+      const first = structured<RootOut & RootPageOut>(result);
+      expect(first.next_cursor).toBeUndefined();
+      expect(first.specs.length + first.folders.reduce((n, f) => n + f.specs, 0)).toBe(first.total_specs);
+      expect(first.total_specs).toBe(snapshot.catalog.length);
       // Kiro steering without frontmatter is a standing rule.
-      expect(first!.always.map((a) => a.ref)).toContain(
+      expect(first.always.map((a) => a.ref)).toContain(
         'kirodotdev-spirit-of-kiro/HEAD/.kiro/steering/product',
       );
     });

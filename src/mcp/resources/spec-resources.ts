@@ -2,6 +2,7 @@
 import { type McpServer, ResourceTemplate, type ServerContext } from '@modelcontextprotocol/server';
 import type { Snapshot } from '../../corpus/snapshot.js';
 import { SpecLedgerError } from '../../errors.js';
+import { shownVersion, statusLabel } from '../../parse/labels.js';
 import { specSource } from '../../parse/types.js';
 import { type ConnectionInfo, resolveCallContext } from '../context.js';
 import { assertNotDeprecated } from '../deprecation.js';
@@ -98,7 +99,7 @@ export function registerSpecResources(
           name: s.id,
           title: s.title,
           mimeType: MARKDOWN,
-          description: `[${s.status} v${s.version}] ${s.summary}`,
+          description: `[${statusLabel(s.role, shownVersion(s))}] ${s.summary}`,
         })),
       }),
     }),

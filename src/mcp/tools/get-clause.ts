@@ -1,6 +1,7 @@
 // get_clause: level 2 — one clause's text by stable ID, child sections collapsed, within a token budget.
 
 import { z } from 'zod';
+import { statusLabel } from '../../parse/labels.js';
 import { type Clause, specSource } from '../../parse/types.js';
 import type { ConnectionInfo } from '../context.js';
 import { assertNotDeprecated } from '../deprecation.js';
@@ -106,7 +107,7 @@ function renderClauseText(view: ReturnType<typeof viewClause>, kind: Clause['kin
   const newline = view.text.indexOf('\n');
   const firstLine = newline < 0 ? view.text : view.text.slice(0, newline);
   const titled = kind !== 'item' && !firstLine.includes(view.title);
-  const head = `${view.ref}${titled ? ` — ${view.title}` : ''} [${view.status} v${view.version}, ${view.digest.slice(0, 19)}…]`;
+  const head = `${view.ref}${titled ? ` — ${view.title}` : ''} [${statusLabel(view.status, view.version)}, ${view.digest.slice(0, 19)}…]`;
   const notes = view.superseded_by ? [`(superseded by ${view.superseded_by.join(', ')})`] : [];
   return [head, ...notes, '', view.text].join('\n');
 }

@@ -18,7 +18,7 @@ export function registerReadRootTool(server: ToolRegistry, deps: SpecServerDeps,
     {
       title: 'Read the spec root',
       description:
-        'Start here, once per task: the project root document, the standing rules every change must follow, and a catalog with one line per spec (ID, status, version, summary, token cost). Then use get_outline or specs_for_path to pick specs and get_clause to read only the clauses you need. Do not call it repeatedly to find a clause; use search_specs for that. Paginated: pass next_cursor to see more of the catalog.',
+        'Start here, once per task: the project root document, the standing rules every change must follow, and a catalog with one line per spec (ID, status, version, summary, token cost). Then use get_outline or specs_for_path to pick specs and get_clause to read only the clauses you need. Do not call it repeatedly to find a clause; use search_specs for that. When the catalog does not fit it is folded by folder: pass a folder path as folder to list its specs.',
       inputSchema: {
         max_tokens: z
           .number()
@@ -27,7 +27,12 @@ export function registerReadRootTool(server: ToolRegistry, deps: SpecServerDeps,
           .max(50_000)
           .optional()
           .describe('Token budget for this page (default 1500).'),
-        cursor: z.string().max(200).optional().describe('next_cursor from a previous read_root page.'),
+        cursor: z.string().max(400).optional().describe('next_cursor from a previous read_root page.'),
+        folder: z
+          .string()
+          .max(500)
+          .optional()
+          .describe('List only the specs under this folder, e.g. a folders[].path of the first page.'),
         run_id: runIdArg,
       },
       outputSchema: {
@@ -53,6 +58,17 @@ export function registerReadRootTool(server: ToolRegistry, deps: SpecServerDeps,
             text: z.string(),
           }),
         ),
+        folders: z.array(
+          z.object({
+            path: z.string(),
+            specs: z.number(),
+            clauses: z.number(),
+            tokens: z.number(),
+            roles: z.string(),
+            description: z.string(),
+          }),
+        ),
+        folder: z.string().optional(),
         next_cursor: z.string().optional(),
         total_specs: z.number(),
         problems: z.number(),
@@ -63,7 +79,7 @@ export function registerReadRootTool(server: ToolRegistry, deps: SpecServerDeps,
       runReadingTool(deps, conn, 'read_root', args, facts, (snapshot) => {
         const page = viewRoot(
           snapshot,
-          { maxTokens: args.max_tokens ?? DEFAULT_ROOT_TOKENS, cursor: args.cursor },
+          { maxTokens: args.max_tokens ?? DEFAULT_ROOT_TOKENS, cursor: args.cursor, folder: args.folder },
           deps.tokens,
         );
         const reads: ServedRead[] = [

@@ -1,6 +1,7 @@
 // specs_for_path: the specs, clauses and AGENTS.md files that govern one code path — refs and costs, not bodies.
 
 import { z } from 'zod';
+import { statusLabel } from '../../parse/labels.js';
 import { specSource } from '../../parse/types.js';
 import type { ConnectionInfo } from '../context.js';
 import type { SpecServerDeps } from '../deps.js';
@@ -65,7 +66,8 @@ export function registerSpecsForPathTool(
           `specs for ${match.path}:`,
           ...(match.specs.length === 0 ? ['  (no spec has an applies_to glob matching this path)'] : []),
           ...match.specs.map(
-            (s) => `- ${s.id} — ${s.title} [${s.status} v${s.version}, ${s.tokens} tok] via ${s.matched}`,
+            (s) =>
+              `- ${s.id} — ${s.title} [${statusLabel(s.status, s.version)}, ${s.tokens} tok] via ${s.matched}`,
           ),
           ...match.clauses.map((c) => `    - ${c.ref} — ${c.title} (${c.tokens})`),
           ...(match.agents.length > 0 ? ['AGENTS.md on the way (nearest last):'] : []),

@@ -3,6 +3,7 @@
 import type { Resolved } from '../../corpus/resolve.js';
 import type { Snapshot } from '../../corpus/snapshot.js';
 import { SpecLedgerError } from '../../errors.js';
+import { shownVersion } from '../../parse/labels.js';
 import type { TokenCounter } from '../../parse/tokens.js';
 import type { Clause, SpecDoc } from '../../parse/types.js';
 import { specUri } from '../uri.js';
@@ -56,8 +57,8 @@ export function viewClause(
     id: clause?.id ?? '',
     title: clause?.title ?? spec.title,
     text: page.text,
-    version: spec.version,
-    status: spec.status,
+    version: shownVersion(spec),
+    status: spec.role,
     digest: clause?.digest ?? spec.digest,
     uri: specUri(spec.id, clause?.id),
     tokens: page.tokens,

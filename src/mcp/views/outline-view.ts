@@ -1,4 +1,5 @@
 // get_outline's view: a spec's clause tree to a depth, with token costs and no bodies.
+import { shownVersion, statusLabel } from '../../parse/labels.js';
 import type { SpecDoc } from '../../parse/types.js';
 
 export interface OutlineView {
@@ -22,8 +23,8 @@ export function viewOutline(spec: SpecDoc, depth: number): OutlineView {
     spec: {
       id: spec.id,
       title: spec.title,
-      version: spec.version,
-      status: spec.status,
+      version: shownVersion(spec),
+      status: spec.role,
       summary: spec.summary,
       tokens: spec.tokens,
       path: spec.path,
@@ -43,7 +44,7 @@ const OUTLINE_TITLE_CHARS = 72;
 export function renderOutline(view: OutlineView, options: { relative?: boolean } = {}): string {
   const s = view.spec;
   // Relative outlines name the ref pattern once, in the header: `spec#<id>`.
-  const head = `${options.relative ? `${s.id}#<id>` : s.id} — ${s.title} [${s.status} v${s.version}, ${s.tokens} tokens]`;
+  const head = `${options.relative ? `${s.id}#<id>` : s.id} — ${s.title} [${statusLabel(s.status, s.version)}, ${s.tokens} tokens]`;
   const lines = view.clauses.map((c) => {
     const title =
       c.title.length > OUTLINE_TITLE_CHARS ? `${c.title.slice(0, OUTLINE_TITLE_CHARS - 1)}…` : c.title;
