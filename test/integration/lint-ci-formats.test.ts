@@ -44,7 +44,10 @@ describe('specledger lint CI formats', { timeout: 120_000 }, () => {
   let tree: TempTree;
   beforeEach(() => {
     tree = tempTree();
-    tree.write('specs/auth.md', authSpec({ owners: undefined }, '\n## Failed attempts\n\nSee auth#rotations.\n'));
+    tree.write(
+      'specs/auth.md',
+      authSpec({ owners: undefined }, '\n## Failed attempts\n\nSee auth#rotations.\n'),
+    );
     tree.write('specs/ok.md', specText({ id: 'ok' }, '# OK, 100% fine: really\n'));
   });
   afterEach(() => tree.cleanup());
@@ -65,7 +68,9 @@ describe('specledger lint CI formats', { timeout: 120_000 }, () => {
       ruleId: string;
       ruleIndex: number;
       level: string;
-      locations: Array<{ physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }>;
+      locations: Array<{
+        physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } };
+      }>;
     }>;
     const rules = log.runs[0].tool.driver.rules as Array<{ id: string }>;
     const owners = results.find((r) => r.ruleId === 'missing-owners');
@@ -106,6 +111,7 @@ describe('specledger lint CI formats', { timeout: 120_000 }, () => {
     );
     expect(lines.find((l) => l.includes('unstable-id'))).toMatch(/^::warning file=specs\/auth\.md,line=\d+,/);
     // Every finding is one line: no raw newline can end a command early.
-    for (const line of lines) expect(line).toMatch(/^::(error|warning|notice) file=[^,]+,line=\d+,title=[^:]+::/);
+    for (const line of lines)
+      expect(line).toMatch(/^::(error|warning|notice) file=[^,]+,line=\d+,title=[^:]+::/);
   });
 });
