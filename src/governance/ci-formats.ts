@@ -11,7 +11,6 @@ export interface CiFormatOptions {
 
 const SARIF_SCHEMA =
   'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
-const INFORMATION_URI = 'https://www.npmjs.com/package/specledger';
 
 /** SARIF's `level` for each severity: SARIF has no "info", its lowest actionable level is `note`. */
 const SARIF_LEVEL: Readonly<Record<Severity, 'error' | 'warning' | 'note'>> = {
@@ -45,7 +44,6 @@ export function findingsToSarif(findings: readonly Finding[], options: CiFormatO
           driver: {
             name: 'specledger',
             version: options.toolVersion,
-            informationUri: INFORMATION_URI,
             rules: ruleIds.map((id) => ({
               id,
               shortDescription: { text: ruleDescription(id) },
