@@ -21,6 +21,7 @@ interface LintOptions {
   base?: string;
   format: 'text' | 'json' | 'sarif' | 'github';
   output?: string;
+  quiet?: boolean;
   failOn: Severity;
   config?: string;
 }
@@ -51,6 +52,7 @@ export function registerLintCommand(program: Command): void {
         .choices(['error', 'warning', 'info'])
         .default('error'),
     )
+    .option('--quiet', 'no progress line, even on a terminal')
     .option('--config <file>', 'lint config (default: .specledger/lint.json or specledger.lint.json)')
     .exitOverride((error) => {
       // Commander has printed the message already; only the exit code changes.
@@ -64,7 +66,7 @@ export function registerLintCommand(program: Command): void {
         specs: opts.specs,
         base: opts.base,
         configFile: opts.config,
-        onProgress: progressReporter(),
+        onProgress: progressReporter({ quiet: opts.quiet === true }),
       });
       for (const w of report.warnings) logErr(`specledger: ${w}`);
       for (const n of report.notes) logErr(`specledger lint: ${n}`);
