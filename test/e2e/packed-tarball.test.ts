@@ -17,6 +17,8 @@ const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')
   version: string;
   mcpName: string;
   dependencies: Record<string, string>;
+  bin: Record<string, string>;
+  engines: Record<string, string>;
 };
 
 interface LockEntry {
@@ -38,7 +40,14 @@ function appLockfile(tarball: string, registry: string): object {
   const base = registry.endsWith('/') ? registry : `${registry}/`;
   const packages: Record<string, unknown> = {
     '': { name: 'app', dependencies: { [pkg.name]: tarball } },
-    [`node_modules/${pkg.name}`]: { version: pkg.version, resolved: tarball, dependencies: pkg.dependencies },
+    // `bin` here is what makes npm link node_modules/.bin/specledger, as it does from the registry's metadata.
+    [`node_modules/${pkg.name}`]: {
+      version: pkg.version,
+      resolved: tarball,
+      dependencies: pkg.dependencies,
+      bin: pkg.bin,
+      engines: pkg.engines,
+    },
   };
   for (const [key, entry] of Object.entries(lock.packages)) {
     if (!key.startsWith('node_modules/') || entry.dev) continue;
