@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { ExitError, SpecLedgerError } from '../errors.js';
 import { SERVER_VERSION } from '../mcp/server.js';
+import { registerInitCommand } from './init-command.js';
 import { registerLedgerCommands } from './ledger-commands.js';
 import { registerLintCommand } from './lint-command.js';
 import { escapeControls, logErr } from './output.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerLedgerCommands(program);
   registerLintCommand(program);
   registerTraceCommands(program);
+  registerInitCommand(program);
   return program;
 }
 

@@ -52,10 +52,13 @@ export function table(
     .join('\n');
 }
 
-/** A progress line on a terminal only, once loading has taken over a second. */
-export function progressReporter(startedAt = Date.now()): (done: number, total: number) => void {
+/** A progress line on a terminal only, once loading has taken over a second, and never with `quiet` (--quiet). */
+export function progressReporter(
+  options: { quiet?: boolean } = {},
+  startedAt = Date.now(),
+): (done: number, total: number) => void {
   return (done, total) => {
-    if (!process.stderr.isTTY || Date.now() - startedAt < 1000) return;
+    if (options.quiet || !process.stderr.isTTY || Date.now() - startedAt < 1000) return;
     process.stderr.write(`\rspecledger: indexing ${done}/${total} files…${done >= total ? '\n' : ''}`);
   };
 }

@@ -1,4 +1,6 @@
 // Governance: `specledger lint`'s rules, config and reports, for the CLI and the server.
+
+export { type CiFormatOptions, findingsToGithub, findingsToSarif } from './ci-formats.js';
 export {
   CONFIG_FILES,
   DEFAULT_LINT_CONFIG,
