@@ -12,7 +12,7 @@ import {
   type Severity,
   severityRank,
 } from '../governance/index.js';
-import { SERVER_VERSION } from '../mcp/server.js';
+import { VERSION as SERVER_VERSION } from '../version.js';
 import { defaultSpecs } from './options.js';
 import { escapeControls, logErr, progressReporter } from './output.js';
 

@@ -2,7 +2,7 @@
 // The specledger command: parses arguments once and maps every error to one line on stderr and an exit code.
 import { Command, CommanderError } from 'commander';
 import { ExitError, SpecLedgerError } from '../errors.js';
-import { SERVER_VERSION } from '../mcp/server.js';
+import { VERSION as SERVER_VERSION } from '../version.js';
 import { registerInitCommand } from './init-command.js';
 import { registerLedgerCommands } from './ledger-commands.js';
 import { registerLintCommand } from './lint-command.js';

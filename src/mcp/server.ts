@@ -1,5 +1,4 @@
 // createSpecServer: one MCP server (SDK v2) with SpecLedger's tools, resources, prompts and skills over shared state.
-import { createRequire } from 'node:module';
 import {
   CLIENT_INFO_META_KEY,
   McpServer,
@@ -7,6 +6,7 @@ import {
   type StandardSchemaWithJSON,
 } from '@modelcontextprotocol/server';
 import type { Snapshot } from '../corpus/snapshot.js';
+import { VERSION } from '../version.js';
 import type { ConnectionInfo, RequestFacts } from './context.js';
 import type { SpecServerDeps } from './deps.js';
 import { registerPrompts } from './prompts/prompts.js';
@@ -22,10 +22,7 @@ import { registerSpecStatusTool } from './tools/spec-status.js';
 import { registerSpecsForPathTool } from './tools/specs-for-path.js';
 
 export const SERVER_NAME = 'specledger';
-/** The package's own version: one place to bump (package.json), read once. */
-export const SERVER_VERSION: string = (
-  createRequire(import.meta.url)('../../package.json') as { version: string }
-).version;
+export const SERVER_VERSION = VERSION;
 
 export const SERVER_INSTRUCTIONS =
   "SpecLedger serves this project's governed specs. Call read_root first, then get_outline / specs_for_path / search_specs to find clauses and get_clause to read them by SPEC#CLAUSE. Every read is recorded with its version; cite the refs you used.";

@@ -20,10 +20,23 @@ import {
   readBody,
   requestBodyTooLargeMessage,
 } from './http-body.js';
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_SESSIONS,
+  DEFAULT_MAX_SESSIONS_PER_PRINCIPAL,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_SESSION_IDLE_MS,
+} from './http-limits.js';
 import { sendEventStream, sendJson, sendJsonOk, sendJsonRpcError } from './http-responses.js';
 import { createBearerAuth, createHostPolicy, type HostPolicy, redactAuthorization } from './http-security.js';
 import { SessionRegistry } from './http-sessions.js';
 
+export {
+  DEFAULT_MAX_SESSIONS,
+  DEFAULT_MAX_SESSIONS_PER_PRINCIPAL,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_SESSION_IDLE_MS,
+} from './http-limits.js';
 export { isLoopbackHost } from './http-security.js';
 
 export interface HttpServerOptions {
@@ -66,14 +79,6 @@ export interface HttpServerHandle {
   close(): Promise<void>;
 }
 
-const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
-export const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
-// Measured: 1,000 sessions took 344 MB of RSS (1,000 initialize POSTs to `serve --http --ledger off`), ~340 KB each; 500
-// bounds sessions near 170 MB, and 50 per principal leaves room for ten busy principals at once.
-export const DEFAULT_MAX_SESSIONS = 500;
-export const DEFAULT_MAX_SESSIONS_PER_PRINCIPAL = 50;
-// A 1 MiB body takes well under a second even on a slow link; 30 s cuts a client that drips its body.
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const SHUTDOWN_GRACE_MS = 10_000;
 // Longer than the 60 s idle timeout of common load balancers, so the balancer, not us, closes idle sockets.
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;

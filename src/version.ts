@@ -1,0 +1,5 @@
+// The package's own version: one place to bump (package.json), read once.
+import { createRequire } from 'node:module';
+
+export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string })
+  .version;
