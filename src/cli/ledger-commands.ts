@@ -8,6 +8,13 @@ import { attest, runShow, runsList, staleReads, whoRead } from '../ledger/querie
 import type { LedgerStore } from '../ledger/types.js';
 import { type CommonOptions, defaultLedger, defaultSpecs, resolveLedger } from './options.js';
 import { escapeControls, printJson, printText, table } from './output.js';
+import { loadSignerKey } from './proof-commands.js';
+import {
+  type AttestCliOptions,
+  signStatement,
+  verifyEnvelopeFile,
+  verifySinceCommand,
+} from './signed-commands.js';
 
 async function withLedger<T>(opts: { ledger: string }, fn: (store: LedgerStore) => Promise<T>): Promise<T> {
   if (opts.ledger === 'off') throw new ExitError('--ledger off has no records to query');
@@ -150,27 +157,38 @@ export function registerLedgerCommands(program: Command): void {
   program
     .command('attest')
     .description('print an in-toto Statement (SLSA provenance v1) of the clauses a run read')
-    .requiredOption('--run <run>', 'run ID')
+    .option('--run <run>', 'run ID')
     .option('--commit <sha>', 'the commit the run produced (the subject)')
+    .option('--sign <key>', 'wrap the Statement in a DSSE envelope signed with this private key')
+    .option('--verify <file>', 'check a DSSE envelope (with --key) instead of attesting')
+    .option('--key <file>', 'verifier key (PREFIX.pub) for --verify')
     .option('--ledger <path>', 'ledger file or postgres:// URL', defaultLedger())
-    .action((opts: CommonOptions & { run: string; commit?: string }) =>
-      withLedger(opts, async (store) => {
+    .action((opts: CommonOptions & AttestCliOptions) => {
+      if (opts.verify !== undefined) return verifyEnvelopeFile(opts.verify, opts.key);
+      if (opts.run === undefined) throw new ExitError("required option '--run <run>' not specified");
+      const signer = opts.sign === undefined ? undefined : loadSignerKey(opts.sign);
+      return withLedger(opts, async (store) => {
         const verified = await store.verify();
         if (!verified.ok)
           throw new ExitError(
             `refusing to attest: ledger verification failed at seq ${verified.seq}: ${verified.reason}`,
           );
-        printJson(await attest(store, opts.run, { commit: opts.commit }));
-      }),
-    );
+        const statement = await attest(store, opts.run as string, { commit: opts.commit });
+        printJson(signer ? signStatement(statement, signer) : statement);
+      });
+    });
 
   program
     .command('verify')
     .description('walk the hash chain; exit 1 naming the first bad record')
+    .option('--since <checkpoint>', 'also prove the ledger extends this signed checkpoint (with --key)')
+    .option('--key <file>', "the log's verifier key (PREFIX.pub) for --since")
     .option('--ledger <path>', 'ledger file or postgres:// URL', defaultLedger())
     .option('--json', 'print JSON')
-    .action((opts: CommonOptions) =>
+    .action((opts: CommonOptions & { since?: string; key?: string }) =>
       withLedger(opts, async (store) => {
+        if (opts.since !== undefined)
+          return verifySinceCommand(store, opts.since, opts.key, opts.json === true);
         const result = await store.verify();
         if (opts.json) printJson(result);
         else if (result.ok) printText(`ok: ${result.records} records, chain intact`);

@@ -6,6 +6,7 @@ import { SERVER_VERSION } from '../mcp/server.js';
 import { registerLedgerCommands } from './ledger-commands.js';
 import { registerLintCommand } from './lint-command.js';
 import { escapeControls, logErr } from './output.js';
+import { registerProofCommands } from './proof-commands.js';
 import { registerReadCommands } from './read-commands.js';
 import { registerServeCommand } from './serve.js';
 
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerReadCommands(program);
   registerLedgerCommands(program);
+  registerProofCommands(program);
   registerLintCommand(program);
   return program;
 }
