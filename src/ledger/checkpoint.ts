@@ -68,18 +68,15 @@ export function generateNoteKey(name: string): { signer: string; verifier: strin
 }
 
 function splitKey(text: string, what: string): { name: string; hash: string; data: Buffer } {
-  const parts = text.trim().split('+');
-  const [name, hash, data] = parts;
-  if (
-    parts.length !== 3 ||
-    name === undefined ||
-    hash === undefined ||
-    data === undefined ||
-    !/^[0-9a-f]{8}$/.test(hash)
-  )
-    throw invalid(
-      `not a ${what} (expected ${what === 'verifier key' ? '' : 'PRIVATE+KEY+'}<name>+<8 hex>+<base64>)`,
-    );
+  // The key data is base64, which may hold '+': only the first two separate fields (as sumdb/note splits).
+  const trimmed = text.trim();
+  const first = trimmed.indexOf('+');
+  const second = trimmed.indexOf('+', first + 1);
+  const name = trimmed.slice(0, first);
+  const hash = trimmed.slice(first + 1, second);
+  const data = trimmed.slice(second + 1);
+  if (first === -1 || second === -1 || !/^[0-9a-f]{8}$/.test(hash))
+    throw invalid(`not a ${what} (expected ${what === 'verifier key' ? '' : 'PRIVATE+KEY+'}<name>+<8 hex>+<base64>)`);
   checkName(name);
   const bytes = Buffer.from(data, 'base64');
   if (bytes.length !== 33 || bytes[0] !== ALG_ED25519 || bytes.toString('base64') !== data)
