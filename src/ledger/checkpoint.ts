@@ -76,7 +76,9 @@ function splitKey(text: string, what: string): { name: string; hash: string; dat
   const hash = trimmed.slice(first + 1, second);
   const data = trimmed.slice(second + 1);
   if (first === -1 || second === -1 || !/^[0-9a-f]{8}$/.test(hash))
-    throw invalid(`not a ${what} (expected ${what === 'verifier key' ? '' : 'PRIVATE+KEY+'}<name>+<8 hex>+<base64>)`);
+    throw invalid(
+      `not a ${what} (expected ${what === 'verifier key' ? '' : 'PRIVATE+KEY+'}<name>+<8 hex>+<base64>)`,
+    );
   checkName(name);
   const bytes = Buffer.from(data, 'base64');
   if (bytes.length !== 33 || bytes[0] !== ALG_ED25519 || bytes.toString('base64') !== data)

@@ -14,7 +14,9 @@ const ORIGIN = 'example.com/specledger-e2e';
 
 /** A scripted agent run over stdio: the reads a coding agent makes, recorded by the real server. */
 async function scriptedRun(ledger: string, runId: string): Promise<void> {
-  const cli = await connectStdioCli(['--specs', specsExample, '--ledger', ledger], { env: { SPECLEDGER_RUN_ID: runId } });
+  const cli = await connectStdioCli(['--specs', specsExample, '--ledger', ledger], {
+    env: { SPECLEDGER_RUN_ID: runId },
+  });
   await cli.client.callTool({ name: 'read_root', arguments: {} });
   await cli.client.callTool({ name: 'get_clause', arguments: { ref: 'auth#token-lifetime' } });
   await cli.client.callTool({ name: 'search_specs', arguments: { query: 'clock skew' } });
@@ -80,7 +82,9 @@ describe('proving what an agent read (built CLI, SQLite)', () => {
     const r = await cli('keygen', '--out', key, '--origin', ORIGIN);
     expect(r.code).toBe(0);
     expect(statSync(key).mode & 0o777).toBe(0o600);
-    expect(readFileSync(key, 'utf8')).toMatch(/^PRIVATE\+KEY\+example\.com\/specledger-e2e\+[0-9a-f]{8}\+\S+\n$/);
+    expect(readFileSync(key, 'utf8')).toMatch(
+      /^PRIVATE\+KEY\+example\.com\/specledger-e2e\+[0-9a-f]{8}\+\S+\n$/,
+    );
     expect(readFileSync(`${key}.pub`, 'utf8')).toMatch(/^example\.com\/specledger-e2e\+[0-9a-f]{8}\+\S+\n$/);
     expect(r.stdout.trim()).toBe(readFileSync(`${key}.pub`, 'utf8').trim());
     const again = await cli('keygen', '--out', key, '--origin', ORIGIN);
@@ -128,7 +132,9 @@ describe('proving what an agent read (built CLI, SQLite)', () => {
         const v = await cli('verify-receipt', offline.at(f), '--key', offline.at('log.pub'));
         expect(v.stderr).toBe('');
         expect(v.code).toBe(0);
-        expect(v.stdout).toMatch(/^ok: seq \d+ is in log example\.com\/specledger-e2e \(tree size \d+\): run run-a read /);
+        expect(v.stdout).toMatch(
+          /^ok: seq \d+ is in log example\.com\/specledger-e2e \(tree size \d+\): run run-a read /,
+        );
       }
     } finally {
       copyFileSync(aside, ledger);
@@ -143,11 +149,17 @@ describe('proving what an agent read (built CLI, SQLite)', () => {
       writeFileSync(temp.at(name), JSON.stringify(value));
       return temp.at(name);
     };
-    const edited = write('edited.json', { ...receipt, record: { ...receipt.record, tokens: receipt.record.tokens + 1 } });
+    const edited = write('edited.json', {
+      ...receipt,
+      record: { ...receipt.record, tokens: receipt.record.tokens + 1 },
+    });
     const e = await cli('verify-receipt', edited, '--key', `${key}.pub`);
     expect(e.code).toBe(1);
     expect(e.stderr).toMatch(/does not match its hash \(edited\)/);
-    const truncated = write('truncated.json', { ...receipt, inclusion_proof: receipt.inclusion_proof.slice(0, -1) });
+    const truncated = write('truncated.json', {
+      ...receipt,
+      inclusion_proof: receipt.inclusion_proof.slice(0, -1),
+    });
     const t = await cli('verify-receipt', truncated, '--key', `${key}.pub`);
     expect(t.code).toBe(1);
     expect(t.stderr).toMatch(/inclusion proof does not lead to the checkpoint's root/);
@@ -173,7 +185,15 @@ describe('proving what an agent read (built CLI, SQLite)', () => {
     writeFileSync(temp.at('checkpoint-2'), second.stdout);
     const full = await cli('checkpoint', '--key', key, '--full', '--ledger', ledger);
     expect(full.stdout.split('\n').slice(0, 3)).toEqual(second.stdout.split('\n').slice(0, 3));
-    const v = await cli('verify', '--since', temp.at('checkpoint-1'), '--key', `${key}.pub`, '--ledger', ledger);
+    const v = await cli(
+      'verify',
+      '--since',
+      temp.at('checkpoint-1'),
+      '--key',
+      `${key}.pub`,
+      '--ledger',
+      ledger,
+    );
     expect(v.stderr).toBe('');
     expect(v.stdout).toMatch(/^ok: \d+ records, chain intact, consistent with the checkpoint of \d+ records/);
     expect(v.code).toBe(0);
@@ -194,8 +214,18 @@ describe('proving what an agent read (built CLI, SQLite)', () => {
     writeFileSync(temp.at('future'), future.stdout);
     const f = await cli('verify', '--since', temp.at('future'), '--key', `${key}.pub`, '--ledger', ledger);
     expect(f.code).toBe(1);
-    expect(f.stdout).toMatch(new RegExp(`^FAILED: the checkpoint covers ${size + 4} records but the ledger holds ${size}`));
-    const u = await cli('verify', '--since', temp.at('checkpoint-2'), '--key', temp.at('keys/other.pub'), '--ledger', ledger);
+    expect(f.stdout).toMatch(
+      new RegExp(`^FAILED: the checkpoint covers ${size + 4} records but the ledger holds ${size}`),
+    );
+    const u = await cli(
+      'verify',
+      '--since',
+      temp.at('checkpoint-2'),
+      '--key',
+      temp.at('keys/other.pub'),
+      '--ledger',
+      ledger,
+    );
     expect(u.code).toBe(1);
     expect(u.stderr).toMatch(/not signed by the key given/);
     const n = await cli('verify', '--since', temp.at('checkpoint-2'), '--ledger', ledger);
@@ -213,7 +243,8 @@ describe('proving what an agent read (built CLI, SQLite)', () => {
       for (const suffix of ['-wal', '-shm']) rmSync(`${ledger}${suffix}`, { force: true });
       copyFileSync(pristine, ledger);
     };
-    const since = () => cli('verify', '--since', temp.at('checkpoint-2'), '--key', `${key}.pub`, '--ledger', ledger);
+    const since = () =>
+      cli('verify', '--since', temp.at('checkpoint-2'), '--key', `${key}.pub`, '--ledger', ledger);
 
     it('a chain rewritten consistently passes verify alone, and fails verify --since naming the record', async () => {
       const records = await allRecords(ledger);
@@ -225,7 +256,9 @@ describe('proving what an agent read (built CLI, SQLite)', () => {
         expect(plain.code).toBe(0);
         const s = await since();
         expect(s.code).toBe(1);
-        expect(s.stdout).toMatch(/^FAILED: the first record that differs is among seqs 1\.\.\d+ \(the ledger was rewritten\)/);
+        expect(s.stdout).toMatch(
+          /^FAILED: the first record that differs is among seqs 1\.\.\d+ \(the ledger was rewritten\)/,
+        );
       } finally {
         restore();
       }
@@ -233,12 +266,18 @@ describe('proving what an agent read (built CLI, SQLite)', () => {
 
     it('a rewrite that drops the tree state still fails verify --since', async () => {
       const records = await allRecords(ledger);
-      await forgeLedger(ledger, records.map((r) => (r.seq === 1 ? { ...r, tokens: 1 } : r)), false);
+      await forgeLedger(
+        ledger,
+        records.map((r) => (r.seq === 1 ? { ...r, tokens: 1 } : r)),
+        false,
+      );
       try {
         expect((await cli('verify', '--ledger', ledger)).code).toBe(0);
         const s = await since();
         expect(s.code).toBe(1);
-        expect(s.stdout).toMatch(/^FAILED: records 1\.\.\d+ no longer hash to the checkpoint's root \(the ledger was rewritten\)/);
+        expect(s.stdout).toMatch(
+          /^FAILED: records 1\.\.\d+ no longer hash to the checkpoint's root \(the ledger was rewritten\)/,
+        );
       } finally {
         restore();
       }
@@ -252,7 +291,9 @@ describe('proving what an agent read (built CLI, SQLite)', () => {
         const s = await since();
         expect(s.code).toBe(1);
         expect(s.stdout).toMatch(
-          new RegExp(`^FAILED: the checkpoint covers ${records.length} records but the ledger holds ${records.length - 3}`),
+          new RegExp(
+            `^FAILED: the checkpoint covers ${records.length} records but the ledger holds ${records.length - 3}`,
+          ),
         );
       } finally {
         restore();
@@ -261,7 +302,11 @@ describe('proving what an agent read (built CLI, SQLite)', () => {
 
     it('editing one record in place is caught by verify and by verify --since', async () => {
       const db = new Database(ledger);
-      const changed = db.prepare("UPDATE blocks SET records = json_replace(records, '$[1][3]', 7777) WHERE first_seq = (SELECT min(first_seq) FROM blocks)").run();
+      const changed = db
+        .prepare(
+          "UPDATE blocks SET records = json_replace(records, '$[1][3]', 7777) WHERE first_seq = (SELECT min(first_seq) FROM blocks)",
+        )
+        .run();
       db.close();
       expect(changed.changes).toBe(1);
       try {
@@ -270,7 +315,9 @@ describe('proving what an agent read (built CLI, SQLite)', () => {
         expect(plain.stdout).toMatch(/^FAILED at seq 2:/);
         const s = await since();
         expect(s.code).toBe(1);
-        expect(s.stderr).toMatch(/ledger verification failed: seq 2: hash does not match the record's content/);
+        expect(s.stderr).toMatch(
+          /ledger verification failed: seq 2: hash does not match the record's content/,
+        );
       } finally {
         restore();
       }
@@ -278,21 +325,32 @@ describe('proving what an agent read (built CLI, SQLite)', () => {
   });
 
   describe.skipIf(goMissing())('checked by Go (sumdb/note, sumdb/tlog)', () => {
-    let go: ReturnType<typeof buildGoVerifier>;
-    beforeAll(() => {
-      go = buildGoVerifier();
-    }, 120_000);
+    // Built on first use: one hook per describe.
+    let built: ReturnType<typeof buildGoVerifier> | undefined;
+    const go = (args: string[], input?: string) => {
+      built ??= buildGoVerifier();
+      return built(args, input);
+    };
 
     it('accepts the CLI checkpoint and the receipts, and rejects a one-byte change', async () => {
       const note = go(['note', `${key}.pub`, temp.at('checkpoint-1')]);
       expect(note.stderr).toBe('');
       expect(note.stdout.split('\n')[0]).toBe(ORIGIN);
-      writeFileSync(temp.at('checkpoint-bad'), readFileSync(temp.at('checkpoint-1'), 'utf8').replace(ORIGIN, `${ORIGIN}x`));
+      writeFileSync(
+        temp.at('checkpoint-bad'),
+        readFileSync(temp.at('checkpoint-1'), 'utf8').replace(ORIGIN, `${ORIGIN}x`),
+      );
       expect(go(['note', `${key}.pub`, temp.at('checkpoint-bad')]).code).toBe(1);
       const lines = readdirSync(temp.at('receipts')).map((f) => {
         const r = JSON.parse(readFileSync(temp.at(`receipts/${f}`), 'utf8'));
         const root = (r.checkpoint as string).split('\n')[2];
-        return { size: r.tree_size, root, index: r.leaf_index, leaf: recordLeafHash(r.record).toString('base64'), proof: r.inclusion_proof };
+        return {
+          size: r.tree_size,
+          root,
+          index: r.leaf_index,
+          leaf: recordLeafHash(r.record).toString('base64'),
+          proof: r.inclusion_proof,
+        };
       });
       const ok = go(['inclusion'], lines.map((l) => JSON.stringify(l)).join('\n'));
       expect(ok.stderr).toBe('');
@@ -305,8 +363,14 @@ describe('proving what an agent read (built CLI, SQLite)', () => {
 
     it("computes the ledger's root from the records' bytes as the checkpoint states it", async () => {
       const { canonicalRecordJson } = await import('../../src/ledger/hash-chain.js');
-      const records = (await allRecords(ledger)).slice(0, Number(readFileSync(temp.at('checkpoint-1'), 'utf8').split('\n')[1]));
-      const root = go(['root'], JSON.stringify({ data: records.map((r) => Buffer.from(canonicalRecordJson(r)).toString('base64')) }));
+      const records = (await allRecords(ledger)).slice(
+        0,
+        Number(readFileSync(temp.at('checkpoint-1'), 'utf8').split('\n')[1]),
+      );
+      const root = go(
+        ['root'],
+        JSON.stringify({ data: records.map((r) => Buffer.from(canonicalRecordJson(r)).toString('base64')) }),
+      );
       expect(root.stdout.trim()).toBe(readFileSync(temp.at('checkpoint-1'), 'utf8').split('\n')[2]);
     });
   });

@@ -1,6 +1,6 @@
 // The independent verifiers: Go's sumdb/note and sumdb/tlog (built once per test file), OpenSSL and securesystemslib.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { repoRoot } from './paths.js';
@@ -32,15 +32,21 @@ export function opensslMissing(): string | null {
   return missing(() => execFileSync('openssl', ['version'], { stdio: 'ignore' }), 'openssl is not installed');
 }
 
+/** Debian's python3 (where python3-securesystemslib installs), not whichever a version manager puts first on PATH. */
+export const systemPython = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
 export function securesystemslibMissing(): string | null {
   return missing(
-    () => execFileSync('python3', ['-c', 'import securesystemslib.signer'], { stdio: 'ignore' }),
+    () => execFileSync(systemPython, ['-c', 'import securesystemslib.ed25519_keys'], { stdio: 'ignore' }),
     'python3-securesystemslib is not installed: apt-get install python3-securesystemslib',
   );
 }
 
 /** Builds test/verifiers/tlog-verify against Debian's Go sources and returns a runner for it. */
-export function buildGoVerifier(): (args: string[], input?: string) => { code: number; stdout: string; stderr: string } {
+export function buildGoVerifier(): (
+  args: string[],
+  input?: string,
+) => { code: number; stdout: string; stderr: string } {
   const out = path.join(mkdtempSync(path.join(tmpdir(), 'specledger-tlog-verify-')), 'tlog-verify');
   execFileSync('go', ['build', '-o', out, '.'], {
     cwd: path.join(repoRoot, 'test/verifiers/tlog-verify'),

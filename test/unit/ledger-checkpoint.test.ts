@@ -26,14 +26,21 @@ describe('signed checkpoints', () => {
     const { signer, verifier } = generateNoteKey(ORIGIN);
     const note = signNote(checkpointText, parseSignerKey(signer));
     expect(openCheckpoint(note, parseVerifierKey(verifier))).toMatchObject({ origin: ORIGIN, size: 42 });
-    expect(() => openNote(tamper(note), parseVerifierKey(verifier))).toThrow(/signature by example.com\/specledger is invalid/);
+    expect(() => openNote(tamper(note), parseVerifierKey(verifier))).toThrow(
+      /signature by example.com\/specledger is invalid/,
+    );
   });
 
   it('refuses a checkpoint signed by an unknown key, or for another log', () => {
     const ours = generateNoteKey(ORIGIN);
     const theirs = generateNoteKey('other.example/log');
-    const note = signNote(formatCheckpoint({ origin: ORIGIN, size: 1, root: leafHash('x') }), parseSignerKey(theirs.signer));
-    expect(() => openCheckpoint(note, parseVerifierKey(ours.verifier))).toThrow(/not signed by the key given.*unknown key: other.example\/log/);
+    const note = signNote(
+      formatCheckpoint({ origin: ORIGIN, size: 1, root: leafHash('x') }),
+      parseSignerKey(theirs.signer),
+    );
+    expect(() => openCheckpoint(note, parseVerifierKey(ours.verifier))).toThrow(
+      /not signed by the key given.*unknown key: other.example\/log/,
+    );
     expect(() => openCheckpoint(note, parseVerifierKey(theirs.verifier))).toThrow(
       /checkpoint is for log "example.com\/specledger", but the key is for log "other.example\/log"/,
     );
@@ -41,7 +48,9 @@ describe('signed checkpoints', () => {
 
   it('rejects malformed keys and checkpoints with the reason', () => {
     const { verifier } = generateNoteKey(ORIGIN);
-    expect(() => parseVerifierKey(verifier.replace(/\+[0-9a-f]{8}\+/, '+00000000+'))).toThrow(/hash 00000000 does not match/);
+    expect(() => parseVerifierKey(verifier.replace(/\+[0-9a-f]{8}\+/, '+00000000+'))).toThrow(
+      /hash 00000000 does not match/,
+    );
     expect(() => parseVerifierKey('nonsense')).toThrow(/not a verifier key/);
     expect(() => generateNoteKey('has space')).toThrow(/invalid key name/);
     expect(() => parseCheckpoint('origin\nten\nAAAA\n')).toThrow(/tree size "ten"/);

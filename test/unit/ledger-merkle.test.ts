@@ -29,9 +29,17 @@ const MAX = 40;
 describe('MerkleTree (RFC 6962)', () => {
   it('hashes leaves as SHA-256(0x00 ‖ entry) and nodes as SHA-256(0x01 ‖ left ‖ right)', () => {
     const [a, b] = entries(2) as [Buffer, Buffer];
-    const la = createHash('sha256').update(Buffer.concat([Buffer.from([0]), a])).digest();
-    const lb = createHash('sha256').update(Buffer.concat([Buffer.from([0]), b])).digest();
-    expect(treeOf(2).root()).toEqual(createHash('sha256').update(Buffer.concat([Buffer.from([1]), la, lb])).digest());
+    const la = createHash('sha256')
+      .update(Buffer.concat([Buffer.from([0]), a]))
+      .digest();
+    const lb = createHash('sha256')
+      .update(Buffer.concat([Buffer.from([0]), b]))
+      .digest();
+    expect(treeOf(2).root()).toEqual(
+      createHash('sha256')
+        .update(Buffer.concat([Buffer.from([1]), la, lb]))
+        .digest(),
+    );
     expect(treeOf(0).root()).toEqual(EMPTY_ROOT);
   });
 
@@ -49,7 +57,9 @@ describe('MerkleTree (RFC 6962)', () => {
     const proof = tree.inclusionProof(5);
     expect(verifyInclusion(5, 13, tree.leaf(5), proof, tree.root())).toBe(true);
     expect(verifyInclusion(5, 13, tree.leaf(5), proof.slice(0, -1), tree.root())).toBe(false);
-    expect(verifyInclusion(5, 13, tree.leaf(5), [flipByte(proof[0] as Buffer), ...proof.slice(1)], tree.root())).toBe(false);
+    expect(
+      verifyInclusion(5, 13, tree.leaf(5), [flipByte(proof[0] as Buffer), ...proof.slice(1)], tree.root()),
+    ).toBe(false);
     expect(verifyInclusion(6, 13, tree.leaf(5), proof, tree.root())).toBe(false);
     const consistency = tree.consistencyProof(6);
     expect(verifyConsistency(6, 13, tree.root(6), tree.root(), consistency)).toBe(true);
