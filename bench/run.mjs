@@ -19,6 +19,7 @@ const SUITES = [
   'reload-latency',
   'ledger-stores',
   'ledger-scale',
+  'ledger-proofs',
   'hostile-stall',
 ];
 const { values: args } = parseArgs({
@@ -146,6 +147,18 @@ await suite('ledger-scale', () =>
       ...(args.quick ? ['--reads', '200000', '--checkpoints', '50000', '--repeats', '3'] : []),
     ],
     { core: SERVER_CORE, timeoutMs: 45 * 60_000 },
+  ));
+
+// Issue 18: tree build, checkpoints and receipts on a generated ledger (1M reads; --quick 100k).
+await suite('ledger-proofs', () =>
+  runExternal(
+    'ledger-proofs.mjs',
+    [
+      '--out',
+      path.join(resultsDir, 'ledger-proofs.json'),
+      ...(args.quick ? ['--records', '100000', '--receipts', '200'] : []),
+    ],
+    { core: SERVER_CORE, timeoutMs: 30 * 60_000 },
   ));
 
 await suite('hostile-stall', () =>

@@ -1,5 +1,6 @@
 // Turns the suites' results into issue 8's target table and BENCHMARKS.md.
 import { hostileStallSection, soakSection } from './report-hardening.mjs';
+import { ledgerProofsSection } from './report-proofs.mjs';
 
 const fmt = (n, digits = 0) =>
   typeof n === 'number' && Number.isFinite(n)
@@ -322,6 +323,7 @@ export function renderMarkdown(machine, targets, results) {
     out.push('');
   }
   out.push(...ledgerScaleSection(results['ledger-scale']));
+  out.push(...ledgerProofsSection(results['ledger-proofs']));
   out.push(...hostileStallSection(results['hostile-stall']));
   out.push(...soakSection(results.soak));
   return `${out.join('\n')}\n`;
