@@ -11,9 +11,9 @@ import {
   parseVerifierKey,
 } from '../ledger/checkpoint.js';
 import { openLedger } from '../ledger/open.js';
-import { createReceipt, parseReceipt, verifyReceipt } from '../ledger/receipts.js';
+import { parseReceipt, proveRecords, verifyReceipt } from '../ledger/receipts.js';
 import { formatRef } from '../ledger/refs.js';
-import { buildTree, latestCheckpoint, takeCheckpoint } from '../ledger/tree.js';
+import { takeCheckpoint } from '../ledger/tree.js';
 import type { LedgerStore, ReadRecord } from '../ledger/types.js';
 import { defaultLedger, integerOption, resolveLedger } from './options.js';
 import { escapeControls, printText } from './output.js';
@@ -84,26 +84,6 @@ function writeNew(file: string, text: string, mode: number): void {
         : `cannot write ${file}: ${(cause as Error).message}`,
     );
   }
-}
-
-/** One receipt per record, proved against the latest stored checkpoint, which must cover them. */
-async function receiptsFor(store: LedgerStore, records: readonly ReadRecord[]): Promise<string[]> {
-  const latest = await latestCheckpoint(store);
-  if (latest === null)
-    throw new ExitError(
-      'the ledger holds no checkpoint yet: run specledger checkpoint --key PRIV first (or pass --key)',
-    );
-  const newest = Math.max(...records.map((r) => r.seq));
-  if (newest > latest.checkpoint.size)
-    throw new ExitError(
-      `seq ${newest} is newer than the latest checkpoint (size ${latest.checkpoint.size}): take one with specledger checkpoint --key PRIV (or pass --key)`,
-    );
-  const tree = await buildTree(store, latest.checkpoint.size);
-  if (tree.size !== latest.checkpoint.size || !tree.root().equals(latest.checkpoint.root))
-    throw new ExitError(
-      `the ledger no longer matches its latest checkpoint (size ${latest.checkpoint.size}): run specledger verify --since with a checkpoint you kept`,
-    );
-  return records.map((record) => `${JSON.stringify(createReceipt(record, tree, latest.note), null, 2)}\n`);
 }
 
 interface ProveOptions {
@@ -181,7 +161,7 @@ export function registerProofCommands(program: Command): void {
                 ? `no reads recorded for run "${opts.run}"`
                 : `no record with seq ${opts.seq}`,
             );
-          const receipts = await receiptsFor(store, records);
+          const receipts = (await proveRecords(store, records)).map((r) => `${JSON.stringify(r, null, 2)}\n`);
           if (opts.out === undefined) {
             process.stdout.write(receipts[0] as string);
             return;
@@ -199,26 +179,34 @@ export function registerProofCommands(program: Command): void {
   program
     .command('verify-receipt')
     .description(
-      'check a receipt offline, without the ledger: signed checkpoint, record hash, inclusion proof',
+      'check receipts offline, without the ledger: signed checkpoint, record hash, inclusion proof',
     )
-    .argument('<file>', 'receipt file (from specledger prove)')
+    .argument('<files...>', 'receipt files (from specledger prove)')
     .requiredOption('--key <file>', "the log's verifier key (PREFIX.pub)")
-    .action((file: string, opts: { key: string }) =>
+    .action((files: string[], opts: { key: string }) =>
       failedCheckExits(async () => {
         const key = loadVerifierKey(opts.key);
-        let text: string;
-        try {
-          text = readFileSync(file, 'utf8');
-        } catch (cause) {
-          throw new ExitError(`cannot read receipt ${file}: ${(cause as Error).message}`, 1, { cause });
+        for (const file of files) {
+          let text: string;
+          try {
+            text = readFileSync(file, 'utf8');
+          } catch (cause) {
+            throw new ExitError(`cannot read receipt ${file}: ${(cause as Error).message}`, 1, { cause });
+          }
+          let verified: ReturnType<typeof verifyReceipt>;
+          try {
+            verified = verifyReceipt(parseReceipt(text), key);
+          } catch (error) {
+            throw new ExitError(`${file}: ${(error as Error).message}`, 1, { cause: error });
+          }
+          const { origin, tree_size, record } = verified;
+          const ref = formatRef(record.spec_id, record.clause_id) ?? record.tool;
+          printText(
+            escapeControls(
+              `ok: seq ${record.seq} is in log ${origin} (tree size ${tree_size}): run ${record.run_id} read ${ref}${record.digest ? ` @${record.digest}` : ''}`,
+            ),
+          );
         }
-        const { origin, tree_size, record } = verifyReceipt(parseReceipt(text), key);
-        const ref = formatRef(record.spec_id, record.clause_id) ?? record.tool;
-        printText(
-          escapeControls(
-            `ok: seq ${record.seq} is in log ${origin} (tree size ${tree_size}): run ${record.run_id} read ${ref}${record.digest ? ` @${record.digest}` : ''}`,
-          ),
-        );
       }),
     );
 }

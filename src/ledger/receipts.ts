@@ -3,8 +3,8 @@ import { SpecLedgerError } from '../errors.js';
 import { type NoteVerifierKey, openCheckpoint } from './checkpoint.js';
 import { computeRecordHash, RECORD_COLUMNS } from './hash-chain.js';
 import { type MerkleTree, verifyInclusion } from './merkle.js';
-import { recordLeafHash } from './tree.js';
-import type { ReadRecord } from './types.js';
+import { buildTree, latestCheckpoint, recordLeafHash } from './tree.js';
+import type { LedgerStore, ReadRecord } from './types.js';
 
 export const RECEIPT_TYPE = 'https://specledger.dev/receipt/v1';
 
@@ -30,6 +30,33 @@ export function createReceipt(record: ReadRecord, tree: MerkleTree, checkpointNo
     inclusion_proof: tree.inclusionProof(record.seq - 1).map((h) => h.toString('base64')),
     checkpoint: checkpointNote,
   };
+}
+
+/**
+ * One receipt per record, proved against the latest stored checkpoint, which must cover them all. Builds the tree
+ * of that checkpoint once (a walk of the ledger up to it); each receipt after that costs O(log² n) hashes. What
+ * `prove` writes, and what get_provenance can return for a run on request.
+ */
+export async function proveRecords(store: LedgerStore, records: readonly ReadRecord[]): Promise<Receipt[]> {
+  const latest = await latestCheckpoint(store);
+  if (latest === null)
+    throw new SpecLedgerError(
+      'NOT_FOUND',
+      'the ledger holds no checkpoint yet: run specledger checkpoint --key PRIV first (or prove --key)',
+    );
+  const newest = Math.max(...records.map((r) => r.seq));
+  if (newest > latest.checkpoint.size)
+    throw new SpecLedgerError(
+      'NOT_FOUND',
+      `seq ${newest} is newer than the latest checkpoint (size ${latest.checkpoint.size}): take one with specledger checkpoint --key PRIV (or prove --key)`,
+    );
+  const tree = await buildTree(store, latest.checkpoint.size);
+  if (tree.size !== latest.checkpoint.size || !tree.root().equals(latest.checkpoint.root))
+    throw new SpecLedgerError(
+      'INVALID_ARGUMENT',
+      `the ledger no longer matches its latest checkpoint (size ${latest.checkpoint.size}): run specledger verify --since with a checkpoint you kept`,
+    );
+  return records.map((record) => createReceipt(record, tree, latest.note));
 }
 
 function invalid(message: string): SpecLedgerError {
