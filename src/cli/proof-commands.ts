@@ -14,7 +14,7 @@ import { openLedger } from '../ledger/open.js';
 import { parseReceipt, proveRecords, verifyReceipt } from '../ledger/receipts.js';
 import { formatRef } from '../ledger/refs.js';
 import { takeCheckpoint } from '../ledger/tree.js';
-import type { LedgerStore, ReadRecord } from '../ledger/types.js';
+import type { LedgerStore } from '../ledger/types.js';
 import { defaultLedger, integerOption, resolveLedger } from './options.js';
 import { escapeControls, printText } from './output.js';
 
