@@ -20,6 +20,7 @@ const SUITES = [
   'ledger-stores',
   'ledger-scale',
   'ledger-proofs',
+  'ledger-checkpoint-load',
   'hostile-stall',
 ];
 const { values: args } = parseArgs({
@@ -159,6 +160,17 @@ await suite('ledger-proofs', () =>
       ...(args.quick ? ['--records', '100000', '--receipts', '200'] : []),
     ],
     { core: SERVER_CORE, timeoutMs: 30 * 60_000 },
+  ));
+// The load generator here, the two servers on the server core (startHttpServer pins them).
+await suite('ledger-checkpoint-load', () =>
+  runExternal(
+    'ledger-checkpoint-load.mjs',
+    [
+      '--out',
+      path.join(resultsDir, 'ledger-checkpoint-load.json'),
+      ...(args.quick ? ['--runs', '1', '--seconds', '2'] : []),
+    ],
+    { timeoutMs: 10 * 60_000 },
   ));
 
 await suite('hostile-stall', () =>

@@ -323,7 +323,7 @@ export function renderMarkdown(machine, targets, results) {
     out.push('');
   }
   out.push(...ledgerScaleSection(results['ledger-scale']));
-  out.push(...ledgerProofsSection(results['ledger-proofs']));
+  out.push(...ledgerProofsSection(results['ledger-proofs'], results['ledger-checkpoint-load']));
   out.push(...hostileStallSection(results['hostile-stall']));
   out.push(...soakSection(results.soak));
   return `${out.join('\n')}\n`;
