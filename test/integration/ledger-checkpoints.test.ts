@@ -123,3 +123,31 @@ describe.skipIf(!pg.ok)('PostgreSQL', () => {
     };
   });
 });
+
+describe('verifySince', () => {
+  it('fails a ledger rewritten consistently from an earlier point, which a plain verify passes', async () => {
+    const dir = makeTempDir('specledger-since-');
+    try {
+      const honest = await openLedger(dir.at('honest.db'));
+      await honest.append(reads(12));
+      const { note } = await takeCheckpoint(honest, signer);
+      const records = await honest.reads({});
+      await honest.close();
+      const forged = await openLedger(dir.at('forged.db'));
+      await forged.append(
+        records.map(({ seq, prev_hash: _p, hash: _h, ...input }) =>
+          seq === 5 ? { ...input, tokens: 999 } : input,
+        ),
+      );
+      await forged.append(reads(3, 'run-later'));
+      expect(await forged.verify()).toMatchObject({ ok: true, records: 15 });
+      expect(await verifySince(forged, note, verifier)).toMatchObject({
+        ok: false,
+        reason: "records 1..12 no longer hash to the checkpoint's root (the ledger was rewritten)",
+      });
+      await forged.close();
+    } finally {
+      dir.remove();
+    }
+  });
+});
