@@ -20,6 +20,8 @@ const SUITES = [
   'reload-latency',
   'ledger-stores',
   'ledger-scale',
+  'ledger-proofs',
+  'ledger-checkpoint-load',
   'hostile-stall',
   'trace-scale',
 ];
@@ -149,6 +151,29 @@ await suite('ledger-scale', () =>
       ...(args.quick ? ['--reads', '200000', '--checkpoints', '50000', '--repeats', '3'] : []),
     ],
     { core: SERVER_CORE, timeoutMs: 45 * 60_000 },
+  ));
+
+// Issue 18: tree build, checkpoints and receipts on a generated ledger (1M reads; --quick 100k).
+await suite('ledger-proofs', () =>
+  runExternal(
+    'ledger-proofs.mjs',
+    [
+      '--out',
+      path.join(resultsDir, 'ledger-proofs.json'),
+      ...(args.quick ? ['--records', '100000', '--receipts', '200'] : []),
+    ],
+    { core: SERVER_CORE, timeoutMs: 30 * 60_000 },
+  ));
+// The load generator here, the two servers on the server core (startHttpServer pins them).
+await suite('ledger-checkpoint-load', () =>
+  runExternal(
+    'ledger-checkpoint-load.mjs',
+    [
+      '--out',
+      path.join(resultsDir, 'ledger-checkpoint-load.json'),
+      ...(args.quick ? ['--runs', '1', '--seconds', '2'] : []),
+    ],
+    { timeoutMs: 10 * 60_000 },
   ));
 
 await suite('hostile-stall', () =>

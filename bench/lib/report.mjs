@@ -1,5 +1,6 @@
 // Turns the suites' results into issue 8's target table and BENCHMARKS.md.
 import { hostileStallSection, soakSection } from './report-hardening.mjs';
+import { ledgerProofsSection } from './report-proofs.mjs';
 import { traceScaleSection } from './report-trace.mjs';
 
 const fmt = (n, digits = 0) =>
@@ -324,6 +325,7 @@ export function renderMarkdown(machine, targets, results) {
     out.push('');
   }
   out.push(...ledgerScaleSection(results['ledger-scale']));
+  out.push(...ledgerProofsSection(results['ledger-proofs'], results['ledger-checkpoint-load']));
   out.push(...hostileStallSection(results['hostile-stall']));
   out.push(...traceScaleSection(results['trace-scale']));
   out.push(...soakSection(results.soak));

@@ -8,6 +8,13 @@ import { attest, runShow, runsList, staleReads, whoRead } from '../ledger/querie
 import type { LedgerStore } from '../ledger/types.js';
 import { type CommonOptions, defaultLedger, defaultSpecs, resolveLedger } from './options.js';
 import { escapeControls, printJson, printText, table } from './output.js';
+import { loadSignerKey } from './proof-commands.js';
+import {
+  type AttestCliOptions,
+  signStatement,
+  verifyEnvelopeFile,
+  verifySinceCommand,
+} from './signed-commands.js';
 import { attestFromNote } from './trace-commands.js';
 
 async function withLedger<T>(opts: { ledger: string }, fn: (store: LedgerStore) => Promise<T>): Promise<T> {
@@ -156,11 +163,18 @@ export function registerLedgerCommands(program: Command): void {
     .option('--run <run>', 'run ID (from the ledger)')
     .option('--commit <sha>', 'the commit the run produced (the subject); alone, attested from its git note')
     .option('--repo <dir>', 'the git repository, for --commit without --run', '.')
+    .option('--sign <key>', 'wrap the Statement in a DSSE envelope signed with this private key')
+    .option('--verify <file>', 'check a DSSE envelope (with --key) instead of attesting')
+    .option('--key <file>', 'verifier key (PREFIX.pub) for --verify')
     .option('--ledger <path>', 'ledger file or postgres:// URL', defaultLedger())
-    .action((opts: CommonOptions & { run?: string; commit?: string; repo: string }) => {
+    .action(async (opts: CommonOptions & AttestCliOptions & { repo: string }) => {
+      if (opts.verify !== undefined) return verifyEnvelopeFile(opts.verify, opts.key);
+      const signer = opts.sign === undefined ? undefined : loadSignerKey(opts.sign);
       if (opts.run === undefined) {
         if (opts.commit === undefined) throw new ExitError('attest needs --run RUN, --commit SHA, or both');
-        return attestFromNote(opts.commit, opts.repo);
+        const fromNote = await attestFromNote(opts.commit, opts.repo);
+        printJson(signer ? signStatement(fromNote as Parameters<typeof signStatement>[0], signer) : fromNote);
+        return;
       }
       const run = opts.run;
       return withLedger(opts, async (store) => {
@@ -169,17 +183,22 @@ export function registerLedgerCommands(program: Command): void {
           throw new ExitError(
             `refusing to attest: ledger verification failed at seq ${verified.seq}: ${verified.reason}`,
           );
-        printJson(await attest(store, run, { commit: opts.commit }));
+        const statement = await attest(store, run, { commit: opts.commit });
+        printJson(signer ? signStatement(statement, signer) : statement);
       });
     });
 
   program
     .command('verify')
     .description('walk the hash chain; exit 1 naming the first bad record')
+    .option('--since <checkpoint>', 'also prove the ledger extends this signed checkpoint (with --key)')
+    .option('--key <file>', "the log's verifier key (PREFIX.pub) for --since")
     .option('--ledger <path>', 'ledger file or postgres:// URL', defaultLedger())
     .option('--json', 'print JSON')
-    .action((opts: CommonOptions) =>
+    .action((opts: CommonOptions & { since?: string; key?: string }) =>
       withLedger(opts, async (store) => {
+        if (opts.since !== undefined)
+          return verifySinceCommand(store, opts.since, opts.key, opts.json === true);
         const result = await store.verify();
         if (opts.json) printJson(result);
         else if (result.ok) printText(`ok: ${result.records} records, chain intact`);

@@ -7,6 +7,7 @@ import { registerInitCommand } from './init-command.js';
 import { registerLedgerCommands } from './ledger-commands.js';
 import { registerLintCommand } from './lint-command.js';
 import { escapeControls, logErr } from './output.js';
+import { registerProofCommands } from './proof-commands.js';
 import { registerReadCommands } from './read-commands.js';
 import { registerServeCommand } from './serve.js';
 import { registerTraceCommands } from './trace-commands.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerReadCommands(program);
   registerLedgerCommands(program);
+  registerProofCommands(program);
   registerLintCommand(program);
   registerTraceCommands(program);
   registerInitCommand(program);

@@ -1,6 +1,7 @@
 // Options shared by commands: where the specs and the ledger are, and the parsers of numeric options.
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
+import type { CheckpointEvery } from '../ledger/checkpoint-schedule.js';
 import { DEFAULT_LEDGER_PATH } from '../ledger/open.js';
 
 export interface CommonOptions {
@@ -71,4 +72,17 @@ export function parseDuration(value: string): number {
   if (!Number.isSafeInteger(ms) || ms < 1 || ms > 2 ** 31 - 1)
     throw new InvalidArgumentError('Expected a duration with its unit, e.g. 500ms, 30s, 10m or 1h.');
   return ms;
+}
+
+/** `--checkpoint-every`: a bare whole number is a record count (1000), a number with a unit a period (30s, 5m). */
+export function parseCheckpointEvery(value: string): CheckpointEvery {
+  const text = value.trim();
+  if (/^[1-9]\d*$/.test(text) && Number.isSafeInteger(Number(text))) return { records: Number(text) };
+  try {
+    return { ms: parseDuration(text) };
+  } catch {
+    throw new InvalidArgumentError(
+      'Expected a record count (e.g. 1000) or a period with its unit (e.g. 1s, 30s, 5m).',
+    );
+  }
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import type { App } from '../app.js';
 import { ExitError, errorMessage } from '../errors.js';
+import type { CheckpointEvery } from '../ledger/checkpoint-schedule.js';
 import { principalProblem } from '../mcp/run-id.js';
 import {
   DEFAULT_MAX_SESSIONS,
@@ -17,11 +18,13 @@ import {
   defaultSpecs,
   integerOption,
   parseByteSize,
+  parseCheckpointEvery,
   parseDuration,
   parsePort,
   resolveLedger,
 } from './options.js';
 import { escapeControls, logErr, progressReporter } from './output.js';
+import { prepareCheckpoints } from './serve-checkpoints.js';
 
 export interface ServeOptions extends CommonOptions {
   http?: boolean;
@@ -38,6 +41,8 @@ export interface ServeOptions extends CommonOptions {
   sessionIdle: number;
   requestTimeout: number;
   fastLane: boolean;
+  checkpointEvery?: CheckpointEvery;
+  checkpointKey?: string;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -79,6 +84,12 @@ export function registerServeCommand(program: Command): void {
     )
     // For diagnosis and the benchmark's baseline: every request through the SDK (its HTTP entry, its stdio path).
     .addOption(new Option('--no-fast-lane', 'answer plain tools/call through the SDK too').hideHelp())
+    .option(
+      '--checkpoint-every <n|duration>',
+      'sign a checkpoint every N records or every period (30s, 5m)',
+      parseCheckpointEvery,
+    )
+    .option('--checkpoint-key <file>', 'private key the checkpoints are signed with (from specledger keygen)')
     .option('--no-watch', 'do not reload specs when files change')
     .option('--poll', 'watch by polling (network file systems)')
     .action(async (opts: ServeOptions) => {
@@ -89,6 +100,7 @@ export function registerServeCommand(program: Command): void {
           2,
         );
       }
+      const startCheckpoints = prepareCheckpoints(opts);
       // Loaded here, not at the top: every other command starts without the SDK and the server (~0.5 s of CPU).
       const [{ createApp }, { watchCorpus }, { startHttpServer }, { serveStdio }] = await Promise.all([
         import('../app.js'),
@@ -111,6 +123,10 @@ export function registerServeCommand(program: Command): void {
       let where = 'stdio';
       let done: Promise<void>;
       try {
+        if (startCheckpoints) {
+          const checkpoints = startCheckpoints(app.ledger);
+          stops.push(() => checkpoints.stop());
+        }
         if (opts.watch) {
           const watcher = await watchCorpus(app.corpus, {
             poll: opts.poll,

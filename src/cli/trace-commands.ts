@@ -285,7 +285,8 @@ async function looksLikeCommit(repo: GitRepo, target: string): Promise<boolean> 
 }
 
 /** `attest --commit SHA` without `--run`: the statement is built from the commit's note, no ledger needed. */
-export async function attestFromNote(commitRef: string, repoDir: string): Promise<void> {
+/** The in-toto Statement of a commit, built from its git note (printed by `attest --commit`, signed with --sign). */
+export async function attestFromNote(commitRef: string, repoDir: string): Promise<unknown> {
   const repo = await openRepo(path.resolve(repoDir));
   const commit = await resolveCommitOrExplain(repo, commitRef);
   if (!(await notesRefExists(repo)))
@@ -299,5 +300,5 @@ export async function attestFromNote(commitRef: string, repoDir: string): Promis
       `no provenance recorded for ${commit.slice(0, 12)}: nothing to attest (pass --run RUN to attest from the ledger)`,
     );
   const { attestCommit } = await load.attest();
-  printJson(attestCommit(commit, parseNote(commit, text), { notesRef: NOTES_REF }));
+  return attestCommit(commit, parseNote(commit, text), { notesRef: NOTES_REF });
 }

@@ -87,6 +87,8 @@ export interface VerifyChainOptions {
    * that its tail was cut off; comparing against a head kept elsewhere can.
    */
   head?: { seq: number; hash: string } | null;
+  /** Where the walk starts: the last record already checked (its seq and hash); the genesis when absent. */
+  from?: { seq: number; hash: string };
 }
 
 export type VerifyFailure = Extract<VerifyResult, { ok: false }>;
@@ -104,8 +106,8 @@ export interface ChainVerifier {
 
 export function createChainVerifier(options: VerifyChainOptions = {}): ChainVerifier {
   let count = 0;
-  let prevSeq = 0;
-  let prevHash = GENESIS_HASH;
+  let prevSeq = options.from?.seq ?? 0;
+  let prevHash = options.from?.hash ?? GENESIS_HASH;
   return {
     push(record) {
       const expected = prevSeq + 1;

@@ -27,6 +27,13 @@ export function createNullStore(): LedgerStore {
     async verify() {
       return { ok: true, records: 0 };
     },
+    async recordsAfter() {
+      return [];
+    },
+    async treeMeta() {
+      return null;
+    },
+    async setTreeMeta() {},
     async health() {
       return { writable: true };
     },

@@ -478,6 +478,22 @@ export async function openPostgresStore(
       });
     },
 
+    async recordsAfter(afterSeq, limit) {
+      return (await query<Row>(sql.page, [afterSeq, limit])).map(toRecord);
+    },
+
+    async treeMeta(key) {
+      const rows = await query<{ value: string }>(`SELECT value FROM ${s}.meta WHERE key = $1`, [
+        `tree_${key}`,
+      ]);
+      return rows[0]?.value ?? null;
+    },
+
+    async setTreeMeta(key, value) {
+      if (readonly) throw unavailable('the ledger was opened read-only');
+      await query(sql.setMeta, [`tree_${key}`, value]);
+    },
+
     async health(): Promise<LedgerHealth> {
       const known = damage === null ? {} : { damage };
       const unwritable = (problem: string): LedgerHealth => ({ writable: false, problem, ...known });

@@ -128,6 +128,11 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   const getSnapshot = db.prepare('SELECT text FROM snapshots WHERE digest = ?');
   const getMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
   const BLOCK = 'first_seq, records, hashes';
+  // The block holding seq afterSeq + 1 and those after it (blocks cover contiguous seq ranges).
+  const blocksFrom = db.prepare(
+    `SELECT ${BLOCK} FROM blocks WHERE first_seq >= coalesce((SELECT max(first_seq) FROM blocks WHERE first_seq <= ?), 0)
+     ORDER BY first_seq LIMIT ?`,
+  );
   const blocksPage = db.prepare(`SELECT ${BLOCK} FROM blocks WHERE first_seq > ? ORDER BY first_seq LIMIT ?`);
   const firstBlock = db.prepare(`SELECT ${BLOCK} FROM blocks ORDER BY first_seq LIMIT 1`);
   const lastBlockRow = db.prepare(`SELECT ${BLOCK} FROM blocks ORDER BY first_seq DESC LIMIT 1`);
@@ -585,6 +590,30 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
           return damage === null ? result : { ok: false, records: result.records, ...damage };
         })(),
       );
+    },
+
+    async recordsAfter(afterSeq, limit) {
+      return query(() =>
+        db.transaction(() => {
+          const out: ReadRecord[] = [];
+          for (const block of blocksFrom.iterate(afterSeq + 1, limit) as IterableIterator<StoredBlock>) {
+            for (const record of decodeBlock(block, dictionary)) {
+              if (record.seq > afterSeq && out.length < limit) out.push(record);
+            }
+            if (out.length >= limit) break;
+          }
+          return out;
+        })(),
+      );
+    },
+
+    async treeMeta(key) {
+      return query(() => (getMeta.get(`tree_${key}`) as { value: string } | undefined)?.value ?? null);
+    },
+
+    async setTreeMeta(key, value) {
+      if (!statements) throw unavailable('the ledger was opened read-only');
+      query(() => statements.setMeta.run(`tree_${key}`, value));
     },
 
     async health(): Promise<LedgerHealth> {

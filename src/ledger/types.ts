@@ -99,6 +99,9 @@ export interface LedgerHealth {
 /** Where a store reports what an operator must know: failed writes, their recovery, damage found at open. */
 export type LedgerLog = (level: 'error' | 'warn' | 'info', message: string) => void;
 
+/** What the Merkle tree keeps in the ledger: the latest signed checkpoint and the compact range it was signed over. */
+export type TreeMetaKey = 'checkpoint' | 'checkpoint_range';
+
 export interface LedgerStore {
   /** Appends records in order, extending the hash chain; resolves only once they are durably committed. */
   append(records: readonly ReadRecordInput[]): Promise<ReadRecord[]>;
@@ -112,6 +115,12 @@ export interface LedgerStore {
   /** The exact text stored for a digest, or null. */
   snapshot(digest: string): Promise<string | null>;
   verify(): Promise<VerifyResult>;
+  /** Up to `limit` records with seq > afterSeq, in seq order: how the Merkle tree reads the ledger, a page at a time. */
+  recordsAfter(afterSeq: number, limit: number): Promise<ReadRecord[]>;
+  /** A value the ledger keeps beside its records (the latest signed checkpoint, the tree state), or null. */
+  treeMeta(key: TreeMetaKey): Promise<string | null>;
+  /** Stores a tree value; the ledger must be writable. */
+  setTreeMeta(key: TreeMetaKey, value: string): Promise<void>;
   /**
    * Whether the store can take writes, as far as it can tell without writing a record (for /readyz, which
    * orchestrators probe every few seconds): a write that failed keeps it unwritable until a write succeeds again.

@@ -154,6 +154,7 @@ function publishReload(
  */
 function serveFast(
   lane: FastLane,
+  answers: AnswerQueue,
   req: IncomingMessage,
   res: ServerResponse,
   body: unknown,
@@ -167,11 +168,39 @@ function serveFast(
     principal: authInfo?.clientId ?? null,
     sessionId: null,
   };
-  void lane.answer(call, facts, era).then((json) => {
-    if (era === 'modern') sendJsonOk(res, json);
-    else sendEventStream(res, `event: message\ndata: ${json}\n\n`);
-  });
+  void lane.answer(call, facts, era).then((json) => answers.push(res, era, json));
   return true;
+}
+
+/**
+ * Fast-lane answers waiting to be written. Each used to be written from its own microtask, and every write to a
+ * socket wakes its reader; writing the answers of one turn of the event loop together on setImmediate lets the loop
+ * first take in every request already readable (measured before the v2 move: 159 → 101 µs of server CPU a call
+ * with --ledger off). With the ledger on, a group commit settles its answers together anyway.
+ */
+class AnswerQueue {
+  private readonly items: Array<{ res: ServerResponse; era: Era; json: string }> = [];
+  private scheduled = false;
+  private readonly flushNow = (): void => this.flush();
+
+  push(res: ServerResponse, era: Era, json: string): void {
+    this.items.push({ res, era, json });
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(this.flushNow);
+  }
+
+  /** Writes everything queued; also at close, so answers queued by the shutdown itself still leave. */
+  flush(): void {
+    this.scheduled = false;
+    // Live length: a write that queues another answer synchronously is written in this same pass.
+    for (let i = 0; i < this.items.length; i++) {
+      const { res, era, json } = this.items[i] as { res: ServerResponse; era: Era; json: string };
+      if (era === 'modern') sendJsonOk(res, json);
+      else sendEventStream(res, `event: message\ndata: ${json}\n\n`);
+    }
+    this.items.length = 0;
+  }
 }
 
 const hostLiteral = (host: string): string =>
@@ -205,6 +234,7 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
           tools: surface.tools,
           serverInfo: { name: SERVER_NAME, version: SERVER_VERSION, title: 'SpecLedger' },
         });
+  const answers = new AnswerQueue();
   const sessions = stateless
     ? undefined
     : new SessionRegistry({
@@ -278,7 +308,7 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
     if (
       fastLane &&
       (claimed === 'modern' || !sessions) &&
-      serveFast(fastLane, req, res, post.raw, claimed, authInfo)
+      serveFast(fastLane, answers, req, res, post.raw, claimed, authInfo)
     ) {
       fastLaneAnswers++;
       return;
@@ -386,6 +416,7 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
         await entry.close();
         await inFlight.drained(SHUTDOWN_GRACE_MS);
         await sessions?.closeAll();
+        answers.flush();
         // Anything still open after the grace period (a stuck call, an SSE stream) is cut.
         server.closeAllConnections();
         await stopped;

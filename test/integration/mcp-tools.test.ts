@@ -1,5 +1,8 @@
 // The MCP tools through a real SDK client over the in-memory transport, with a real SQLite ledger.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateNoteKey, parseSignerKey, parseVerifierKey } from '../../src/ledger/checkpoint.js';
+import { type Receipt, verifyReceipt } from '../../src/ledger/receipts.js';
+import { takeCheckpoint } from '../../src/ledger/tree.js';
 import { type RootPageOut, walkCatalog } from '../helpers/catalog.js';
 import { type Connected, connect, structured, textOf } from '../helpers/mcp.js';
 import { specsExample } from '../helpers/paths.js';
@@ -466,5 +469,36 @@ describe('a ledger that cannot write', () => {
     } finally {
       await c.close().catch(() => undefined);
     }
+  });
+});
+
+describe('receipts in get_provenance', () => {
+  let c: Connected;
+  beforeAll(async () => {
+    c = await connect(specsExample);
+  });
+  afterAll(async () => c.close());
+
+  it('returns a receipt that verifies offline for each read a signed checkpoint covers, and counts the rest', async () => {
+    const run_id = 'run-receipts';
+    await c.call('get_clause', { ref: 'auth#token-lifetime', run_id });
+    const none = await c.call('get_provenance', { run_id, receipts: true });
+    // No checkpoint yet: the agent is told what to run.
+    expect(none.isError).toBe(true);
+    expect(textOf(none)).toContain('specledger checkpoint');
+
+    const keys = generateNoteKey('specledger.test/receipts');
+    await takeCheckpoint(c.app.ledger, parseSignerKey(keys.signer));
+    await c.call('get_clause', { ref: 'refunds#FR-003', run_id });
+    const out = structured<{ receipts: Receipt[]; receipts_pending: number }>(
+      await c.call('get_provenance', { run_id, receipts: true }),
+    );
+    expect(out.receipts).toHaveLength(1);
+    expect(out.receipts_pending).toBe(1);
+    const verified = verifyReceipt(out.receipts[0] as Receipt, parseVerifierKey(keys.verifier));
+    expect(verified.record.clause_id).toBe('token-lifetime');
+    // A receipt for another log's key does not verify.
+    const other = generateNoteKey('specledger.test/other');
+    expect(() => verifyReceipt(out.receipts[0] as Receipt, parseVerifierKey(other.verifier))).toThrow();
   });
 });

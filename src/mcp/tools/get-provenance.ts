@@ -2,6 +2,9 @@
 
 import { z } from 'zod';
 import { SpecLedgerError } from '../../errors.js';
+import { proveRecords } from '../../ledger/receipts.js';
+import { latestCheckpoint } from '../../ledger/tree.js';
+import type { ReadRecord } from '../../ledger/types.js';
 import { specRefTrailers } from '../../trace/trailers.js';
 import { type ConnectionInfo, resolveCallContext } from '../context.js';
 import type { SpecServerDeps } from '../deps.js';
@@ -57,6 +60,12 @@ export function registerGetProvenanceTool(
           .optional()
           .describe(`Reads per page (default ${DEFAULT_PROVENANCE_PAGE}).`),
         cursor: z.string().max(40).optional().describe('next_cursor from the previous page.'),
+        receipts: z
+          .boolean()
+          .optional()
+          .describe(
+            "Also return an offline-verifiable receipt (record, inclusion proof, signed checkpoint) for each read on this page that the ledger's latest checkpoint covers (default false).",
+          ),
       },
       outputSchema: {
         run: z.object({ id: z.string(), source: z.string() }),
@@ -71,6 +80,16 @@ export function registerGetProvenanceTool(
           }),
         ),
         next_cursor: z.string().optional(),
+        receipts: z
+          .array(z.record(z.string(), z.unknown()))
+          .optional()
+          .describe(
+            'One per read on this page that a signed checkpoint covers; check with specledger verify-receipt.',
+          ),
+        receipts_pending: z
+          .number()
+          .optional()
+          .describe('Reads on this page newer than the latest checkpoint, which have no receipt yet.'),
         trailers: z
           .array(z.string())
           .describe(
@@ -108,6 +127,7 @@ export function registerGetProvenanceTool(
           records.length > reads.length
             ? `, showing ${start + 1}–${start + reads.length}${nextCursor ? `; more with cursor "${nextCursor}"` : ''}`
             : '';
+        const proofs = args.receipts ? await receiptsFor(deps, page) : undefined;
         // Over the whole run, not the page: a commit cites everything the run relied on.
         const trailers = specRefTrailers(ctx.runId, records);
         const text = [
@@ -118,6 +138,12 @@ export function registerGetProvenanceTool(
           '',
           'Trailers for your commit message:',
           ...trailers,
+          ...(proofs
+            ? [
+                '',
+                `${proofs.receipts.length} receipts (verify offline with specledger verify-receipt)${proofs.pending ? `; ${proofs.pending} reads newer than the latest checkpoint have none yet` : ''}`,
+              ]
+            : []),
         ].join('\n');
         return {
           content: [{ type: 'text', text }],
@@ -125,6 +151,7 @@ export function registerGetProvenanceTool(
             run: { id: ctx.runId, source },
             reads,
             ...(nextCursor ? { next_cursor: nextCursor } : {}),
+            ...(proofs ? { receipts: proofs.receipts, receipts_pending: proofs.pending } : {}),
             trailers,
           },
         };
@@ -133,4 +160,26 @@ export function registerGetProvenanceTool(
       }
     },
   );
+}
+
+/**
+ * Receipts for the reads the latest signed checkpoint covers; newer reads are counted, not proved (a checkpoint
+ * taken later covers them). No checkpoint at all is an error the agent can act on (proveRecords says what to run).
+ */
+async function receiptsFor(
+  deps: SpecServerDeps,
+  reads: readonly ReadRecord[],
+): Promise<{ receipts: Array<Record<string, unknown>>; pending: number }> {
+  if (reads.length === 0) return { receipts: [], pending: 0 };
+  const latest = await latestCheckpoint(deps.ledger);
+  const size = latest?.checkpoint.size ?? 0;
+  const covered = reads.filter((r) => r.seq <= size);
+  const receipts =
+    covered.length > 0 || latest === null
+      ? await proveRecords(deps.ledger, covered.length > 0 ? covered : reads)
+      : [];
+  return {
+    receipts: receipts as unknown as Array<Record<string, unknown>>,
+    pending: reads.length - covered.length,
+  };
 }

@@ -1,0 +1,136 @@
+// Issue 18's proof figures: on a generated SQLite ledger, the full tree build, a checkpoint from the last one, one
+// receipt (proof + signed checkpoint) and its offline check, each next to a baseline measured in the same run.
+//
+// Run after a build: npx tsc -p tsconfig.build.json && node bench/ledger-proofs.mjs
+// Options: --records N (default 1000000), --added N (records appended between two checkpoints, default 10000),
+//          --receipts N (default 1000), --out FILE (default bench/results/ledger-proofs.json).
+//
+// The ledger is written through the store's own append path, 1,000 records a commit. The incremental checkpoint
+// hashes only the records added since the last one plus O(log n) stored hashes, so its cost does not depend on the
+// ledger's size: it is measured after `--records` and after 10× fewer, and the two must agree.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { median, round } from './lib/stats.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const dist = path.join(here, '..', 'dist', 'ledger');
+const { openSqliteStore } = await import(path.join(dist, 'sqlite-store.js'));
+const { generateNoteKey, parseSignerKey, parseVerifierKey } = await import(path.join(dist, 'checkpoint.js'));
+const { buildTree, takeCheckpoint } = await import(path.join(dist, 'tree.js'));
+const { createReceipt, verifyReceipt } = await import(path.join(dist, 'receipts.js'));
+
+const { values: args } = parseArgs({
+  options: {
+    records: { type: 'string', default: '1000000' },
+    added: { type: 'string', default: '10000' },
+    receipts: { type: 'string', default: '1000' },
+    out: { type: 'string', default: path.join(here, 'results', 'ledger-proofs.json') },
+  },
+});
+const RECORDS = Number(args.records);
+const ADDED = Number(args.added);
+const RECEIPTS = Number(args.receipts);
+const log = (m) => console.error(`ledger-proofs: ${m}`);
+
+function input(i) {
+  const clause = i % 2000;
+  return {
+    ts: new Date(Date.UTC(2026, 0, 1) + i * 10).toISOString(),
+    run_id: `run-${Math.floor(i / 1000)}`,
+    run_id_source: 'argument',
+    principal: 'ci-bot',
+    session_id: null,
+    client_name: 'claude-code',
+    client_version: '2.1.332',
+    transport: 'http',
+    tool: 'get_clause',
+    kind: 'clause',
+    spec_id: `spec-${clause % 50}`,
+    clause_id: `C-${clause}`,
+    spec_version: '1.0.0',
+    status: 'approved',
+    digest: `sha256:${String(clause).padStart(64, '0')}`,
+    git_commit: null,
+    tokens: 100 + (i % 300),
+  };
+}
+
+async function appendRange(store, from, to) {
+  for (let i = from; i < to; i += 1000) {
+    const batch = [];
+    for (let j = i; j < Math.min(to, i + 1000); j++) batch.push(input(j));
+    await store.append(batch);
+  }
+}
+
+const time = async (fn) => {
+  const t0 = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - t0, value };
+};
+
+const dir = mkdtempSync(path.join(tmpdir(), 'specledger-proofs-bench-'));
+const { signer, verifier } = generateNoteKey('bench.example/specledger');
+const key = parseSignerKey(signer);
+const pub = parseVerifierKey(verifier);
+const result = {
+  what: `SQLite ledger of ${RECORDS.toLocaleString('en')} generated reads (1,000 per commit); checkpoints extended by ${ADDED.toLocaleString('en')} reads`,
+  machine: { nproc: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadavg_start: loadavg() },
+  records: RECORDS,
+};
+try {
+  const store = openSqliteStore(path.join(dir, 'ledger.db'));
+  const small = Math.floor(RECORDS / 10);
+  log(`generating ${small} records`);
+  await appendRange(store, 0, small);
+  await takeCheckpoint(store, key);
+  await appendRange(store, small, small + ADDED);
+  const incSmall = await time(() => takeCheckpoint(store, key));
+  log(`generating up to ${RECORDS} records`);
+  await appendRange(store, small + ADDED, RECORDS - ADDED);
+  const full = await time(() => takeCheckpoint(store, key, { full: true }));
+  await appendRange(store, RECORDS - ADDED, RECORDS);
+  const inc = await time(() => takeCheckpoint(store, key));
+  // Baseline: reading the same new records alone, without the chain check or any tree work.
+  const readNew = await time(() => store.recordsAfter(RECORDS - ADDED, ADDED));
+  const build = await time(() => buildTree(store));
+  // Baseline for the build: `specledger verify`'s full walk of the chain, in the same run.
+  const walk = await time(() => store.verify());
+  const tree = build.value;
+  const note = inc.value.note;
+  const proveMs = [];
+  const checkMs = [];
+  let state = 7;
+  for (let n = 0; n < RECEIPTS; n++) {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    const seq = 1 + (state % RECORDS);
+    const t0 = performance.now();
+    const [record] = await store.recordsAfter(seq - 1, 1);
+    const receipt = createReceipt(record, tree, note);
+    const t1 = performance.now();
+    verifyReceipt(JSON.parse(JSON.stringify(receipt)), pub);
+    proveMs.push(t1 - t0);
+    checkMs.push(performance.now() - t1);
+  }
+  await store.close();
+  Object.assign(result, {
+    checkpoint_incremental_ms: round(inc.ms, 1),
+    checkpoint_incremental_at_tenth_ms: round(incSmall.ms, 1),
+    read_new_records_ms: round(readNew.ms, 1),
+    checkpoint_full_ms: round(full.ms),
+    tree_build_ms: round(build.ms),
+    tree_build_records_per_s: round(RECORDS / (build.ms / 1000)),
+    verify_walk_ms: round(walk.ms),
+    receipt_ms: { p50: round(median(proveMs), 3), max: round(Math.max(...proveMs), 3) },
+    receipt_check_ms: { p50: round(median(checkMs), 3), max: round(Math.max(...checkMs), 3) },
+    tree_build_10m_estimate_s: round(((build.ms / RECORDS) * 10_000_000) / 1000, 1),
+  });
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+writeFileSync(args.out, `${JSON.stringify(result, null, 2)}\n`);
+console.log(JSON.stringify(result));

@@ -1,0 +1,64 @@
+// `serve --checkpoint-every N|DURATION`: signs checkpoints in the background, one at a time, never on a read's path.
+import { errorMessage } from '../errors.js';
+import type { NoteSignerKey } from './checkpoint.js';
+import { takeCheckpoint } from './tree.js';
+import type { LedgerLog, LedgerStore } from './types.js';
+
+/** Every so many milliseconds, or once so many records were added since the last checkpoint. */
+export type CheckpointEvery = { ms: number } | { records: number };
+
+/** How often a record count is looked at: one indexed one-row query a second. */
+const RECORDS_POLL_MS = 1_000;
+
+export interface CheckpointScheduler {
+  /** Stops scheduling and resolves once a checkpoint under way has been stored. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts signing checkpoints of `store` with `key`. Each one extends the last (it hashes the records added since),
+ * runs between reads (it awaits the store a page at a time), and the next is not scheduled until it has finished,
+ * so a slow one never piles up. A failure is logged and retried at the next tick: it never stops the server.
+ */
+export function startCheckpointing(
+  store: LedgerStore,
+  key: NoteSignerKey,
+  every: CheckpointEvery,
+  log: LedgerLog,
+): CheckpointScheduler {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  let stopped = false;
+  let signedSize = -1;
+
+  const due = async (): Promise<boolean> => {
+    if ('ms' in every) return true;
+    if (signedSize < 0) return true;
+    return (await store.recordsAfter(signedSize + every.records - 1, 1)).length > 0;
+  };
+
+  const tick = (): void => {
+    running = (async () => {
+      try {
+        if (await due()) {
+          const { checkpoint } = await takeCheckpoint(store, key);
+          signedSize = checkpoint.size;
+        }
+      } catch (error) {
+        log('warn', `checkpoint failed (retried at the next tick): ${errorMessage(error)}`);
+      }
+    })();
+    void running.then(() => {
+      if (!stopped) timer = setTimeout(tick, 'ms' in every ? every.ms : RECORDS_POLL_MS).unref();
+    });
+  };
+  timer = setTimeout(tick, 'ms' in every ? every.ms : RECORDS_POLL_MS).unref();
+
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
