@@ -133,6 +133,9 @@ describe.skipIf(!pg)('deploy/: three replicas behind HAProxy on one PostgreSQL l
     expect(url).toBe(`http://127.0.0.1:${front}/mcp`);
     // HAProxy names each replica by its address: r1 is the first.
     const [r1, r2, r3] = [p1, p2, p3].map((p) => `127.0.0.1:${p}`) as [string, string, string];
+    // A replica that answered its first checks late is still rising ("UP 1/2") for one check interval.
+    const allUp = async () => [...(await haproxyStats()).values()].every((s) => s.status === 'UP');
+    await until(allUp, 'HAProxy to mark the three replicas UP', 30_000);
     const before = await haproxyStats();
     expect([...before.values()].map((s) => s.status)).toEqual(['UP', 'UP', 'UP']);
 
