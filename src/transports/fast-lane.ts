@@ -55,6 +55,12 @@ export interface FastLaneOptions {
 /** HTTP request headers by lower-case name (node's shape); absent over stdio, which has none to check. */
 export type Headers = Readonly<Record<string, string | string[] | undefined>>;
 
+/** A header's value; the first one when it came more than once. */
+export function headerOf(headers: Headers, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
 /** What the transport knows of the caller; `client` is the 2025 initialize's, for connections that had one. */
 export type CallerFacts = Omit<RequestFacts, 'requestId' | 'meta' | 'envelopeClient'> & {
   client?: ClientInfo | undefined;
@@ -209,10 +215,7 @@ export function createFastLane(options: FastLaneOptions): FastLane {
 function plainHeaders(headers: Headers, era: Era, name: string): boolean {
   // Mirrored parameter headers are for tools that declare them; SpecLedger's declare none.
   for (const key in headers) if (key.startsWith('mcp-param-')) return false;
-  const header = (key: string): string | undefined => {
-    const value = headers[key];
-    return Array.isArray(value) ? value[0] : value;
-  };
+  const header = (key: string): string | undefined => headerOf(headers, key);
   if (header('mcp-session-id') !== undefined || header('last-event-id') !== undefined) return false;
   const version = header('mcp-protocol-version');
   if (era === 'modern')

@@ -8,9 +8,9 @@ import type { App } from '../app.js';
 import type { Snapshot } from '../corpus/snapshot.js';
 import { errorMessage } from '../errors.js';
 import type { ClientInfo } from '../mcp/context.js';
-import { changedUris } from '../mcp/resources/subscriptions.js';
+import { catalogChanged, changedUris } from '../mcp/resources/subscriptions.js';
 import { createSpecServer, SERVER_NAME, SERVER_VERSION } from '../mcp/server.js';
-import { claimedEra, createFastLane, type Era, type FastLane } from './fast-lane.js';
+import { claimedEra, createFastLane, type Era, type FastLane, headerOf } from './fast-lane.js';
 import {
   checkPostHeaders,
   type HttpRejection,
@@ -132,10 +132,7 @@ function reject(
   sendJsonRpcError(res, rejection.status, rejection.code, rejection.message, extra);
 }
 
-const header = (req: IncomingMessage, name: string): string | undefined => {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-};
+const header = (req: IncomingMessage, name: string): string | undefined => headerOf(req.headers, name);
 
 /** Publishes a reload on the 2026-07-28 listen streams; the SDK's router filters per stream and subscription. */
 function publishReload(
@@ -143,8 +140,7 @@ function publishReload(
   before: Snapshot,
   after: Snapshot,
 ): void {
-  const ids = (s: Snapshot) => s.catalog.map((d) => d.id).join('\n');
-  if (ids(before) !== ids(after)) notify.resourcesChanged();
+  if (catalogChanged(before, after)) notify.resourcesChanged();
   for (const uri of changedUris(before, after)) notify.resourceUpdated(uri);
 }
 

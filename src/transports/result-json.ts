@@ -6,8 +6,7 @@
 // the JSON of it and of its text block can be kept next to it. The memo is per encoder (one per transport), and a
 // frozen object cannot change under it.
 
-const isPlain = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+import { isPlainObject as isPlain } from './json-rpc-shape.js';
 
 /** `[{ "type": "text", "text": … }]` with exactly those keys in that order, or null. */
 function onlyText(content: unknown): string | null {

@@ -13,7 +13,7 @@ import { factsOf } from '../server.js';
 import { DEFAULT_ROOT_TOKENS } from '../tools/read-root.js';
 import { parseSpecUri, ROOT_URI, specUri } from '../uri.js';
 import { viewRoot } from '../views/root-view.js';
-import { changedUris, createSubscriptions } from './subscriptions.js';
+import { catalogChanged, changedUris, createSubscriptions } from './subscriptions.js';
 
 export interface ResourceNotifier {
   /**
@@ -123,8 +123,7 @@ export function registerSpecResources(
 
   return {
     async snapshotChanged(before, after, modern) {
-      const ids = (s: Snapshot) => s.catalog.map((d) => d.id).join('\n');
-      if (ids(before) !== ids(after)) server.sendResourceListChanged();
+      if (catalogChanged(before, after)) server.sendResourceListChanged();
       const uris = modern ? changedUris(before, after) : subscriptions.changed(before, after);
       for (const uri of uris) await low.sendResourceUpdated({ uri });
     },

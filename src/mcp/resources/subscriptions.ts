@@ -88,6 +88,12 @@ export function createSubscriptions(): Subscriptions {
   };
 }
 
+/** Whether the catalog lists other specs (added, removed or renamed): what `resources/list_changed` announces. */
+export function catalogChanged(before: Snapshot, after: Snapshot): boolean {
+  const ids = (s: Snapshot) => s.catalog.map((d) => d.id).join('\n');
+  return ids(before) !== ids(after);
+}
+
 /**
  * Every URI, in canonical spelling (uri.ts), whose text differs between the two snapshots: the root when the root
  * document or catalog changed, then each changed spec and its changed clauses. For 2026-07-28 listeners, whose
