@@ -189,9 +189,11 @@ describe.skipIf(!pg)('deploy/: three replicas behind HAProxy on one PostgreSQL l
     try {
       for (const runId of runs) {
         const reads = await store.reads({ run_id: runId });
-        // A read cut off by the kill may be recorded without an answer, so at most as many as were attempted.
+        // A read cut off by the kill may be recorded without an answer; and HAProxy retries that one call on another
+        // replica (deploy/haproxy.cfg: retry-on empty-response), where it is recorded again. Each client has one call
+        // in flight, so the kill can add at most one record per run beyond the calls attempted.
         expect(reads.length).toBeGreaterThanOrEqual(answered.get(runId) ?? 0);
-        expect(reads.length).toBeLessThanOrEqual(attempted.get(runId) ?? 0);
+        expect(reads.length).toBeLessThanOrEqual((attempted.get(runId) ?? 0) + 1);
       }
     } finally {
       await store.close();
