@@ -1,7 +1,7 @@
 // specledger init's files: client configs merged into what is there, .gitignore, lint config, CI workflow.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_LINT_CONFIG } from '../governance/index.js';
+import { DEFAULT_LINT_CONFIG } from '../governance/config.js';
 
 /** What one step did to one file; `kept` means a different entry is there and only --force replaces it. */
 export interface InitStep {

@@ -1,7 +1,6 @@
 // runs, who-read, stale, attest, verify: provenance questions asked after a run.
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadCorpus } from '../corpus/corpus.js';
 import { ExitError } from '../errors.js';
 import { openLedger } from '../ledger/open.js';
 import { attest, runShow, runsList, staleReads, whoRead } from '../ledger/queries.js';
@@ -129,6 +128,7 @@ export function registerLedgerCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action((opts: CommonOptions & { run: string }) =>
       withLedger(opts, async (store) => {
+        const { loadCorpus } = await import('../corpus/corpus.js');
         const snapshot = loadCorpus({ root: opts.specs }).current();
         const report = await staleReads(store, opts.run, (specId, clauseId) => {
           const spec = snapshot.spec(specId);

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { CheckpointEvery } from '../ledger/checkpoint-schedule.js';
-import { DEFAULT_LEDGER_PATH } from '../ledger/open.js';
+import { DEFAULT_LEDGER_PATH } from '../ledger/location.js';
 
 export interface CommonOptions {
   specs: string;
@@ -39,6 +39,19 @@ export function integerOption(min: number, max = Number.MAX_SAFE_INTEGER): (valu
 }
 
 export const parsePort = integerOption(0, 65_535);
+
+/**
+ * A list option that may be given more than once and holds comma-separated values (`--allowed-hosts a,b
+ * --allowed-hosts c`): commander hands the previous value back, so repeats add up rather than replace.
+ */
+export function listOption(value: string, previous: string[] | undefined): string[] {
+  const items = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  if (items.length === 0) throw new InvalidArgumentError('Expected one or more comma-separated values.');
+  return [...(previous ?? []), ...items];
+}
 
 const SIZE_UNITS: Readonly<Record<string, number>> = {
   '': 1,

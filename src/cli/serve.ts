@@ -17,6 +17,7 @@ import {
   defaultLedger,
   defaultSpecs,
   integerOption,
+  listOption,
   parseByteSize,
   parseCheckpointEvery,
   parseDuration,
@@ -29,6 +30,8 @@ import { prepareCheckpoints } from './serve-checkpoints.js';
 export interface ServeOptions extends CommonOptions {
   http?: boolean;
   host: string;
+  allowedHosts?: string[];
+  allowedOrigins?: string[];
   port: number;
   stateless?: boolean;
   tokenFile?: string;
@@ -57,6 +60,16 @@ export function registerServeCommand(program: Command): void {
     .option('--stateless', 'HTTP without sessions, for replicas behind a load balancer')
     .option('--token-file <file>', 'bearer tokens, one "name:token" per line (or SPECLEDGER_TOKEN=token)')
     .option('--insecure-no-auth', 'allow a non-loopback bind without a token')
+    .option(
+      '--allowed-hosts <hosts>',
+      'Host headers to accept, replacing the loopback defaults: host:port, or a host on any port (behind a proxy, its address)',
+      listOption,
+    )
+    .option(
+      '--allowed-origins <origins>',
+      'browser Origins to accept, replacing the loopback defaults (requests without Origin are always accepted)',
+      listOption,
+    )
     .option('--max-body <size>', 'largest HTTP request body, e.g. 1MiB or 500KB', parseByteSize, 1024 * 1024)
     .option(
       '--request-timeout <duration>',
@@ -142,6 +155,8 @@ export function registerServeCommand(program: Command): void {
             stateless: opts.stateless ?? false,
             fastLane: opts.fastLane,
             tokens,
+            allowedHosts: opts.allowedHosts,
+            allowedOrigins: opts.allowedOrigins,
             maxBodyBytes: opts.maxBody,
             requestTimeoutMs: opts.requestTimeout,
             maxSessions: opts.maxSessions,
