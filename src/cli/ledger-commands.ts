@@ -6,7 +6,7 @@ import { openLedger } from '../ledger/open.js';
 import { attest, runShow, runsList, staleReads, whoRead } from '../ledger/queries.js';
 import type { LedgerStore } from '../ledger/types.js';
 import { type CommonOptions, defaultLedger, defaultSpecs, resolveLedger } from './options.js';
-import { escapeControls, printJson, printText, table } from './output.js';
+import { escapeControls, printJson, printText, progressReporter, table } from './output.js';
 import { loadSignerKey } from './proof-commands.js';
 import {
   type AttestCliOptions,
@@ -195,11 +195,13 @@ export function registerLedgerCommands(program: Command): void {
     .option('--key <file>', "the log's verifier key (PREFIX.pub) for --since")
     .option('--ledger <path>', 'ledger file or postgres:// URL', defaultLedger())
     .option('--json', 'print JSON')
-    .action((opts: CommonOptions & { since?: string; key?: string }) =>
+    .option('--quiet', 'no progress line, even on a terminal')
+    .action((opts: CommonOptions & { since?: string; key?: string; quiet?: boolean }) =>
       withLedger(opts, async (store) => {
         if (opts.since !== undefined)
           return verifySinceCommand(store, opts.since, opts.key, opts.json === true);
-        const result = await store.verify();
+        const progress = progressReporter({ quiet: opts.quiet === true, verb: 'verifying', unit: 'records' });
+        const result = await store.verify({ onProgress: progress }).finally(progress.end);
         if (opts.json) printJson(result);
         else if (result.ok) printText(`ok: ${result.records} records, chain intact`);
         else printText(`FAILED at seq ${result.seq}: ${result.reason} (${result.records} records checked)`);
