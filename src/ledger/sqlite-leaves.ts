@@ -1,6 +1,5 @@
 // Leaf hashes straight from a SQLite ledger's blocks, through a read-only connection of its own: the canonical JSON of each record is assembled from its block row and its shared fields' JSON, without building the record.
 import * as crypto from 'node:crypto';
-import { SpecLedgerError } from '../errors.js';
 import { createChainVerifier } from './hash-chain.js';
 import { leafHash } from './merkle.js';
 import {
@@ -11,7 +10,7 @@ import {
   UnreadableBlockError,
 } from './sqlite-blocks.js';
 import { createFieldDictionary } from './sqlite-fields.js';
-import { openDatabase } from './sqlite-schema.js';
+import { openDatabase, unavailable } from './sqlite-schema.js';
 import { type ChainPoint, chainBroken, type LeafReader, recordLeafHash, TREE_PAGE } from './tree-leaves.js';
 
 /*
@@ -40,13 +39,10 @@ function fieldsPart(values: readonly unknown[], count: number): string {
   return JSON.stringify(out).slice(1, -1);
 }
 
-/** A block that cannot be decoded fails the tree as verify fails it; anything else passes through. */
+/** A block that cannot be decoded fails as it does through the store's recordsAfter; anything else passes through. */
 function unreadable(error: unknown): unknown {
   if (!(error instanceof UnreadableBlockError)) return error;
-  return new SpecLedgerError(
-    'INVALID_ARGUMENT',
-    `ledger verification failed: seq ${error.firstSeq}: ${error.message}`,
-  );
+  return unavailable(`ledger read failed: ${error.message}`, error);
 }
 
 /** Opens `path` read-only (it must exist) for the tree; close() closes that connection only. */
