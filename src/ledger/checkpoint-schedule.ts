@@ -21,7 +21,7 @@ export interface CheckpointScheduler {
  * and the next is not scheduled until it has finished, so a slow one never piles up. With `worker` (what serve
  * uses) the reading and hashing run on the worker's thread and only the storing here; without, here, between
  * reads (it awaits the store a page at a time). A failure is logged and retried at the next tick: it never stops
- * the server. stop() also closes the worker.
+ * the server. stop() also closes the worker, dropping a checkpoint it is still computing.
  */
 export function startCheckpointing(
   store: LedgerStore,
@@ -47,12 +47,14 @@ export function startCheckpointing(
         if (await due()) {
           if (worker) {
             const signed = await worker.sign();
+            if (stopped) return;
             await storeCheckpoint(store, signed);
             signedSize = signed.checkpoint.size;
           } else signedSize = (await takeCheckpoint(store, key)).checkpoint.size;
         }
       } catch (error) {
-        log('warn', `checkpoint failed (retried at the next tick): ${errorMessage(error)}`);
+        // A checkpoint cut off by stop() is no failure: nothing of it was stored.
+        if (!stopped) log('warn', `checkpoint failed (retried at the next tick): ${errorMessage(error)}`);
       }
     })();
     void running.then(() => {
@@ -65,8 +67,10 @@ export function startCheckpointing(
     async stop() {
       stopped = true;
       clearTimeout(timer);
-      await running;
+      // The worker first: a checkpoint it is computing (a first one over a large ledger takes a minute) is dropped,
+      // not waited for, since it stores nothing itself; one being stored here is finished.
       await worker?.close();
+      await running;
     },
   };
 }

@@ -39,7 +39,10 @@ type Reply =
 export interface CheckpointWorker {
   /** Signs the current tree head on the worker thread (started on first use, again after it died); nothing is stored. */
   sign(options?: { full?: boolean }): Promise<SignedCheckpoint>;
-  /** Lets the worker close its connection and exit; terminates it if it has not within 5 s. */
+  /**
+   * Lets an idle worker close its connection and exit (terminating it if it has not within 5 s); one still signing
+   * is terminated at once, its sign() rejected: it has stored nothing, and shutdown must not wait for a long build.
+   */
   close(): Promise<void>;
 }
 
@@ -108,10 +111,18 @@ export function startCheckpointWorker(
     async close() {
       const w = worker;
       if (w === null) return;
+      if (pending.size > 0) {
+        await w.terminate();
+        worker = null;
+        return;
+      }
+      // Referenced while it closes: with nothing else left (a server shutting down), an unreferenced worker and
+      // timer would let the event loop empty before the worker has exited, ending the process mid-close.
+      w.ref();
       w.postMessage({ close: true } satisfies Request);
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<'late'>((resolve) => {
-        timer = setTimeout(() => resolve('late'), CLOSE_WAIT_MS).unref();
+        timer = setTimeout(() => resolve('late'), CLOSE_WAIT_MS);
       });
       if ((await Promise.race([exited, late])) === 'late') await w.terminate();
       clearTimeout(timer);

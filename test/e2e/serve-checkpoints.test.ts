@@ -120,6 +120,36 @@ describe('serve --checkpoint-every (built CLI)', { timeout: 120_000 }, () => {
     expect(await server.exited).toBe(0);
   });
 
+  it('exits 0 on SIGTERM with its checkpoint worker idle and no client left', async () => {
+    const ledger = temp.at('idle.db');
+    const server = await startHttpCli([
+      '--specs',
+      specsExample,
+      '--ledger',
+      ledger,
+      '--checkpoint-every',
+      '100ms',
+      '--checkpoint-key',
+      key,
+    ]);
+    try {
+      await vi.waitFor(
+        async () => {
+          const store = await openLedger(ledger, { readonly: true });
+          try {
+            expect(await store.treeMeta('checkpoint')).not.toBeNull();
+          } finally {
+            await store.close();
+          }
+        },
+        { timeout: 20_000, interval: 200 },
+      );
+    } finally {
+      server.child.kill('SIGTERM');
+    }
+    expect(await server.exited).toBe(0);
+  });
+
   it.skipIf(!postgres.ok)('signs checkpoints of a PostgreSQL ledger while it serves', async () => {
     if (!postgres.ok) return;
     const pg = postgres.pg;
