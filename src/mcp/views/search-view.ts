@@ -33,6 +33,9 @@ export interface SearchView {
   reads: ServedRead[];
 }
 
+/** A lower hit's text is inlined when it is at most this many times its snippet's tokens (its own line included). */
+const LOWER_HIT_TEXT_SHARE = 2;
+
 export async function viewSearch(
   snapshot: Snapshot,
   options: SearchViewOptions,
@@ -60,8 +63,14 @@ export async function viewSearch(
     if (!clause) continue;
     const shortRef = `${snapshot.shortId(spec)}#${clause.id}`;
     const label = statusLabel(spec.role, shownVersion(spec));
-    // Whole clauses only, best first: a clause cut short would be cited as if it were the rule.
-    if (clause.tokens <= budget) {
+    const snippetTokens = tokens.count(hit.snippet);
+    // Whole clauses only: a clause cut short would be cited as if it were the rule. The best hit is inlined when it
+    // fits; a lower one only when its text costs little more than the snippet line that would stand for it, since
+    // an agent reads past the best hit only when that one does not answer (a third of the budget went to lower
+    // hits' text that was rarely the answer; bench/README.md).
+    const inline =
+      clause.tokens <= budget && (hits.length === 0 || clause.tokens <= LOWER_HIT_TEXT_SHARE * snippetTokens);
+    if (inline) {
       budget -= clause.tokens;
       hits.push({
         ...hit,
@@ -89,7 +98,6 @@ export async function viewSearch(
       continue;
     }
     hits.push(hit);
-    const snippetTokens = tokens.count(hit.snippet);
     reads.push({
       kind: 'search',
       spec,
