@@ -105,6 +105,20 @@ describe('search_specs on specs-example', () => {
     expect(reads).toContainEqual(expect.objectContaining({ kind: 'clause', ref: 'engineering-rules#ENG-1' }));
   });
 
+  it('spends the answer budget on the best hit: a long lower hit is a ref line, not its text', async () => {
+    const result = await server.call('search_specs', {
+      query: 'can I use floats for money',
+      limit: 3,
+      answer_tokens: 350,
+    });
+    const hits = structured<{ hits: Hit[] }>(result).hits;
+    const rules = hits.find((h) => h.ref === 'AGENTS#rules');
+    expect(rules).toBeDefined();
+    expect(rules!.text).toBeUndefined();
+    expect(textOf(result)).toMatch(/^- AGENTS#rules — Rules \[standing instructions, \d+ tok\]/m);
+    expect(textOf(result)).not.toContain('Every new endpoint needs an integration test');
+  });
+
   it('ranks a deprecated spec below its replacement unless the query asks for the old one', async () => {
     const hits = async (query: string) =>
       structured<{ hits: Hit[] }>(await server.call('search_specs', { query, limit: 3 })).hits.map(

@@ -35,6 +35,8 @@ export interface SearchView {
 
 /** A lower hit's text is inlined when it is at most this many times its snippet's tokens (its own line included). */
 const LOWER_HIT_TEXT_SHARE = 2;
+/** A lower hit scoring under this share of the best one is listed by ref and title alone, without its snippet. */
+const FAINT_SHARE = 0.5;
 
 export async function viewSearch(
   snapshot: Snapshot,
@@ -68,8 +70,10 @@ export async function viewSearch(
     // fits; a lower one only when its text costs little more than the snippet line that would stand for it, since
     // an agent reads past the best hit only when that one does not answer (a third of the budget went to lower
     // hits' text that was rarely the answer; bench/README.md).
+    const best = hits.length === 0;
+    const faint = !best && hit.score < FAINT_SHARE * (found[0]?.score ?? 0);
     const inline =
-      clause.tokens <= budget && (hits.length === 0 || clause.tokens <= LOWER_HIT_TEXT_SHARE * snippetTokens);
+      clause.tokens <= budget && (best || (!faint && clause.tokens <= LOWER_HIT_TEXT_SHARE * snippetTokens));
     if (inline) {
       budget -= clause.tokens;
       hits.push({
@@ -104,9 +108,10 @@ export async function viewSearch(
       clause,
       digest: clause.digest,
       text: clause.text,
-      tokens: snippetTokens,
+      tokens: faint ? tokens.count(hit.title) : snippetTokens,
     });
-    lines.push(`- ${shortRef} — ${hit.title} [${label}, ${clause.tokens} tok]: ${hit.snippet}`);
+    const listed = `- ${shortRef} — ${hit.title} [${label}, ${clause.tokens} tok]`;
+    lines.push(faint ? listed : `${listed}: ${hit.snippet}`);
   }
   return { structured: { hits }, text: lines.join('\n'), reads };
 }
