@@ -19,6 +19,7 @@ a { color: var(--accent); }
 a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible, summary:focus-visible {
   outline: 3px solid var(--accent); outline-offset: 2px; }
 .skip { position: absolute; left: -999px; }
+.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 .skip:focus { left: 1rem; top: 1rem; background: var(--bg); padding: .25rem .5rem; z-index: 1; }
 header { border-bottom: 1px solid var(--line); padding: .5rem 1rem; display: flex; gap: 1.5rem; align-items: center;
   flex-wrap: wrap; }
@@ -48,7 +49,8 @@ dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .diff { width: 100%; table-layout: fixed; font-family: ui-monospace, monospace; font-size: .85rem; }
 .diff td { white-space: pre-wrap; overflow-wrap: anywhere; border: 0; padding: 0 .5rem; }
-.diff td.ln { width: 3.5rem; text-align: right; color: var(--muted); user-select: none; }
+.diff col.ln { width: 3.5rem; }
+.diff td.ln { text-align: right; color: var(--muted); user-select: none; }
 .diff .del { background: var(--del); }
 .diff .ins { background: var(--ins); }
 .diff-unified { display: none; }

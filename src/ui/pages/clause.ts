@@ -52,7 +52,7 @@ export async function clauseView(
 <td class="num">${v.runs.size}</td><td class="num">${v.reads}</td>
 <td><a href="${href(ctx, '/diff', { ref, digest: v.digest })}">${
       v.digest === now?.digest ? 'text' : now ? 'as read vs now' : 'text as read'
-    }<span class="skip"> of ${shortDigest(v.digest)}</span></a></td>
+    }<span class="sr-only"> of ${shortDigest(v.digest)}</span></a></td>
 </tr>`,
   );
   const runs = who.runs.slice(offset, offset + CLAUSE_RUNS_PER_PAGE);

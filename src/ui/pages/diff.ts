@@ -95,8 +95,8 @@ export async function diffView(
     content = html`<p><span class="state-changed">changed</span>: as read (<span class="mono">${shortDigest(digest)}</span>) against now (<span class="mono">${shortDigest(now.digest)}</span>, spec version ${now.version}). Removed lines on the left, added lines on the right.</p>
 <button type="button" data-diff-toggle aria-controls="diff-view" aria-pressed="false" hidden>Show as one column</button>
 <div id="diff-view" class="diff-view">
-<table class="diff diff-split"><caption class="skip">Side by side</caption><thead><tr><th scope="col" colspan="2">As read</th><th scope="col" colspan="2">Now</th></tr></thead><tbody>${split}</tbody></table>
-<table class="diff diff-unified"><caption class="skip">One column</caption><thead><tr><th scope="col">Old</th><th scope="col">New</th><th scope="col">Line</th></tr></thead><tbody>${unified}</tbody></table>
+<table class="diff diff-split"><caption class="sr-only">Side by side</caption><colgroup><col class="ln"><col><col class="ln"><col></colgroup><thead><tr><th scope="col" colspan="2">As read</th><th scope="col" colspan="2">Now</th></tr></thead><tbody>${split}</tbody></table>
+<table class="diff diff-unified"><caption class="sr-only">One column</caption><colgroup><col class="ln"><col class="ln"><col></colgroup><thead><tr><th scope="col">Old</th><th scope="col">New</th><th scope="col">Line</th></tr></thead><tbody>${unified}</tbody></table>
 </div>`;
   }
   const body = html`<h1>Diff of <span class="mono">${ref}</span></h1>${back}${content}`;

@@ -47,7 +47,7 @@ export async function runView(
         ? ''
         : html`<a href="${href(ctx, '/diff', { ref: s.ref, digest: s.read_digest, run: runId })}">${
             s.state === 'changed' ? 'as read vs now' : 'text as read'
-          }<span class="skip"> for ${s.ref}</span></a>`
+          }<span class="sr-only"> for ${s.ref}</span></a>`
     }</td>
 </tr>`,
   );

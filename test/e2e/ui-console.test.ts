@@ -1,0 +1,227 @@
+// The provenance console in a real browser: a real agent run over stdio, a clause edited afterwards, then a person
+// walks runs → run → clause → diff in headless Chromium; hostile text stays text; axe-core finds nothing serious.
+import { copyFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  chromiumExists,
+  chromiumMissing,
+  launchChromium,
+  seriousViolations,
+  startUiCli,
+  type UiCli,
+} from '../helpers/browser.js';
+import { connectStdioCli, runCli } from '../helpers/cli.js';
+import { CLI_TEST_TIMEOUT, type GitRepoFixture, gitRepo } from '../helpers/git.js';
+import { repoRoot, specsExample } from '../helpers/paths.js';
+import { specFile } from '../helpers/temp.js';
+
+const RUN = 'run-console-e2e';
+const HOSTILE_CLIENT = '<b id="client-html">evil</b><img src=x id="client-img">';
+const OLD_LINE = 'Access tokens MUST expire 15 minutes (900 s) after issue';
+const NEW_LINE = 'Access tokens MUST expire 10 minutes (600 s) after issue';
+/** Set to write the screenshots into docs/ (the README shows them); otherwise they stay in the test's temp folder. */
+const UPDATE_SCREENSHOTS = process.env.SPECLEDGER_UPDATE_SCREENSHOTS === '1';
+
+describe.skipIf(!chromiumExists)(
+  `the provenance console${chromiumExists ? '' : ` (skipped: ${chromiumMissing})`}`,
+  { timeout: CLI_TEST_TIMEOUT },
+  () => {
+    let repo: GitRepoFixture;
+    let ledger: string;
+    let ui: UiCli;
+    let browser: Browser;
+    let page: Page;
+    const digests: Record<string, string> = {};
+
+    const shot = async (name: string) => {
+      const file = repo.tmp.at(`console-${name}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      if (UPDATE_SCREENSHOTS) {
+        mkdirSync(path.join(repoRoot, 'docs'), { recursive: true });
+        copyFileSync(file, path.join(repoRoot, 'docs', `console-${name}.png`));
+      }
+    };
+
+    beforeAll(async () => {
+      repo = gitRepo({ specs: specsExample });
+      repo.write(
+        'specs/specs/hostile.md',
+        specFile(
+          { id: 'hostile', title: 'Hostile <i>title</i>', version: '1.0.0', status: 'draft' },
+          '\n## Script {#script}\n\nThis text holds <script>window.__pwned = 1</script> and <img src=x id="spec-img">.\n',
+        ),
+      );
+      repo.commit('initial import');
+      ledger = repo.tmp.at('ledger.db');
+      const installed = await repo.specledger(['hooks', 'install', '--specs', 'specs', '--ledger', ledger]);
+      expect(installed.code, installed.stderr).toBe(0);
+      const agent = await connectStdioCli(['--specs', `${repo.dir}/specs`, '--ledger', ledger], {
+        env: { SPECLEDGER_RUN_ID: RUN },
+        clientName: HOSTILE_CLIENT,
+      });
+      try {
+        await agent.client.callTool({ name: 'read_root', arguments: {} });
+        for (const ref of ['auth#token-lifetime', 'errors#error-envelope', 'hostile#script']) {
+          const r = (await agent.client.callTool({ name: 'get_clause', arguments: { ref } })) as unknown as {
+            structuredContent: { digest: string };
+          };
+          digests[ref] = r.structuredContent.digest;
+        }
+        repo.write('src/token.ts', 'export const TOKEN_TTL_S = 900;\n');
+        repo.commit('token lifetime from the spec', { SPECLEDGER_RUN_ID: RUN });
+      } finally {
+        await agent.close();
+      }
+      // After the run, someone edits the clause the run relied on.
+      repo.write('specs/specs/auth.md', repo.read('specs/specs/auth.md').replace(OLD_LINE, NEW_LINE));
+      repo.commit('shorter tokens');
+      ui = await startUiCli(['--specs', `${repo.dir}/specs`, '--ledger', ledger]);
+      browser = await launchChromium();
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      page = await context.newPage();
+    }, CLI_TEST_TIMEOUT);
+
+    afterAll(async () => {
+      await browser?.close();
+      await ui?.close();
+      repo?.remove();
+    });
+
+    it('walks runs → run → clause → diff and shows the run, the versions read, what changed and how', async () => {
+      const response = await page.goto(ui.url);
+      expect(response?.status()).toBe(200);
+      const csp = response?.headers()['content-security-policy'] ?? '';
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toContain('unsafe-inline');
+      const runLink = page.getByRole('link', { name: RUN });
+      expect(await runLink.count()).toBe(1);
+      await shot('runs');
+
+      await runLink.click();
+      await page.waitForURL(/\/run\?/);
+      expect(await page.locator('h1').innerText()).toBe(`Run ${RUN}`);
+      const clauseRow = (ref: string) =>
+        page.locator('table[aria-labelledby="clauses"] tr', { hasText: ref });
+      expect(await clauseRow('auth#token-lifetime').locator('[class^="state-"]').innerText()).toBe('changed');
+      expect(await clauseRow('errors#error-envelope').locator('[class^="state-"]').innerText()).toBe(
+        'unchanged',
+      );
+      const short = (d: string) => `sha256:${d.replace('sha256:', '').slice(0, 8)}`;
+      expect(await clauseRow('auth#token-lifetime').innerText()).toContain(
+        short(digests['auth#token-lifetime']!),
+      );
+      const timeline = page.locator('table[aria-labelledby="timeline"] tbody tr', {
+        hasText: 'auth#token-lifetime',
+      });
+      expect(await timeline.innerText()).toContain('1.4.0');
+      expect(await timeline.innerText()).toContain('get_clause');
+      await shot('run');
+
+      await clauseRow('auth#token-lifetime')
+        .getByRole('link', { name: 'auth#token-lifetime', exact: true })
+        .click();
+      await page.waitForURL(/\/clause\?/);
+      expect(await page.locator('h1').innerText()).toBe('Clause auth#token-lifetime');
+      const version = page.locator('table[aria-labelledby="versions"] tbody tr');
+      expect(await version.count()).toBe(1);
+      expect(await version.innerText()).toContain(short(digests['auth#token-lifetime']!));
+      expect(await version.innerText()).toContain('changed since');
+      expect(await page.locator('table[aria-labelledby="runs"]').innerText()).toContain(RUN);
+      await shot('clause');
+
+      await version.getByRole('link', { name: /as read vs now/ }).click();
+      await page.waitForURL(/\/diff\?/);
+      expect(await page.locator('.diff-split td.del').allInnerTexts()).toEqual(
+        expect.arrayContaining([expect.stringContaining(OLD_LINE)]),
+      );
+      expect(await page.locator('.diff-split td.ins').allInnerTexts()).toEqual(
+        expect.arrayContaining([expect.stringContaining(NEW_LINE)]),
+      );
+      await shot('diff');
+      // The toggle is the one script: it switches to one column, old line above new.
+      const toggle = page.getByRole('button', { name: 'Show as one column' });
+      await toggle.click();
+      expect(await page.locator('.diff-split').isVisible()).toBe(false);
+      const removed = (await page.locator('.diff-unified td.del').allInnerTexts()).join('\n');
+      const added = (await page.locator('.diff-unified td.ins').allInnerTexts()).join('\n');
+      expect(removed).toMatch(new RegExp(`^- .*${OLD_LINE.replace(/[()]/g, '\\$&')}`, 'm'));
+      expect(added).toMatch(new RegExp(`^\\+ .*${NEW_LINE.replace(/[()]/g, '\\$&')}`, 'm'));
+      const unified = await page.locator('.diff-unified').innerText();
+      expect(unified.indexOf(NEW_LINE)).toBeGreaterThan(unified.indexOf(OLD_LINE));
+    });
+
+    it('shows a client name and spec text holding HTML as text, and runs none of it', async () => {
+      await page.goto(`${ui.url}run?id=${RUN}`);
+      expect(await page.locator('dl.facts').innerText()).toContain(`${HOSTILE_CLIENT}/0.0.1`);
+      expect(await page.locator('#client-html, #client-img').count()).toBe(0);
+      await page.goto(`${ui.url}clause?ref=hostile%23script`);
+      expect(await page.locator('pre.text').innerText()).toContain('<script>window.__pwned = 1</script>');
+      expect(await page.locator('#spec-img').count()).toBe(0);
+      expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+      await page.goto(`${ui.url}specs`);
+      expect(await page.locator('main').innerText()).toContain('Hostile <i>title</i>');
+    });
+
+    it('has no serious accessibility violations on any page', async () => {
+      const pages = [
+        '',
+        `run?id=${RUN}`,
+        'clause?ref=auth%23token-lifetime',
+        `diff?ref=auth%23token-lifetime&digest=${digests['auth#token-lifetime']}&run=${RUN}`,
+        'commits',
+        'health',
+        'specs',
+      ];
+      for (const p of pages) {
+        await page.goto(`${ui.url}${p}`);
+        expect(await seriousViolations(page), `/${p}`).toEqual([]);
+      }
+      await page.goto(`${ui.url}commits`);
+      await shot('commits');
+      await page.goto(`${ui.url}health`);
+      await shot('health');
+    });
+
+    it('can be used from the keyboard: skip link first, then every link in order, Enter follows one', async () => {
+      await page.goto(ui.url);
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+      await page.keyboard.press('Enter');
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+      let reached = false;
+      for (let i = 0; i < 30 && !reached; i++) {
+        await page.keyboard.press('Tab');
+        reached = (await page.evaluate(() => document.activeElement?.textContent)) === RUN;
+      }
+      expect(reached).toBe(true);
+      await page.keyboard.press('Enter');
+      await page.waitForURL(/\/run\?/);
+      expect(await page.locator('h1').innerText()).toBe(`Run ${RUN}`);
+    });
+
+    it('shows the commit made during the run with its run and clause versions, and the ledger verified', async () => {
+      await page.goto(`${ui.url}commits`);
+      const row = page.locator('table[aria-labelledby="recent"] tr', {
+        hasText: 'token lifetime from the spec',
+      });
+      expect(await row.innerText()).toContain(RUN);
+      await row.getByRole('link').first().click();
+      await page.waitForURL(/\/commits\?rev=/);
+      const clauses = await page.locator('table[aria-labelledby="commit-clauses"]').innerText();
+      expect(clauses).toContain('auth#token-lifetime');
+      expect(clauses).toContain('changed');
+      await page.goto(`${ui.url}health`);
+      expect(await page.locator('main').innerText()).toMatch(/Verified: \d+ records, chain intact/);
+    });
+
+    it('answers only reads, on loopback only', async () => {
+      const post = await fetch(ui.url, { method: 'POST' });
+      expect(post.status).toBe(405);
+      const refused = await runCli(['ui', '--host', '0.0.0.0', '--port', '0', '--ledger', ledger]);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain('refusing to serve the console on 0.0.0.0');
+    });
+  },
+);
