@@ -1,5 +1,6 @@
 // The provenance console in a real browser: a real agent run over stdio, a clause edited afterwards, then a person
 // walks runs → run → clause → diff in headless Chromium; hostile text stays text; axe-core finds nothing serious.
+// biome-ignore-all lint/performance/useDomNodeTextContent: playwright's locator.innerText is the text a person sees (it honours CSS), which is what these tests check
 import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -159,7 +160,7 @@ describe.skipIf(!chromiumExists)(
       await page.goto(`${ui.url}clause?ref=hostile%23script`);
       expect(await page.locator('pre.text').innerText()).toContain('<script>window.__pwned = 1</script>');
       expect(await page.locator('#spec-img').count()).toBe(0);
-      expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+      expect(await page.evaluate('typeof window.__pwned')).toBe('undefined');
       await page.goto(`${ui.url}specs`);
       expect(await page.locator('main').innerText()).toContain('Hostile <i>title</i>');
     });
@@ -187,13 +188,13 @@ describe.skipIf(!chromiumExists)(
     it('can be used from the keyboard: skip link first, then every link in order, Enter follows one', async () => {
       await page.goto(ui.url);
       await page.keyboard.press('Tab');
-      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+      expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to content');
       await page.keyboard.press('Enter');
-      expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+      expect(await page.evaluate('document.activeElement?.id')).toBe('main');
       let reached = false;
       for (let i = 0; i < 30 && !reached; i++) {
         await page.keyboard.press('Tab');
-        reached = (await page.evaluate(() => document.activeElement?.textContent)) === RUN;
+        reached = (await page.evaluate('document.activeElement?.textContent')) === RUN;
       }
       expect(reached).toBe(true);
       await page.keyboard.press('Enter');

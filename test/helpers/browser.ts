@@ -1,7 +1,7 @@
 // A real headless Chromium (Debian's, driven by playwright-core) and `specledger ui` as a subprocess, for the console tests.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import AxeBuilder from '@axe-core/playwright';
+import { AxeBuilder } from '@axe-core/playwright';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { cleanEnv } from './cli.js';
 import { builtCli } from './paths.js';
