@@ -26,7 +26,7 @@ export interface ConsoleOptions {
  * No inline script or style runs, nothing loads from elsewhere, no form posts anywhere else, no framing: the pages
  * show untrusted text (specs, client names, run IDs), and this is the second wall behind escaping every value.
  */
-export const CONSOLE_CSP = [
+const CONSOLE_CSP = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",

@@ -34,7 +34,7 @@ export function href(
   return `${ctx.base}${path}${q === '' ? '' : `?${q}`}`;
 }
 
-export function assetHref(ctx: PageContext, name: string): string {
+function assetHref(ctx: PageContext, name: string): string {
   return `${ctx.base}/assets/${name}?v=${ctx.assets.get(name)?.version ?? '0'}`;
 }
 

@@ -19,6 +19,8 @@ import { repoRoot, specsExample } from '../helpers/paths.js';
 import { specFile } from '../helpers/temp.js';
 
 const RUN = 'run-console-e2e';
+const OTHER_RUN = 'run-console-other';
+const PAGED_RUNS = 26;
 const HOSTILE_CLIENT = '<b id="client-html">evil</b><img src=x id="client-img">';
 const OLD_LINE = 'Access tokens MUST expire 15 minutes (900 s) after issue';
 const NEW_LINE = 'Access tokens MUST expire 10 minutes (600 s) after issue';
@@ -63,6 +65,12 @@ describe.skipIf(!chromiumExists)(
         clientName: HOSTILE_CLIENT,
       });
       try {
+        // Runs named by the tool argument, older than RUN: enough for a second page of runs.
+        for (let i = 0; i < PAGED_RUNS; i++)
+          await agent.client.callTool({
+            name: 'get_clause',
+            arguments: { ref: 'errors#error-envelope', run_id: `paged-run-${i}` },
+          });
         await agent.client.callTool({ name: 'read_root', arguments: {} });
         for (const ref of ['auth#token-lifetime', 'errors#error-envelope', 'hostile#script']) {
           const r = (await agent.client.callTool({ name: 'get_clause', arguments: { ref } })) as unknown as {
@@ -75,7 +83,13 @@ describe.skipIf(!chromiumExists)(
       } finally {
         await agent.close();
       }
-      // After the run, someone edits the clause the run relied on.
+      const other = await connectStdioCli(['--specs', `${repo.dir}/specs`, '--ledger', ledger], {
+        env: { SPECLEDGER_RUN_ID: OTHER_RUN },
+        clientName: 'other-agent',
+      });
+      await other.client.callTool({ name: 'get_clause', arguments: { ref: 'auth#token-lifetime' } });
+      await other.close();
+      // After the runs, someone edits the clause they relied on.
       repo.write('specs/specs/auth.md', repo.read('specs/specs/auth.md').replace(OLD_LINE, NEW_LINE));
       repo.commit('shorter tokens');
       ui = await startUiCli(['--specs', `${repo.dir}/specs`, '--ledger', ledger]);
@@ -151,6 +165,39 @@ describe.skipIf(!chromiumExists)(
       expect(added).toMatch(new RegExp(`^\\+ .*${NEW_LINE.replace(/[()]/g, '\\$&')}`, 'm'));
       const unified = await page.locator('.diff-unified').innerText();
       expect(unified.indexOf(NEW_LINE)).toBeGreaterThan(unified.indexOf(OLD_LINE));
+    });
+
+    it('filters runs by client, principal, run-ID source and time, and pages through them', async () => {
+      const shownRuns = async (query: string) => {
+        await page.goto(`${ui.url}${query}`);
+        return page.locator('table tbody tr td:first-child').allInnerTexts();
+      };
+      expect(await shownRuns('?client=other-agent')).toEqual([OTHER_RUN]);
+      expect(await shownRuns('?source=env')).toEqual([OTHER_RUN, RUN]);
+      expect(await shownRuns('?principal=nobody')).toEqual([]);
+      expect(await page.locator('main').innerText()).toContain('No run matches.');
+      expect(await shownRuns('?from=2999-01-01T00:00')).toEqual([]);
+      expect(await shownRuns('?to=2000-01-01T00:00')).toEqual([]);
+      expect(await shownRuns('?from=2000-01-01T00:00&source=env')).toEqual([OTHER_RUN, RUN]);
+      // Newest first, 25 a page: the two env runs and 23 argument runs, then the 3 oldest.
+      const first = await shownRuns('');
+      expect(first).toHaveLength(25);
+      expect(first.slice(0, 2)).toEqual([OTHER_RUN, RUN]);
+      expect(await page.locator('.pager').first().innerText()).toContain(`1–25 of ${PAGED_RUNS + 2} runs`);
+      await page.getByRole('link', { name: 'Next 25' }).first().click();
+      await page.waitForURL(/offset=25/);
+      expect(await page.locator('table tbody tr td:first-child').allInnerTexts()).toEqual([
+        'paged-run-2',
+        'paged-run-1',
+        'paged-run-0',
+      ]);
+      // The form keeps what was asked, and a filtered list pages as filtered.
+      await page.goto(`${ui.url}?source=argument`);
+      expect(await page.locator('select[name="source"]').inputValue()).toBe('argument');
+      await page.getByRole('link', { name: 'Next 25' }).first().click();
+      await page.waitForURL(/offset=25/);
+      expect(new URL(page.url()).searchParams.get('source')).toBe('argument');
+      expect(await page.locator('table tbody tr td:first-child').allInnerTexts()).toEqual(['paged-run-0']);
     });
 
     it('shows a client name and spec text holding HTML as text, and runs none of it', async () => {

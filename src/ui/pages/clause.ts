@@ -5,7 +5,7 @@ import { formatRef, parseRef } from '../../ledger/refs.js';
 import { type Html, href, type PageContext, page, pager, shortDigest, when } from '../layout.js';
 import { type ConsoleSources, currentClause } from '../sources.js';
 
-export const CLAUSE_RUNS_PER_PAGE = 50;
+const CLAUSE_RUNS_PER_PAGE = 50;
 
 interface SeenVersion {
   digest: string;

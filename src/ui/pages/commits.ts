@@ -8,7 +8,7 @@ import { traceCommit } from '../../trace/trace.js';
 import { type Html, href, type PageContext, page, shortDigest, when } from '../layout.js';
 import type { ConsoleSources } from '../sources.js';
 
-export const RECENT_COMMITS = 30;
+const RECENT_COMMITS = 30;
 
 interface ClauseLine {
   ref: string;

@@ -18,7 +18,7 @@ function linesOf(value: string): string[] {
 }
 
 /** Rows of a side-by-side diff: removed lines paired with the added lines that replace them. */
-export function sideBySide(before: string, after: string): Row[] {
+function sideBySide(before: string, after: string): Row[] {
   const rows: Row[] = [];
   let o = 0;
   let n = 0;

@@ -5,7 +5,7 @@ import { formatClient, formatRef } from '../../ledger/refs.js';
 import { type Html, href, type PageContext, page, pager, shortDigest, when } from '../layout.js';
 import { type ConsoleSources, currentDigests } from '../sources.js';
 
-export const READS_PER_PAGE = 100;
+const READS_PER_PAGE = 100;
 
 export async function runView(
   ctx: PageContext,

@@ -5,7 +5,7 @@ import type { RunIdSource } from '../../ledger/types.js';
 import { type Html, href, type PageContext, page, pager, when } from '../layout.js';
 import type { ConsoleSources } from '../sources.js';
 
-export const RUNS_PER_PAGE = 25;
+const RUNS_PER_PAGE = 25;
 
 const SOURCES: readonly RunIdSource[] = [
   'argument',
@@ -40,7 +40,7 @@ function isoBound(value: string, end: boolean): string | undefined {
   return new Date(ms + pad).toISOString();
 }
 
-export function runsFilter(q: RunsQuery): RunsFilter {
+function runsFilter(q: RunsQuery): RunsFilter {
   const from = isoBound(q.from, false);
   const to = isoBound(q.to, true);
   return {
