@@ -56,6 +56,8 @@ describe.skipIf(!chromiumExists)(
           '\n## Script {#script}\n\nThis text holds <script>window.__pwned = 1</script> and <img src=x id="spec-img">.\n',
         ),
       );
+      // A file that cannot be served: the specs page lists it with the reason.
+      repo.write('specs/specs/blob.md', 'not text\0\0\0 at all');
       repo.commit('initial import');
       ledger = repo.tmp.at('ledger.db');
       const installed = await repo.specledger(['hooks', 'install', '--specs', 'specs', '--ledger', ledger]);
@@ -210,6 +212,13 @@ describe.skipIf(!chromiumExists)(
       expect(await page.evaluate('typeof window.__pwned')).toBe('undefined');
       await page.goto(`${ui.url}specs`);
       expect(await page.locator('main').innerText()).toContain('Hostile <i>title</i>');
+    });
+
+    it('lists the files that cannot be served, with where and why, on the specs page', async () => {
+      await page.goto(`${ui.url}specs`);
+      const unserved = await page.locator('table[aria-labelledby="unserved"]').innerText();
+      expect(unserved).toContain('specs/blob.md:1');
+      expect(unserved).toContain('binary');
     });
 
     it('has no serious accessibility violations on any page', async () => {
