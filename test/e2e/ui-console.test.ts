@@ -221,7 +221,30 @@ describe.skipIf(!chromiumExists)(
       expect(unserved).toContain('binary');
     });
 
-    it('has no serious accessibility violations on any page', async () => {
+    it('works with JavaScript off, the diff toggle aside', async () => {
+      const context = await browser.newContext({ javaScriptEnabled: false });
+      const noJs = await context.newPage();
+      try {
+        await noJs.goto(`${ui.url}run?id=${RUN}`);
+        await noJs.getByRole('link', { name: /as read vs now/ }).click();
+        await noJs.waitForURL(/\/diff\?/);
+        expect(await noJs.locator('.diff-split').isVisible()).toBe(true);
+        expect(await noJs.locator('.diff-split td.ins').allInnerTexts()).toEqual(
+          expect.arrayContaining([expect.stringContaining(NEW_LINE)]),
+        );
+        expect(await noJs.getByRole('button', { name: 'Show as one column' }).isVisible()).toBe(false);
+        await noJs.goto(`${ui.url}?source=env`);
+        expect(await noJs.locator('table tbody tr').count()).toBe(2);
+      } finally {
+        await context.close();
+      }
+    });
+
+    it('has no serious accessibility violations on any page, and breaks none of its CSP', async () => {
+      const cspErrors: string[] = [];
+      page.on('console', (message) => {
+        if (/Content.Security.Policy/i.test(message.text())) cspErrors.push(message.text());
+      });
       const pages = [
         '',
         `run?id=${RUN}`,
@@ -235,6 +258,7 @@ describe.skipIf(!chromiumExists)(
         await page.goto(`${ui.url}${p}`);
         expect(await seriousViolations(page), `/${p}`).toEqual([]);
       }
+      expect(cspErrors).toEqual([]);
       await page.goto(`${ui.url}commits`);
       await shot('commits');
       await page.goto(`${ui.url}health`);
