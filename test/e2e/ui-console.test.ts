@@ -297,12 +297,15 @@ describe.skipIf(!chromiumExists)(
       expect(await page.locator('main').innerText()).toMatch(/Verified: \d+ records, chain intact/);
     });
 
-    it('answers only reads, on loopback only', async () => {
+    it('answers only reads, on loopback only, and says so when there is no ledger', async () => {
       const post = await fetch(ui.url, { method: 'POST' });
       expect(post.status).toBe(405);
       const refused = await runCli(['ui', '--host', '0.0.0.0', '--port', '0', '--ledger', ledger]);
       expect(refused.code).not.toBe(0);
       expect(refused.stderr).toContain('refusing to serve the console on 0.0.0.0');
+      const missing = await runCli(['ui', '--port', '0', '--ledger', repo.tmp.at('no-such.db')]);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain(`no ledger at ${repo.tmp.at('no-such.db')}`);
     });
   },
 );

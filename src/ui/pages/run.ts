@@ -65,7 +65,7 @@ export async function runView(
 <td class="num">${r.tokens}</td>
 </tr>`;
   });
-  const body = html`<h1>Run <span class="mono" data-run-id>${runId}</span></h1>
+  const body = html`<h1>Run <span class="mono">${runId}</span></h1>
 <dl class="facts">
 <dt>Run ID source</dt><dd>${first?.run_id_source ?? '—'}</dd>
 <dt>Reads</dt><dd>${records.length}</dd>
