@@ -288,6 +288,10 @@ describe.skipIf(!chromiumExists)(
         hasText: 'token lifetime from the spec',
       });
       expect(await row.innerText()).toContain(RUN);
+      // The edit after the runs was committed without a declared run: the hooks' guess says it is one.
+      const edit = page.locator('table[aria-labelledby="recent"] tr', { hasText: 'shorter tokens' });
+      expect(await edit.innerText()).toContain('guessed from ledger activity, not declared');
+      expect(await row.innerText()).not.toContain('guessed');
       await row.getByRole('link').first().click();
       await page.waitForURL(/\/commits\?rev=/);
       const clauses = await page.locator('table[aria-labelledby="commit-clauses"]').innerText();

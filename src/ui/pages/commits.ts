@@ -1,6 +1,7 @@
 // Commits: the runs and clause versions behind a commit or a range, from git notes and trailers (src/trace).
 import { html } from 'hono/html';
 import { locateSpecs } from '../../trace/link.js';
+import type { NoteRun } from '../../trace/note.js';
 import { commitProvenance } from '../../trace/provenance.js';
 import { logCommits } from '../../trace/repo.js';
 import { buildReport } from '../../trace/report.js';
@@ -29,11 +30,15 @@ function clauseTable(ctx: PageContext, id: string, clauses: readonly ClauseLine[
   )}</tbody></table>`;
 }
 
-const runLinks = (ctx: PageContext, runs: readonly string[]) =>
+/** How a run was tied to a commit, where that is not a declaration: an inferred link must say so. */
+const GUESSED = ' (guessed from ledger activity, not declared)';
+
+const runLinks = (ctx: PageContext, runs: ReadonlyArray<string | Pick<NoteRun, 'run' | 'via'>>) =>
   runs.length === 0
     ? html`<span class="muted">none</span>`
     : runs.map(
-        (r, i) => html`${i > 0 ? ', ' : ''}<a class="mono" href="${href(ctx, '/run', { id: r })}">${r}</a>`,
+        (r, i) =>
+          html`${i > 0 ? ', ' : ''}<a class="mono" href="${href(ctx, '/run', { id: typeof r === 'string' ? r : r.run })}">${typeof r === 'string' ? r : r.run}</a>${typeof r !== 'string' && r.via === 'ledger-guess' ? GUESSED : ''}`,
       );
 
 async function answer(ctx: PageContext, sources: ConsoleSources, rev: string): Promise<Html> {
@@ -48,10 +53,7 @@ async function answer(ctx: PageContext, sources: ConsoleSources, rev: string): P
       (
         p,
       ) => html`<tr><td><a class="mono" href="${href(ctx, '/commits', { rev: p.commit.commit })}">${p.commit.commit.slice(0, 12)}</a></td>
-<td>${when(p.commit.date)}</td><td>${p.commit.subject}</td><td>${p.source}</td><td>${runLinks(
-        ctx,
-        p.note.runs.map((r) => r.run),
-      )}</td></tr>`,
+<td>${when(p.commit.date)}</td><td>${p.commit.subject}</td><td>${p.source}</td><td>${runLinks(ctx, p.note.runs)}</td></tr>`,
     )}</tbody></table>`;
   }
   if (rev.includes('..')) {
@@ -62,7 +64,10 @@ async function answer(ctx: PageContext, sources: ConsoleSources, rev: string): P
       (
         c,
       ) => html`<tr><td><a class="mono" href="${href(ctx, '/commits', { rev: c.commit })}">${c.commit.slice(0, 12)}</a></td>
-<td>${c.subject}</td><td>${c.error ? html`<span class="bad">${c.error}</span>` : c.provenance}</td><td>${runLinks(ctx, c.runs)}</td></tr>`,
+<td>${c.subject}</td><td>${c.error ? html`<span class="bad">${c.error}</span>` : c.provenance}</td><td>${runLinks(
+        ctx,
+        c.runs.map((run) => report.runs.find((r) => r.run === run) ?? run),
+      )}</td></tr>`,
     )}</tbody></table>
 <h2 id="range-clauses">Clauses relied on</h2>
 ${clauseTable(
@@ -76,10 +81,7 @@ ${report.warnings.map((w) => html`<p class="warn">${w}</p>`)}`;
   return html`${traced.commits.map(
     (c) => html`<h2 id="commit">Commit <span class="mono">${c.commit.slice(0, 12)}</span>: ${c.subject}</h2>
 <dl class="facts"><dt>Date</dt><dd>${when(c.date)}</dd><dt>Provenance</dt><dd>${c.message ?? c.provenance}</dd>
-<dt>Runs</dt><dd>${runLinks(
-      ctx,
-      c.runs.map((r) => r.run),
-    )}</dd></dl>
+<dt>Runs</dt><dd>${runLinks(ctx, c.runs)}</dd></dl>
 ${c.problems.map((p) => html`<p class="warn">${p}</p>`)}
 <h3 id="commit-clauses">Clauses read</h3>${clauseTable(ctx, 'commit-clauses', c.clauses)}`,
   )}${traced.warnings.map((w) => html`<p class="warn">${w}</p>`)}`;
