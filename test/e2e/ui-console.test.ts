@@ -301,9 +301,16 @@ describe.skipIf(!chromiumExists)(
       expect(await page.locator('main').innerText()).toMatch(/Verified: \d+ records, chain intact/);
     });
 
-    it('answers only reads, on loopback only, and says so when there is no ledger', async () => {
+    it('answers only reads, on loopback only, and says what is wrong with a bad request or a missing ledger', async () => {
       const post = await fetch(ui.url, { method: 'POST' });
       expect(post.status).toBe(405);
+      const unknown = await fetch(`${ui.url}run?id=no-such-run`);
+      expect(unknown.status).toBe(404);
+      expect(await unknown.text()).toContain('no reads recorded for run &quot;no-such-run&quot;');
+      const badDigest = await fetch(`${ui.url}diff?ref=auth%23token-lifetime&digest=nonsense`);
+      expect(badDigest.status).toBe(400);
+      expect(await badDigest.text()).toContain('invalid digest');
+      expect((await fetch(`${ui.url}clause`)).status).toBe(400);
       const refused = await runCli(['ui', '--host', '0.0.0.0', '--port', '0', '--ledger', ledger]);
       expect(refused.code).not.toBe(0);
       expect(refused.stderr).toContain('refusing to serve the console on 0.0.0.0');
