@@ -24,6 +24,7 @@ const SUITES = [
   'ledger-checkpoint-load',
   'hostile-stall',
   'trace-scale',
+  'ui',
 ];
 const { values: args } = parseArgs({
   options: {
@@ -196,6 +197,9 @@ await suite('trace-scale', () =>
     ],
     { core: SERVER_CORE, timeoutMs: 15 * 60_000 },
   ));
+
+// Issue 19: the console's runs page and a run page of 10k reads, server-side, on a generated 1M-read ledger (--quick 100k).
+await suite('ui', async () => (await import('./suites/ui.mjs')).runUi({ quick: args.quick }));
 
 // The soak takes ten minutes, so it is its own command (`npm run soak`); its last result is shown as it is.
 try {

@@ -2,6 +2,7 @@
 import { hostileStallSection, soakSection } from './report-hardening.mjs';
 import { ledgerProofsSection } from './report-proofs.mjs';
 import { traceScaleSection } from './report-trace.mjs';
+import { uiSection } from './report-ui.mjs';
 
 const fmt = (n, digits = 0) =>
   typeof n === 'number' && Number.isFinite(n)
@@ -328,6 +329,7 @@ export function renderMarkdown(machine, targets, results) {
   out.push(...ledgerProofsSection(results['ledger-proofs'], results['ledger-checkpoint-load']));
   out.push(...hostileStallSection(results['hostile-stall']));
   out.push(...traceScaleSection(results['trace-scale']));
+  out.push(...uiSection(results.ui));
   out.push(...soakSection(results.soak));
   return `${out.join('\n')}\n`;
 }

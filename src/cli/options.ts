@@ -1,6 +1,6 @@
 // Options shared by commands: where the specs and the ledger are, and the parsers of numeric options.
 import path from 'node:path';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import type { CheckpointEvery } from '../ledger/checkpoint-schedule.js';
 import { DEFAULT_LEDGER_PATH } from '../ledger/location.js';
 
@@ -21,6 +21,12 @@ export function defaultLedger(): string {
 export function resolveLedger(ledger: string): string {
   return ledger === 'off' || /^[a-z][a-z0-9+.-]*:\/\//i.test(ledger) ? ledger : path.resolve(ledger);
 }
+
+/** `--repo`, `--specs`, `--ledger` for the commands that read git, the specs and (when there is one) the ledger. */
+export const repoOption = () => new Option('--repo <dir>', 'the git repository').default('.');
+export const specsOption = () => new Option('--specs <dir>', 'spec root').default(defaultSpecs());
+export const ledgerOption = () =>
+  new Option('--ledger <path>', `ledger file or postgres:// URL (default ${defaultLedger()} when it exists)`);
 
 /*
  * Parsers for numeric options, handed to commander's argParser so a bad value stops the command before anything

@@ -163,6 +163,7 @@ export function registerServeCommand(program: Command): void {
             maxSessionsPerPrincipal: opts.maxSessionsPerPrincipal,
             sessionIdleMs: opts.sessionIdle,
             readiness: () => readiness(app),
+            console: await consoleHandler(app, opts.specs),
             log: (level, message) => logErr(`specledger: ${level}: ${message}`),
           }).catch((error: unknown) => {
             // EADDRINUSE, EACCES, a host that does not resolve: nothing is served, so nothing may keep running.
@@ -200,6 +201,20 @@ export function registerServeCommand(program: Command): void {
       await done;
       await stop();
     });
+}
+
+/** The provenance console under /ui, read-only, on the server's own ledger and live corpus. */
+async function consoleHandler(app: App, specs: string) {
+  const [{ createConsoleHandler }, { openGitRepo }] = await Promise.all([
+    import('../ui/server.js'),
+    import('../governance/git.js'),
+  ]);
+  const repo = await openGitRepo(app.corpus.root);
+  return createConsoleHandler({
+    base: '/ui',
+    sources: { store: app.ledger, corpus: app.corpus, repo, specsDir: specs },
+    log: (message) => logErr(`specledger: error: ${message}`),
+  });
 }
 
 function banner(app: App, where: string, ledger: string): void {
