@@ -16,18 +16,54 @@ interface Match {
   similarity: number;
 }
 
+export interface NearDuplicatePair {
+  /** The later clause, reported where it is written. */
+  spec: SpecDoc;
+  clause: Clause;
+  /** Its most similar clause in another spec. */
+  other: { spec: SpecDoc; clause: Clause };
+  similarity: number;
+}
+
+export interface NearDuplicateOptions {
+  similarity: number;
+  minWords: number;
+  shingle: number;
+  /** Pairs of specs whose clauses are not compared (beyond a spec with itself and superseded pairs). */
+  skip?: (a: SpecDoc, b: SpecDoc) => boolean;
+}
+
+/** The rule lint runs on one snapshot; audit and multi-root lint call `nearDuplicatePairs` over several roots. */
+export const nearDuplicates: SnapshotRule = ({ snapshot, config }) =>
+  nearDuplicatePairs(snapshot.specs, config.nearDuplicate).map(
+    (p): Finding => ({
+      rule: 'near-duplicate',
+      severity: 'warning',
+      file: p.spec.path,
+      line: p.clause.line,
+      ref: p.clause.ref,
+      message: `"${p.clause.title}" is ${Math.floor(p.similarity * 100)}% the same as ${p.other.clause.ref} (${p.other.spec.path}:${p.other.clause.line}); forked copies of a policy drift apart`,
+      hint: 'keep one copy and cite it by its SPEC#CLAUSE from the other spec, or mark the older spec superseded (`supersedes: [id]` in the newer one)',
+    }),
+  );
+
 /**
  * Jaccard similarity over word shingles, with the prefix-filtering join of Bayardo et al. ("Scaling up
  * all pairs similarity search"): two sets with Jaccard ≥ t must share one of the first
  * |s| − ⌈t·|s|⌉ + 1 tokens of each, in one global order. The order is the shingle hash itself, so a
  * sorted set is its own prefix; ~10k clauses join in well under a second, with no false negatives
- * (unlike MinHash). Each spec's words are hashed once and shared by its nested clauses.
+ * (unlike MinHash). Each spec's words are hashed once and shared by its nested clauses. Specs are
+ * compared by object identity, so specs of several roots (whose IDs and paths may collide) join alike.
  */
-export const nearDuplicates: SnapshotRule = ({ snapshot, config }) => {
-  const { similarity: threshold, shingle } = config.nearDuplicate;
+export function nearDuplicatePairs(
+  allSpecs: readonly SpecDoc[],
+  options: NearDuplicateOptions,
+): NearDuplicatePair[] {
+  const { similarity: threshold, shingle } = options;
+  const skip = options.skip ?? (() => false);
   // A clause shorter than one shingle has no shingles of its own to compare.
-  const minWords = Math.max(config.nearDuplicate.minWords, shingle);
-  const specs = snapshot.specs
+  const minWords = Math.max(options.minWords, shingle);
+  const specs = allSpecs
     .filter((s) => s.kind !== 'proposal' && s.status !== 'deprecated')
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const entries: Entry[] = [];
@@ -54,7 +90,7 @@ export const nearDuplicates: SnapshotRule = ({ snapshot, config }) => {
         if (seen.has(j)) continue;
         seen.add(j);
         const y = entries[j]!;
-        if (y.spec === x.spec || related(x.spec, y.spec)) continue;
+        if (y.spec === x.spec || related(x.spec, y.spec) || skip(x.spec, y.spec)) continue;
         const small = Math.min(x.set.length, y.set.length);
         if (small < threshold * Math.max(x.set.length, y.set.length)) continue;
         const sim = jaccard(x.set, y.set);
@@ -70,29 +106,25 @@ export const nearDuplicates: SnapshotRule = ({ snapshot, config }) => {
   });
 
   // Report the outermost copy only: a duplicated section would otherwise be reported once per nested clause.
-  const matchedRefs = new Set([...matches.keys()].map((e) => e.clause.ref));
+  const matched = new Set([...matches.keys()].map((e) => e.clause));
   const clausesBySpec = new Map<SpecDoc, Map<string, Clause>>();
-  const findings: Finding[] = [];
+  const pairs: NearDuplicatePair[] = [];
   for (const [x, m] of matches) {
     let byId = clausesBySpec.get(x.spec);
     if (!byId) {
       byId = new Map(x.spec.clauses.map((c) => [c.id, c]));
       clausesBySpec.set(x.spec, byId);
     }
-    if (hasMatchedAncestor(x, byId, matchedRefs)) continue;
-    const y = m.other;
-    findings.push({
-      rule: 'near-duplicate',
-      severity: 'warning',
-      file: x.spec.path,
-      line: x.clause.line,
-      ref: x.clause.ref,
-      message: `"${x.clause.title}" is ${Math.floor(m.similarity * 100)}% the same as ${y.clause.ref} (${y.spec.path}:${y.clause.line}); forked copies of a policy drift apart`,
-      hint: 'keep one copy and cite it by its SPEC#CLAUSE from the other spec, or mark the older spec superseded (`supersedes: [id]` in the newer one)',
+    if (hasMatchedAncestor(x, byId, matched)) continue;
+    pairs.push({
+      spec: x.spec,
+      clause: x.clause,
+      other: { spec: m.other.spec, clause: m.other.clause },
+      similarity: m.similarity,
     });
   }
-  return findings;
-};
+  return pairs;
+}
 
 function related(a: SpecDoc, b: SpecDoc): boolean {
   return a.supersedes.includes(b.id) || b.supersedes.includes(a.id);
@@ -101,10 +133,11 @@ function related(a: SpecDoc, b: SpecDoc): boolean {
 function hasMatchedAncestor(
   x: Entry,
   byId: ReadonlyMap<string, Clause>,
-  matched: ReadonlySet<string>,
+  matched: ReadonlySet<Clause>,
 ): boolean {
   for (let parent = x.clause.parentId; parent !== null; parent = byId.get(parent)?.parentId ?? null) {
-    if (matched.has(`${x.spec.id}#${parent}`)) return true;
+    const clause = byId.get(parent);
+    if (clause && matched.has(clause)) return true;
   }
   return false;
 }
