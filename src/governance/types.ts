@@ -59,7 +59,7 @@ export function severityRank(severity: Severity): number {
   return SEVERITIES.indexOf(severity);
 }
 
-export function summarize(findings: readonly Finding[]): FindingSummary {
+export function summarize(findings: ReadonlyArray<Pick<Finding, 'severity'>>): FindingSummary {
   const summary: FindingSummary = { error: 0, warning: 0, info: 0 };
   for (const f of findings) summary[f.severity]++;
   return summary;
