@@ -141,7 +141,13 @@ export function writeOrg(dir: string): Org {
     'storage',
     'specs/blobs.md',
     spec(
-      { id: 'blobs', version: '1.0.0', status: 'approved', owners: '[storage-team]', applies_to: '[src/blobs/**]' },
+      {
+        id: 'blobs',
+        version: '1.0.0',
+        status: 'approved',
+        owners: '[storage-team]',
+        applies_to: '[src/blobs/**]',
+      },
       `# Blob store\n\n## Uploads {#uploads}\n\n${prose(8002, 3)}\n`,
     ),
   );
