@@ -1,7 +1,7 @@
 // specledger audit: every root loaded with lint's machinery, then compared across roots, optionally with the ledger.
 import { loadLintConfig } from '../governance/config.js';
-import { summarize } from '../governance/types.js';
 import { createProseScanner } from '../governance/prose.js';
+import { summarize } from '../governance/types.js';
 import { openLedger } from '../ledger/open.js';
 import { createTokenCounter } from '../parse/tokens.js';
 import { agentsFindings } from './agents.js';

@@ -66,7 +66,7 @@ export function summarize(findings: ReadonlyArray<Pick<Finding, 'severity'>>): F
 }
 
 /** Findings in reading order: by file, then line, then rule. */
-export function sortFindings(findings: readonly Finding[]): Finding[] {
+export function sortFindings<T extends Finding>(findings: readonly T[]): T[] {
   return [...findings].sort(
     (a, b) =>
       (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||

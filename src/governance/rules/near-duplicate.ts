@@ -35,17 +35,24 @@ export interface NearDuplicateOptions {
 
 /** The rule lint runs on one snapshot; audit and multi-root lint call `nearDuplicatePairs` over several roots. */
 export const nearDuplicates: SnapshotRule = ({ snapshot, config }) =>
-  nearDuplicatePairs(snapshot.specs, config.nearDuplicate).map(
-    (p): Finding => ({
-      rule: 'near-duplicate',
-      severity: 'warning',
-      file: p.spec.path,
-      line: p.clause.line,
-      ref: p.clause.ref,
-      message: `"${p.clause.title}" is ${Math.floor(p.similarity * 100)}% the same as ${p.other.clause.ref} (${p.other.spec.path}:${p.other.clause.line}); forked copies of a policy drift apart`,
-      hint: 'keep one copy and cite it by its SPEC#CLAUSE from the other spec, or mark the older spec superseded (`supersedes: [id]` in the newer one)',
-    }),
-  );
+  nearDuplicatePairs(snapshot.specs, config.nearDuplicate).map((p) => nearDuplicateFinding(p));
+
+/**
+ * The finding for one pair, on the later clause. `where` names the other clause's spec root when several are
+ * linted together (`payments:auth#ttl (payments/specs/auth.md:9)`); one root needs no name.
+ */
+export function nearDuplicateFinding(p: NearDuplicatePair, where?: { ref: string; path: string }): Finding {
+  const other = where ?? { ref: p.other.clause.ref, path: p.other.spec.path };
+  return {
+    rule: 'near-duplicate',
+    severity: 'warning',
+    file: p.spec.path,
+    line: p.clause.line,
+    ref: p.clause.ref,
+    message: `"${p.clause.title}" is ${Math.floor(p.similarity * 100)}% the same as ${other.ref} (${other.path}:${p.other.clause.line}); forked copies of a policy drift apart`,
+    hint: 'keep one copy and cite it by its SPEC#CLAUSE from the other spec, or mark the older spec superseded (`supersedes: [id]` in the newer one)',
+  };
+}
 
 /**
  * Jaccard similarity over word shingles, with the prefix-filtering join of Bayardo et al. ("Scaling up
