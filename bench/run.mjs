@@ -24,6 +24,7 @@ const SUITES = [
   'ledger-checkpoint-load',
   'hostile-stall',
   'trace-scale',
+  'audit',
 ];
 const { values: args } = parseArgs({
   options: {
@@ -194,6 +195,10 @@ await suite('trace-scale', () =>
     ],
     { core: SERVER_CORE, timeoutMs: 15 * 60_000 },
   ));
+
+// Issue 17: audit on 9 repositories × 5k clauses, against multi-root lint on the same roots.
+await suite('audit', async () =>
+  (await import('./suites/audit.mjs')).runAudit({ runs, ...(args.quick ? { clausesPerRoot: 2_000 } : {}) }));
 
 // The soak takes ten minutes, so it is its own command (`npm run soak`); its last result is shown as it is.
 try {

@@ -82,8 +82,9 @@ function bodyWords(clause: Clause): string[] {
 
 /**
  * Specs in different roots that are about one thing, by their titles or by naming the same `applies_to`
- * globs, whose text differs: two repositories each holding their own account of a service. Default globs
- * (`**`) say nothing about a subject and do not pair specs.
+ * globs, whose text differs: two repositories each holding their own account of a service. Globs pair
+ * specs only when both roots are in one repository (globs are relative to the repository, so `src/**` in
+ * two repositories is two places), and default globs (`**`) say nothing about a subject.
  */
 export function overlappingSpecs(roots: readonly LoadedRoot[]): AuditFinding[] {
   const all = roots.flatMap((r) =>
@@ -105,7 +106,10 @@ export function overlappingSpecs(roots: readonly LoadedRoot[]): AuditFinding[] {
             ? `the same title "${a.spec.title}"`
             : `titles "${a.spec.title}" and "${b.spec.title}" (${percent(titleSim)} of their words shared)`,
         );
-      const globs = a.spec.appliesTo.filter((g) => g !== '**' && b.spec.appliesTo.includes(g));
+      const sameRepo = a.root.repoTop !== null && a.root.repoTop === b.root.repoTop;
+      const globs = sameRepo
+        ? a.spec.appliesTo.filter((g) => g !== '**' && b.spec.appliesTo.includes(g))
+        : [];
       if (globs.length > 0) reasons.push(`both apply to ${globs.join(', ')}`);
       if (reasons.length === 0) continue;
       findings.push({

@@ -17,6 +17,8 @@ export interface LoadedRoot {
   name: string;
   path: string;
   snapshot: Snapshot;
+  /** Top level of the git repository around the root, or null. */
+  repoTop: string | null;
   config: LintConfig;
   inventory: RootInventory;
   /** Lint's findings that an audit reports: missing owners, drift, parser errors. */
@@ -64,6 +66,7 @@ export async function loadRoot(root: NamedRoot, options: LoadRootOptions): Promi
     name: root.name,
     path: corpus.root,
     snapshot,
+    repoTop: repo?.top ?? null,
     config,
     inventory: inventoryOf(root.name, corpus.root, snapshot, config, commit, options.prose),
     findings: lintFindings.map((f) => ({

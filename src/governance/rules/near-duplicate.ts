@@ -57,8 +57,11 @@ export function nearDuplicateFinding(p: NearDuplicatePair, where?: { ref: string
 /**
  * Jaccard similarity over word shingles, with the prefix-filtering join of Bayardo et al. ("Scaling up
  * all pairs similarity search"): two sets with Jaccard ≥ t must share one of the first
- * |s| − ⌈t·|s|⌉ + 1 tokens of each, in one global order. The order is the shingle hash itself, so a
- * sorted set is its own prefix; ~10k clauses join in well under a second, with no false negatives
+ * |s| − ⌈t·|s|⌉ + 1 tokens of each, in one global order. The order is rarest shingle first (as the
+ * paper has it): prefixes then hold shingles few clauses share, so the candidate lists stay short even
+ * where one vocabulary runs through every spec (ordering by hash alone cost 1.9 s for 6k generated
+ * clauses across three roots, most of it walking lists of clauses sharing a common shingle). Sets are
+ * rewritten as ascending ranks in that order, so a sorted set is its own prefix; no false negatives
  * (unlike MinHash). Each spec's words are hashed once and shared by its nested clauses. Specs are
  * compared by object identity, so specs of several roots (whose IDs and paths may collide) join alike.
  */
@@ -86,6 +89,7 @@ export function nearDuplicatePairs(
     }
   }
 
+  rankByRarity(entries);
   const index = new Map<number, number[]>();
   const matches = new Map<Entry, Match>();
   entries.forEach((x, i) => {
@@ -131,6 +135,20 @@ export function nearDuplicatePairs(
     });
   }
   return pairs;
+}
+
+/** Rewrites every set as ascending ranks, rank 0 for the shingle the fewest clauses have (ties by hash). */
+function rankByRarity(entries: Entry[]): void {
+  const df = new Map<number, number>();
+  for (const e of entries) for (const t of e.set) df.set(t, (df.get(t) ?? 0) + 1);
+  const order = [...df.keys()].sort((a, b) => df.get(a)! - df.get(b)! || a - b);
+  const rank = new Map<number, number>();
+  order.forEach((t, i) => rank.set(t, i));
+  for (const e of entries) {
+    const ranked = new Uint32Array(e.set.length);
+    for (let i = 0; i < e.set.length; i++) ranked[i] = rank.get(e.set[i]!)!;
+    e.set = ranked.sort();
+  }
 }
 
 function related(a: SpecDoc, b: SpecDoc): boolean {
