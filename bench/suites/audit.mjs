@@ -1,7 +1,8 @@
 // Suite (issue 17): `specledger audit` on 9 git repositories × 5k clauses, against multi-root `lint` on the same
 // roots in the same run (both load and parse every root; audit adds the cross-root comparisons and inventory).
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { generateCorpus } from '../gen-corpus.mjs';
 import { cli, log, SERVER_CORE, tempDir } from '../lib/env.mjs';
@@ -22,23 +23,19 @@ function git(dir, ...args) {
   });
 }
 
-/** Wall time of one CLI run on the server core; exit 1 (findings) is not a failure here. */
+/** GNU time, when installed, adds the child's CPU time: on a machine shared with other work it moves less than wall time. */
+const TIME = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', 'cpu-seconds %U %S'] : [];
+
+/** Wall (and CPU) time of one CLI run on the server core; exit 1 (findings) is not a failure here. */
 function timed(argv, cwd) {
-  const [cmd, ...args] = pinnedArgv(SERVER_CORE, ['node', cli, ...argv]);
+  const [cmd, ...args] = pinnedArgv(SERVER_CORE, [...TIME, 'node', cli, ...argv]);
   const t0 = performance.now();
-  let out;
-  try {
-    out = execFileSync(cmd, args, {
-      cwd,
-      encoding: 'utf8',
-      maxBuffer: 256 << 20,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-  } catch (error) {
-    if (error.status !== 1) throw error;
-    out = error.stdout;
-  }
-  return { ms: performance.now() - t0, out };
+  const child = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 256 << 20 });
+  const ms = performance.now() - t0;
+  if (child.status !== 0 && child.status !== 1)
+    throw new Error(`${argv[0]} exited ${child.status}: ${child.stderr}`);
+  const cpu = /cpu-seconds ([\d.]+) ([\d.]+)/.exec(child.stderr);
+  return { ms, cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : null, out: child.stdout };
 }
 
 export async function runAudit({ runs, clausesPerRoot = 5_000 }) {
@@ -71,7 +68,10 @@ export async function runAudit({ runs, clausesPerRoot = 5_000 }) {
     );
     const audit = [];
     const lint = [];
+    const auditCpu = [];
+    const lintCpu = [];
     let findings = null;
+    let kinds = null;
     for (let r = 0; r < runs; r++) {
       const l = timed(
         ['lint', ...names.flatMap((n) => ['--specs', n]), '--format', 'json', '--fail-on', 'error'],
@@ -80,12 +80,15 @@ export async function runAudit({ runs, clausesPerRoot = 5_000 }) {
       const a = timed(['audit', ...names, '--json'], tmp.dir);
       lint.push(l.ms);
       audit.push(a.ms);
+      if (a.cpuMs !== null) auditCpu.push(a.cpuMs);
+      if (l.cpuMs !== null) lintCpu.push(l.cpuMs);
       const report = JSON.parse(a.out);
       findings = report.findings.length;
+      kinds = [...new Set(report.findings.map((f) => f.kind))];
       const clauses = report.roots.reduce((n, x) => n + x.clauses, 0);
       if (clauses < ROOTS * clausesPerRoot * 0.99) throw new Error(`audit saw ${clauses} clauses`);
       log(
-        `audit run ${r + 1}: audit ${Math.round(a.ms)} ms, lint ${Math.round(l.ms)} ms (${findings} audit findings)`,
+        `audit run ${r + 1}: audit ${Math.round(a.ms)} ms (cpu ${a.cpuMs ?? '?'} ms), lint ${Math.round(l.ms)} ms (cpu ${l.cpuMs ?? '?'} ms); ${findings} audit findings`,
       );
     }
     const auditMs = round(median(audit));
@@ -97,9 +100,13 @@ export async function runAudit({ runs, clausesPerRoot = 5_000 }) {
       audit_ms: auditMs,
       lint_ms: lintMs,
       audit_ratio_to_lint: ratio(auditMs, lintMs),
+      audit_cpu_ms: auditCpu.length > 0 ? round(median(auditCpu)) : null,
+      lint_cpu_ms: lintCpu.length > 0 ? round(median(lintCpu)) : null,
+      loadavg_end: loadavg().map((x) => round(x, 2)),
       target_ms: TARGET_MS,
       within_target: auditMs <= TARGET_MS,
       audit_findings: findings,
+      audit_finding_kinds: kinds,
     };
   } finally {
     tmp.remove();

@@ -3,6 +3,7 @@ import { diffArrays } from 'diff';
 import type { LintConfig } from '../governance/config.js';
 import { clauseWords } from '../governance/prose.js';
 import { nearDuplicatePairs } from '../governance/rules/near-duplicate.js';
+import { isSupporting } from '../parse/labels.js';
 import type { Clause, SpecDoc } from '../parse/types.js';
 import { isAgentsFile, type LoadedRoot } from './root-audit.js';
 import { AUDIT_KINDS, type AuditFinding } from './types.js';
@@ -89,7 +90,8 @@ function bodyWords(clause: Clause): string[] {
 export function overlappingSpecs(roots: readonly LoadedRoot[]): AuditFinding[] {
   const all = roots.flatMap((r) =>
     r.snapshot.specs
-      .filter((s) => !isAgentsFile(s) && s.kind !== 'proposal' && s.status !== 'deprecated')
+      // A root page (a README) introduces a repository; supporting material (examples, archives) is not policy.
+      .filter((s) => !isAgentsFile(s) && s.path !== r.snapshot.root.path && !isSupporting(s.role))
       .map((spec) => ({ root: r, spec, title: new Set(clauseWords(spec.title)) })),
   );
   const findings: AuditFinding[] = [];

@@ -61,7 +61,7 @@ export function nearDuplicateFinding(p: NearDuplicatePair, where?: { ref: string
  * paper has it): prefixes then hold shingles few clauses share, so the candidate lists stay short even
  * where one vocabulary runs through every spec (ordering by hash alone cost 1.9 s for 6k generated
  * clauses across three roots, most of it walking lists of clauses sharing a common shingle). Sets are
- * rewritten as ascending ranks in that order, so a sorted set is its own prefix; no false negatives
+ * made of ranks in that order, so a sorted set is its own prefix; no false negatives
  * (unlike MinHash). Each spec's words are hashed once and shared by its nested clauses. Specs are
  * compared by object identity, so specs of several roots (whose IDs and paths may collide) join alike.
  */
@@ -76,20 +76,21 @@ export function nearDuplicatePairs(
   const specs = allSpecs
     .filter((s) => s.kind !== 'proposal' && s.status !== 'deprecated')
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const words = specs.map((spec) => specWords(spec, shingle));
+  rankByRarity(words);
   const entries: Entry[] = [];
-  for (const spec of specs) {
-    const words = specWords(spec, shingle);
+  specs.forEach((spec, s) => {
+    const w = words[s]!;
     for (const clause of spec.clauses) {
       // A section's own heading is left out: a forked copy is often retitled while its text stays the same.
       const first = clause.line - spec.bodyLine + (clause.kind === 'section' ? 1 : 0);
-      const from = words.lineStart[first] ?? words.count;
-      const to = words.lineStart[clause.endLine - spec.bodyLine + 1] ?? words.count;
+      const from = w.lineStart[first] ?? w.count;
+      const to = w.lineStart[clause.endLine - spec.bodyLine + 1] ?? w.count;
       if (to - from >= minWords)
-        entries.push({ spec, clause, set: uniqueSorted(words.grams, from, to, shingle) });
+        entries.push({ spec, clause, set: uniqueSorted(w.grams, from, to, shingle) });
     }
-  }
+  });
 
-  rankByRarity(entries);
   const index = new Map<number, number[]>();
   const matches = new Map<Entry, Match>();
   entries.forEach((x, i) => {
@@ -137,18 +138,22 @@ export function nearDuplicatePairs(
   return pairs;
 }
 
-/** Rewrites every set as ascending ranks, rank 0 for the shingle the fewest clauses have (ties by hash). */
-function rankByRarity(entries: Entry[]): void {
-  const df = new Map<number, number>();
-  for (const e of entries) for (const t of e.set) df.set(t, (df.get(t) ?? 0) + 1);
-  const order = [...df.keys()].sort((a, b) => df.get(a)! - df.get(b)! || a - b);
-  const rank = new Map<number, number>();
-  order.forEach((t, i) => rank.set(t, i));
-  for (const e of entries) {
-    const ranked = new Uint32Array(e.set.length);
-    for (let i = 0; i < e.set.length; i++) ranked[i] = rank.get(e.set[i]!)!;
-    e.set = ranked.sort();
-  }
+/**
+ * Rewrites every shingle as its rank, rank 0 for the rarest: counted once per occurrence in the specs' words (not
+ * per clause, where nesting repeats them), and ordered by a counting sort, ties in first-seen order. Any total
+ * order keeps the join exact; this one makes it fast. Two Map passes over ~700k words cost ~100 ms.
+ */
+function rankByRarity(words: readonly SpecWords[]): void {
+  const count = new Map<number, number>();
+  for (const w of words) for (const g of w.grams) count.set(g, (count.get(g) ?? 0) + 1);
+  let max = 0;
+  for (const c of count.values()) if (c > max) max = c;
+  const next = new Int32Array(max + 2);
+  for (const c of count.values()) next[c + 1]!++;
+  for (let i = 1; i < next.length; i++) next[i]! += next[i - 1]!;
+  // Setting an existing key keeps its place in the iteration, so the counts become ranks in one pass.
+  for (const [g, c] of count) count.set(g, next[c]!++);
+  for (const w of words) for (let i = 0; i < w.grams.length; i++) w.grams[i] = count.get(w.grams[i]!)!;
 }
 
 function related(a: SpecDoc, b: SpecDoc): boolean {
