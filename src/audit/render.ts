@@ -49,7 +49,7 @@ export function renderAuditText(report: AuditReport, options: AuditRenderOptions
   const lines = [`specledger audit: ${headline(report)}`, '', 'Inventory'];
   for (const r of report.roots) {
     lines.push(
-      `  ${r.name}  ${r.specs} specs, ${r.clauses} clauses, ${r.versioned} versioned, ${r.byOwner['(none)'] ?? 0} unowned${r.commit ? `, at ${r.commit.slice(0, 7)}` : ', not in git'}`,
+      `  ${r.name}  ${plural(r.specs, 'spec')}, ${plural(r.clauses, 'clause')}, ${r.versioned} versioned, ${r.byOwner['(none)'] ?? 0} unowned${r.commit ? `, at ${r.commit.slice(0, 7)}` : ', not in git'}`,
       `    formats: ${counts(r.byFormat)}; statuses: ${counts(r.byStatus)}`,
       `    agents (lines/instructions/tokens, budget ${r.budget.lines}/${r.budget.instructions}/${r.budget.tokens}): ${agentsCell(r)}`,
     );
