@@ -3,6 +3,7 @@ import { eng } from 'stopword';
 import { clauseWords, type ProseScanner } from '../governance/prose.js';
 import type { SpecDoc } from '../parse/types.js';
 import { isAgentsFile, type LoadedRoot } from './root-audit.js';
+import { setJaccard } from './similarity.js';
 import { AUDIT_KINDS, type AuditFinding, type AuditLocation } from './types.js';
 
 /**
@@ -153,7 +154,7 @@ function compareClusters(variants: readonly Variant[]): AuditFinding[] {
   const clusters: Cluster[] = [];
   for (const v of variants)
     for (const p of v.instructions) {
-      const home = clusters.find((c) => jaccard(c.subject, p.subject) >= SAME_INSTRUCTION);
+      const home = clusters.find((c) => setJaccard(c.subject, p.subject) >= SAME_INSTRUCTION);
       if (home) home.members.push(p);
       else clusters.push({ subject: p.subject, members: [p] });
     }
@@ -207,11 +208,4 @@ function picksOtherwise(v: Variant, instruction: Parsed): boolean {
   for (const [s, pick] of instruction.picks)
     if (v.instructions.some((p) => p.picks.has(s) && p.picks.get(s) !== pick)) return true;
   return false;
-}
-
-function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
-  let common = 0;
-  for (const w of a) if (b.has(w)) common++;
-  const union = a.size + b.size - common;
-  return union === 0 ? 0 : common / union;
 }

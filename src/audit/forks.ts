@@ -6,6 +6,7 @@ import { nearDuplicatePairs } from '../governance/rules/near-duplicate.js';
 import { isSupporting } from '../parse/labels.js';
 import type { Clause, SpecDoc } from '../parse/types.js';
 import { isAgentsFile, type LoadedRoot } from './root-audit.js';
+import { setJaccard } from './similarity.js';
 import { AUDIT_KINDS, type AuditFinding } from './types.js';
 
 /** Title-word Jaccard from which two specs in different roots read as one subject ("Session tokens" twice). */
@@ -101,7 +102,7 @@ export function overlappingSpecs(roots: readonly LoadedRoot[]): AuditFinding[] {
       const b = all[j]!;
       if (a.root === b.root || a.spec.digest === b.spec.digest) continue;
       const reasons: string[] = [];
-      const titleSim = jaccard(a.title, b.title);
+      const titleSim = setJaccard(a.title, b.title);
       if (a.title.size >= 2 && titleSim >= TITLE_SIMILARITY)
         reasons.push(
           a.spec.title === b.spec.title
@@ -127,11 +128,4 @@ export function overlappingSpecs(roots: readonly LoadedRoot[]): AuditFinding[] {
     }
   }
   return findings;
-}
-
-function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
-  let common = 0;
-  for (const w of a) if (b.has(w)) common++;
-  const union = a.size + b.size - common;
-  return union === 0 ? 0 : common / union;
 }
