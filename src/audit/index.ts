@@ -1,4 +1,5 @@
 // specledger audit: every root loaded with lint's machinery, then compared across roots, optionally with the ledger.
+import { errorMessage } from '../errors.js';
 import { loadLintConfig } from '../governance/config.js';
 import { createProseScanner } from '../governance/prose.js';
 import { summarize } from '../governance/types.js';
@@ -36,17 +37,23 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditReport> {
   const prose = createProseScanner();
   const progress = options.onProgress ?? (() => {});
   const loaded: LoadedRoot[] = [];
+  const unreadable: string[] = [];
   for (const [i, root] of options.roots.entries()) {
     progress(`root ${i + 1}/${options.roots.length}: ${root.name} (${root.path})`);
-    loaded.push(
-      await loadRoot(root, {
-        tokens,
-        prose,
-        configFile: options.configFile,
-        cwd,
-        onProgress: options.onIndexing,
-      }),
-    );
+    try {
+      loaded.push(
+        await loadRoot(root, {
+          tokens,
+          prose,
+          configFile: options.configFile,
+          cwd,
+          onProgress: options.onIndexing,
+        }),
+      );
+    } catch (error) {
+      // A root that cannot be read (or whose lint config is broken) fails alone; the others are still audited.
+      unreadable.push(`${root.name}: not audited: ${errorMessage(error)}`);
+    }
   }
   const cross = loadLintConfig({ root: cwd, cwd, file: options.configFile });
   progress('comparing roots');
@@ -78,7 +85,7 @@ export async function runAudit(options: RunAuditOptions): Promise<AuditReport> {
     findings: sorted,
     summary: summarize(sorted),
     ledger,
-    notes: [...cross.warnings, ...loaded.flatMap((r) => [...r.warnings, ...r.notes])],
+    notes: [...unreadable, ...cross.warnings, ...loaded.flatMap((r) => [...r.warnings, ...r.notes])],
   };
 }
 
