@@ -92,7 +92,7 @@ function readLine(c: ReadCount): string {
 /** Markdown with every value escaped, so a message quoting `*`, `|` or a backtick cannot break the layout. */
 export function renderAuditMarkdown(report: AuditReport, options: AuditRenderOptions): string {
   const out = [
-    `# Spec audit: ${plural(report.roots.length, 'repository').replace('repositorys', 'repositories')}`,
+    `# Spec audit: ${report.roots.length} ${report.roots.length === 1 ? 'repository' : 'repositories'}`,
     '',
     esc(headline(report)),
     '',
