@@ -25,6 +25,7 @@ const SUITES = [
   'hostile-stall',
   'trace-scale',
   'ui',
+  'audit',
 ];
 const { values: args } = parseArgs({
   options: {
@@ -200,6 +201,10 @@ await suite('trace-scale', () =>
 
 // Issue 19: the console's runs page and a run page of 10k reads, server-side, on a generated 1M-read ledger (--quick 100k).
 await suite('ui', async () => (await import('./suites/ui.mjs')).runUi({ quick: args.quick }));
+
+// Issue 17: audit on 9 repositories × 5k clauses, against multi-root lint on the same roots.
+await suite('audit', async () =>
+  (await import('./suites/audit.mjs')).runAudit({ runs, ...(args.quick ? { clausesPerRoot: 2_000 } : {}) }));
 
 // The soak takes ten minutes, so it is its own command (`npm run soak`); its last result is shown as it is.
 try {

@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { ExitError, SpecLedgerError } from '../errors.js';
 import { VERSION as SERVER_VERSION } from '../version.js';
+import { registerAuditCommand } from './audit-command.js';
 import { registerInitCommand } from './init-command.js';
 import { registerLedgerCommands } from './ledger-commands.js';
 import { registerLintCommand } from './lint-command.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerLedgerCommands(program);
   registerProofCommands(program);
   registerLintCommand(program);
+  registerAuditCommand(program);
   registerTraceCommands(program);
   registerInitCommand(program);
   registerUiCommand(program);

@@ -19,6 +19,13 @@ export {
   type RunLintOptions,
   runLint,
 } from './lint.js';
+export {
+  type LintRootInput,
+  type RootFinding,
+  type RootsLintReport,
+  type RunLintRootsOptions,
+  runLintRoots,
+} from './lint-roots.js';
 export { renderFindingsText } from './report.js';
 export {
   type Finding,

@@ -5,8 +5,10 @@ import { replaceBoldIds } from '../parse/clause-ids.js';
 export interface ProseScanner {
   /** 0-based lines of `text` inside fenced or indented code blocks. */
   codeLines(text: string): Set<number>;
-  /** Counts directives in `text`; see `countInstructions`. */
+  /** Counts directives in `text`; see `instructionsOf`. */
   instructions(text: string): number;
+  /** The directives themselves, with their lines: what audit compares across AGENTS.md variants. */
+  instructionList(text: string): Instruction[];
 }
 
 /**
@@ -30,8 +32,17 @@ export function createProseScanner(): ProseScanner {
       }
       return lines;
     },
-    instructions: (text) => countInstructions(md, text),
+    instructions: (text) => instructionsOf(md, text).length,
+    instructionList: (text) => instructionsOf(md, text),
   };
+}
+
+/** One standing instruction: a list item, or a directive sentence outside lists. */
+export interface Instruction {
+  /** 0-based line of `text` it starts on. */
+  line: number;
+  /** The item's first paragraph, or the sentence, as written. */
+  text: string;
 }
 
 /**
@@ -39,25 +50,27 @@ export function createProseScanner(): ProseScanner {
  * directives almost by definition), and outside lists every sentence with a directive word is one.
  * Headings, tables and code do not count.
  */
-function countInstructions(md: MarkdownIt, text: string): number {
-  let count = 0;
+function instructionsOf(md: MarkdownIt, text: string): Instruction[] {
+  const found: Instruction[] = [];
   let listItems = 0;
   const tokens = md.parse(text, {});
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.type === 'list_item_open') {
-      count++;
       listItems++;
+      // The item's own words: the inline token of its first paragraph, when it has one.
+      const inline = tokens[i + 1]?.type === 'paragraph_open' ? tokens[i + 2] : undefined;
+      found.push({ line: t.map?.[0] ?? 0, text: inline?.type === 'inline' ? inline.content : '' });
     } else if (t.type === 'list_item_close') listItems--;
     else if (t.type === 'paragraph_open' && listItems === 0) {
       const inline = tokens[i + 1];
       if (inline?.type !== 'inline') continue;
       for (const sentence of inline.content.split(/(?<=[.!?])\s+|\n{2,}/)) {
-        if (DIRECTIVE_RE.test(sentence)) count++;
+        if (DIRECTIVE_RE.test(sentence)) found.push({ line: t.map?.[0] ?? 0, text: sentence });
       }
     }
   }
-  return count;
+  return found;
 }
 
 /** Lower-case words of a clause with anchors, bold IDs, markup and punctuation removed. */

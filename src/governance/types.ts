@@ -59,14 +59,14 @@ export function severityRank(severity: Severity): number {
   return SEVERITIES.indexOf(severity);
 }
 
-export function summarize(findings: readonly Finding[]): FindingSummary {
+export function summarize(findings: ReadonlyArray<Pick<Finding, 'severity'>>): FindingSummary {
   const summary: FindingSummary = { error: 0, warning: 0, info: 0 };
   for (const f of findings) summary[f.severity]++;
   return summary;
 }
 
 /** Findings in reading order: by file, then line, then rule. */
-export function sortFindings(findings: readonly Finding[]): Finding[] {
+export function sortFindings<T extends Finding>(findings: readonly T[]): T[] {
   return [...findings].sort(
     (a, b) =>
       (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||

@@ -297,3 +297,61 @@ export async function runTokens(store: LedgerStore, runId: string): Promise<numb
   for (const record of await store.reads({ run_id: runId })) tokens += record.tokens;
   return tokens;
 }
+
+export interface ClauseReads {
+  clause_id: string;
+  reads: number;
+  /** Distinct runs that read it. */
+  runs: number;
+  last_ts: string;
+}
+
+export interface SpecReads {
+  spec_id: string;
+  /** Every read of the spec: outlines, clauses, the whole text. */
+  reads: number;
+  runs: number;
+  last_ts: string;
+  /** The latest read of the whole text (a clause read without a clause, a resource), which covers every clause. */
+  whole_last_ts: string | null;
+  clauses: ClauseReads[];
+}
+
+const WHOLE_TEXT_KINDS: ReadonlySet<ReadKind> = new Set(['clause', 'resource']);
+
+/**
+ * Read totals per spec and clause for the given specs (those read at all), from the store's read groups: one
+ * query per spec, so the cost follows the specs asked about, not the size of the ledger. `specledger audit`.
+ */
+export async function readTotals(store: LedgerStore, specIds: readonly string[]): Promise<SpecReads[]> {
+  const out: SpecReads[] = [];
+  for (const spec_id of specIds) {
+    const groups = await store.readGroups({ spec_id });
+    if (groups.length === 0) continue;
+    const spec: SpecReads = { spec_id, reads: 0, runs: 0, last_ts: '', whole_last_ts: null, clauses: [] };
+    const specRuns = new Set<string>();
+    const clauses = new Map<string, ClauseReads & { runIds: Set<string> }>();
+    for (const g of groups) {
+      spec.reads += g.reads;
+      specRuns.add(g.run_id);
+      if (g.last_ts > spec.last_ts) spec.last_ts = g.last_ts;
+      if (g.clause_id === null) {
+        if (WHOLE_TEXT_KINDS.has(g.kind) && (spec.whole_last_ts === null || g.last_ts > spec.whole_last_ts))
+          spec.whole_last_ts = g.last_ts;
+        continue;
+      }
+      let c = clauses.get(g.clause_id);
+      if (c === undefined) {
+        c = { clause_id: g.clause_id, reads: 0, runs: 0, last_ts: g.last_ts, runIds: new Set() };
+        clauses.set(g.clause_id, c);
+      }
+      c.reads += g.reads;
+      c.runIds.add(g.run_id);
+      if (g.last_ts > c.last_ts) c.last_ts = g.last_ts;
+    }
+    spec.runs = specRuns.size;
+    for (const { runIds, ...c } of clauses.values()) spec.clauses.push({ ...c, runs: runIds.size });
+    out.push(spec);
+  }
+  return out;
+}

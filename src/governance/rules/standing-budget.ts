@@ -69,7 +69,8 @@ export const standingBudget: SnapshotRule = ({ snapshot, config, prose }) => {
   return findings;
 };
 
-function countLines(text: string): number {
+/** Lines as a reader sees them: blank ones too, and a last line without a newline. */
+export function countLines(text: string): number {
   if (text.length === 0) return 0;
   let n = 1;
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
