@@ -2,9 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import type { App } from '../app.js';
+import type { ReloadResult } from '../corpus/corpus.js';
 import { ExitError, errorMessage } from '../errors.js';
 import type { CheckpointEvery } from '../ledger/checkpoint-schedule.js';
 import { principalProblem } from '../mcp/run-id.js';
+import { ROOT_CONFIG_FILES } from '../roots/root-config.js';
+import { resolveRootList } from '../roots/root-list.js';
 import {
   DEFAULT_MAX_SESSIONS,
   DEFAULT_MAX_SESSIONS_PER_PRINCIPAL,
@@ -26,7 +29,11 @@ import {
 import { escapeControls, logErr, progressReporter } from './output.js';
 import { prepareCheckpoints } from './serve-checkpoints.js';
 
-export interface ServeOptions extends CommonOptions {
+export interface ServeOptions extends Omit<CommonOptions, 'specs'> {
+  /** `--specs` values in order: `DIR` or `NAME=DIR`. */
+  specs: string[];
+  config?: string;
+  discover?: string | boolean;
   http?: boolean;
   host: string;
   port: number;
@@ -49,7 +56,14 @@ export function registerServeCommand(program: Command): void {
   program
     .command('serve')
     .description('serve the specs to MCP clients (stdio by default; --http for Streamable HTTP)')
-    .option('--specs <dir>', 'spec root', defaultSpecs())
+    .option(
+      '--specs <[name=]dir>',
+      'spec root; repeat as NAME=DIR to serve several (refs then read NAME:SPEC#CLAUSE)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option('--config <file>', `roots from a file (default: ${ROOT_CONFIG_FILES.join(' or ')} here)`)
+    .option('--discover [dir]', 'serve the spec roots nested under DIR (default: here): .kiro/, openspec/, specs/, AGENTS.md')
     .option('--ledger <path>', 'ledger: SQLite file, postgres:// URL, or "off"', defaultLedger())
     .option('--http', 'serve Streamable HTTP instead of stdio')
     .option('--host <host>', 'HTTP bind address', '127.0.0.1')
@@ -108,8 +122,16 @@ export function registerServeCommand(program: Command): void {
         import('../transports/http.js'),
         import('../transports/stdio.js'),
       ]);
-      const app = await createApp({
+      const roots = resolveRootList({
         specs: opts.specs,
+        config: opts.config,
+        discover: opts.discover,
+        cwd: process.cwd(),
+        fallback: defaultSpecs(),
+      });
+      const app = await createApp({
+        specs: roots.roots[0]!.real,
+        roots,
         ledger: resolveLedger(opts.ledger),
         transport: opts.http ? 'http' : 'stdio',
         log: logErr,
@@ -128,12 +150,18 @@ export function registerServeCommand(program: Command): void {
           stops.push(() => checkpoints.stop());
         }
         if (opts.watch) {
-          const watcher = await watchCorpus(app.corpus, {
-            poll: opts.poll,
-            log: logErr,
-            onReload: (result) => app.applyReload(result),
-          });
-          stops.push(() => watcher.close());
+          const federation = app.federation;
+          // Each root has its own watcher: a root that vanishes or breaks is reported, the others keep serving.
+          const targets = federation
+            ? federation.roots.map((root) => ({
+                corpus: root.corpus,
+                onReload: (result: ReloadResult) => app.applyReload(federation.rootReloaded(root, result)),
+              }))
+            : [{ corpus: app.corpus, onReload: (result: ReloadResult) => app.applyReload(result) }];
+          for (const target of targets) {
+            const watcher = await watchCorpus(target.corpus, { poll: opts.poll, log: logErr, onReload: target.onReload });
+            stops.push(() => watcher.close());
+          }
         }
         if (opts.http) {
           const http = await startHttpServer(app, {
@@ -191,8 +219,11 @@ function banner(app: App, where: string, ledger: string): void {
   const snap = app.corpus.current();
   const problems = snap.problems.filter((p) => p.severity === 'error');
   for (const p of problems) logErr(`specledger: ${p.file}:${p.line}: ${p.message}`);
+  const from = app.federation
+    ? `${app.federation.roots.length} roots (${app.federation.roots.map((r) => `${r.name}=${r.real}`).join(', ')})`
+    : app.corpus.root;
   logErr(
-    `specledger: serving ${snap.catalog.length} specs (${snap.clauseCount} clauses) from ${app.corpus.root} over ${where}; ledger ${ledger}${problems.length ? `; ${problems.length} problems` : ''}`,
+    `specledger: serving ${snap.catalog.length} specs (${snap.clauseCount} clauses) from ${from} over ${where}; ledger ${ledger}${problems.length ? `; ${problems.length} problems` : ''}`,
   );
 }
 
