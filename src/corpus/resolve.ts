@@ -65,7 +65,8 @@ export function shortSpecId(tables: Pick<RefTables, 'aliases' | 'specs' | 'roots
     const ids = tables.aliases.get(alias);
     if (ids?.length === 1 && ids[0] === specId) best = alias;
   }
-  return best;
+  // Aliases are lower case for lookup; the root keeps the case it was named with.
+  return keep !== null && best !== specId ? qualify(root!, best.slice(keep.length)) : best;
 }
 
 export function resolveRef(tables: RefTables, input: string): Resolved {

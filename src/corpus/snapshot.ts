@@ -43,6 +43,8 @@ export interface Snapshot {
   readonly always: readonly SpecDoc[];
   readonly problems: readonly Problem[];
   readonly clauseCount: number;
+  /** Served root names when several roots are served as one (IDs are then `root:spec`); empty for one root. */
+  readonly roots: ReadonlySet<string>;
   spec(id: string): SpecDoc | undefined;
   resolve(ref: string): Resolved;
   /** The shortest name that resolves to this spec alone (`cli-archive` for `openspec/specs/cli-archive/spec`). */
@@ -166,6 +168,7 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
     always,
     problems,
     clauseCount,
+    roots,
     spec: (id) => byId.get(id),
     resolve: (ref) => resolveRef(tables, ref),
     shortId: (spec) => shortSpecId(tables, spec.id),

@@ -166,7 +166,7 @@ function federationRoot(roots: readonly ServedRoot[], failed: readonly FailedRoo
   ];
   for (const r of roots) {
     const snap = r.corpus.current();
-    lines.push(`- ${r.name}: ${snap.catalog.length} specs, ${snap.clauseCount} clauses`);
+    lines.push(`- ${r.name}: ${snap.catalog.length + (snap.root.path ? 1 : 0)} specs, ${snap.clauseCount} clauses`);
   }
   for (const f of failed) lines.push(`- ${f.name}: not served (${f.reason})`);
   return lines.join('\n');
