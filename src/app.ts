@@ -70,7 +70,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     : null;
   const corpus =
     federation?.corpus ??
-    loadCorpus({ root: options.roots?.roots[0]?.real ?? options.specs, tokens, onProgress: options.onProgress });
+    loadCorpus({
+      root: options.roots?.roots[0]?.real ?? options.specs,
+      tokens,
+      onProgress: options.onProgress,
+    });
   const ledgerSpec = options.ledger ?? path.join(process.cwd(), DEFAULT_LEDGER_PATH);
   const ledger = await openLedger(ledgerSpec, {
     log: (level, message) => options.log?.(`specledger: ${level}: ${message}`),

@@ -63,7 +63,10 @@ export function registerServeCommand(program: Command): void {
       [] as string[],
     )
     .option('--config <file>', `roots from a file (default: ${ROOT_CONFIG_FILES.join(' or ')} here)`)
-    .option('--discover [dir]', 'serve the spec roots nested under DIR (default: here): .kiro/, openspec/, specs/, AGENTS.md')
+    .option(
+      '--discover [dir]',
+      'serve the spec roots nested under DIR (default: here): .kiro/, openspec/, specs/, AGENTS.md',
+    )
     .option('--ledger <path>', 'ledger: SQLite file, postgres:// URL, or "off"', defaultLedger())
     .option('--http', 'serve Streamable HTTP instead of stdio')
     .option('--host <host>', 'HTTP bind address', '127.0.0.1')
@@ -159,7 +162,11 @@ export function registerServeCommand(program: Command): void {
               }))
             : [{ corpus: app.corpus, onReload: (result: ReloadResult) => app.applyReload(result) }];
           for (const target of targets) {
-            const watcher = await watchCorpus(target.corpus, { poll: opts.poll, log: logErr, onReload: target.onReload });
+            const watcher = await watchCorpus(target.corpus, {
+              poll: opts.poll,
+              log: logErr,
+              onReload: target.onReload,
+            });
             stops.push(() => watcher.close());
           }
         }

@@ -157,7 +157,8 @@ function inOneRoot(tables: RefTables, ref: string, ids: readonly string[], claus
   const lower = clauseId.toLowerCase();
   const hits = specs.flatMap((spec) => {
     const clause =
-      tables.clausesByRef.get(`${spec.id}#${clauseId}`)?.clause ?? spec.clauses.find((c) => c.id.toLowerCase() === lower);
+      tables.clausesByRef.get(`${spec.id}#${clauseId}`)?.clause ??
+      spec.clauses.find((c) => c.id.toLowerCase() === lower);
     return clause ? [{ spec, clause }] : [];
   });
   if (hits.length === 1) return hits[0]!;

@@ -73,7 +73,12 @@ function holdsMarkdown(dir: string, depth: number): boolean {
   }
   for (const e of entries) {
     if (e.isFile() && /\.md$/i.test(e.name)) return true;
-    if (e.isDirectory() && !IGNORED_DIRS.has(e.name) && depth < MAX_DEPTH && holdsMarkdown(path.join(dir, e.name), depth + 1))
+    if (
+      e.isDirectory() &&
+      !IGNORED_DIRS.has(e.name) &&
+      depth < MAX_DEPTH &&
+      holdsMarkdown(path.join(dir, e.name), depth + 1)
+    )
       return true;
   }
   return false;

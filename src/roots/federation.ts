@@ -41,7 +41,8 @@ export async function loadFederation(list: RootList, options: FederationOptions)
   const failed: FailedRoot[] = [...list.failed];
   for (const root of list.roots) {
     const corpus = tryLoad(root, options, failed);
-    if (corpus) roots.push({ name: root.name, real: root.real, corpus, git: await createGitInfo(corpus.root) });
+    if (corpus)
+      roots.push({ name: root.name, real: root.real, corpus, git: await createGitInfo(corpus.root) });
   }
   const byName = new Map(roots.map((r) => [r.name, r]));
   const names: ReadonlySet<string> = new Set([...roots.map((r) => r.name), ...failed.map((f) => f.name)]);
@@ -90,14 +91,23 @@ export async function loadFederation(list: RootList, options: FederationOptions)
     if (result.after === result.before) return { before, after: before, rejected: [], dropped: [] };
     current = join();
     const served = (rel: string): string => `${root.name}/${rel}`;
-    return { before, after: current, rejected: result.rejected.map(served), dropped: result.dropped.map(served) };
+    return {
+      before,
+      after: current,
+      rejected: result.rejected.map(served),
+      dropped: result.dropped.map(served),
+    };
   };
   /** Splits served paths by root and applies `each` to the roots they name, then joins once. */
-  const perRoot = (paths: readonly string[], each: (root: ServedRoot, rels: string[]) => ReloadResult): ReloadResult => {
+  const perRoot = (
+    paths: readonly string[],
+    each: (root: ServedRoot, rels: string[]) => ReloadResult,
+  ): ReloadResult => {
     const before = current;
     const rejected: string[] = [];
     const dropped: string[] = [];
-    const touched = paths.length === 0 ? new Map(roots.map((r) => [r.name, [] as string[]])) : new Map<string, string[]>();
+    const touched =
+      paths.length === 0 ? new Map(roots.map((r) => [r.name, [] as string[]])) : new Map<string, string[]>();
     for (const p of paths) {
       const slash = p.indexOf('/');
       const root = byName.get(p.slice(0, slash));
@@ -135,7 +145,12 @@ export async function loadFederation(list: RootList, options: FederationOptions)
 
 function tryLoad(root: SpecRoot, options: FederationOptions, failed: FailedRoot[]): Corpus | null {
   try {
-    return loadCorpus({ root: root.real, tokens: options.tokens, maxFileBytes: options.maxFileBytes, onProgress: options.onProgress });
+    return loadCorpus({
+      root: root.real,
+      tokens: options.tokens,
+      maxFileBytes: options.maxFileBytes,
+      onProgress: options.onProgress,
+    });
   } catch (error) {
     failed.push({ ...root, reason: errorMessage(error) });
     return null;
@@ -166,7 +181,9 @@ function federationRoot(roots: readonly ServedRoot[], failed: readonly FailedRoo
   ];
   for (const r of roots) {
     const snap = r.corpus.current();
-    lines.push(`- ${r.name}: ${snap.catalog.length + (snap.root.path ? 1 : 0)} specs, ${snap.clauseCount} clauses`);
+    lines.push(
+      `- ${r.name}: ${snap.catalog.length + (snap.root.path ? 1 : 0)} specs, ${snap.clauseCount} clauses`,
+    );
   }
   for (const f of failed) lines.push(`- ${f.name}: not served (${f.reason})`);
   return lines.join('\n');

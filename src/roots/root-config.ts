@@ -6,7 +6,11 @@ import { z } from 'zod';
 import { SpecLedgerError } from '../errors.js';
 
 /** Looked for, in this order, in the working directory when `serve` is given no `--specs` and no `--config`. */
-export const ROOT_CONFIG_FILES = ['specledger.config.json', 'specledger.config.yaml', 'specledger.config.yml'] as const;
+export const ROOT_CONFIG_FILES = [
+  'specledger.config.json',
+  'specledger.config.yaml',
+  'specledger.config.yml',
+] as const;
 
 export const RootEntrySchema = z
   .object({
@@ -26,7 +30,8 @@ export const RootsConfigSchema = z
   })
   .strict()
   .refine((c) => c.roots !== undefined || c.discover !== undefined, {
-    message: 'name at least one root ("roots": [{"name": "payments", "path": "../payments-api/specs"}]) or "discover"',
+    message:
+      'name at least one root ("roots": [{"name": "payments", "path": "../payments-api/specs"}]) or "discover"',
   });
 
 export type RootsConfig = z.output<typeof RootsConfigSchema>;
@@ -54,13 +59,15 @@ const EXAMPLE = '{"roots": [{"name": "payments", "path": "../payments-api/specs"
  * Reads and validates a config file. JSON is read by the YAML parser too (JSON is YAML 1.2), so both report
  * `file:line` for a bad value.
  */
-export function loadRootsConfig(file: string): LoadedRootsConfig {
+export function loadRootsConfig(file: string, label = file): LoadedRootsConfig {
   const absolute = path.resolve(file);
   let text: string;
   try {
     text = readFileSync(absolute, 'utf8');
   } catch (error) {
-    throw new SpecLedgerError('CONFIG', `cannot read ${file}: ${(error as Error).message}`, { cause: error });
+    throw new SpecLedgerError('CONFIG', `cannot read ${label}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
@@ -69,7 +76,10 @@ export function loadRootsConfig(file: string): LoadedRootsConfig {
   const syntax = doc.errors[0];
   if (syntax) {
     const line = syntax.linePos?.[0]?.line ?? 1;
-    throw new SpecLedgerError('CONFIG', `${file}:${line}: not valid ${kindOf(file)}: ${syntax.message.split('\n')[0]}`);
+    throw new SpecLedgerError(
+      'CONFIG',
+      `${label}:${line}: not valid ${kindOf(file)}: ${syntax.message.split('\n')[0]}`,
+    );
   }
   const parsed = RootsConfigSchema.safeParse(doc.toJS());
   if (!parsed.success) {
@@ -79,7 +89,7 @@ export function loadRootsConfig(file: string): LoadedRootsConfig {
     const where = keys.length > 0 ? ` at ${keys.join('.')}` : '';
     throw new SpecLedgerError(
       'CONFIG',
-      `${file}:${lineAt(node)}: ${issue.message}${where}; e.g. ${EXAMPLE}`,
+      `${label}:${lineAt(node)}: ${issue.message}${where}; e.g. ${EXAMPLE}`,
     );
   }
   const rootsNode = nodeAt(doc.contents as Node | null, ['roots']);

@@ -69,27 +69,44 @@ export function resolveRootList(input: RootListInput): RootList {
     named.push(...input.specs.map((value) => parseSpecsValue(value, input.cwd)));
     source = '--specs';
   } else {
-    const file = input.config ? path.resolve(input.cwd, input.config) : discoverDir ? null : findRootsConfig(input.cwd);
+    const file = input.config
+      ? path.resolve(input.cwd, input.config)
+      : discoverDir
+        ? null
+        : findRootsConfig(input.cwd);
     if (file) {
-      const loaded = loadRootsConfig(file);
+      const label = path.relative(input.cwd, file) || file;
+      const loaded = loadRootsConfig(file, label);
       const base = path.dirname(loaded.file);
-      const label = path.relative(input.cwd, loaded.file) || loaded.file;
       (loaded.config.roots ?? []).forEach((r, i) => {
-        named.push({ name: r.name, path: path.resolve(base, r.path), from: `${label}:${loaded.lineOf(i)}`, named: true });
+        named.push({
+          name: r.name,
+          path: path.resolve(base, r.path),
+          from: `${label}:${loaded.lineOf(i)}`,
+          named: true,
+        });
       });
       if (loaded.config.discover) named.push(...discoverRoots(path.resolve(base, loaded.config.discover)));
       source = label;
     } else if (discoverDir) {
       source = '--discover';
     } else {
-      named.push({ name: nameFromPath(input.fallback), path: path.resolve(input.cwd, input.fallback), from: 'the default', named: false });
+      named.push({
+        name: nameFromPath(input.fallback),
+        path: path.resolve(input.cwd, input.fallback),
+        from: 'the default',
+        named: false,
+      });
       source = 'the default';
     }
   }
   if (discoverDir) {
     const found = discoverRoots(discoverDir);
     if (found.length === 0 && named.length === 0) {
-      throw new SpecLedgerError('CONFIG', `--discover found no spec root under ${discoverDir} (looked for .kiro/, openspec/, specs/ and AGENTS.md folders)`);
+      throw new SpecLedgerError(
+        'CONFIG',
+        `--discover found no spec root under ${discoverDir} (looked for .kiro/, openspec/, specs/ and AGENTS.md folders)`,
+      );
     }
     named.push(...found);
   }
@@ -99,10 +116,17 @@ export function resolveRootList(input: RootListInput): RootList {
 /** `payments=../payments-api/specs` or a plain path. A part before `=` with no `/` or `\` is a name. */
 export function parseSpecsValue(value: string, cwd: string): NamedRoot {
   const m = /^([^=/\\]+)=(.+)$/.exec(value);
-  if (!m) return { name: nameFromPath(value), path: path.resolve(cwd, value), from: `--specs ${value}`, named: false };
+  if (!m)
+    return {
+      name: nameFromPath(value),
+      path: path.resolve(cwd, value),
+      from: `--specs ${value}`,
+      named: false,
+    };
   const name = m[1]!.trim();
   const problem = rootNameProblem(name);
-  if (problem) throw new SpecLedgerError('CONFIG', `--specs ${value}: "${name}" is not a usable root name: ${problem}`);
+  if (problem)
+    throw new SpecLedgerError('CONFIG', `--specs ${value}: "${name}" is not a usable root name: ${problem}`);
   return { name, path: path.resolve(cwd, m[2]!), from: `--specs ${value}`, named: true };
 }
 
@@ -129,7 +153,8 @@ function checkRoots(named: NamedRoot[], source: string): RootList {
   const names = new Map<string, NamedRoot>();
   for (const r of named) {
     const problem = rootNameProblem(r.name);
-    if (problem) throw new SpecLedgerError('CONFIG', `${r.from}: "${r.name}" is not a usable root name: ${problem}`);
+    if (problem)
+      throw new SpecLedgerError('CONFIG', `${r.from}: "${r.name}" is not a usable root name: ${problem}`);
     const key = r.name.toLowerCase();
     const twin = names.get(key);
     if (twin) {
@@ -152,7 +177,10 @@ function checkRoots(named: NamedRoot[], source: string): RootList {
       if (a === b) continue;
       if (a.real === b.real) {
         if (roots.indexOf(a) < roots.indexOf(b))
-          throw new SpecLedgerError('CONFIG', `${b.from}: root "${b.name}" is the same folder as root "${a.name}" (${a.real}); serve it once`);
+          throw new SpecLedgerError(
+            'CONFIG',
+            `${b.from}: root "${b.name}" is the same folder as root "${a.name}" (${a.real}); serve it once`,
+          );
       } else if (b.real.startsWith(`${a.real}${path.sep}`)) {
         throw new SpecLedgerError(
           'CONFIG',
@@ -176,15 +204,25 @@ function checkOne(r: NamedRoot, federated: boolean): SpecRoot | FailedRoot {
   } catch (error) {
     const reason = `spec root "${r.path}" does not exist (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`;
     // Served alone, a missing root is the whole server's problem, as it always was.
-    if (!federated) throw new SpecLedgerError('CONFIG', `${reason}; pass --specs DIR (e.g. --specs specs-example)`, { cause: error });
+    if (!federated)
+      throw new SpecLedgerError('CONFIG', `${reason}; pass --specs DIR (e.g. --specs specs-example)`, {
+        cause: error,
+      });
     return { ...r, reason };
   }
   if (!statSync(real).isDirectory()) {
-    throw new SpecLedgerError('CONFIG', `${r.from}: spec root "${r.path}" is a file, not a folder; name the folder that holds the specs`);
+    throw new SpecLedgerError(
+      'CONFIG',
+      `${r.from}: spec root "${r.path}" is a file, not a folder; name the folder that holds the specs`,
+    );
   }
   const holder = realOrSelf(path.dirname(r.path));
   // Served alone, a linked root is served as it always was; among several, a link must not reach elsewhere.
-  if (federated && real !== path.join(holder, path.basename(r.path)) && !real.startsWith(`${holder}${path.sep}`)) {
+  if (
+    federated &&
+    real !== path.join(holder, path.basename(r.path)) &&
+    !real.startsWith(`${holder}${path.sep}`)
+  ) {
     throw new SpecLedgerError(
       'CONFIG',
       `${r.from}: spec root "${r.path}" is a symbolic link to ${real}, outside the folder it was named in (${holder}); name the real folder instead`,

@@ -67,14 +67,18 @@ describe.skipIf(!corporaExist)(
       expect(corpora).toHaveLength(6);
       const result = await server.call('read_root');
       const first = structured<RootOut>(result);
-      const standing = tokens.count(first.root.text) + first.always.reduce((n, a) => n + tokens.count(a.text), 0);
+      const standing =
+        tokens.count(first.root.text) + first.always.reduce((n, a) => n + tokens.count(a.text), 0);
       expect(tokens.count(textOf(result)) - standing).toBeLessThanOrEqual(800);
       expect(first.next_cursor).toBeUndefined();
       for (const name of corpora) expect(first.root.text).toContain(`- ${name}:`);
       expect(first.specs.length + first.folders.reduce((n, f) => n + f.specs, 0)).toBe(first.total_specs);
-      const walk = await walkCatalog(async (args) => structured<RootOut>(await server.call('read_root', args)));
+      const walk = await walkCatalog(async (args) =>
+        structured<RootOut>(await server.call('read_root', args)),
+      );
       expect(walk.callsTo.size).toBe(first.total_specs);
-      for (const [id, calls] of walk.callsTo) expect({ id, calls }).toEqual({ id, calls: Math.min(calls, 2) });
+      for (const [id, calls] of walk.callsTo)
+        expect({ id, calls }).toEqual({ id, calls: Math.min(calls, 2) });
       // Every listed spec carries its root, and every root is listed.
       const roots = new Set([...walk.callsTo.keys()].map((id) => id.slice(0, id.indexOf(':'))));
       expect([...roots].sort()).toEqual([...corpora].sort());
@@ -82,11 +86,17 @@ describe.skipIf(!corporaExist)(
 
     it('resolves a ref per root, with or without the root, and records the root-qualified ref', async () => {
       const qualified = 'Fission-AI-OpenSpec:openspec/specs/cli-archive/spec#req-archive-process';
-      for (const ref of [qualified, 'Fission-AI-OpenSpec:cli-archive#req-archive-process', 'cli-archive#req-archive-process']) {
+      for (const ref of [
+        qualified,
+        'Fission-AI-OpenSpec:cli-archive#req-archive-process',
+        'cli-archive#req-archive-process',
+      ]) {
         const clause = structured<ClauseOut>(await server.call('get_clause', { ref, run_id: 'per-root' }));
         expect(clause.ref).toBe(qualified);
       }
-      const model = structured<ClauseOut>(await server.call('get_clause', { ref: 'openai-model_spec:model_spec#overview' }));
+      const model = structured<ClauseOut>(
+        await server.call('get_clause', { ref: 'openai-model_spec:model_spec#overview' }),
+      );
       expect(model.ref).toBe('openai-model_spec:model_spec#overview');
       const reads = structured<{ reads: Array<{ ref: string }> }>(
         await server.call('get_provenance', { run_id: 'per-root' }),
@@ -99,7 +109,11 @@ describe.skipIf(!corporaExist)(
       expect(result.isError).toBe(true);
       const meta = result._meta?.['specledger/error'] as { candidates: string[] };
       expect(meta.candidates).toEqual(
-        expect.arrayContaining(['Fission-AI-OpenSpec:AGENTS', 'github-spec-kit:AGENTS', 'openai-agents.md:AGENTS']),
+        expect.arrayContaining([
+          'Fission-AI-OpenSpec:AGENTS',
+          'github-spec-kit:AGENTS',
+          'openai-agents.md:AGENTS',
+        ]),
       );
       const text = textOf(result);
       for (const ref of meta.candidates) expect(text.split(`${ref},`).length - 1).toBeLessThanOrEqual(1);
@@ -133,7 +147,10 @@ describe.skipIf(!corporaExist)(
         const kiroRef = 'kirodotdev-spirit-of-kiro:HEAD/.kiro/steering/tech';
         const kiroBefore = await clause(kiroRef);
         const agentsBefore = await clause(agentsRef);
-        writeFileSync(tmp.at('openai-agents.md/AGENTS.md'), '# AGENTS\n\nUse pnpm for every install, never npm.\n');
+        writeFileSync(
+          tmp.at('openai-agents.md/AGENTS.md'),
+          '# AGENTS\n\nUse pnpm for every install, never npm.\n',
+        );
         await until(async () => (await clause(agentsRef)).text.includes('Use pnpm'), 'the edit to be served');
         expect((await clause(agentsRef)).digest).not.toBe(agentsBefore.digest);
         expect((await clause(kiroRef)).digest).toBe(kiroBefore.digest);
