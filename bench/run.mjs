@@ -24,6 +24,7 @@ const SUITES = [
   'ledger-checkpoint-load',
   'hostile-stall',
   'trace-scale',
+  'roots',
 ];
 const { values: args } = parseArgs({
   options: {
@@ -194,6 +195,9 @@ await suite('trace-scale', () =>
     ],
     { core: SERVER_CORE, timeoutMs: 15 * 60_000 },
   ));
+
+// Issue 17: nine roots in one server against one root with the same clauses.
+await suite('roots', async () => (await import('./suites/roots.mjs')).runRoots({ runs }));
 
 // The soak takes ten minutes, so it is its own command (`npm run soak`); its last result is shown as it is.
 try {
