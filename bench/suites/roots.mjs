@@ -42,8 +42,11 @@ export async function runRoots({ runs }) {
     const names = Array.from({ length: ROOTS }, (_, i) => `repo-${i + 1}`);
     for (const [i, name] of names.entries())
       generateCorpus({ clauses: CLAUSES_PER_ROOT, out: tmp.at(`org/${name}`), seed: 42 + i });
+    // The baseline is one generated corpus of the same size: nine generated roots in one folder would claim the
+    // same spec IDs nine times over, and duplicate IDs are not served.
+    generateCorpus({ clauses: ROOTS * CLAUSES_PER_ROOT, out: tmp.at('one'), seed: 42 });
     const federated = names.flatMap((n) => ['--specs', `${n}=${tmp.at(`org/${n}`)}`]);
-    const single = ['--specs', tmp.at('org')];
+    const single = ['--specs', tmp.at('one')];
     const fed = [];
     const one = [];
     for (let r = 0; r < runs; r++) {

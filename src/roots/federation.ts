@@ -3,6 +3,7 @@ import { type Corpus, loadCorpus, type ReloadResult } from '../corpus/corpus.js'
 import { createSearchIndex } from '../corpus/search.js';
 import { buildSnapshot, createDocTablesCache, type Snapshot } from '../corpus/snapshot.js';
 import { errorMessage } from '../errors.js';
+import { clauseWithRef } from '../parse/clause-object.js';
 import type { TokenCounter } from '../parse/tokens.js';
 import type { Problem, SpecDoc } from '../parse/types.js';
 import { createGitInfo, type GitInfo } from '../source/git.js';
@@ -160,14 +161,17 @@ function tryLoad(root: SpecRoot, options: FederationOptions, failed: FailedRoot[
 /** One root's document as the federation serves it: IDs and refs carry the root, paths start with its name. */
 function qualifyDoc(root: string, doc: SpecDoc): SpecDoc {
   const id = qualify(root, doc.id);
-  return {
-    ...doc,
+  // Field by field, never spread: `tokens` is counted on first use, and a spread would count every body at load.
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(doc)) if (key !== 'tokens') copy[key] = doc[key as keyof SpecDoc];
+  Object.defineProperty(copy, 'tokens', { get: () => doc.tokens, enumerable: true, configurable: true });
+  return Object.assign(copy as unknown as SpecDoc, {
     id,
     path: `${root}/${doc.path}`,
     supersedes: doc.supersedes.map((s) => qualify(root, s)),
-    clauses: doc.clauses.map((c) => ({ ...c, ref: `${id}#${c.id}` })),
+    clauses: doc.clauses.map((c) => clauseWithRef(c, `${id}#${c.id}`)),
     problems: doc.problems.map((p) => ({ ...p, file: `${root}/${p.file}` })),
-  };
+  });
 }
 
 /** The generated root of a federation: which roots are here and how to name what is in them. */
