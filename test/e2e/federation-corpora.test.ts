@@ -94,6 +94,10 @@ describe.skipIf(!corporaExist)(
         const clause = structured<ClauseOut>(await server.call('get_clause', { ref, run_id: 'per-root' }));
         expect(clause.ref).toBe(qualified);
       }
+      const resource = await server.client.readResource({
+        uri: 'spec://openai-model_spec%3Amodel_spec/overview',
+      });
+      expect(resource.contents[0]).toMatchObject({ text: expect.stringContaining('Overview') });
       const model = structured<ClauseOut>(
         await server.call('get_clause', { ref: 'openai-model_spec:model_spec#overview' }),
       );

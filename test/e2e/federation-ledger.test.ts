@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLedger } from '../../src/ledger/open.js';
-import { connectStdioCli } from '../helpers/cli.js';
+import { connectStdioCli, runCli } from '../helpers/cli.js';
 import { CLI_TEST_TIMEOUT, gitRepo } from '../helpers/git.js';
 import { makeTempDir } from '../helpers/temp.js';
 
@@ -55,6 +55,11 @@ describe('ledger reads across roots', () => {
         } finally {
           await store.close();
         }
+        const who = await runCli(['who-read', 'ledger:auth#token-lifetime', '--ledger', db, '--json']);
+        expect(who.code).toBe(0);
+        expect(
+          (JSON.parse(who.stdout) as { runs: Array<{ run_id: string }> }).runs.map((r) => r.run_id),
+        ).toEqual(['fed-run']);
       } finally {
         payments.remove();
         ledger.remove();
