@@ -19,6 +19,7 @@ function peakRssMb(pid) {
 async function measure(specsArgs) {
   const t0 = performance.now();
   const server = await startStdioServer([cli, 'serve', '--ledger', 'off', ...specsArgs]);
+  const initializedMs = performance.now() - t0;
   try {
     const root = await server.client.request('tools/call', { name: 'read_root', arguments: {} });
     if (root.error || root.result?.isError)
@@ -30,7 +31,7 @@ async function measure(specsArgs) {
     });
     if (search.error || search.result?.isError) throw new Error('search_specs failed');
     const searchedMs = performance.now() - t0;
-    return { readyMs, searchedMs, peakRssMb: peakRssMb(server.child.pid) };
+    return { initializedMs, readyMs, searchedMs, peakRssMb: peakRssMb(server.child.pid) };
   } finally {
     await server.stop();
   }
@@ -57,6 +58,7 @@ export async function runRoots({ runs }) {
       );
     }
     const summary = (list) => ({
+      initialized_ms: round(median(list.map((x) => x.initializedMs))),
       ready_ms: round(median(list.map((x) => x.readyMs))),
       first_search_ms: round(median(list.map((x) => x.searchedMs))),
       peak_rss_mb: round(median(list.map((x) => x.peakRssMb)), 1),
