@@ -92,7 +92,10 @@ describe('serve with several roots: a missing root fails alone', () => {
       const ambiguous = await call('get_clause', { ref: 'auth#token-lifetime' });
       expect(ambiguous.isError).toBe(true);
       const meta = ambiguous._meta?.['specledger/error'] as { candidates: string[] };
-      expect([...meta.candidates].sort()).toEqual(['ledger:auth#token-lifetime', 'payments:auth#token-lifetime']);
+      expect([...meta.candidates].sort()).toEqual([
+        'ledger:auth#token-lifetime',
+        'payments:auth#token-lifetime',
+      ]);
       expect(textOf(ambiguous)).toMatch(/is in 2 roots; name the root as ROOT:SPEC#CLAUSE/);
     } finally {
       await cli.close();
