@@ -1,7 +1,7 @@
 // Reference resolution: `SPEC#CLAUSE`, a bare spec ID, or a bare clause ID unique across the corpus.
 import { SpecLedgerError } from '../errors.js';
+import { qualify, splitRoot } from '../parse/root-refs.js';
 import type { Clause, SpecDoc } from '../parse/types.js';
-import { qualify, splitRoot } from '../roots/root-refs.js';
 
 export interface Resolved {
   spec: SpecDoc;

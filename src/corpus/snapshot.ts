@@ -62,7 +62,7 @@ export interface SnapshotInput {
   rootName: string;
   /** The generated root's text, when the caller has a better one than "N specs are served here" (a federation). */
   rootText?: string;
-  /** Served root names (src/roots/root-refs.ts), when IDs are root-qualified; empty or absent for one root. */
+  /** Served root names (src/parse/root-refs.ts), when IDs are root-qualified; empty or absent for one root. */
   roots?: ReadonlySet<string>;
   tokens: TokenCounter;
   /** Shared by every snapshot of one corpus; updated per changed spec. */

@@ -4,11 +4,11 @@ import { createSearchIndex } from '../corpus/search.js';
 import { buildSnapshot, createDocTablesCache, type Snapshot } from '../corpus/snapshot.js';
 import { errorMessage } from '../errors.js';
 import { clauseWithRef } from '../parse/clause-object.js';
+import { qualify } from '../parse/root-refs.js';
 import type { TokenCounter } from '../parse/tokens.js';
 import type { Problem, SpecDoc } from '../parse/types.js';
 import { createGitInfo, type GitInfo } from '../source/git.js';
 import type { FailedRoot, RootList, SpecRoot } from './root-list.js';
-import { qualify } from './root-refs.js';
 
 export interface ServedRoot {
   name: string;

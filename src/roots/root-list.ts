@@ -2,9 +2,9 @@
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { SpecLedgerError } from '../errors.js';
+import { rootNameProblem } from '../parse/root-refs.js';
 import { discoverRoots } from './discover.js';
 import { findRootsConfig, loadRootsConfig } from './root-config.js';
-import { rootNameProblem } from './root-refs.js';
 
 /** One root as named, before it is checked. */
 export interface NamedRoot {
