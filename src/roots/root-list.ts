@@ -53,10 +53,10 @@ export interface RootListInput {
 }
 
 /**
- * Precedence, first that applies: `--specs` (with `--discover` adding to it), `--config FILE`,
- * `specledger.config.{json,yaml,yml}` in the working directory, `--discover` alone, then the fallback
- * (SPECLEDGER_SPECS, else `./specs`). Every rule is checked before anything is served; a root that cannot be
- * read is the one failure that does not stop start-up while another root can be served.
+ * Precedence, first that applies: `--specs`, `--config FILE`, `--discover` alone, `specledger.config.{json,yaml,yml}`
+ * in the working directory, then the fallback (SPECLEDGER_SPECS, else `./specs`); `--discover` adds its roots to
+ * `--specs` or `--config`. Every rule is checked before anything is served; a root that cannot be read is the one
+ * failure that does not stop start-up while another root can be served.
  */
 export function resolveRootList(input: RootListInput): RootList {
   const named: NamedRoot[] = [];
