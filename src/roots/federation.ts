@@ -130,19 +130,28 @@ export async function loadFederation(list: RootList, options: FederationOptions)
     current = join();
     return { before, after: current, rejected, dropped };
   };
+  /** `payments/auth.md` → the payments root and `auth.md`. */
+  const rootOf = (servedPath: string): { root: ServedRoot; path: string } | null => {
+    const slash = servedPath.indexOf('/');
+    const root = slash > 0 ? byName.get(servedPath.slice(0, slash)) : undefined;
+    return root ? { root, path: servedPath.slice(slash + 1) } : null;
+  };
   const corpus: Corpus = {
-    // No one folder holds every root; nothing reads files through this path (each root's corpus reads its own).
+    // No one folder holds every root: files are found through `locate`, and each root's corpus reads its own.
     root: roots.map((r) => r.real).join(', '),
     current: () => current,
     reload: (paths) => perRoot(paths, (root, rels) => root.corpus.reload(rels)),
     rescan: (paths = []) => perRoot(paths, (root, rels) => root.corpus.rescan(rels)),
     warmSearch: () => current.search('', { limit: 1 }).then(() => undefined),
+    locate(servedPath) {
+      const at = rootOf(servedPath);
+      return at ? { root: at.root.corpus.root, path: at.path } : null;
+    },
   };
   const git: GitInfo = {
-    commitFor(path, digest) {
-      const slash = path.indexOf('/');
-      const root = slash > 0 ? byName.get(path.slice(0, slash)) : undefined;
-      return root ? root.git.commitFor(path.slice(slash + 1), digest) : Promise.resolve(null);
+    commitFor(servedPath, digest) {
+      const at = rootOf(servedPath);
+      return at ? at.root.git.commitFor(at.path, digest) : Promise.resolve(null);
     },
   };
   return { corpus, git, roots, failed, rootReloaded };

@@ -2,6 +2,7 @@
 import { cpSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/client';
+import { SkillsClient } from '@modelcontextprotocol/client/ext/skills';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenCounter } from '../../src/parse/tokens.js';
 import { type RootPageOut, walkCatalog } from '../helpers/catalog.js';
@@ -125,6 +126,17 @@ describe.skipIf(!corporaExist)(
       // The same spec named with its root is not ambiguous.
       const one = await server.call('get_outline', { spec: 'openai-agents.md:AGENTS' });
       expect(one.isError).toBeFalsy();
+    });
+
+    it('publishes each root’s skills under its root, reading their files from that root', async () => {
+      const skills = new SkillsClient(server.client);
+      const listing = await skills.list();
+      const ours = listing.skills.filter((s) => s.uri.startsWith('skill://anthropics-skills/'));
+      expect(ours.length).toBeGreaterThan(0);
+      const { skill } = await skills.get(ours[0]!.uri);
+      const main = await skills.read(skill);
+      expect(main.verified).toBe(true);
+      expect(main.text).toMatch(/^---\nname: /);
     });
 
     it('searches across roots and names each hit by its root', async () => {
