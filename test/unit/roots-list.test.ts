@@ -166,6 +166,15 @@ describe('specledger.config.*', () => {
     expect(failure(() => list({}))).toMatch(/^specledger\.config\.yaml:4: .*; e\.g\. \{"roots"/);
   });
 
+  it('adds the roots a config file asks to discover to the ones it names', () => {
+    writeTree(tmp.at('mono'), { 'packages/web/.kiro/steering/tech.md': '# Tech\n' });
+    writeFileSync(
+      tmp.at('specledger.config.json'),
+      JSON.stringify({ roots: [{ name: 'ledger', path: 'ledger-svc/docs' }], discover: 'mono' }),
+    );
+    expect(list({}).roots.map((r) => r.name)).toEqual(['ledger', 'packages-web-kiro']);
+  });
+
   it('points a duplicate name at the config line that repeats it', () => {
     writeFileSync(
       tmp.at('specledger.config.json'),
