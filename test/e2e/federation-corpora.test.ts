@@ -171,6 +171,21 @@ describe.skipIf(!corporaExist)(
         expect((await clause(agentsRef)).digest).not.toBe(agentsBefore.digest);
         expect((await clause(kiroRef)).digest).toBe(kiroBefore.digest);
 
+        // A root that breaks is reported with file:line; its last good version and the other roots keep serving.
+        writeFileSync(
+          tmp.at('kirodotdev-spirit-of-kiro/HEAD/.kiro/steering/tech.md'),
+          '---\ninclusion: [oops\n---\n# Tech\n',
+        );
+        await until(
+          async () =>
+            /kirodotdev-spirit-of-kiro\/HEAD\/\.kiro\/steering\/tech\.md:\d+: .*last good version still served/.test(
+              server.stderr(),
+            ),
+          'the broken file to be reported',
+        );
+        expect((await clause(kiroRef)).digest).toBe(kiroBefore.digest);
+        expect((await clause(agentsRef)).text).toContain('Use pnpm');
+
         rmSync(tmp.at('anthropics-skills'), { recursive: true, force: true });
         await until(async () => {
           const page = structured<RootOut>(await server.call('read_root'));
