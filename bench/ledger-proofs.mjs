@@ -1,5 +1,9 @@
 // Issue 18's proof figures: on a generated SQLite ledger, the full tree build, a checkpoint from the last one, one
 // receipt (proof + signed checkpoint) and its offline check, each next to a baseline measured in the same run.
+// The tree reads its leaves the way the CLI and the checkpoint worker do (openLeafReader: the SQLite file hashed
+// straight from its blocks); the build through the store's recordsAfter is measured beside it, and so is the
+// floor no from-scratch build can go under here: the three SHA-256 calls per record (chain hash, leaf hash, its
+// share of the node hashes) alone.
 //
 // Run after a build: npx tsc -p tsconfig.build.json && node bench/ledger-proofs.mjs
 // Options: --records N (default 1000000), --added N (records appended between two checkpoints, default 10000),
@@ -20,7 +24,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.join(here, '..', 'dist', 'ledger');
 const { openSqliteStore } = await import(path.join(dist, 'sqlite-store.js'));
 const { generateNoteKey, parseSignerKey, parseVerifierKey } = await import(path.join(dist, 'checkpoint.js'));
-const { buildTree, takeCheckpoint } = await import(path.join(dist, 'tree.js'));
+const { buildTree, openLeafReader, takeCheckpoint } = await import(path.join(dist, 'tree.js'));
+const { storeLeafReader } = await import(path.join(dist, 'tree-leaves.js'));
+const { canonicalRecordJson } = await import(path.join(dist, 'hash-chain.js'));
+const crypto = await import('node:crypto');
 const { createReceipt, verifyReceipt } = await import(path.join(dist, 'receipts.js'));
 
 const { values: args } = parseArgs({
@@ -67,10 +74,13 @@ async function appendRange(store, from, to) {
   }
 }
 
+// Wall time and this process's CPU time: on a machine shared with other work the CPU time is the steadier figure.
 const time = async (fn) => {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const value = await fn();
-  return { ms: performance.now() - t0, value };
+  const cpu = process.cpuUsage(c0);
+  return { ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, value };
 };
 
 const dir = mkdtempSync(path.join(tmpdir(), 'specledger-proofs-bench-'));
@@ -83,23 +93,40 @@ const result = {
   records: RECORDS,
 };
 try {
-  const store = openSqliteStore(path.join(dir, 'ledger.db'));
+  const file = path.join(dir, 'ledger.db');
+  const store = openSqliteStore(file);
+  const leaves = openLeafReader(file, store);
   const small = Math.floor(RECORDS / 10);
   log(`generating ${small} records`);
   await appendRange(store, 0, small);
-  await takeCheckpoint(store, key);
+  await takeCheckpoint(store, key, { leaves });
   await appendRange(store, small, small + ADDED);
-  const incSmall = await time(() => takeCheckpoint(store, key));
+  const incSmall = await time(() => takeCheckpoint(store, key, { leaves }));
+  const buildSmall = await time(() => buildTree(store, undefined, leaves));
   log(`generating up to ${RECORDS} records`);
   await appendRange(store, small + ADDED, RECORDS - ADDED);
-  const full = await time(() => takeCheckpoint(store, key, { full: true }));
+  const full = await time(() => takeCheckpoint(store, key, { full: true, leaves }));
   await appendRange(store, RECORDS - ADDED, RECORDS);
-  const inc = await time(() => takeCheckpoint(store, key));
+  const inc = await time(() => takeCheckpoint(store, key, { leaves }));
   // Baseline: reading the same new records alone, without the chain check or any tree work.
   const readNew = await time(() => store.recordsAfter(RECORDS - ADDED, ADDED));
-  const build = await time(() => buildTree(store));
+  log('building the tree');
+  const build = await time(() => buildTree(store, undefined, leaves));
+  const viaStore = await time(() => buildTree(store, undefined, storeLeafReader(store)));
   // Baseline for the build: `specledger verify`'s full walk of the chain, in the same run.
   const walk = await time(() => store.verify());
+  // The hashing floor, on a sample of real records' canonical JSON: SHA-256 calls alone, scaled to the ledger.
+  const sample = (await store.recordsAfter(0, 100_000)).map((r) => canonicalRecordJson(r));
+  const node = Buffer.alloc(65, 1);
+  const floor = await time(() => {
+    for (const json of sample) {
+      crypto.hash('sha256', `${'0'.repeat(64)}${json}`, 'hex');
+      crypto.hash('sha256', `\u0000${json}`, 'buffer');
+      crypto.hash('sha256', node, 'buffer');
+    }
+  });
+  const floorMs = (floor.ms / sample.length) * RECORDS;
+  const floorCpuMs = (floor.cpuMs / sample.length) * RECORDS;
   const tree = build.value;
   const note = inc.value.note;
   const proveMs = [];
@@ -116,6 +143,7 @@ try {
     proveMs.push(t1 - t0);
     checkMs.push(performance.now() - t1);
   }
+  await leaves.close();
   await store.close();
   Object.assign(result, {
     checkpoint_incremental_ms: round(inc.ms, 1),
@@ -123,11 +151,27 @@ try {
     read_new_records_ms: round(readNew.ms, 1),
     checkpoint_full_ms: round(full.ms),
     tree_build_ms: round(build.ms),
+    tree_build_at_tenth_ms: round(buildSmall.ms),
     tree_build_records_per_s: round(RECORDS / (build.ms / 1000)),
+    tree_build_via_store_ms: round(viaStore.ms),
     verify_walk_ms: round(walk.ms),
+    sha256_floor_ms: round(floorMs),
+    tree_build_vs_verify: round(build.ms / walk.ms, 3),
+    tree_build_vs_via_store: round(build.ms / viaStore.ms, 3),
+    tree_build_vs_sha256_floor: round(build.ms / floorMs, 3),
     receipt_ms: { p50: round(median(proveMs), 3), max: round(Math.max(...proveMs), 3) },
     receipt_check_ms: { p50: round(median(checkMs), 3), max: round(Math.max(...checkMs), 3) },
     tree_build_10m_estimate_s: round(((build.ms / RECORDS) * 10_000_000) / 1000, 1),
+    cpu_ms: {
+      tree_build: round(build.cpuMs),
+      tree_build_via_store: round(viaStore.cpuMs),
+      verify_walk: round(walk.cpuMs),
+      sha256_floor: round(floorCpuMs),
+      checkpoint_incremental: round(inc.cpuMs, 1),
+      tree_build_10m_estimate_s: round(((build.cpuMs / RECORDS) * 10_000_000) / 1000, 1),
+    },
+    sha256_floor_10m_estimate_s: round(((floorMs / RECORDS) * 10_000_000) / 1000, 1),
+    loadavg_end: loadavg(),
   });
 } finally {
   rmSync(dir, { recursive: true, force: true });

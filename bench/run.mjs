@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark of issue 8 in one run, servers on one core and the load generator on the
 // other, each figure a median of repeated runs next to a baseline measured in the same run. Writes
-// bench/results/*.json and BENCHMARKS.md. Options: --quick (1 run, short), --runs N, --only http,stdio,...
+// bench/results/*.json and BENCHMARKS.md. Options: --quick (1 run, short), --runs N, --only http,stdio,..., --render
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -24,6 +24,7 @@ const SUITES = [
   'ledger-checkpoint-load',
   'hostile-stall',
   'trace-scale',
+  'ui',
   'roots',
 ];
 const { values: args } = parseArgs({
@@ -32,6 +33,8 @@ const { values: args } = parseArgs({
     runs: { type: 'string' },
     only: { type: 'string' },
     'no-markdown': { type: 'boolean', default: false },
+    // Runs nothing: BENCHMARKS.md again from bench/results/*.json (after merging branches that each ran a suite).
+    render: { type: 'boolean', default: false },
   },
 });
 
@@ -46,7 +49,7 @@ if (hasTaskset() && process.env.SPECLEDGER_BENCH_PINNED !== '1') {
 
 const started = performance.now();
 const runs = Number(args.runs ?? (args.quick ? 1 : 3));
-const only = args.only ? args.only.split(',') : SUITES;
+const only = args.render ? [] : args.only ? args.only.split(',') : SUITES;
 const unknown = only.filter((s) => !SUITES.includes(s));
 if (unknown.length > 0) {
   console.error(`unknown suite(s) ${unknown.join(', ')}; choose from ${SUITES.join(', ')}`);
@@ -195,6 +198,9 @@ await suite('trace-scale', () =>
     ],
     { core: SERVER_CORE, timeoutMs: 15 * 60_000 },
   ));
+
+// Issue 19: the console's runs page and a run page of 10k reads, server-side, on a generated 1M-read ledger (--quick 100k).
+await suite('ui', async () => (await import('./suites/ui.mjs')).runUi({ quick: args.quick }));
 
 // Issue 17: nine roots in one server against one root with the same clauses.
 await suite('roots', async () => (await import('./suites/roots.mjs')).runRoots({ runs }));

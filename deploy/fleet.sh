@@ -45,8 +45,10 @@ up() {
   fi
   for i in 1 2 3; do
     local port_var="FLEET_PORT_${i}"
-    # Stateless: no sessions to pin, so HAProxy may send each request to any replica.
+    # Stateless: no sessions to pin, so HAProxy may send each request to any replica. Clients name the proxy in
+    # Host, so that is the Host each replica accepts.
     "${CLI[@]}" serve --http --stateless --host 127.0.0.1 --port "${!port_var}" \
+      --allowed-hosts "127.0.0.1:${FLEET_FRONT_PORT},localhost:${FLEET_FRONT_PORT}" \
       --specs "${SPECS}" --ledger "${SPECLEDGER_LEDGER}" \
       >"${FLEET_DIR}/replica-${i}.log" 2>&1 &
     echo $! >"${FLEET_DIR}/replica-${i}.pid"

@@ -13,7 +13,7 @@ export function traceScaleSection(r) {
   }
   out.push(`${r.what}${r.earlier_run ? ` (from the run of ${r.earlier_run})` : ''}.`, '');
   out.push(
-    `Baseline, same run: the CLI's own start-up, \`specledger --version\`: **${fmt(r.startup_ms)} ms** wall, ${fmt(r.startup_cpu_ms)} ms CPU. It loads every command (the MCP SDK, the tokenizer) before parsing its arguments, so every command pays it; the in-process column is the work itself. CPU time counts node and the git processes it ran; on a machine shared with other work (load average ${fmt(r.loadavg_1m, 2)} at the end of this run, on ${r.cores ?? 2} cores) the wall clock also measures the neighbours.`,
+    `Baseline, same run: the CLI's own start-up, \`specledger --version\`: **${fmt(r.startup_ms)} ms** wall, ${fmt(r.startup_cpu_ms)} ms CPU. Every command pays it; commands load what they use (the parser, the tokenizer, the SDK) only when they run. The in-process column is the work itself; the worst-case \`trace PATH:LINE\` is bounded by the \`git blame\` under it (last column). CPU time counts node and the git processes it ran; on a machine shared with other work (load average ${fmt(r.loadavg_1m, 2)} at the end of this run, on ${r.cores ?? 2} cores) the wall clock also measures the neighbours.`,
     '',
   );
   out.push(

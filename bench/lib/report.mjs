@@ -2,6 +2,7 @@
 import { hostileStallSection, soakSection } from './report-hardening.mjs';
 import { ledgerProofsSection } from './report-proofs.mjs';
 import { traceScaleSection } from './report-trace.mjs';
+import { uiSection } from './report-ui.mjs';
 
 const fmt = (n, digits = 0) =>
   typeof n === 'number' && Number.isFinite(n)
@@ -328,6 +329,7 @@ export function renderMarkdown(machine, targets, results) {
   out.push(...ledgerProofsSection(results['ledger-proofs'], results['ledger-checkpoint-load']));
   out.push(...hostileStallSection(results['hostile-stall']));
   out.push(...traceScaleSection(results['trace-scale']));
+  out.push(...uiSection(results.ui));
   out.push(...soakSection(results.soak));
   return `${out.join('\n')}\n`;
 }
@@ -426,7 +428,22 @@ function retrievalSection(r) {
     );
   row('**all**', r.overall);
   for (const [name, v] of Object.entries(r.corpora)) row(name, v);
+  if (r.halves) {
+    row('half A (tuned on)', r.halves.A);
+    row('half B (held out)', r.halves.B);
+  }
   out.push('');
+  if (r.halves)
+    out.push(
+      "Halves: each corpus's questions in file order, alternately A and B; ranking changes were chosen on A only.",
+      '',
+    );
+  const c = r.search_cost;
+  if (c && !c.skipped)
+    out.push(
+      `Search cost on the corpora root served whole (${fmt(c.specs)} specs, ~10k clauses), server CPU in the same run: building the index ${fmt(c.index_build_cpu_ms)} ms against ${fmt(c.load_cpu_ms)} ms to load the corpus; a question ${fmt(c.search_cpu_ms, 1)} ms against ${fmt(c.get_outline_cpu_ms, 1)} ms for a get_outline call (${fmt(c.search_to_outline, 1)}×), over ${fmt(c.calls)} calls each.`,
+      '',
+    );
   out.push('read_root, first page at the default budget (o200k tokens of the text content):', '');
   out.push(
     '| layout | page tokens | standing (root document + always) | catalog | specs | covered on page one | next_cursor | catalog ≤ 800 |',

@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { corporaRoot, log, repoRoot, specsExample, startStdioServer, tempDir } from '../lib/env.mjs';
+import { cpuTimeMs } from '../lib/proc.mjs';
 import { round } from '../lib/stats.mjs';
 
 export const questionsFile = path.resolve(repoRoot, '../shared/retrieval/questions.json');
@@ -33,7 +34,17 @@ function rootLayouts() {
   return out;
 }
 
-async function withServer(dir, fn) {
+/** The half a question falls in, by its order within its corpus: search was tuned on A, B is held out. */
+function halves(questions) {
+  const seen = new Map();
+  return questions.map((q) => {
+    const i = seen.get(q.corpus) ?? 0;
+    seen.set(q.corpus, i + 1);
+    return { ...q, half: i % 2 === 0 ? 'A' : 'B' };
+  });
+}
+
+async function withServer(dir, fn, onServer = (s, f) => f(s.client)) {
   const tmp = tempDir('retrieval');
   const server = await startStdioServer([
     'dist/cli/main.js',
@@ -45,7 +56,7 @@ async function withServer(dir, fn) {
     '--no-watch',
   ]);
   try {
-    return await fn(server.client);
+    return await onServer(server, fn);
   } finally {
     await server.stop();
     tmp.remove();
@@ -108,6 +119,7 @@ async function askAll(client, dir, questions) {
       follow = 'get_clause';
     }
     rows.push({
+      half: q.half,
       question: q.question,
       answers: q.answers,
       kind: q.kind,
@@ -141,13 +153,50 @@ function scores(rows) {
   };
 }
 
+/**
+ * What search costs the server on the corpora root (every corpus at once, ~10k clauses), in CPU time from /proc:
+ * building the index (from ready to the first answer, as the background warm-up and that search share it) against
+ * loading the corpus (spawn to ready), and a question against a get_outline call (the protocol and ledger cost every
+ * call pays), all in the same run. CPU ticks are 10 ms, so per-call figures are totals over every call.
+ */
+async function searchCost(server, questions) {
+  const pid = server.child.pid;
+  const atReady = cpuTimeMs(pid);
+  if (atReady === null) return { skipped: 'no /proc: CPU time not measured' };
+  const first = await server.client.callTool('search_specs', { query: questions[0].question, limit: 3 });
+  const atIndexed = cpuTimeMs(pid);
+  let n = 0;
+  const rounds = 3;
+  for (let r = 0; r < rounds; r++)
+    for (const q of questions) {
+      await server.client.callTool('search_specs', { query: q.question, ...AGENT_SEARCH });
+      n++;
+    }
+  const afterSearch = cpuTimeMs(pid);
+  const spec = first.structuredContent.hits[0]?.ref.split('#')[0];
+  for (let i = 0; i < n; i++) await server.client.callTool('get_outline', { spec, depth: 1 });
+  const afterOutline = cpuTimeMs(pid);
+  const root = (await server.client.callTool('read_root', {})).structuredContent;
+  const search = (afterSearch - atIndexed) / n;
+  const outline = (afterOutline - afterSearch) / n;
+  return {
+    specs: root.total_specs,
+    load_cpu_ms: atReady,
+    index_build_cpu_ms: atIndexed - atReady,
+    search_cpu_ms: round(search, 1),
+    get_outline_cpu_ms: round(outline, 1),
+    search_to_outline: round(search / Math.max(outline, 0.1), 1),
+    calls: n,
+  };
+}
+
 export async function runRetrieval() {
   if (!existsSync(questionsFile) || !existsSync(corporaRoot)) {
     return {
       skipped: `../shared/retrieval/questions.json or ../shared/corpora is missing; nothing measured`,
     };
   }
-  const questions = JSON.parse(readFileSync(questionsFile, 'utf8'));
+  const questions = halves(JSON.parse(readFileSync(questionsFile, 'utf8')));
   const corpora = [...new Set(questions.map((q) => q.corpus))];
   const perCorpus = {};
   const allRows = [];
@@ -166,6 +215,10 @@ export async function runRetrieval() {
       `retrieval ${name}: hit@1 ${perCorpus[name].hit_at_1}, hit@3 ${perCorpus[name].hit_at_3}, tokens ${perCorpus[name].token_ratio} of whole files`,
     );
   }
+  const search_cost = await withServer(corporaRoot, questions, searchCost);
+  log(
+    `search cost on the corpora root (${search_cost.specs} specs): index build ${search_cost.index_build_cpu_ms} ms CPU, ${search_cost.search_cpu_ms} ms CPU per question`,
+  );
   const roots = {};
   for (const layout of rootLayouts()) {
     roots[layout.name] = await withServer(layout.dir, rootPage);
@@ -175,6 +228,11 @@ export async function runRetrieval() {
     what: `search_specs ${JSON.stringify(AGENT_SEARCH)} once per question of ../shared/retrieval/questions.json, each corpus served alone; tokens are o200k of the text content of that call plus get_clause of the answer when its text was not inline (plus the whole file when the answer was not among the hits), against the whole file holding answers[0]; read_root is the first page at the default budget`,
     agent_search: AGENT_SEARCH,
     overall: scores(allRows),
+    halves: {
+      A: scores(allRows.filter((r) => r.half === 'A')),
+      B: scores(allRows.filter((r) => r.half === 'B')),
+    },
+    search_cost,
     corpora: perCorpus,
     roots,
   };

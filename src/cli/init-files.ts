@@ -1,7 +1,7 @@
 // specledger init's files: client configs merged into what is there, .gitignore, lint config, CI workflow.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_LINT_CONFIG } from '../governance/index.js';
+import { DEFAULT_LINT_CONFIG } from '../governance/config.js';
 
 /** What one step did to one file; `kept` means a different entry is there and only --force replaces it. */
 export interface InitStep {
@@ -166,10 +166,13 @@ export const WORKFLOW_FILE = '.github/workflows/specledger.yml';
 /**
  * A GitHub Actions workflow: lint as pull-request annotations, and a SARIF upload for code scanning. `--base` is the
  * PR's target branch (or the default branch on push), fetched in full so version bumps and removed IDs are checked.
+ * On a pull request, a second job fetches the provenance notes and posts `specledger report` as a comment (updating
+ * its last one).
  */
 export function workflowText(specs: string): string {
   const lint = `npx -y specledger lint --specs ${shellWord(specs)} --base "origin/\${{ github.base_ref || github.event.repository.default_branch }}"`;
-  return `# SpecLedger: lint the specs on every pull request (written by \`specledger init\`).
+  const report = `npx -y specledger report "origin/$BASE_REF..$HEAD_SHA" --specs ${shellWord(specs)}`;
+  return `# SpecLedger: lint the specs on every pull request, and report the provenance of its commits (written by \`specledger init\`).
 name: specledger
 on:
   pull_request:
@@ -199,8 +202,39 @@ jobs:
         with:
           sarif_file: specledger.sarif
           category: specledger
-      # PR report: once \`specledger report BASE..HEAD\` exists in the installed version, add a step here that runs
-      # it on "origin/\${{ github.base_ref }}..HEAD" and posts its output as a pull-request comment.
+  report:
+    # The provenance of the pull request's commits (runs, clauses read, what changed since) as a comment.
+    if: \${{ github.event_name == 'pull_request' }}
+    runs-on: ubuntu-latest
+    permissions:
+      contents: read
+      pull-requests: write
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          # The PR's own head, not the merge commit GitHub makes (that commit has no provenance of its own).
+          ref: \${{ github.event.pull_request.head.sha }}
+          fetch-depth: 0
+      - uses: actions/setup-node@v4
+        with:
+          node-version: 20
+      - name: Fetch the provenance notes (neither a clone nor checkout fetches them)
+        run: git fetch origin '+refs/notes/specledger:refs/notes/specledger' || echo "no provenance notes pushed yet"
+      - name: Provenance report (add --fail-on stale to make it a gate)
+        env:
+          BASE_REF: \${{ github.base_ref }}
+          HEAD_SHA: \${{ github.event.pull_request.head.sha }}
+        run: ${report} > specledger-report.md
+      - name: Comment on the pull request
+        if: always() && hashFiles('specledger-report.md') != ''
+        # A pull request from a fork gets a read-only token: the report is still in the job log.
+        continue-on-error: true
+        env:
+          GH_TOKEN: \${{ github.token }}
+          PR: \${{ github.event.pull_request.number }}
+        run: |
+          cat specledger-report.md
+          gh pr comment "$PR" --body-file specledger-report.md --edit-last || gh pr comment "$PR" --body-file specledger-report.md
 `;
 }
 

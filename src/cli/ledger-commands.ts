@@ -1,13 +1,12 @@
 // runs, who-read, stale, attest, verify: provenance questions asked after a run.
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadCorpus } from '../corpus/corpus.js';
 import { ExitError } from '../errors.js';
 import { openLedger } from '../ledger/open.js';
 import { attest, runShow, runsList, staleReads, whoRead } from '../ledger/queries.js';
 import type { LedgerStore } from '../ledger/types.js';
 import { type CommonOptions, defaultLedger, defaultSpecs, resolveLedger } from './options.js';
-import { escapeControls, printJson, printText, table } from './output.js';
+import { escapeControls, printJson, printText, progressReporter, table } from './output.js';
 import { loadSignerKey } from './proof-commands.js';
 import {
   type AttestCliOptions,
@@ -129,6 +128,7 @@ export function registerLedgerCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action((opts: CommonOptions & { run: string }) =>
       withLedger(opts, async (store) => {
+        const { loadCorpus } = await import('../corpus/corpus.js');
         const snapshot = loadCorpus({ root: opts.specs }).current();
         const report = await staleReads(store, opts.run, (specId, clauseId) => {
           const spec = snapshot.spec(specId);
@@ -195,11 +195,13 @@ export function registerLedgerCommands(program: Command): void {
     .option('--key <file>', "the log's verifier key (PREFIX.pub) for --since")
     .option('--ledger <path>', 'ledger file or postgres:// URL', defaultLedger())
     .option('--json', 'print JSON')
-    .action((opts: CommonOptions & { since?: string; key?: string }) =>
+    .option('--quiet', 'no progress line, even on a terminal')
+    .action((opts: CommonOptions & { since?: string; key?: string; quiet?: boolean }) =>
       withLedger(opts, async (store) => {
         if (opts.since !== undefined)
           return verifySinceCommand(store, opts.since, opts.key, opts.json === true);
-        const result = await store.verify();
+        const progress = progressReporter({ quiet: opts.quiet === true, verb: 'verifying', unit: 'records' });
+        const result = await store.verify({ onProgress: progress }).finally(progress.end);
         if (opts.json) printJson(result);
         else if (result.ok) printText(`ok: ${result.records} records, chain intact`);
         else printText(`FAILED at seq ${result.seq}: ${result.reason} (${result.records} records checked)`);

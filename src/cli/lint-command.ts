@@ -3,15 +3,10 @@ import { statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Command, CommanderError, Option } from 'commander';
 import { ExitError } from '../errors.js';
-import {
-  findingsToGithub,
-  findingsToSarif,
-  type LintReport,
-  renderFindingsText,
-  runLint,
-  type Severity,
-  severityRank,
-} from '../governance/index.js';
+import { findingsToGithub, findingsToSarif } from '../governance/ci-formats.js';
+import type { LintReport } from '../governance/index.js';
+import { renderFindingsText } from '../governance/report.js';
+import { type Severity, severityRank } from '../governance/types.js';
 import { VERSION as SERVER_VERSION } from '../version.js';
 import { defaultSpecs } from './options.js';
 import { escapeControls, logErr, progressReporter } from './output.js';
@@ -62,6 +57,8 @@ export function registerLintCommand(program: Command): void {
     .action(async (opts: LintOptions) => {
       if (!isDirectory(opts.specs))
         throw new ExitError(`spec root ${opts.specs} is not a folder`, USAGE_EXIT);
+      // The rules (and the parser under them) load when lint runs, not when any command starts.
+      const { runLint } = await import('../governance/lint.js');
       const report = await runLint({
         specs: opts.specs,
         base: opts.base,

@@ -11,6 +11,7 @@ import { registerProofCommands } from './proof-commands.js';
 import { registerReadCommands } from './read-commands.js';
 import { registerServeCommand } from './serve.js';
 import { registerTraceCommands } from './trace-commands.js';
+import { registerUiCommand } from './ui-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('specledger')
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerLintCommand(program);
   registerTraceCommands(program);
   registerInitCommand(program);
+  registerUiCommand(program);
   return program;
 }
 

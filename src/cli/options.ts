@@ -1,8 +1,8 @@
 // Options shared by commands: where the specs and the ledger are, and the parsers of numeric options.
 import path from 'node:path';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import type { CheckpointEvery } from '../ledger/checkpoint-schedule.js';
-import { DEFAULT_LEDGER_PATH } from '../ledger/open.js';
+import { DEFAULT_LEDGER_PATH } from '../ledger/location.js';
 
 export interface CommonOptions {
   specs: string;
@@ -22,6 +22,12 @@ export function resolveLedger(ledger: string): string {
   return ledger === 'off' || /^[a-z][a-z0-9+.-]*:\/\//i.test(ledger) ? ledger : path.resolve(ledger);
 }
 
+/** `--repo`, `--specs`, `--ledger` for the commands that read git, the specs and (when there is one) the ledger. */
+export const repoOption = () => new Option('--repo <dir>', 'the git repository').default('.');
+export const specsOption = () => new Option('--specs <dir>', 'spec root').default(defaultSpecs());
+export const ledgerOption = () =>
+  new Option('--ledger <path>', `ledger file or postgres:// URL (default ${defaultLedger()} when it exists)`);
+
 /*
  * Parsers for numeric options, handed to commander's argParser so a bad value stops the command before anything
  * starts, with commander's own "option '--port <port>' argument 'abc' is invalid" and the reason after it.
@@ -39,6 +45,19 @@ export function integerOption(min: number, max = Number.MAX_SAFE_INTEGER): (valu
 }
 
 export const parsePort = integerOption(0, 65_535);
+
+/**
+ * A list option that may be given more than once and holds comma-separated values (`--allowed-hosts a,b
+ * --allowed-hosts c`): commander hands the previous value back, so repeats add up rather than replace.
+ */
+export function listOption(value: string, previous: string[] | undefined): string[] {
+  const items = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  if (items.length === 0) throw new InvalidArgumentError('Expected one or more comma-separated values.');
+  return [...(previous ?? []), ...items];
+}
 
 const SIZE_UNITS: Readonly<Record<string, number>> = {
   '': 1,

@@ -52,13 +52,31 @@ export function table(
     .join('\n');
 }
 
-/** A progress line on a terminal only, once loading has taken over a second, and never with `quiet` (--quiet). */
+/**
+ * A progress line on a terminal only, once the work has taken over a second (SPECLEDGER_PROGRESS_AFTER_MS says
+ * otherwise), and never with `quiet` (--quiet): `specledger: indexing 120/400 files…`, or with
+ * `{ verb: 'verifying', unit: 'records' }` for the ledger.
+ */
 export function progressReporter(
-  options: { quiet?: boolean } = {},
+  options: { quiet?: boolean; verb?: string; unit?: string } = {},
   startedAt = Date.now(),
-): (done: number, total: number) => void {
-  return (done, total) => {
-    if (options.quiet || !process.stderr.isTTY || Date.now() - startedAt < 1000) return;
-    process.stderr.write(`\rspecledger: indexing ${done}/${total} files…${done >= total ? '\n' : ''}`);
+): ((done: number, total: number) => void) & { end(): void } {
+  const afterMs = Number(process.env.SPECLEDGER_PROGRESS_AFTER_MS ?? 1000);
+  const verb = options.verb ?? 'indexing';
+  const unit = options.unit ?? 'files';
+  let open = false;
+  const report = (done: number, total: number): void => {
+    if (options.quiet || !process.stderr.isTTY || Date.now() - startedAt < afterMs) return;
+    const finished = total > 0 && done >= total;
+    process.stderr.write(
+      `\rspecledger: ${verb} ${done}${total > 0 ? `/${total}` : ''} ${unit}…${finished ? '\n' : ''}`,
+    );
+    open = !finished;
   };
+  /** Ends a line left open by work that stopped short of `total` (a failure, or a count that was an estimate). */
+  const end = (): void => {
+    if (open) process.stderr.write('\n');
+    open = false;
+  };
+  return Object.assign(report, { end });
 }

@@ -13,7 +13,8 @@ import {
 import { openLedger } from '../ledger/open.js';
 import { parseReceipt, proveRecords, verifyReceipt } from '../ledger/receipts.js';
 import { formatRef } from '../ledger/refs.js';
-import { takeCheckpoint } from '../ledger/tree.js';
+import { openLeafReader, takeCheckpoint } from '../ledger/tree.js';
+import type { LeafReader } from '../ledger/tree-leaves.js';
 import type { LedgerStore } from '../ledger/types.js';
 import { defaultLedger, integerOption, resolveLedger } from './options.js';
 import { escapeControls, printText } from './output.js';
@@ -59,7 +60,7 @@ export function loadVerifierKey(file: string): NoteVerifierKey {
 export async function withExistingLedger<T>(
   ledger: string,
   options: { readonly: boolean },
-  fn: (store: LedgerStore) => Promise<T>,
+  fn: (store: LedgerStore, leaves: LeafReader) => Promise<T>,
 ): Promise<T> {
   if (ledger === 'off') throw new ExitError('--ledger off has no records to prove');
   const location = resolveLedger(ledger);
@@ -67,7 +68,12 @@ export async function withExistingLedger<T>(
     throw new ExitError(`no ledger at ${location} yet: \`specledger serve\` records reads there`);
   const store = await openLedger(location, { readonly: options.readonly });
   try {
-    return await fn(store);
+    const leaves = openLeafReader(location, store);
+    try {
+      return await fn(store, leaves);
+    } finally {
+      await leaves.close();
+    }
   } finally {
     await store.close();
   }
@@ -124,8 +130,8 @@ export function registerProofCommands(program: Command): void {
     .action((opts: { key: string; full?: boolean; ledger: string }) =>
       failedCheckExits(async () => {
         const key = loadSignerKey(opts.key);
-        const { note } = await withExistingLedger(opts.ledger, { readonly: false }, (store) =>
-          takeCheckpoint(store, key, { full: opts.full === true }),
+        const { note } = await withExistingLedger(opts.ledger, { readonly: false }, (store, leaves) =>
+          takeCheckpoint(store, key, { full: opts.full === true, leaves }),
         );
         process.stdout.write(note);
       }),
@@ -149,8 +155,8 @@ export function registerProofCommands(program: Command): void {
           throw new ExitError('--run writes one file per read: pass --out DIR');
         const key = opts.key === undefined ? undefined : loadSignerKey(opts.key);
         const readonly = key === undefined;
-        await withExistingLedger(opts.ledger, { readonly }, async (store) => {
-          if (key) await takeCheckpoint(store, key);
+        await withExistingLedger(opts.ledger, { readonly }, async (store, leaves) => {
+          if (key) await takeCheckpoint(store, key, { leaves });
           const records =
             opts.run !== undefined
               ? await store.reads({ run_id: opts.run })
@@ -161,7 +167,9 @@ export function registerProofCommands(program: Command): void {
                 ? `no reads recorded for run "${opts.run}"`
                 : `no record with seq ${opts.seq}`,
             );
-          const receipts = (await proveRecords(store, records)).map((r) => `${JSON.stringify(r, null, 2)}\n`);
+          const receipts = (await proveRecords(store, records, leaves)).map(
+            (r) => `${JSON.stringify(r, null, 2)}\n`,
+          );
           if (opts.out === undefined) {
             process.stdout.write(receipts[0] as string);
             return;

@@ -1,17 +1,20 @@
 // outline, show, search, paths: the server's reading tools for people at a terminal.
 import type { Command } from 'commander';
-import { loadCorpus } from '../corpus/corpus.js';
 import { ExitError } from '../errors.js';
 import { openLedger } from '../ledger/open.js';
 import { parseRef } from '../ledger/refs.js';
 import { viewClause } from '../mcp/views/clause-view.js';
 import { renderOutline, viewOutline } from '../mcp/views/outline-view.js';
 import { statusLabel } from '../parse/labels.js';
-import { createTokenCounter } from '../parse/tokens.js';
 import { type CommonOptions, defaultLedger, defaultSpecs, integerOption, resolveLedger } from './options.js';
 import { printJson, printText, progressReporter } from './output.js';
 
-function open(specs: string) {
+/** The parser, the index and the tokenizer load here, when a reading command runs, not when any command starts. */
+async function open(specs: string) {
+  const [{ loadCorpus }, { createTokenCounter }] = await Promise.all([
+    import('../corpus/corpus.js'),
+    import('../parse/tokens.js'),
+  ]);
   const tokens = createTokenCounter();
   return { snapshot: loadCorpus({ root: specs, tokens, onProgress: progressReporter() }).current(), tokens };
 }
@@ -24,8 +27,8 @@ export function registerReadCommands(program: Command): void {
     .option('--specs <dir>', 'spec root', defaultSpecs())
     .option('--depth <n>', 'deepest level to list', integerOption(0, 100), 3)
     .option('--json', 'print JSON')
-    .action((specId: string, opts: CommonOptions & { depth: number }) => {
-      const { snapshot } = open(opts.specs);
+    .action(async (specId: string, opts: CommonOptions & { depth: number }) => {
+      const { snapshot } = await open(opts.specs);
       const { spec } = snapshot.resolve(`${specId.split('#')[0]}#`);
       const view = viewOutline(spec, opts.depth);
       if (opts.json) printJson(view);
@@ -56,7 +59,7 @@ export function registerReadCommands(program: Command): void {
         }
         return;
       }
-      const { snapshot, tokens } = open(opts.specs);
+      const { snapshot, tokens } = await open(opts.specs);
       const view = viewClause(
         snapshot,
         snapshot.resolve(ref),
@@ -79,7 +82,7 @@ export function registerReadCommands(program: Command): void {
     .option('--limit <n>', 'maximum hits', integerOption(1, 1000), 10)
     .option('--json', 'print JSON')
     .action(async (words: string[], opts: CommonOptions & { spec?: string; limit: number }) => {
-      const { snapshot } = open(opts.specs);
+      const { snapshot } = await open(opts.specs);
       const hits = await snapshot.search(words.join(' '), { spec: opts.spec, limit: opts.limit });
       if (opts.json) printJson({ hits });
       else
@@ -94,8 +97,8 @@ export function registerReadCommands(program: Command): void {
     .argument('<path>', 'repository-relative path, e.g. src/refunds/api.ts')
     .option('--specs <dir>', 'spec root', defaultSpecs())
     .option('--json', 'print JSON')
-    .action((codePath: string, opts: CommonOptions) => {
-      const { snapshot } = open(opts.specs);
+    .action(async (codePath: string, opts: CommonOptions) => {
+      const { snapshot } = await open(opts.specs);
       const match = snapshot.specsForPath(codePath);
       if (opts.json) printJson(match);
       else

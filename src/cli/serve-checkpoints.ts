@@ -5,7 +5,9 @@ import {
   type CheckpointScheduler,
   startCheckpointing,
 } from '../ledger/checkpoint-schedule.js';
+import { startCheckpointWorker } from '../ledger/checkpoint-worker.js';
 import type { LedgerStore } from '../ledger/types.js';
+import { resolveLedger } from './options.js';
 import { logErr } from './output.js';
 import { loadSignerKey } from './proof-commands.js';
 
@@ -33,6 +35,8 @@ export function prepareCheckpoints(
     throw new ExitError('--checkpoint-every has nothing to sign with --ledger off', 2);
   const key = loadSignerKey(opts.checkpointKey);
   const every = opts.checkpointEvery;
-  return (ledger) =>
-    startCheckpointing(ledger, key, every, (level, message) => logErr(`specledger: ${level}: ${message}`));
+  const location = resolveLedger(opts.ledger);
+  const log = (level: string, message: string): void => logErr(`specledger: ${level}: ${message}`);
+  // The records are read and hashed on a worker thread (checkpoint-worker.ts); only the storing happens here.
+  return (ledger) => startCheckpointing(ledger, key, every, log, startCheckpointWorker(location, key, log));
 }

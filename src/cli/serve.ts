@@ -20,6 +20,7 @@ import {
   defaultLedger,
   defaultSpecs,
   integerOption,
+  listOption,
   parseByteSize,
   parseCheckpointEvery,
   parseDuration,
@@ -36,6 +37,8 @@ export interface ServeOptions extends Omit<CommonOptions, 'specs'> {
   discover?: string | boolean;
   http?: boolean;
   host: string;
+  allowedHosts?: string[];
+  allowedOrigins?: string[];
   port: number;
   stateless?: boolean;
   tokenFile?: string;
@@ -74,6 +77,16 @@ export function registerServeCommand(program: Command): void {
     .option('--stateless', 'HTTP without sessions, for replicas behind a load balancer')
     .option('--token-file <file>', 'bearer tokens, one "name:token" per line (or SPECLEDGER_TOKEN=token)')
     .option('--insecure-no-auth', 'allow a non-loopback bind without a token')
+    .option(
+      '--allowed-hosts <hosts>',
+      'Host headers to accept, replacing the loopback defaults: host:port, or a host on any port (behind a proxy, its address)',
+      listOption,
+    )
+    .option(
+      '--allowed-origins <origins>',
+      'browser Origins to accept, replacing the loopback defaults (requests without Origin are always accepted)',
+      listOption,
+    )
     .option('--max-body <size>', 'largest HTTP request body, e.g. 1MiB or 500KB', parseByteSize, 1024 * 1024)
     .option(
       '--request-timeout <duration>',
@@ -177,12 +190,15 @@ export function registerServeCommand(program: Command): void {
             stateless: opts.stateless ?? false,
             fastLane: opts.fastLane,
             tokens,
+            allowedHosts: opts.allowedHosts,
+            allowedOrigins: opts.allowedOrigins,
             maxBodyBytes: opts.maxBody,
             requestTimeoutMs: opts.requestTimeout,
             maxSessions: opts.maxSessions,
             maxSessionsPerPrincipal: opts.maxSessionsPerPrincipal,
             sessionIdleMs: opts.sessionIdle,
             readiness: () => readiness(app),
+            console: await consoleHandler(app, opts.specs),
             log: (level, message) => logErr(`specledger: ${level}: ${message}`),
           }).catch((error: unknown) => {
             // EADDRINUSE, EACCES, a host that does not resolve: nothing is served, so nothing may keep running.
@@ -220,6 +236,20 @@ export function registerServeCommand(program: Command): void {
       await done;
       await stop();
     });
+}
+
+/** The provenance console under /ui, read-only, on the server's own ledger and live corpus. */
+async function consoleHandler(app: App, specs: string) {
+  const [{ createConsoleHandler }, { openGitRepo }] = await Promise.all([
+    import('../ui/server.js'),
+    import('../governance/git.js'),
+  ]);
+  const repo = await openGitRepo(app.corpus.root);
+  return createConsoleHandler({
+    base: '/ui',
+    sources: { store: app.ledger, corpus: app.corpus, repo, specsDir: specs },
+    log: (message) => logErr(`specledger: error: ${message}`),
+  });
 }
 
 function banner(app: App, where: string, ledger: string): void {

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { ExitError, SpecLedgerError } from '../errors.js';
 import type { LedgerStore } from '../ledger/types.js';
 import { runIdFromEnv } from '../mcp/context.js';
@@ -17,7 +17,14 @@ import {
   readObjects,
   resolveCommitOrExplain,
 } from '../trace/repo.js';
-import { defaultLedger, defaultSpecs, integerOption, resolveLedger } from './options.js';
+import {
+  defaultLedger,
+  integerOption,
+  ledgerOption,
+  repoOption,
+  resolveLedger,
+  specsOption,
+} from './options.js';
 import { logErr, printJson, printText } from './output.js';
 
 /**
@@ -66,11 +73,6 @@ async function withRepo<T>(
     await store?.close();
   }
 }
-
-const repoOption = () => new Option('--repo <dir>', 'the git repository').default('.');
-const specsOption = () => new Option('--specs <dir>', 'spec root').default(defaultSpecs());
-const ledgerOption = () =>
-  new Option('--ledger <path>', `ledger file or postgres:// URL (default ${defaultLedger()} when it exists)`);
 
 /** The run declared in this process's environment, by the rule the server itself applies. */
 function envRun(): string | null {

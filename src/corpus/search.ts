@@ -2,7 +2,8 @@
 import MiniSearch from 'minisearch';
 import { isSupporting, type SpecRole, SUPPORTING_QUERY_WORDS } from '../parse/labels.js';
 import type { Clause, SpecDoc } from '../parse/types.js';
-import { createTermCache, searchTerms, searchWords, termPairs } from './search-text.js';
+import { type RankedClause, RERANKED, rerank } from './rerank.js';
+import { createTermCache, searchTerms, searchWords } from './search-text.js';
 
 export interface SearchHit {
   ref: string;
@@ -61,13 +62,6 @@ const CHUNK = 500;
 const BOOST = { key: 2, title: 1.5, body: 1, context: 0.3 } as const;
 /** Supporting material (examples, templates, archives, deprecated specs, proposals, notes) ranks this far down. */
 const SUPPORTING_WEIGHT = 0.45;
-/**
- * Phrase re-ranking: how many of the best hits are re-scored (each costs a tokenization of its text, ~0.1 ms), and
- * how much holding every word pair of the question multiplies a score by (1 + PAIR_WEIGHT). Measured on the
- * retrieval questions: hit@3 0.75 → 0.81, MRR 0.63 → 0.66; past 2 it plateaus.
- */
-const RERANKED = 30;
-const PAIR_WEIGHT = 2;
 /** A query that names a spec by its ID's words ranks that spec's clauses up by this much. */
 const NAMED_SPEC_WEIGHT = 1.6;
 
@@ -148,21 +142,16 @@ export function createSearchIndex(): SearchIndex {
       const wanted = Math.max(1, queryTerms.size);
       for (const r of results) r.score *= Math.min(1, r.queryTerms.length / wanted);
       results.sort((a, b) => b.score - a.score);
-      // Words of the question that stand together in a clause ("money back", "void endpoint") say more than the
-      // same words apart; the top RERANKED hits are re-scored by the share of the query's word pairs they hold.
-      const queryPairs = termPairs(query, termOf);
-      if (queryPairs.size > 0) {
-        for (const r of results.slice(0, RERANKED)) {
-          const found = lookup(r.ref as string);
-          if (!found) continue;
-          const pairs = termPairs(`${found.clause.title}\n${ownTextIn(found.spec, found.clause)}`, termOf);
-          let n = 0;
-          for (const p of queryPairs) if (pairs.has(p)) n++;
-          r.score *= 1 + (PAIR_WEIGHT * n) / queryPairs.size;
-        }
-        const top = results.slice(0, RERANKED).sort((a, b) => b.score - a.score);
-        results.splice(0, top.length, ...top);
+      // The best hits are re-scored by phrases and titles (rerank.ts); the rest keep their BM25 order.
+      const top: Array<RankedClause & { r: (typeof results)[number] }> = [];
+      for (const r of results.slice(0, RERANKED)) {
+        const found = lookup(r.ref as string);
+        if (found)
+          top.push({ score: r.score, clause: found.clause, ownText: ownTextIn(found.spec, found.clause), r });
       }
+      rerank(top, query, termOf);
+      for (const t of top) t.r.score = t.score;
+      results.splice(0, RERANKED, ...top.map((t) => t.r));
       const hits: SearchHit[] = [];
       for (const r of results) {
         const found = lookup(r.ref as string);
@@ -252,12 +241,14 @@ function ownText(byId: ReadonlyMap<string, Clause>, clause: Clause): string {
  * first match; the text's start when nothing matches.
  */
 function snippet(text: string, terms: ReadonlySet<string>): string {
-  const pieces = text
+  const all = text
     .split(/\n\s*\n|\n(?=\s*(?:[-*+]|\d+\.|#{1,6}|\|)\s)|(?<=[.!?])\s+(?=[A-Z`*"(])/)
     .map((p) => p.replace(/\s+/g, ' ').trim())
     .filter((p) => p !== '');
-  // With nothing matched, the first line of prose says more than the heading the title already gives.
-  let best = pieces.find((p) => !p.startsWith('#')) ?? pieces[0] ?? '';
+  // The hit's title is shown beside its snippet: a heading line would say it twice, so prose is preferred.
+  const prose = all.filter((p) => !p.startsWith('#'));
+  const pieces = prose.length > 0 ? prose : all;
+  let best = pieces[0] ?? '';
   let bestScore = 0;
   for (const piece of pieces) {
     const found = searchTerms(piece);

@@ -1,7 +1,8 @@
 // `serve --checkpoint-every N|DURATION`: signs checkpoints in the background, one at a time, never on a read's path.
 import { errorMessage } from '../errors.js';
 import type { NoteSignerKey } from './checkpoint.js';
-import { takeCheckpoint } from './tree.js';
+import type { CheckpointWorker } from './checkpoint-worker.js';
+import { storeCheckpoint, takeCheckpoint } from './tree.js';
 import type { LedgerLog, LedgerStore } from './types.js';
 
 /** Every so many milliseconds, or once so many records were added since the last checkpoint. */
@@ -17,14 +18,17 @@ export interface CheckpointScheduler {
 
 /**
  * Starts signing checkpoints of `store` with `key`. Each one extends the last (it hashes the records added since),
- * runs between reads (it awaits the store a page at a time), and the next is not scheduled until it has finished,
- * so a slow one never piles up. A failure is logged and retried at the next tick: it never stops the server.
+ * and the next is not scheduled until it has finished, so a slow one never piles up. With `worker` (what serve
+ * uses) the reading and hashing run on the worker's thread and only the storing here; without, here, between
+ * reads (it awaits the store a page at a time). A failure is logged and retried at the next tick: it never stops
+ * the server. stop() also closes the worker, dropping a checkpoint it is still computing.
  */
 export function startCheckpointing(
   store: LedgerStore,
   key: NoteSignerKey,
   every: CheckpointEvery,
   log: LedgerLog,
+  worker?: CheckpointWorker,
 ): CheckpointScheduler {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
@@ -41,11 +45,16 @@ export function startCheckpointing(
     running = (async () => {
       try {
         if (await due()) {
-          const { checkpoint } = await takeCheckpoint(store, key);
-          signedSize = checkpoint.size;
+          if (worker) {
+            const signed = await worker.sign();
+            if (stopped) return;
+            await storeCheckpoint(store, signed);
+            signedSize = signed.checkpoint.size;
+          } else signedSize = (await takeCheckpoint(store, key)).checkpoint.size;
         }
       } catch (error) {
-        log('warn', `checkpoint failed (retried at the next tick): ${errorMessage(error)}`);
+        // A checkpoint cut off by stop() is no failure: nothing of it was stored.
+        if (!stopped) log('warn', `checkpoint failed (retried at the next tick): ${errorMessage(error)}`);
       }
     })();
     void running.then(() => {
@@ -58,6 +67,9 @@ export function startCheckpointing(
     async stop() {
       stopped = true;
       clearTimeout(timer);
+      // The worker first: a checkpoint it is computing (a first one over a large ledger takes a minute) is dropped,
+      // not waited for, since it stores nothing itself; one being stored here is finished.
+      await worker?.close();
       await running;
     },
   };

@@ -89,7 +89,11 @@ export interface VerifyChainOptions {
   head?: { seq: number; hash: string } | null;
   /** Where the walk starts: the last record already checked (its seq and hash); the genesis when absent. */
   from?: { seq: number; hash: string };
+  /** Called every PROGRESS_EVERY records checked, with the count so far and the head's seq (0 without a head). */
+  onProgress?: (checked: number, total: number) => void;
 }
+
+const PROGRESS_EVERY = 10_000;
 
 export type VerifyFailure = Extract<VerifyResult, { ok: false }>;
 
@@ -140,6 +144,8 @@ export function createChainVerifier(options: VerifyChainOptions = {}): ChainVeri
       count += 1;
       prevSeq = record.seq;
       prevHash = record.hash;
+      if (options.onProgress && count % PROGRESS_EVERY === 0)
+        options.onProgress(count, options.head?.seq ?? 0);
       return null;
     },
     finish() {

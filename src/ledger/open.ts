@@ -1,16 +1,14 @@
 // The one place that turns `--ledger <spec>` into a store: `off`, a PostgreSQL URL, or a SQLite file path.
 import { fileURLToPath } from 'node:url';
 import { SpecLedgerError } from '../errors.js';
+import { DEFAULT_LEDGER_PATH } from './location.js';
 import { createNullStore } from './null-store.js';
-import { openPostgresStore, type PostgresStoreOptions } from './postgres-store.js';
-import { openSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
+import type { PostgresStoreOptions } from './postgres-store.js';
+import type { SqliteStoreOptions } from './sqlite-store.js';
 import type { LedgerStore } from './types.js';
 
 /** `readonly` and `busyTimeoutMs` mean the same for both stores; the rest applies to PostgreSQL only. */
 export type OpenLedgerOptions = SqliteStoreOptions & PostgresStoreOptions;
-
-/** The default location, relative to the project root. */
-export const DEFAULT_LEDGER_PATH = '.specledger/ledger.db';
 
 /**
  * Splits the `schema` query parameter off a PostgreSQL URL: it is SpecLedger's, not libpq's, and
@@ -30,7 +28,8 @@ function splitSchemaParam(url: string): { url: string; schema: string | undefine
 
 /**
  * Opens the ledger named by `spec`. Async because the PostgreSQL store connects and migrates
- * before it can answer; SQLite opens synchronously.
+ * before it can answer; SQLite opens synchronously. Each store's module (and its driver) is loaded
+ * only when that store is asked for, so a command that never opens PostgreSQL never loads `pg`.
  */
 export async function openLedger(spec: string, options: OpenLedgerOptions = {}): Promise<LedgerStore> {
   const trimmed = spec.trim();
@@ -43,8 +42,10 @@ export async function openLedger(spec: string, options: OpenLedgerOptions = {}):
   if (trimmed === 'off') return createNullStore();
   if (/^postgres(?:ql)?:\/\//i.test(trimmed)) {
     const { url, schema } = splitSchemaParam(trimmed);
+    const { openPostgresStore } = await import('./postgres-store.js');
     return openPostgresStore(url, { ...options, ...(schema === undefined ? {} : { schema }) });
   }
+  const { openSqliteStore } = await import('./sqlite-store.js');
   if (/^file:\/\//i.test(trimmed)) return openSqliteStore(fileURLToPath(trimmed), options);
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(trimmed);
   if (scheme) {

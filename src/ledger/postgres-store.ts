@@ -443,13 +443,14 @@ export async function openPostgresStore(
       return rows[0]?.text ?? null;
     },
 
-    async verify(): Promise<VerifyResult> {
+    async verify(options = {}): Promise<VerifyResult> {
       // The head and every page come from one snapshot, so replicas appending meanwhile neither
       // shift the pages nor make the head disagree with the rows.
       return inSnapshot(async (client) => {
         const head = (await client.query<{ seq: string; hash: string }>(sql.head)).rows[0];
         const verifier = createChainVerifier({
           head: head ? { seq: Number(head.seq), hash: head.hash } : null,
+          onProgress: options.onProgress,
         });
         let after = 0;
         for (;;) {

@@ -178,15 +178,28 @@ export async function whoRead(store: LedgerStore, ref: string, digest?: string):
   return { ref: formatRef(parsed.spec_id, parsed.clause_id) as string, digest: wanted, runs };
 }
 
+export type ClauseStateNow = 'unchanged' | 'changed' | 'removed';
+
+export interface RunClauseState {
+  ref: string;
+  spec_id: string;
+  clause_id: string | null;
+  kind: ReadKind;
+  read_digest: string;
+  /** null when the clause no longer exists. */
+  current_digest: string | null;
+  state: ClauseStateNow;
+}
+
 /**
- * What the run read that has changed or gone since. Each ref is judged once, by the last digest
- * the run read for it: re-reading a clause after it changed means the run saw the new text.
+ * Every ref a run read, in the order of its last read, with its state now. Each ref is judged once, by the last
+ * digest the run read for it: re-reading a clause after it changed means the run saw the new text.
  */
-export async function staleReads(
+export async function runClauseStates(
   store: LedgerStore,
   runId: string,
   current: CurrentDigest,
-): Promise<StaleReport> {
+): Promise<RunClauseState[]> {
   const groups = await store.readGroups({ run_id: runId });
   if (groups.length === 0 && (await store.run(runId)) === null) throw unknownRun(runId);
   const lastRead = new Map<string, ReadGroup & { digest: string }>();
@@ -197,15 +210,90 @@ export async function staleReads(
     if (seen === undefined || group.last_seq > seen.last_seq)
       lastRead.set(ref, group as ReadGroup & { digest: string });
   }
+  return [...lastRead]
+    .sort((a, b) => a[1].last_seq - b[1].last_seq)
+    .map(([ref, group]) => {
+      const now = current(group.spec_id, group.clause_id, group.kind);
+      const state: ClauseStateNow =
+        now === undefined ? 'removed' : now.digest === group.digest ? 'unchanged' : 'changed';
+      return {
+        ref,
+        spec_id: group.spec_id,
+        clause_id: group.clause_id,
+        kind: group.kind,
+        read_digest: group.digest,
+        current_digest: now?.digest ?? null,
+        state,
+      };
+    });
+}
+
+/** What the run read that has changed or gone since, judged as runClauseStates judges it. */
+export async function staleReads(
+  store: LedgerStore,
+  runId: string,
+  current: CurrentDigest,
+): Promise<StaleReport> {
   const stale: StaleRead[] = [];
-  // The report follows the order of each ref's last read.
-  for (const [ref, group] of [...lastRead].sort((a, b) => a[1].last_seq - b[1].last_seq)) {
-    const now = current(group.spec_id, group.clause_id, group.kind);
-    if (now === undefined) {
-      stale.push({ ref, read_digest: group.digest, current_digest: null, reason: 'removed' });
-    } else if (now.digest !== group.digest) {
-      stale.push({ ref, read_digest: group.digest, current_digest: now.digest, reason: 'changed' });
-    }
+  for (const c of await runClauseStates(store, runId, current)) {
+    if (c.state !== 'unchanged')
+      stale.push({
+        ref: c.ref,
+        read_digest: c.read_digest,
+        current_digest: c.current_digest,
+        reason: c.state,
+      });
   }
   return { run: runId, stale };
+}
+
+export interface RunsFilter {
+  /** Case-insensitive substring of a client (`name/version`). */
+  client?: string;
+  /** Case-insensitive substring of a principal. */
+  principal?: string;
+  source?: RunIdSource;
+  /** ISO-8601 bounds: runs active at some time within [from, to]. */
+  from?: string;
+  to?: string;
+}
+
+export interface RunsPage {
+  /** Runs matching the filter, before paging. */
+  total: number;
+  /** Newest first (by first read), `limit` from `offset`. */
+  runs: RunSummary[];
+}
+
+const contains = (values: readonly string[], needle: string): boolean => {
+  const wanted = needle.toLowerCase();
+  return values.some((v) => v.toLowerCase().includes(wanted));
+};
+
+/** One page of the runs matching a filter, newest first: the console's runs list. */
+export async function runsPage(
+  store: LedgerStore,
+  filter: RunsFilter,
+  page: { offset: number; limit: number },
+): Promise<RunsPage> {
+  const matching: RunSummary[] = [];
+  const all = await store.runs();
+  for (let i = all.length - 1; i >= 0; i--) {
+    const run = all[i] as RunSummary;
+    if (filter.source !== undefined && run.run_id_source !== filter.source) continue;
+    if (filter.client !== undefined && !contains(run.clients, filter.client)) continue;
+    if (filter.principal !== undefined && !contains(run.principals, filter.principal)) continue;
+    // ISO-8601 UTC strings order lexically.
+    if (filter.from !== undefined && run.last_ts < filter.from) continue;
+    if (filter.to !== undefined && run.first_ts > filter.to) continue;
+    matching.push(run);
+  }
+  return { total: matching.length, runs: matching.slice(page.offset, page.offset + page.limit) };
+}
+
+/** Tokens served to a run, summed over its reads. */
+export async function runTokens(store: LedgerStore, runId: string): Promise<number> {
+  let tokens = 0;
+  for (const record of await store.reads({ run_id: runId })) tokens += record.tokens;
+  return tokens;
 }

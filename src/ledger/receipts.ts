@@ -3,7 +3,8 @@ import { SpecLedgerError } from '../errors.js';
 import { type NoteVerifierKey, openCheckpoint } from './checkpoint.js';
 import { computeRecordHash, RECORD_COLUMNS } from './hash-chain.js';
 import { type MerkleTree, verifyInclusion } from './merkle.js';
-import { buildTree, latestCheckpoint, recordLeafHash } from './tree.js';
+import { buildTree, latestCheckpoint } from './tree.js';
+import { type LeafReader, recordLeafHash } from './tree-leaves.js';
 import type { LedgerStore, ReadRecord } from './types.js';
 
 export const RECEIPT_TYPE = 'https://specledger.dev/receipt/v1';
@@ -37,7 +38,11 @@ export function createReceipt(record: ReadRecord, tree: MerkleTree, checkpointNo
  * of that checkpoint once (a walk of the ledger up to it); each receipt after that costs O(log² n) hashes. What
  * `prove` writes, and what get_provenance can return for a run on request.
  */
-export async function proveRecords(store: LedgerStore, records: readonly ReadRecord[]): Promise<Receipt[]> {
+export async function proveRecords(
+  store: LedgerStore,
+  records: readonly ReadRecord[],
+  leaves?: LeafReader,
+): Promise<Receipt[]> {
   const latest = await latestCheckpoint(store);
   if (latest === null)
     throw new SpecLedgerError(
@@ -50,7 +55,7 @@ export async function proveRecords(store: LedgerStore, records: readonly ReadRec
       'NOT_FOUND',
       `seq ${newest} is newer than the latest checkpoint (size ${latest.checkpoint.size}): take one with specledger checkpoint --key PRIV (or prove --key)`,
     );
-  const tree = await buildTree(store, latest.checkpoint.size);
+  const tree = await buildTree(store, latest.checkpoint.size, leaves);
   if (tree.size !== latest.checkpoint.size || !tree.root().equals(latest.checkpoint.root))
     throw new SpecLedgerError(
       'INVALID_ARGUMENT',

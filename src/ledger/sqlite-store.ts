@@ -558,12 +558,12 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       return query(() => (getSnapshot.get(digest) as { text: string } | undefined)?.text ?? null);
     },
 
-    async verify(): Promise<VerifyResult> {
+    async verify(options = {}): Promise<VerifyResult> {
       // One read transaction so the head, the blocks and the summaries come from the same snapshot even while
       // another process keeps appending; blocks are read a page at a time and walked once.
       return query(() =>
         db.transaction((): VerifyResult => {
-          const verifier = createChainVerifier({ head: readHead() });
+          const verifier = createChainVerifier({ head: readHead(), onProgress: options.onProgress });
           // Shared fields as the file holds them now, not as this process cached them when it wrote them.
           const fresh = createFieldDictionary(db, false);
           try {

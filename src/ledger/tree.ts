@@ -1,5 +1,5 @@
 // The Merkle tree over a ledger's records: read off the store a page at a time, never on the answer path, built in full or extended from the last checkpoint.
-import { SpecLedgerError } from '../errors.js';
+import { fileURLToPath } from 'node:url';
 import {
   type Checkpoint,
   formatCheckpoint,
@@ -9,17 +9,11 @@ import {
   parseCheckpoint,
   signNote,
 } from './checkpoint.js';
-import { canonicalRecordJson, createChainVerifier, GENESIS_HASH } from './hash-chain.js';
-import { appendLeaf, type CompactRange, type Hash, leafHash, MerkleTree, rangeRoot } from './merkle.js';
-import type { LedgerStore, ReadRecord } from './types.js';
-
-/** Records read per page: 5,000 records are about 2 MB, and a page is one query. */
-const TREE_PAGE = 5_000;
-
-/** A record's Merkle leaf: SHA-256(0x00 ‖ its canonical JSON), the same bytes its chain hash covers. */
-export function recordLeafHash(record: Omit<ReadRecord, 'hash'>): Hash {
-  return leafHash(canonicalRecordJson(record));
-}
+import { GENESIS_HASH } from './hash-chain.js';
+import { appendLeaf, type CompactRange, MerkleTree, rangeRoot } from './merkle.js';
+import { openSqliteLeafReader } from './sqlite-leaves.js';
+import { type LeafReader, storeLeafReader } from './tree-leaves.js';
+import type { LedgerStore } from './types.js';
 
 /** Where the tree stood at the last checkpoint: its compact range and the chain hash of its last record. */
 interface TreeState {
@@ -47,34 +41,32 @@ function decodeState(text: string): TreeState | null {
   }
 }
 
+/** The SQLite file a `--ledger` location names, or null for PostgreSQL, `off` and an in-memory database. */
+function sqliteFile(location: string): string | null {
+  const trimmed = location.trim();
+  if (trimmed === 'off' || trimmed === '' || trimmed === ':memory:') return null;
+  if (/^file:\/\//i.test(trimmed)) return fileURLToPath(trimmed);
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? null : location;
+}
+
 /**
- * Every record after `from` up to `upTo` (all when absent), chain-checked as it is read: a tree must never be
- * signed over a broken chain. Throws naming the first bad record.
+ * The fastest leaf reader for the ledger at `location` (opened as `store`): a SQLite file is read through a second,
+ * read-only connection that hashes the stored blocks without building records (sqlite-leaves.ts), anything else
+ * through the store. Close it when done.
  */
-async function* checkedRecords(
-  store: LedgerStore,
-  from: { seq: number; hash: string },
-  upTo = Number.MAX_SAFE_INTEGER,
-): AsyncGenerator<ReadRecord> {
-  const verifier = createChainVerifier({ from });
-  for (let after = from.seq; after < upTo; ) {
-    const page = await store.recordsAfter(after, Math.min(TREE_PAGE, upTo - after));
-    if (page.length === 0) return;
-    for (const record of page) {
-      const failure = verifier.push(record);
-      if (failure)
-        throw new SpecLedgerError('INVALID_ARGUMENT', `ledger verification failed: ${failure.reason}`);
-      yield record;
-    }
-    after = (page.at(-1) as ReadRecord).seq;
-  }
+export function openLeafReader(location: string, store: LedgerStore): LeafReader {
+  const file = sqliteFile(location);
+  return file === null ? storeLeafReader(store) : openSqliteLeafReader(file);
 }
 
 /** The whole tree of the first `upTo` records (all when absent), every subtree hash held for proofs. */
-export async function buildTree(store: LedgerStore, upTo?: number): Promise<MerkleTree> {
+export async function buildTree(
+  store: LedgerStore,
+  upTo?: number,
+  leaves: LeafReader = storeLeafReader(store),
+): Promise<MerkleTree> {
   const chunks: Buffer[] = [];
-  for await (const record of checkedRecords(store, { seq: 0, hash: GENESIS_HASH }, upTo))
-    chunks.push(recordLeafHash(record));
+  for await (const page of leaves.pages({ seq: 0, hash: GENESIS_HASH }, upTo)) chunks.push(page.leaves);
   return new MerkleTree(Buffer.concat(chunks));
 }
 
@@ -114,28 +106,55 @@ async function trustedState(store: LedgerStore, key: NoteSignerKey): Promise<Tre
 export interface TakeCheckpointOptions {
   /** Rebuild from the first record rather than extend the last checkpoint's range. */
   full?: boolean;
+  /** Where the leaves come from (openLeafReader); the store's recordsAfter when absent. */
+  leaves?: LeafReader;
+}
+
+/** A checkpoint signed but not yet stored: the note, what it says, and the tree state to store beside it. */
+export interface SignedCheckpoint {
+  note: string;
+  checkpoint: Checkpoint;
+  /** The compact range the note signs, as stored under `checkpoint_range`. */
+  state: string;
 }
 
 /**
- * Signs the current tree head as a checkpoint, stores it with the range it covers, and returns the signed note.
- * From a trusted last checkpoint it hashes only the records added since (10M records: see BENCHMARKS.md).
+ * Signs the current tree head as a checkpoint, without storing it: the part that reads and hashes, which the
+ * checkpoint worker runs off the serving thread. From a trusted last checkpoint it hashes only the records added
+ * since (10M records: see BENCHMARKS.md).
  */
+export async function signCheckpoint(
+  store: LedgerStore,
+  key: NoteSignerKey,
+  options: TakeCheckpointOptions = {},
+): Promise<SignedCheckpoint> {
+  const state = (options.full ? null : await trustedState(store, key)) ?? {
+    range: { size: 0, hashes: [] },
+    lastHash: GENESIS_HASH,
+  };
+  const leaves = options.leaves ?? storeLeafReader(store);
+  for await (const page of leaves.pages({ seq: state.range.size, hash: state.lastHash })) {
+    for (let at = 0; at < page.leaves.length; at += 32)
+      appendLeaf(state.range, page.leaves.subarray(at, at + 32));
+    state.lastHash = page.last.hash;
+  }
+  const checkpoint = { origin: key.name, size: state.range.size, root: rangeRoot(state.range) };
+  return { note: signNote(formatCheckpoint(checkpoint), key), checkpoint, state: encodeState(state) };
+}
+
+/** Stores a signed checkpoint as the latest, the range first: a note is only ever stored after its range. */
+export async function storeCheckpoint(store: LedgerStore, signed: SignedCheckpoint): Promise<void> {
+  await store.setTreeMeta('checkpoint_range', signed.state);
+  await store.setTreeMeta('checkpoint', signed.note);
+}
+
+/** Signs the current tree head as a checkpoint, stores it with the range it covers, and returns the signed note. */
 export async function takeCheckpoint(
   store: LedgerStore,
   key: NoteSignerKey,
   options: TakeCheckpointOptions = {},
 ): Promise<{ note: string; checkpoint: Checkpoint }> {
-  const state = (options.full ? null : await trustedState(store, key)) ?? {
-    range: { size: 0, hashes: [] },
-    lastHash: GENESIS_HASH,
-  };
-  for await (const record of checkedRecords(store, { seq: state.range.size, hash: state.lastHash })) {
-    appendLeaf(state.range, recordLeafHash(record));
-    state.lastHash = record.hash;
-  }
-  const checkpoint = { origin: key.name, size: state.range.size, root: rangeRoot(state.range) };
-  const note = signNote(formatCheckpoint(checkpoint), key);
-  await store.setTreeMeta('checkpoint_range', encodeState(state));
-  await store.setTreeMeta('checkpoint', note);
-  return { note, checkpoint };
+  const signed = await signCheckpoint(store, key, options);
+  await storeCheckpoint(store, signed);
+  return { note: signed.note, checkpoint: signed.checkpoint };
 }

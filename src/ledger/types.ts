@@ -114,7 +114,8 @@ export interface LedgerStore {
   reads(filter: ReadFilter): Promise<ReadRecord[]>;
   /** The exact text stored for a digest, or null. */
   snapshot(digest: string): Promise<string | null>;
-  verify(): Promise<VerifyResult>;
+  /** Walks the whole chain; `onProgress` hears how far it got (records checked, records in the ledger). */
+  verify(options?: VerifyOptions): Promise<VerifyResult>;
   /** Up to `limit` records with seq > afterSeq, in seq order: how the Merkle tree reads the ledger, a page at a time. */
   recordsAfter(afterSeq: number, limit: number): Promise<ReadRecord[]>;
   /** A value the ledger keeps beside its records (the latest signed checkpoint, the tree state), or null. */
@@ -127,4 +128,8 @@ export interface LedgerStore {
    */
   health(): Promise<LedgerHealth>;
   close(): Promise<void>;
+}
+
+export interface VerifyOptions {
+  onProgress?: (checked: number, total: number) => void;
 }

@@ -68,6 +68,8 @@ export interface HttpServerOptions {
   maxSessionsPerPrincipal?: number;
   /** Time to receive a whole request, headers and body; then 408 and the connection is closed. Default 30 s. */
   requestTimeoutMs?: number;
+  /** Answers GET and HEAD under /ui (the provenance console) once the Host and bearer-token checks have passed. */
+  console?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
 
 export interface HttpServerHandle {
@@ -294,6 +296,27 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
     }
   }
 
+  /** The console behind the same admission as /mcp: an allowed Host, a valid token when auth is on; it only reads. */
+  function handleConsole(
+    req: IncomingMessage,
+    res: ServerResponse,
+    serve: NonNullable<HttpServerOptions['console']>,
+  ) {
+    if (policy === undefined || !policy.isHostAllowed(req.headers.host))
+      return sendJson(res, 403, { error: `Invalid Host header: ${req.headers.host}` });
+    if (auth.enabled && auth.authenticate(req.headers.authorization) === undefined)
+      return sendJson(
+        res,
+        401,
+        { error: 'a valid bearer token is required' },
+        { 'www-authenticate': 'Bearer' },
+      );
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return sendJson(res, 405, { error: 'Method not allowed' }, { allow: 'GET, HEAD' });
+    redactAuthorization(req);
+    return serve(req, res);
+  }
+
   function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
@@ -301,6 +324,8 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
     if (path === '/mcp') return handleMcp(req, res);
     // Probes skip the Host/token checks: orchestrators call them by pod IP and without credentials.
     if (path === '/healthz' || path === '/readyz') return handleProbe(path, req, res);
+    if (options.console && (path === '/ui' || path.startsWith('/ui/')))
+      return Promise.resolve(handleConsole(req, res, options.console));
     sendJson(res, 404, { error: 'Not found', routes: ['/mcp', '/healthz', '/readyz'] });
     return Promise.resolve();
   }

@@ -1,6 +1,7 @@
 // The built server over Streamable HTTP, driven by the real SDK client: tools, resources, identity, admission, shutdown.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLedger } from '../../src/ledger/open.js';
@@ -187,5 +188,72 @@ describe('serve --http shutdown', () => {
     const code = await new Promise((resolve) => child.once('exit', resolve));
     expect(code).toBe(2);
     expect(err).toContain('refusing to bind 0.0.0.0 without a bearer token');
+  });
+});
+
+/** A POST with a Host header of our choosing, as a reverse proxy sends it (fetch does not let a caller set Host). */
+function postWithHost(url: string, host: string): Promise<number> {
+  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          host,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2025-11-25',
+        },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('serve --http --allowed-hosts (behind a reverse proxy)', () => {
+  it('accepts the Host the proxy passes on, and no longer the loopback defaults it replaces', async () => {
+    const server = await startServer([
+      '--specs',
+      specsExample,
+      '--ledger',
+      'off',
+      '--stateless',
+      '--allowed-hosts',
+      'specs.internal.example:8443',
+      '--allowed-hosts',
+      'lb.example',
+    ]);
+    try {
+      const own = new URL(server.url).host;
+      expect(await postWithHost(server.url, 'specs.internal.example:8443')).toBe(200);
+      expect(await postWithHost(server.url, 'lb.example:9000')).toBe(200);
+      expect(await postWithHost(server.url, 'specs.internal.example:9999')).toBe(403);
+      expect(await postWithHost(server.url, own)).toBe(403);
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  }, 30_000);
+
+  it('refuses an empty list before listening', async () => {
+    const child = spawn(
+      process.execPath,
+      [builtCli, 'serve', '--http', '--allowed-hosts', ' , ', '--ledger', 'off'],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString();
+    });
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).not.toBe(0);
+    expect(err).toContain("option '--allowed-hosts <hosts>' argument ' , ' is invalid");
   });
 });

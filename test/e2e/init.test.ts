@@ -172,6 +172,11 @@ describe('specledger init', { timeout: 180_000 }, () => {
       const steps = workflow.jobs.lint.steps as Array<{ run?: string; uses?: string }>;
       expect(steps.some((s) => s.run?.includes('--format github'))).toBe(true);
       expect(steps.some((s) => s.uses?.startsWith('github/codeql-action/upload-sarif'))).toBe(true);
+      const report = workflow.jobs.report as { if: string; steps: Array<{ run?: string }> };
+      expect(report.if).toContain("github.event_name == 'pull_request'");
+      expect(report.steps.map((s) => s.run ?? '').join('\n')).toContain(
+        `specledger report "origin/$BASE_REF..$HEAD_SHA" --specs ${layout.specs}`,
+      );
       expect(first.stdout).toContain('git hooks: installed (`specledger hooks install`)');
       for (const hook of ['prepare-commit-msg', 'post-commit'])
         expect(repo.read(`.git/hooks/${hook}`)).toContain('specledger');

@@ -3,7 +3,7 @@ import { chmodSync, copyFileSync, readdirSync, readFileSync, rmSync, statSync, w
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLedger } from '../../src/ledger/open.js';
-import { recordLeafHash } from '../../src/ledger/tree.js';
+import { recordLeafHash } from '../../src/ledger/tree-leaves.js';
 import type { ReadRecord, ReadRecordInput } from '../../src/ledger/types.js';
 import { connectStdioCli, runCli } from '../helpers/cli.js';
 import { specsExample } from '../helpers/paths.js';

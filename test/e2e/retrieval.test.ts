@@ -105,6 +105,20 @@ describe('search_specs on specs-example', () => {
     expect(reads).toContainEqual(expect.objectContaining({ kind: 'clause', ref: 'engineering-rules#ENG-1' }));
   });
 
+  it('spends the answer budget on the best hit: a long lower hit is a ref line, not its text', async () => {
+    const result = await server.call('search_specs', {
+      query: 'can I use floats for money',
+      limit: 3,
+      answer_tokens: 350,
+    });
+    const hits = structured<{ hits: Hit[] }>(result).hits;
+    const rules = hits.find((h) => h.ref === 'AGENTS#rules');
+    expect(rules).toBeDefined();
+    expect(rules!.text).toBeUndefined();
+    expect(textOf(result)).toMatch(/^- AGENTS#rules — Rules \[standing instructions, \d+ tok\]/m);
+    expect(textOf(result)).not.toContain('Every new endpoint needs an integration test');
+  });
+
   it('ranks a deprecated spec below its replacement unless the query asks for the old one', async () => {
     const hits = async (query: string) =>
       structured<{ hits: Hit[] }>(await server.call('search_specs', { query, limit: 3 })).hits.map(
@@ -155,13 +169,14 @@ describe.skipIf(!corporaExist)(
 describe.skipIf(!questionsExist)(
   `retrieval questions${questionsExist ? '' : ' — skipped: ../shared/retrieval/questions.json or ../shared/corpora is missing'}`,
   () => {
-    it('keeps hit@3 of search_specs at or above its floor of 0.75 (measured 0.81)', async () => {
+    it('keeps hit@3 and hit@1 of search_specs at or above their floors of 0.75 and 0.55 (measured 0.81, 0.61)', async () => {
       const questions = JSON.parse(readFileSync(questionsFile, 'utf8')) as Array<{
         corpus: string;
         question: string;
         answers: string[];
       }>;
       let inTop3 = 0;
+      let first = 0;
       for (const corpus of new Set(questions.map((q) => q.corpus))) {
         const server = await serve(
           corpus === 'specs-example' ? specsExample : path.join(corporaRoot, corpus),
@@ -172,12 +187,14 @@ describe.skipIf(!questionsExist)(
               await server.call('search_specs', { query: q.question, limit: 3 }),
             ).hits;
             if (hits.some((h) => q.answers.includes(h.ref))) inTop3++;
+            if (q.answers.includes(hits[0]?.ref ?? '')) first++;
           }
         } finally {
           await server.close();
         }
       }
       expect(inTop3 / questions.length).toBeGreaterThanOrEqual(0.75);
+      expect(first / questions.length).toBeGreaterThanOrEqual(0.55);
     }, 120_000);
   },
 );

@@ -79,3 +79,50 @@ describe('search ranking', () => {
     expect(await snapshot.search('xylophonist', { limit: 10 })).toEqual([]);
   });
 });
+
+describe('search ranking: titles and rules', () => {
+  let tmp: TempDir;
+  let snapshot: Snapshot;
+
+  beforeAll(() => {
+    tmp = makeTempDir();
+    writeTree(tmp.dir, {
+      'billing.md': specFile(
+        { id: 'billing', status: 'approved', version: '1.0.0' },
+        [
+          '# Billing',
+          '',
+          '## Overview {#overview}',
+          '',
+          'Invoices are sent monthly. Merchants read them in the dashboard, export them as CSV, forward',
+          'them to their accountants and reconcile them against payouts; the dunning emails also mention',
+          'the grace period in passing, next to the branding options and the footer text.',
+          '',
+          '## Grace period {#grace-period}',
+          '',
+          'Unpaid invoices are retried daily.',
+          '',
+          '## User story: reminders {#story-late-payer}',
+          '',
+          'The merchant pays after the due date; the fee is shown on the next invoice.',
+          '',
+          '## Charging {#charging}',
+          '',
+          'A late fee MUST NOT be charged before 14 days after the due date.',
+        ].join('\n'),
+      ),
+    });
+    snapshot = loadCorpus({ root: tmp.dir }).current();
+  });
+  afterAll(() => tmp.remove());
+
+  it('ranks a section titled with the words above one that mentions them in passing', async () => {
+    const [top] = await snapshot.search('grace period', { limit: 3 });
+    expect(top?.ref).toBe('billing#grace-period');
+  });
+
+  it('ranks the clause that states the rule above a story that tells the same topic', async () => {
+    const refs = (await snapshot.search('late fee after the due date', { limit: 3 })).map((h) => h.ref);
+    expect(refs.slice(0, 2)).toEqual(['billing#charging', 'billing#story-late-payer']);
+  });
+});

@@ -1,0 +1,179 @@
+// Leaf hashes straight from a SQLite ledger's blocks, through a read-only connection of its own: the canonical JSON of each record is assembled from its block row and its shared fields' JSON, without building the record.
+import * as crypto from 'node:crypto';
+import { createChainVerifier } from './hash-chain.js';
+import { leafHash } from './merkle.js';
+import {
+  type BlockEntries,
+  expandRecord,
+  parseBlock,
+  type StoredBlock,
+  UnreadableBlockError,
+} from './sqlite-blocks.js';
+import { createFieldDictionary } from './sqlite-fields.js';
+import { openDatabase, unavailable } from './sqlite-schema.js';
+import { type ChainPoint, chainBroken, type LeafReader, recordLeafHash, TREE_PAGE } from './tree-leaves.js';
+
+/*
+ * Why a path of its own: through recordsAfter, a record cost ~18 µs to turn into a leaf (1M records: 18 s), most of
+ * it building the ReadRecord object and writing its canonical JSON twice (once for the chain hash, once for the
+ * leaf). Here the JSON of a record is `[seq,ts,<context JSON>,<target JSON>,tokens,prev_hash]`: the context and
+ * target fields are contiguous in HASHED_FIELDS (CONTEXT_FIELDS and TARGET_FIELDS, in that order), so each shared
+ * value's part is written once per ledger and the rest per record. The result is byte-for-byte what
+ * canonicalRecordJson writes for the record expandRecord would build (a unit test holds the two together); a block
+ * that is not exactly the shape encodeBlock writes for a chained batch goes through expandRecord and the ordinary
+ * chain check instead, so a damaged ledger gets the same verdict, naming the same record.
+ */
+
+const HASH_BYTES = 32;
+const CONTEXT_COUNT = 7;
+const TARGET_COUNT = 8;
+
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+const sha256Hex = (data: string): string =>
+  oneShot ? oneShot('sha256', data, 'hex') : crypto.createHash('sha256').update(data).digest('hex');
+
+/** `values` padded or cut to `count`, absent values null, as JSON without the brackets: a part of the record's JSON. */
+function fieldsPart(values: readonly unknown[], count: number): string {
+  const out: unknown[] = new Array(count);
+  for (let i = 0; i < count; i++) out[i] = values[i] ?? null;
+  return JSON.stringify(out).slice(1, -1);
+}
+
+/** A block that cannot be decoded fails as it does through the store's recordsAfter; anything else passes through. */
+function unreadable(error: unknown): unknown {
+  if (!(error instanceof UnreadableBlockError)) return error;
+  return unavailable(`ledger read failed: ${error.message}`, error);
+}
+
+/** Opens `path` read-only (it must exist) for the tree; close() closes that connection only. */
+export function openSqliteLeafReader(path: string): LeafReader {
+  const db = openDatabase(path, { readonly: true });
+  const dictionary = createFieldDictionary(db, false);
+  const blocksFrom = db.prepare(
+    `SELECT first_seq, records, hashes FROM blocks
+     WHERE first_seq >= coalesce((SELECT max(first_seq) FROM blocks WHERE first_seq <= ?), 0)
+     ORDER BY first_seq LIMIT ?`,
+  );
+  const contextParts = new Map<number, string | undefined>();
+  const targetParts = new Map<number, string | undefined>();
+  const part = (
+    cache: Map<number, string | undefined>,
+    id: unknown,
+    context: boolean,
+  ): string | undefined => {
+    if (typeof id !== 'number') return undefined;
+    if (cache.has(id)) return cache.get(id);
+    const values = context ? dictionary.context(id) : dictionary.target(id);
+    const text =
+      values === undefined ? undefined : fieldsPart(values, context ? CONTEXT_COUNT : TARGET_COUNT);
+    cache.set(id, text);
+    return text;
+  };
+
+  /**
+   * Writes the leaves of rows [start, end) of a block into `out` from `offset`, checking the chain from `prev`; the
+   * new chain point, or null when anything is not the plain shape (then nothing written is to be trusted).
+   */
+  function fastBlock(
+    parsed: BlockEntries,
+    start: number,
+    end: number,
+    prev: ChainPoint,
+    out: Buffer,
+    offset: number,
+  ): ChainPoint | null {
+    const { hashes, rows } = parsed;
+    if (parsed.firstSeq + start !== prev.seq + 1 || hashes.length !== HASH_BYTES * (rows.length + 1))
+      return null;
+    let prevHash = prev.hash;
+    if (hashes.toString('hex', HASH_BYTES * start, HASH_BYTES * (start + 1)) !== prevHash) return null;
+    for (let i = start; i < end; i++) {
+      const row = rows[i] as unknown[];
+      if (row.length !== 4) return null;
+      const context = part(contextParts, row[1], true);
+      const target = part(targetParts, row[2], false);
+      if (context === undefined || target === undefined) return null;
+      const ts = JSON.stringify(dictionary.timestamp(row[0]) ?? null);
+      const tokens = JSON.stringify(row[3] ?? null);
+      const json = `[${parsed.firstSeq + i},${ts},${context},${target},${tokens},"${prevHash}"]`;
+      const hash = sha256Hex(prevHash + json);
+      if (hashes.toString('hex', HASH_BYTES * (i + 1), HASH_BYTES * (i + 2)) !== hash) return null;
+      leafHash(json).copy(out, offset + (i - start) * HASH_BYTES);
+      prevHash = hash;
+    }
+    return { seq: parsed.firstSeq + end - 1, hash: prevHash };
+  }
+
+  /** The same, record by record through expandRecord and the chain verifier: throws naming what is wrong. */
+  function slowBlock(
+    parsed: BlockEntries,
+    start: number,
+    end: number,
+    prev: ChainPoint,
+    out: Buffer,
+    offset: number,
+  ): ChainPoint {
+    const verifier = createChainVerifier({ from: prev });
+    let last = prev;
+    try {
+      for (let i = start; i < end; i++) {
+        const record = expandRecord(parsed, i, dictionary);
+        const failure = verifier.push(record);
+        if (failure) throw chainBroken(failure);
+        recordLeafHash(record).copy(out, offset + (i - start) * HASH_BYTES);
+        last = { seq: record.seq, hash: record.hash };
+      }
+    } catch (error) {
+      throw unreadable(error);
+    }
+    return last;
+  }
+
+  return {
+    async *pages(from, upTo = Number.MAX_SAFE_INTEGER) {
+      let prev = from;
+      // Blocks per query, sized from the last page so a page holds about TREE_PAGE records whether a block holds
+      // one read (a quiet server) or a thousand.
+      let limit = 64;
+      while (prev.seq < upTo) {
+        const blocks = blocksFrom.all(prev.seq + 1, limit) as StoredBlock[];
+        let records = 0;
+        const spans: { parsed: BlockEntries; start: number; end: number }[] = [];
+        for (let b = 0; b < blocks.length; b++) {
+          const block = blocks[b] as StoredBlock;
+          let parsed: BlockEntries;
+          try {
+            parsed = parseBlock(block);
+          } catch (error) {
+            throw unreadable(error);
+          }
+          const count = parsed.rows.length;
+          // Only the first block can hold records at or before `prev` (it is the one holding prev.seq + 1); any
+          // later block is taken whole, so a block overlapping another fails the chain check as it does in verify.
+          const start = b === 0 ? Math.max(0, prev.seq + 1 - block.first_seq) : 0;
+          const end = Math.min(count, upTo - block.first_seq + 1);
+          if (end > start) {
+            spans.push({ parsed, start, end });
+            records += end - start;
+          }
+          if (block.first_seq + count - 1 >= upTo) break;
+        }
+        if (records === 0) return;
+        const leaves = Buffer.allocUnsafe(records * HASH_BYTES);
+        let offset = 0;
+        for (const { parsed, start, end } of spans) {
+          prev =
+            fastBlock(parsed, start, end, prev, leaves, offset) ??
+            slowBlock(parsed, start, end, prev, leaves, offset);
+          offset += (end - start) * HASH_BYTES;
+        }
+        yield { leaves: leaves.subarray(0, offset), last: prev };
+        if (blocks.length < limit) return;
+        limit = Math.max(16, Math.min(4096, Math.ceil((TREE_PAGE * blocks.length) / records)));
+      }
+    },
+    async close() {
+      db.close();
+    },
+  };
+}
