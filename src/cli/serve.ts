@@ -198,7 +198,7 @@ export function registerServeCommand(program: Command): void {
             maxSessionsPerPrincipal: opts.maxSessionsPerPrincipal,
             sessionIdleMs: opts.sessionIdle,
             readiness: () => readiness(app),
-            console: await consoleHandler(app, opts.specs),
+            console: await consoleHandler(app),
             log: (level, message) => logErr(`specledger: ${level}: ${message}`),
           }).catch((error: unknown) => {
             // EADDRINUSE, EACCES, a host that does not resolve: nothing is served, so nothing may keep running.
@@ -239,15 +239,16 @@ export function registerServeCommand(program: Command): void {
 }
 
 /** The provenance console under /ui, read-only, on the server's own ledger and live corpus. */
-async function consoleHandler(app: App, specs: string) {
+async function consoleHandler(app: App) {
   const [{ createConsoleHandler }, { openGitRepo }] = await Promise.all([
     import('../ui/server.js'),
     import('../governance/git.js'),
   ]);
-  const repo = await openGitRepo(app.corpus.root);
+  // Several roots have several repositories; the console's commits page knows one, so it says there is none.
+  const repo = app.federation ? null : await openGitRepo(app.corpus.root);
   return createConsoleHandler({
     base: '/ui',
-    sources: { store: app.ledger, corpus: app.corpus, repo, specsDir: specs },
+    sources: { store: app.ledger, corpus: app.corpus, repo, specsDir: app.federation ? null : app.corpus.root },
     log: (message) => logErr(`specledger: error: ${message}`),
   });
 }
