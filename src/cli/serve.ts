@@ -248,7 +248,12 @@ async function consoleHandler(app: App) {
   const repo = app.federation ? null : await openGitRepo(app.corpus.root);
   return createConsoleHandler({
     base: '/ui',
-    sources: { store: app.ledger, corpus: app.corpus, repo, specsDir: app.federation ? null : app.corpus.root },
+    sources: {
+      store: app.ledger,
+      corpus: app.corpus,
+      repo,
+      specsDir: app.federation ? null : app.corpus.root,
+    },
     log: (message) => logErr(`specledger: error: ${message}`),
   });
 }

@@ -62,6 +62,12 @@ export async function loadFederation(list: RootList, options: FederationOptions)
     message: `root "${f.name}" is not served: ${f.reason}`,
     hint: `fix the folder named by ${f.from} and restart`,
   }));
+  /** `payments/auth.md` → the payments root and `auth.md`. */
+  const rootOf = (servedPath: string): { root: ServedRoot; path: string } | null => {
+    const slash = servedPath.indexOf('/');
+    const root = slash > 0 ? byName.get(servedPath.slice(0, slash)) : undefined;
+    return root ? { root, path: servedPath.slice(slash + 1) } : null;
+  };
   let generation = 0;
   const join = (): Snapshot => {
     const docs = new Map<string, SpecDoc>();
@@ -114,12 +120,11 @@ export async function loadFederation(list: RootList, options: FederationOptions)
     const touched =
       paths.length === 0 ? new Map(roots.map((r) => [r.name, [] as string[]])) : new Map<string, string[]>();
     for (const p of paths) {
-      const slash = p.indexOf('/');
-      const root = byName.get(p.slice(0, slash));
-      if (slash < 0 || !root) continue;
-      const list = touched.get(root.name) ?? [];
-      list.push(p.slice(slash + 1));
-      touched.set(root.name, list);
+      const at = rootOf(p);
+      if (!at) continue;
+      const list = touched.get(at.root.name) ?? [];
+      list.push(at.path);
+      touched.set(at.root.name, list);
     }
     for (const [name, rels] of touched) {
       const root = byName.get(name)!;
@@ -129,12 +134,6 @@ export async function loadFederation(list: RootList, options: FederationOptions)
     }
     current = join();
     return { before, after: current, rejected, dropped };
-  };
-  /** `payments/auth.md` → the payments root and `auth.md`. */
-  const rootOf = (servedPath: string): { root: ServedRoot; path: string } | null => {
-    const slash = servedPath.indexOf('/');
-    const root = slash > 0 ? byName.get(servedPath.slice(0, slash)) : undefined;
-    return root ? { root, path: servedPath.slice(slash + 1) } : null;
   };
   const corpus: Corpus = {
     // No one folder holds every root: files are found through `locate`, and each root's corpus reads its own.
