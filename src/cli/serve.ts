@@ -6,8 +6,7 @@ import type { ReloadResult } from '../corpus/corpus.js';
 import { ExitError, errorMessage } from '../errors.js';
 import type { CheckpointEvery } from '../ledger/checkpoint-schedule.js';
 import { principalProblem } from '../mcp/run-id.js';
-import { ROOT_CONFIG_FILES } from '../roots/root-config.js';
-import { resolveRootList } from '../roots/root-list.js';
+import { ROOT_CONFIG_FILES } from '../roots/config-files.js';
 import {
   DEFAULT_MAX_SESSIONS,
   DEFAULT_MAX_SESSIONS_PER_PRINCIPAL,
@@ -138,6 +137,8 @@ export function registerServeCommand(program: Command): void {
         import('../transports/http.js'),
         import('../transports/stdio.js'),
       ]);
+      // Loaded here, like the server below: the root list brings yaml and zod, which other commands never need.
+      const { resolveRootList } = await import('../roots/root-list.js');
       const roots = resolveRootList({
         specs: opts.specs,
         config: opts.config,

@@ -4,13 +4,7 @@ import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { SpecLedgerError } from '../errors.js';
-
-/** Looked for, in this order, in the working directory when `serve` is given no `--specs` and no `--config`. */
-export const ROOT_CONFIG_FILES = [
-  'specledger.config.json',
-  'specledger.config.yaml',
-  'specledger.config.yml',
-] as const;
+import { ROOT_CONFIG_FILES } from './config-files.js';
 
 export const RootEntrySchema = z
   .object({
