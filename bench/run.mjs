@@ -26,6 +26,7 @@ const SUITES = [
   'trace-scale',
   'ui',
   'audit',
+  'roots',
 ];
 const { values: args } = parseArgs({
   options: {
@@ -205,6 +206,9 @@ await suite('ui', async () => (await import('./suites/ui.mjs')).runUi({ quick: a
 // Issue 17: audit on 9 repositories × 5k clauses, against multi-root lint on the same roots.
 await suite('audit', async () =>
   (await import('./suites/audit.mjs')).runAudit({ runs, ...(args.quick ? { clausesPerRoot: 2_000 } : {}) }));
+
+// Issue 17: nine roots in one server against one root with the same clauses.
+await suite('roots', async () => (await import('./suites/roots.mjs')).runRoots({ runs }));
 
 // The soak takes ten minutes, so it is its own command (`npm run soak`); its last result is shown as it is.
 try {

@@ -12,11 +12,16 @@ import type { RenderedResult, SpecServerDeps } from './mcp/deps.js';
 import { createRecorder, type RecordHook } from './mcp/recorder.js';
 import { createSpecServer, createSpecSurface, type SpecServer, type SpecSurface } from './mcp/server.js';
 import { createTokenCounter, type TokenCounter } from './parse/tokens.js';
+import { type Federation, loadFederation } from './roots/federation.js';
+import type { RootList } from './roots/root-list.js';
 import { createGitInfo } from './source/git.js';
 import { createSpanHook } from './telemetry/spans.js';
 
 export interface AppOptions {
+  /** One spec root; ignored when `roots` is given. */
   specs: string;
+  /** The roots to serve (src/roots/root-list.ts); several are served as one federation with `root:` refs. */
+  roots?: RootList;
   /** `off`, a SQLite path or a postgres:// URL; default `.specledger/ledger.db` under the working directory. */
   ledger?: string;
   transport: ConnectionInfo['transport'];
@@ -32,6 +37,8 @@ export interface AppOptions {
 
 export interface App {
   corpus: Corpus;
+  /** The roots behind `corpus` when several are served; each has its own corpus to watch. Null for one root. */
+  federation: Federation | null;
   ledger: LedgerStore;
   tokens: TokenCounter;
   deps: SpecServerDeps;
@@ -59,12 +66,21 @@ export interface SurfaceOptions {
 export async function createApp(options: AppOptions): Promise<App> {
   const env = options.env ?? process.env;
   const tokens = createTokenCounter();
-  const corpus = loadCorpus({ root: options.specs, tokens, onProgress: options.onProgress });
+  const federation = options.roots?.federated
+    ? await loadFederation(options.roots, { tokens, onProgress: options.onProgress })
+    : null;
+  const corpus =
+    federation?.corpus ??
+    loadCorpus({
+      root: options.roots?.roots[0]?.real ?? options.specs,
+      tokens,
+      onProgress: options.onProgress,
+    });
   const ledgerSpec = options.ledger ?? path.join(process.cwd(), DEFAULT_LEDGER_PATH);
   const ledger = await openLedger(ledgerSpec, {
     log: (level, message) => options.log?.(`specledger: ${level}: ${message}`),
   });
-  const git = await createGitInfo(corpus.root);
+  const git = federation?.git ?? (await createGitInfo(corpus.root));
   const deps: SpecServerDeps = {
     corpus,
     ledger,
@@ -85,6 +101,7 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   return {
     corpus,
+    federation,
     ledger,
     tokens,
     deps,

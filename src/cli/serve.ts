@@ -2,9 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import type { App } from '../app.js';
+import type { ReloadResult } from '../corpus/corpus.js';
 import { ExitError, errorMessage } from '../errors.js';
 import type { CheckpointEvery } from '../ledger/checkpoint-schedule.js';
 import { principalProblem } from '../mcp/run-id.js';
+import { ROOT_CONFIG_FILES } from '../roots/config-files.js';
 import {
   DEFAULT_MAX_SESSIONS,
   DEFAULT_MAX_SESSIONS_PER_PRINCIPAL,
@@ -27,7 +29,11 @@ import {
 import { escapeControls, logErr, progressReporter } from './output.js';
 import { prepareCheckpoints } from './serve-checkpoints.js';
 
-export interface ServeOptions extends CommonOptions {
+export interface ServeOptions extends Omit<CommonOptions, 'specs'> {
+  /** `--specs` values in order: `DIR` or `NAME=DIR`. */
+  specs: string[];
+  config?: string;
+  discover?: string | boolean;
   http?: boolean;
   host: string;
   allowedHosts?: string[];
@@ -52,7 +58,17 @@ export function registerServeCommand(program: Command): void {
   program
     .command('serve')
     .description('serve the specs to MCP clients (stdio by default; --http for Streamable HTTP)')
-    .option('--specs <dir>', 'spec root', defaultSpecs())
+    .option(
+      '--specs <[name=]dir>',
+      'spec root; repeat as NAME=DIR to serve several (refs then read NAME:SPEC#CLAUSE)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option('--config <file>', `roots from a file (default: ${ROOT_CONFIG_FILES.join(' or ')} here)`)
+    .option(
+      '--discover [dir]',
+      'serve the spec roots nested under DIR (default: here): .kiro/, openspec/, specs/, AGENTS.md',
+    )
     .option('--ledger <path>', 'ledger: SQLite file, postgres:// URL, or "off"', defaultLedger())
     .option('--http', 'serve Streamable HTTP instead of stdio')
     .option('--host <host>', 'HTTP bind address', '127.0.0.1')
@@ -121,8 +137,18 @@ export function registerServeCommand(program: Command): void {
         import('../transports/http.js'),
         import('../transports/stdio.js'),
       ]);
-      const app = await createApp({
+      // Loaded here, like the server below: the root list brings yaml and zod, which other commands never need.
+      const { resolveRootList } = await import('../roots/root-list.js');
+      const roots = resolveRootList({
         specs: opts.specs,
+        config: opts.config,
+        discover: opts.discover,
+        cwd: process.cwd(),
+        fallback: defaultSpecs(),
+      });
+      const app = await createApp({
+        specs: roots.roots[0]!.real,
+        roots,
         ledger: resolveLedger(opts.ledger),
         transport: opts.http ? 'http' : 'stdio',
         log: logErr,
@@ -141,12 +167,22 @@ export function registerServeCommand(program: Command): void {
           stops.push(() => checkpoints.stop());
         }
         if (opts.watch) {
-          const watcher = await watchCorpus(app.corpus, {
-            poll: opts.poll,
-            log: logErr,
-            onReload: (result) => app.applyReload(result),
-          });
-          stops.push(() => watcher.close());
+          const federation = app.federation;
+          // Each root has its own watcher: a root that vanishes or breaks is reported, the others keep serving.
+          const targets = federation
+            ? federation.roots.map((root) => ({
+                corpus: root.corpus,
+                onReload: (result: ReloadResult) => app.applyReload(federation.rootReloaded(root, result)),
+              }))
+            : [{ corpus: app.corpus, onReload: (result: ReloadResult) => app.applyReload(result) }];
+          for (const target of targets) {
+            const watcher = await watchCorpus(target.corpus, {
+              poll: opts.poll,
+              log: logErr,
+              onReload: target.onReload,
+            });
+            stops.push(() => watcher.close());
+          }
         }
         if (opts.http) {
           const http = await startHttpServer(app, {
@@ -163,7 +199,7 @@ export function registerServeCommand(program: Command): void {
             maxSessionsPerPrincipal: opts.maxSessionsPerPrincipal,
             sessionIdleMs: opts.sessionIdle,
             readiness: () => readiness(app),
-            console: await consoleHandler(app, opts.specs),
+            console: await consoleHandler(app),
             log: (level, message) => logErr(`specledger: ${level}: ${message}`),
           }).catch((error: unknown) => {
             // EADDRINUSE, EACCES, a host that does not resolve: nothing is served, so nothing may keep running.
@@ -204,15 +240,21 @@ export function registerServeCommand(program: Command): void {
 }
 
 /** The provenance console under /ui, read-only, on the server's own ledger and live corpus. */
-async function consoleHandler(app: App, specs: string) {
+async function consoleHandler(app: App) {
   const [{ createConsoleHandler }, { openGitRepo }] = await Promise.all([
     import('../ui/server.js'),
     import('../governance/git.js'),
   ]);
-  const repo = await openGitRepo(app.corpus.root);
+  // Several roots have several repositories; the console's commits page knows one, so it says there is none.
+  const repo = app.federation ? null : await openGitRepo(app.corpus.root);
   return createConsoleHandler({
     base: '/ui',
-    sources: { store: app.ledger, corpus: app.corpus, repo, specsDir: specs },
+    sources: {
+      store: app.ledger,
+      corpus: app.corpus,
+      repo,
+      specsDir: app.federation ? null : app.corpus.root,
+    },
     log: (message) => logErr(`specledger: error: ${message}`),
   });
 }
@@ -221,8 +263,11 @@ function banner(app: App, where: string, ledger: string): void {
   const snap = app.corpus.current();
   const problems = snap.problems.filter((p) => p.severity === 'error');
   for (const p of problems) logErr(`specledger: ${p.file}:${p.line}: ${p.message}`);
+  const from = app.federation
+    ? `${app.federation.roots.length} roots (${app.federation.roots.map((r) => `${r.name}=${r.real}`).join(', ')})`
+    : app.corpus.root;
   logErr(
-    `specledger: serving ${snap.catalog.length} specs (${snap.clauseCount} clauses) from ${app.corpus.root} over ${where}; ledger ${ledger}${problems.length ? `; ${problems.length} problems` : ''}`,
+    `specledger: serving ${snap.catalog.length} specs (${snap.clauseCount} clauses) from ${from} over ${where}; ledger ${ledger}${problems.length ? `; ${problems.length} problems` : ''}`,
   );
 }
 

@@ -40,6 +40,11 @@ export interface Corpus {
   rescan(paths?: readonly string[]): ReloadResult;
   /** Builds the search index in the background so the first search does not pay for it. */
   warmSearch(): Promise<void>;
+  /**
+   * Where a served path is on disk, when the corpus joins several roots (src/roots/federation.ts): the real root
+   * and the path inside it. Absent for one root, whose served paths are relative to `root`.
+   */
+  locate?(servedPath: string): { root: string; path: string } | null;
 }
 
 const PROGRESS_INTERVAL_MS = 100;

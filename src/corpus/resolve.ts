@@ -1,5 +1,6 @@
 // Reference resolution: `SPEC#CLAUSE`, a bare spec ID, or a bare clause ID unique across the corpus.
 import { SpecLedgerError } from '../errors.js';
+import { qualify, splitRoot } from '../parse/root-refs.js';
 import type { Clause, SpecDoc } from '../parse/types.js';
 
 export interface Resolved {
@@ -16,6 +17,8 @@ export interface RefTables {
   refsById: ReadonlyMap<string, readonly string[]>;
   /** Short spec name (specAliases) → the spec IDs it could mean; one ID means it resolves. */
   aliases: ReadonlyMap<string, readonly string[]>;
+  /** Served root names when IDs are root-qualified (`payments:auth`); empty for a root served alone. */
+  roots: ReadonlySet<string>;
 }
 
 /**
@@ -28,7 +31,18 @@ const GENERIC_NAMES = /^(spec|specs|index|readme|skill)$/i;
  * The shorter names a spec may be called by: every tail of its ID at a `/` (`cli-archive/spec`), and the same
  * without a generic file name (`cli-archive`). Lower case; resolution only uses the ones that are unique.
  */
-export function specAliases(specId: string): string[] {
+export function specAliases(specId: string, roots: ReadonlySet<string> = NO_ROOTS): string[] {
+  const { root, local } = splitRoot(specId, roots);
+  if (root === null) return localAliases(specId);
+  // In a federation a spec answers to its ID without the root (`auth`), and to each short name with and without it.
+  const inner = localAliases(local);
+  const prefix = root.toLowerCase();
+  return [local.toLowerCase(), ...inner, ...inner.map((a) => qualify(prefix, a))];
+}
+
+const NO_ROOTS: ReadonlySet<string> = new Set();
+
+function localAliases(specId: string): string[] {
   const parts = specId.toLowerCase().split('/');
   const out: string[] = [];
   for (let i = 1; i < parts.length; i++) out.push(parts.slice(i).join('/'));
@@ -40,14 +54,19 @@ export function specAliases(specId: string): string[] {
 }
 
 /** The shortest name that resolves to `specId` alone, or the ID itself. */
-export function shortSpecId(tables: Pick<RefTables, 'aliases' | 'specs'>, specId: string): string {
+export function shortSpecId(tables: Pick<RefTables, 'aliases' | 'specs' | 'roots'>, specId: string): string {
   let best = specId;
-  for (const alias of specAliases(specId)) {
+  const { root } = splitRoot(specId, tables.roots);
+  // A served name keeps its root: refs carry the root wherever more than one is served.
+  const keep = root === null ? null : qualify(root.toLowerCase(), '');
+  for (const alias of specAliases(specId, tables.roots)) {
+    if (keep !== null && !alias.startsWith(keep)) continue;
     if (alias.length >= best.length || tables.specs.has(alias)) continue;
     const ids = tables.aliases.get(alias);
     if (ids?.length === 1 && ids[0] === specId) best = alias;
   }
-  return best;
+  // Aliases are lower case for lookup; the root keeps the case it was named with.
+  return keep !== null && best !== specId ? qualify(root!, best.slice(keep.length)) : best;
 }
 
 export function resolveRef(tables: RefTables, input: string): Resolved {
@@ -56,8 +75,10 @@ export function resolveRef(tables: RefTables, input: string): Resolved {
     throw new SpecLedgerError('INVALID_ARGUMENT', 'empty reference; expected SPEC#CLAUSE');
   const hash = ref.indexOf('#');
   if (hash >= 0) {
-    const spec = findSpec(tables, ref.slice(0, hash), input);
     const clauseId = ref.slice(hash + 1);
+    const spread = acrossRoots(tables, ref.slice(0, hash));
+    if (spread) return inOneRoot(tables, ref, spread, clauseId);
+    const spec = findSpec(tables, ref.slice(0, hash), input);
     if (clauseId === '') return { spec, clause: null };
     const clause =
       tables.clausesByRef.get(`${spec.id}#${clauseId}`)?.clause ??
@@ -76,6 +97,10 @@ export function resolveRef(tables: RefTables, input: string): Resolved {
   if (exactSpec) return { spec: exactSpec, clause: null };
   const exactClause = byBareId(tables, ref, tables.refsById.get(ref) ?? []);
   if (exactClause) return exactClause;
+  const rooted = bareIdInRoot(tables, ref);
+  if (rooted) return rooted;
+  const spread = acrossRoots(tables, ref);
+  if (spread) return inOneRoot(tables, ref, spread, '');
   const aliased = byAlias(tables, ref);
   if (aliased) return { spec: aliased, clause: null };
   const specMatch = matchSpec(tables, ref);
@@ -108,6 +133,53 @@ function byBareId(tables: RefTables, ref: string, refs: readonly string[]): Reso
     );
   }
   return null;
+}
+
+/** The spec IDs `name` means when it resolves in more than one served root (`auth` in payments and ledger). */
+function acrossRoots(tables: RefTables, name: string): readonly string[] | null {
+  if (tables.roots.size === 0 || splitRoot(name, tables.roots).root !== null) return null;
+  const ids = tables.aliases.get(name.toLowerCase());
+  if (!ids || ids.length < 2) return null;
+  const roots = new Set(ids.map((id) => splitRoot(id, tables.roots).root));
+  return roots.size > 1 && !roots.has(null) ? ids : null;
+}
+
+/** A ref whose spec is in several roots: fine when one of them has the clause, AMBIGUOUS when more do. */
+function inOneRoot(tables: RefTables, ref: string, ids: readonly string[], clauseId: string): Resolved {
+  const specs = ids.map((id) => tables.specs.get(id)!);
+  if (clauseId === '') {
+    throw new SpecLedgerError(
+      'AMBIGUOUS',
+      `"${ref}" names a spec in ${specs.length} roots; name the root as ROOT:SPEC: ${listed(ids)}`,
+      { candidates: [...ids] },
+    );
+  }
+  const lower = clauseId.toLowerCase();
+  const hits = specs.flatMap((spec) => {
+    const clause =
+      tables.clausesByRef.get(`${spec.id}#${clauseId}`)?.clause ??
+      spec.clauses.find((c) => c.id.toLowerCase() === lower);
+    return clause ? [{ spec, clause }] : [];
+  });
+  if (hits.length === 1) return hits[0]!;
+  if (hits.length > 1) {
+    const refs = hits.map((h) => h.clause.ref);
+    throw new SpecLedgerError(
+      'AMBIGUOUS',
+      `"${ref}" is in ${hits.length} roots; name the root as ROOT:SPEC#CLAUSE: ${listed(refs)}`,
+      { candidates: refs },
+    );
+  }
+  throw notFound(`clause "${clauseId}" not found in ${listed(ids)}`, []);
+}
+
+/** `payments:FR-001`: a bare clause ID looked up inside one root. */
+function bareIdInRoot(tables: RefTables, ref: string): Resolved | null {
+  const { root, local } = splitRoot(ref, tables.roots);
+  if (root === null) return null;
+  const prefix = qualify(root, '');
+  const refs = (tables.refsById.get(local) ?? []).filter((r) => r.startsWith(prefix));
+  return byBareId(tables, ref, refs);
 }
 
 function findSpec(tables: RefTables, specRef: string, input: string): SpecDoc {

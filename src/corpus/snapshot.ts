@@ -43,6 +43,8 @@ export interface Snapshot {
   readonly always: readonly SpecDoc[];
   readonly problems: readonly Problem[];
   readonly clauseCount: number;
+  /** Served root names when several roots are served as one (IDs are then `root:spec`); empty for one root. */
+  readonly roots: ReadonlySet<string>;
   spec(id: string): SpecDoc | undefined;
   resolve(ref: string): Resolved;
   /** The shortest name that resolves to this spec alone (`cli-archive` for `openspec/specs/cli-archive/spec`). */
@@ -58,6 +60,10 @@ export interface SnapshotInput {
   docs: ReadonlyMap<string, SpecDoc>;
   problems: readonly Problem[];
   rootName: string;
+  /** The generated root's text, when the caller has a better one than "N specs are served here" (a federation). */
+  rootText?: string;
+  /** Served root names (src/parse/root-refs.ts), when IDs are root-qualified; empty or absent for one root. */
+  roots?: ReadonlySet<string>;
   tokens: TokenCounter;
   /** Shared by every snapshot of one corpus; updated per changed spec. */
   searchIndex: SearchIndex;
@@ -84,6 +90,8 @@ export function createDocTablesCache(): DocTablesCache {
 
 /** The first of these at the top of the spec root is the root document. */
 export const ROOT_FILES = ['README.md', 'AGENTS.md', 'index.md'] as const;
+
+const NO_ROOTS: ReadonlySet<string> = new Set();
 
 export function buildSnapshot(input: SnapshotInput): Snapshot {
   const problems = [...input.problems];
@@ -122,8 +130,10 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
   };
   let refsById: Map<string, string[]> | undefined;
   let aliases: Map<string, string[]> | undefined;
+  const roots = input.roots ?? NO_ROOTS;
   const tables: RefTables = {
     specs: byId,
+    roots,
     clausesByRef: { get: clauseAt },
     // The corpus-wide bare-ID index is built by the first bare lookup on a snapshot, not by every reload.
     get refsById() {
@@ -131,7 +141,7 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
       return refsById;
     },
     get aliases() {
-      if (!aliases) aliases = aliasTable(specs);
+      if (!aliases) aliases = aliasTable(specs, roots);
       return aliases;
     },
   };
@@ -142,7 +152,7 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
     t.root ??= rootOf(rootDoc.path, rootDoc.body.trim(), input.tokens);
     root = t.root;
   } else {
-    root = rootOf(null, generatedRoot(input.rootName, catalog.length), input.tokens);
+    root = rootOf(null, input.rootText ?? generatedRoot(input.rootName, catalog.length), input.tokens);
   }
   let matchers: Matcher[] | undefined;
   const pathMatchers = (): readonly Matcher[] => {
@@ -158,6 +168,7 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
     always,
     problems,
     clauseCount,
+    roots,
     spec: (id) => byId.get(id),
     resolve: (ref) => resolveRef(tables, ref),
     shortId: (spec) => shortSpecId(tables, spec.id),
@@ -174,11 +185,11 @@ function rootOf(path: string | null, text: string, tokens: TokenCounter): RootDo
 }
 
 /** Short name → every spec ID it could mean; proposals are left out, as for bare clause IDs. */
-function aliasTable(specs: readonly SpecDoc[]): Map<string, string[]> {
+function aliasTable(specs: readonly SpecDoc[], roots: ReadonlySet<string>): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const spec of specs) {
     if (spec.kind === 'proposal') continue;
-    for (const alias of specAliases(spec.id)) {
+    for (const alias of specAliases(spec.id, roots)) {
       const list = out.get(alias);
       if (list) list.push(spec.id);
       else out.set(alias, [spec.id]);

@@ -1,6 +1,6 @@
 // What the MCP layer needs from the rest of the app; built once in app.ts and shared by every server instance.
 import type { LRUCache } from 'lru-cache';
-import type { Snapshot } from '../corpus/snapshot.js';
+import type { Corpus } from '../corpus/corpus.js';
 import type { LedgerStore } from '../ledger/types.js';
 import type { TokenCounter } from '../parse/tokens.js';
 import type { ConnectionInfo } from './context.js';
@@ -12,7 +12,7 @@ export interface RenderedResult {
 }
 
 export interface SpecServerDeps {
-  corpus: { readonly root: string; current(): Snapshot };
+  corpus: Pick<Corpus, 'root' | 'current' | 'locate'>;
   recorder: Recorder;
   ledger: LedgerStore;
   tokens: TokenCounter;

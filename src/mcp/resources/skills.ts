@@ -41,7 +41,7 @@ export function createSkills(deps: SpecServerDeps, conn: ConnectionInfo): SpecSk
     const snapshot = deps.corpus.current();
     let built = catalogs.get(snapshot);
     if (!built) {
-      built = buildCatalog(deps.corpus.root, snapshot);
+      built = buildCatalog(deps.corpus, snapshot);
       catalogs.set(snapshot, built);
     }
     return built;
@@ -81,15 +81,22 @@ export function createSkills(deps: SpecServerDeps, conn: ConnectionInfo): SpecSk
   return { attach: (server) => extension.attach(server) };
 }
 
-async function buildCatalog(root: string, snapshot: Snapshot): Promise<Map<string, ServedSkill>> {
+async function buildCatalog(
+  corpus: SpecServerDeps['corpus'],
+  snapshot: Snapshot,
+): Promise<Map<string, ServedSkill>> {
   const out = new Map<string, ServedSkill>();
   for (const spec of snapshot.catalog) {
     if (spec.kind !== 'skill') continue;
+    // Named by its served folder (`payments/skills/pdf` when several roots are served), read from its own root.
     const folder = path.posix.dirname(spec.path);
-    const files = readSkillFiles(root, folder === '.' ? '' : folder);
+    const at = corpus.locate ? corpus.locate(spec.path) : { root: corpus.root, path: spec.path };
+    if (at === null) continue;
+    const inRoot = path.posix.dirname(at.path);
+    const files = readSkillFiles(at.root, inRoot === '.' ? '' : inRoot);
     if (files === null) continue;
     try {
-      const entry = await skillEntry(folder === '.' ? path.basename(root) : folder, files, {
+      const entry = await skillEntry(folder === '.' ? path.basename(at.root) : folder, files, {
         baseUri: SKILL_BASE_URI,
       });
       const byUri = new Map<string, string>();

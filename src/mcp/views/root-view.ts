@@ -105,8 +105,14 @@ export function viewRoot(snapshot: Snapshot, options: RootOptions, tokens: Token
     problems: snapshot.problems.filter((p) => p.severity === 'error').length,
   };
   const alwaysServed: SpecDoc[] = [];
+  // Several roots: each root's standing specs are one line each (the task is in one repository; its agent reads
+  // that root's), and those lines come out of the catalog's 800, so the page stays small for the whole federation.
+  const federated = snapshot.roots.size > 0;
+  let pointerLines = 0;
   if (firstPage) {
-    addStanding(snapshot, options.maxTokens, tokens, view, alwaysServed, add, () => used);
+    const before = used;
+    addStanding(snapshot, options.maxTokens, tokens, view, alwaysServed, add, () => used, federated);
+    if (federated) pointerLines = used - before - (tokens.count(view.root.text) + 1);
   }
   const lineOf = (spec: SpecDoc): Line => {
     const text = catalogLine(snapshot, spec);
@@ -114,7 +120,10 @@ export function viewRoot(snapshot: Snapshot, options: RootOptions, tokens: Token
   };
   const flat = scope.map(lineOf);
   // Page one's catalog has its own budget whatever the standing text takes; a folder page has the whole page.
-  const room = Math.min(options.maxTokens - used - POINTER_RESERVE, firstPage ? CATALOG_TOKENS : Infinity);
+  const room = Math.min(
+    options.maxTokens - used - POINTER_RESERVE,
+    firstPage ? CATALOG_TOKENS - pointerLines : Infinity,
+  );
   const header = (mode: Mode): string => {
     const where = folder === '' ? `Specs (${scope.length})` : `Specs in ${folder}/ (${scope.length})`;
     if (mode === 'flat') return `\n## ${where} — open one with get_outline, read clauses with get_clause`;
@@ -186,6 +195,7 @@ function addStanding(
   alwaysServed: SpecDoc[],
   add: (text: string) => void,
   used: () => number,
+  pointersOnly: boolean,
 ): void {
   const rootBudget = Math.floor(maxTokens * ROOT_SHARE);
   const root = snapshot.root;
@@ -197,7 +207,7 @@ function addStanding(
   add(view.root.text);
   for (const spec of snapshot.always) {
     const body = spec.body.trim();
-    const fits = used() + spec.tokens + 30 <= maxTokens * 0.8;
+    const fits = !pointersOnly && used() + spec.tokens + 30 <= maxTokens * 0.8;
     const version = shownVersion(spec);
     view.always.push({
       ref: spec.id,

@@ -1,0 +1,81 @@
+// Issue 17: 9 roots × 5k clauses served by one process (stdio, watching every root) start in ≤ 3 s and ≤ 400 MB,
+// against one root holding the same 45k clauses in the same run.
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { generateCorpus } from '../gen-corpus.mjs';
+import { cli, log, startStdioServer, tempDir } from '../lib/env.mjs';
+import { median, ratio, round } from '../lib/stats.mjs';
+
+const ROOTS = 9;
+const CLAUSES_PER_ROOT = 5_000;
+
+/** Peak resident memory of a process, from /proc (Linux). */
+function peakRssMb(pid) {
+  const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+/** Spawn → initialize answered (corpus loaded, watchers listening) → read_root; then the first search, and RSS. */
+async function measure(specsArgs) {
+  const t0 = performance.now();
+  const server = await startStdioServer([cli, 'serve', '--ledger', 'off', ...specsArgs]);
+  const initializedMs = performance.now() - t0;
+  try {
+    const root = await server.client.request('tools/call', { name: 'read_root', arguments: {} });
+    if (root.error || root.result?.isError)
+      throw new Error(`read_root failed: ${JSON.stringify(root).slice(0, 300)}`);
+    const readyMs = performance.now() - t0;
+    const search = await server.client.request('tools/call', {
+      name: 'search_specs',
+      arguments: { query: 'refund retry limit', limit: 5 },
+    });
+    if (search.error || search.result?.isError) throw new Error('search_specs failed');
+    const searchedMs = performance.now() - t0;
+    return { initializedMs, readyMs, searchedMs, peakRssMb: peakRssMb(server.child.pid) };
+  } finally {
+    await server.stop();
+  }
+}
+
+export async function runRoots({ runs }) {
+  const tmp = tempDir('roots');
+  try {
+    const names = Array.from({ length: ROOTS }, (_, i) => `repo-${i + 1}`);
+    for (const [i, name] of names.entries())
+      generateCorpus({ clauses: CLAUSES_PER_ROOT, out: tmp.at(`org/${name}`), seed: 42 + i });
+    // The baseline is one generated corpus of the same size: nine generated roots in one folder would claim the
+    // same spec IDs nine times over, and duplicate IDs are not served.
+    generateCorpus({ clauses: ROOTS * CLAUSES_PER_ROOT, out: tmp.at('one'), seed: 42 });
+    const federated = names.flatMap((n) => ['--specs', `${n}=${tmp.at(`org/${n}`)}`]);
+    const single = ['--specs', tmp.at('one')];
+    const fed = [];
+    const one = [];
+    for (let r = 0; r < runs; r++) {
+      one.push(await measure(single));
+      fed.push(await measure(federated));
+      log(
+        `roots: ${ROOTS} roots ready in ${Math.round(fed.at(-1).readyMs)} ms, ${Math.round(fed.at(-1).peakRssMb)} MB peak; one root ${Math.round(one.at(-1).readyMs)} ms, ${Math.round(one.at(-1).peakRssMb)} MB`,
+      );
+    }
+    const summary = (list) => ({
+      initialized_ms: round(median(list.map((x) => x.initializedMs))),
+      ready_ms: round(median(list.map((x) => x.readyMs))),
+      first_search_ms: round(median(list.map((x) => x.searchedMs))),
+      peak_rss_mb: round(median(list.map((x) => x.peakRssMb)), 1),
+    });
+    const f = summary(fed);
+    const o = summary(one);
+    return {
+      what: `serve over stdio with watching on, spawn to read_root answered, then the first search (index built) and peak RSS; median of ${runs}`,
+      roots: ROOTS,
+      clauses_per_root: CLAUSES_PER_ROOT,
+      federated: f,
+      one_root: o,
+      ready_ratio_to_one_root: ratio(f.ready_ms, o.ready_ms),
+      rss_ratio_to_one_root: ratio(f.peak_rss_mb, o.peak_rss_mb),
+      met: f.ready_ms <= 3000 && f.peak_rss_mb <= 400,
+    };
+  } finally {
+    tmp.remove();
+  }
+}

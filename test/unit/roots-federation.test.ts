@@ -1,0 +1,92 @@
+// Several roots as one snapshot: root-qualified refs, bare refs across roots, short names, per-root reloads.
+import { writeFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SpecLedgerError } from '../../src/errors.js';
+import { createTokenCounter } from '../../src/parse/tokens.js';
+import { type Federation, loadFederation } from '../../src/roots/federation.js';
+import { resolveRootList } from '../../src/roots/root-list.js';
+import { makeTempDir, specFile, type TempDir, writeTree } from '../helpers/temp.js';
+
+let tmp: TempDir;
+let fed: Federation;
+beforeEach(async () => {
+  tmp = makeTempDir('specledger-federation-unit-');
+  writeTree(tmp.dir, {
+    'pay/auth.md': specFile(
+      { id: 'auth', version: '1.0.0' },
+      '# Auth\n\n## Lifetime {#token-lifetime}\n\n15 minutes.\n',
+    ),
+    'pay/openspec/specs/cli-archive/spec.md':
+      '# Archive\n\n### Requirement: Archive\n\nThe system SHALL archive.\n',
+    'pay/openspec/specs/cli-init/spec.md': '# Init\n\n### Requirement: Init\n\nThe system SHALL init.\n',
+    'Ledger/auth.md': specFile(
+      { id: 'auth', version: '2.0.0' },
+      '# Auth\n\n## Lifetime {#token-lifetime}\n\n5 minutes.\n',
+    ),
+    'Ledger/rules.md': '# Rules\n\n- **LED-1**: every write is logged\n',
+    'Ledger/broken.md': '---\nid: [oops\n---\n# Broken\n',
+  });
+  const list = resolveRootList({ specs: ['pay=pay', 'Ledger=Ledger'], cwd: tmp.dir, fallback: 'specs' });
+  fed = await loadFederation(list, { tokens: createTokenCounter() });
+});
+afterEach(() => tmp.remove());
+
+function failure(ref: string): SpecLedgerError {
+  try {
+    fed.corpus.current().resolve(ref);
+  } catch (error) {
+    if (error instanceof SpecLedgerError) return error;
+    throw error;
+  }
+  throw new Error(`"${ref}" resolved`);
+}
+
+describe('federation refs', () => {
+  it('resolves ROOT:SPEC#CLAUSE, ROOT:CLAUSE-ID and a bare ref that one root has', () => {
+    const snap = fed.corpus.current();
+    expect(snap.resolve('pay:auth#token-lifetime').clause?.text).toMatch(/15 minutes/);
+    expect(snap.resolve('Ledger:auth#token-lifetime').clause?.text).toMatch(/5 minutes/);
+    expect(snap.resolve('Ledger:LED-1').clause?.ref).toBe('Ledger:rules#LED-1');
+    expect(snap.resolve('LED-1').clause?.ref).toBe('Ledger:rules#LED-1');
+    expect(snap.resolve('cli-archive').spec.id).toBe('pay:openspec/specs/cli-archive/spec');
+  });
+
+  it('refuses a bare ref that two roots have, naming both', () => {
+    const spec = failure('auth');
+    expect(spec.code).toBe('AMBIGUOUS');
+    expect([...(spec.candidates ?? [])].sort()).toEqual(['Ledger:auth', 'pay:auth']);
+    const clause = failure('auth#token-lifetime');
+    expect(clause.code).toBe('AMBIGUOUS');
+    expect([...(clause.candidates ?? [])].sort()).toEqual([
+      'Ledger:auth#token-lifetime',
+      'pay:auth#token-lifetime',
+    ]);
+  });
+
+  it('shortens names within a root and keeps the root as it was named', () => {
+    const snap = fed.corpus.current();
+    expect(snap.shortId(snap.spec('pay:openspec/specs/cli-archive/spec')!)).toBe('pay:cli-archive');
+    expect(snap.shortId(snap.spec('Ledger:rules')!)).toBe('Ledger:rules');
+  });
+
+  it('reports a root’s file problems under the root’s folder, with their line', () => {
+    const problem = fed.corpus.current().problems.find((p) => p.file === 'Ledger/broken.md');
+    expect(problem).toMatchObject({ line: expect.any(Number), severity: 'error' });
+  });
+});
+
+describe('federation reloads', () => {
+  it('swaps in one root’s reload and keeps every other root’s documents as they were', () => {
+    const before = fed.corpus.current();
+    const payAuth = before.spec('pay:auth');
+    writeFileSync(
+      tmp.at('Ledger/auth.md'),
+      specFile({ id: 'auth', version: '2.1.0' }, '# Auth\n\n## Lifetime {#token-lifetime}\n\n7 minutes.\n'),
+    );
+    const ledger = fed.roots.find((r) => r.name === 'Ledger')!;
+    const result = fed.rootReloaded(ledger, ledger.corpus.reload(['auth.md']));
+    expect(result.before).toBe(before);
+    expect(result.after.resolve('Ledger:auth#token-lifetime').clause?.text).toMatch(/7 minutes/);
+    expect(result.after.spec('pay:auth')).toBe(payAuth);
+  });
+});
