@@ -1,6 +1,7 @@
 // Turns the suites' results into issue 8's target table and BENCHMARKS.md.
 import { hostileStallSection, soakSection } from './report-hardening.mjs';
 import { ledgerProofsSection } from './report-proofs.mjs';
+import { rootsSection } from './report-roots.mjs';
 import { traceScaleSection } from './report-trace.mjs';
 import { uiSection } from './report-ui.mjs';
 
@@ -330,6 +331,7 @@ export function renderMarkdown(machine, targets, results) {
   out.push(...hostileStallSection(results['hostile-stall']));
   out.push(...traceScaleSection(results['trace-scale']));
   out.push(...uiSection(results.ui));
+  out.push(...rootsSection(results.roots, results.audit));
   out.push(...soakSection(results.soak));
   return `${out.join('\n')}\n`;
 }

@@ -25,13 +25,15 @@ async function measure(specsArgs) {
     if (root.error || root.result?.isError)
       throw new Error(`read_root failed: ${JSON.stringify(root).slice(0, 300)}`);
     const readyMs = performance.now() - t0;
+    // Start-up's own peak: the search index is built on the first search, after this.
+    const readyRssMb = peakRssMb(server.child.pid);
     const search = await server.client.request('tools/call', {
       name: 'search_specs',
       arguments: { query: 'refund retry limit', limit: 5 },
     });
     if (search.error || search.result?.isError) throw new Error('search_specs failed');
     const searchedMs = performance.now() - t0;
-    return { initializedMs, readyMs, searchedMs, peakRssMb: peakRssMb(server.child.pid) };
+    return { initializedMs, readyMs, readyRssMb, searchedMs, peakRssMb: peakRssMb(server.child.pid) };
   } finally {
     await server.stop();
   }
@@ -60,20 +62,22 @@ export async function runRoots({ runs }) {
     const summary = (list) => ({
       initialized_ms: round(median(list.map((x) => x.initializedMs))),
       ready_ms: round(median(list.map((x) => x.readyMs))),
+      ready_rss_mb: round(median(list.map((x) => x.readyRssMb)), 1),
       first_search_ms: round(median(list.map((x) => x.searchedMs))),
       peak_rss_mb: round(median(list.map((x) => x.peakRssMb)), 1),
     });
     const f = summary(fed);
     const o = summary(one);
     return {
-      what: `serve over stdio with watching on, spawn to read_root answered, then the first search (index built) and peak RSS; median of ${runs}`,
+      what: `serve over stdio with watching on, spawn to read_root answered, peak RSS at that point, then the first search (which builds the index) and peak RSS after it; median of ${runs}`,
       roots: ROOTS,
       clauses_per_root: CLAUSES_PER_ROOT,
       federated: f,
       one_root: o,
       ready_ratio_to_one_root: ratio(f.ready_ms, o.ready_ms),
       rss_ratio_to_one_root: ratio(f.peak_rss_mb, o.peak_rss_mb),
-      met: f.ready_ms <= 3000 && f.peak_rss_mb <= 400,
+      // "Start in ≤ 3 s and ≤ 400 MB": until read_root is answered; the index built by the first search is shown apart.
+      met: f.ready_ms <= 3000 && f.ready_rss_mb <= 400,
     };
   } finally {
     tmp.remove();

@@ -115,6 +115,12 @@ export function resolveRootList(input: RootListInput): RootList {
 
 /** `payments=../payments-api/specs` or a plain path. A part before `=` with no `/` or `\` is a name. */
 export function parseSpecsValue(value: string, cwd: string): NamedRoot {
+  const bare = /^([^=/\\]+)=$/.exec(value);
+  if (bare)
+    throw new SpecLedgerError(
+      'CONFIG',
+      `--specs ${value} names no folder; e.g. --specs ${bare[1]}=../payments-api/specs`,
+    );
   const m = /^([^=/\\]+)=(.+)$/.exec(value);
   if (!m)
     return {

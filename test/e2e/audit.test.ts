@@ -145,14 +145,14 @@ describe('specledger audit', () => {
     async () => {
       const twice = await audit(['a=payments', 'a=identity']);
       expect(twice.code).toBe(2);
-      expect(twice.stderr).toContain('root name "a" is given twice');
+      expect(twice.stderr).toContain('the root name "a" is also used by');
       const nested = await audit(['payments', 'payments/specs']);
       expect(nested.code).toBe(2);
-      expect(nested.stderr).toMatch(/is inside root payments/);
+      expect(nested.stderr).toMatch(/is inside root "payments"/);
       const file = await audit(['payments/AGENTS.md']);
       expect(file.stderr).toContain('is a file, not a folder');
       const missing = await audit(['nowhere']);
-      expect(missing.stderr).toContain('root "nowhere" does not exist');
+      expect(missing.stderr).toMatch(/spec root ".*nowhere" does not exist/);
     },
     CLI_TEST_TIMEOUT,
   );

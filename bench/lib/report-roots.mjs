@@ -1,0 +1,36 @@
+// BENCHMARKS.md section for issue 17: nine roots in one server (bench/suites/roots.mjs) and the audit (bench/suites/audit.mjs).
+
+const fmt = (v, digits = 0) =>
+  v === undefined || v === null ? '—' : Number(v).toLocaleString('en', { maximumFractionDigits: digits });
+const usable = (r) => r && !r.failed && !r.skipped;
+const since = (r) =>
+  r.earlier_run && r.earlier_run !== 'unknown' ? ` (from the run of ${r.earlier_run})` : '';
+
+export function rootsSection(roots, audit) {
+  const out = [
+    '## Many repositories, one server (bench/suites/roots.mjs, bench/suites/audit.mjs, issue 17)',
+    '',
+  ];
+  if (usable(roots)) {
+    const f = roots.federated;
+    const o = roots.one_root;
+    out.push(
+      `${roots.roots} generated roots × ${fmt(roots.clauses_per_root)} clauses served by one \`serve\` over stdio, watching every root; baseline in the same run: one root holding the same ${fmt(roots.roots * roots.clauses_per_root)} clauses. ${roots.what}${since(roots)}.`,
+      '',
+      '| figure | 9 roots | one root (baseline) | ratio | target |',
+      '|---|---|---|---|---|',
+      `| spawn → read_root answered (start) | ${fmt(f.ready_ms)} ms | ${fmt(o.ready_ms)} ms | ${roots.ready_ratio_to_one_root} | ≤ 3,000 ms |`,
+      `| peak RSS at start | ${fmt(f.ready_rss_mb, 1)} MB | ${fmt(o.ready_rss_mb, 1)} MB | ${o.ready_rss_mb ? (f.ready_rss_mb / o.ready_rss_mb).toFixed(2) : '—'} | ≤ 400 MB |`,
+      `| spawn → first search answered (the index is built then) | ${fmt(f.first_search_ms)} ms | ${fmt(o.first_search_ms)} ms | ${(f.first_search_ms / o.first_search_ms).toFixed(2)} | — |`,
+      `| peak RSS after the first search | ${fmt(f.peak_rss_mb, 1)} MB | ${fmt(o.peak_rss_mb, 1)} MB | ${roots.rss_ratio_to_one_root} | — |`,
+      '',
+    );
+  } else out.push(roots?.skipped ?? roots?.failed?.split('\n')[0] ?? 'roots: not run', '');
+  if (usable(audit)) {
+    out.push(
+      `\`specledger audit\` on ${audit.roots} generated git repositories × ${fmt(audit.clauses_per_root)} clauses (${audit.what})${since(audit)}: **${fmt(audit.audit_ms)} ms** (${fmt(audit.audit_cpu_ms)} ms CPU) against \`lint --specs ×${audit.roots}\` on the same roots, same run: ${fmt(audit.lint_ms)} ms (ratio ${audit.audit_ratio_to_lint}). Target ≤ ${fmt(audit.target_ms)} ms: ${audit.within_target ? 'met' : '**missed**'}.`,
+      '',
+    );
+  } else out.push(audit?.skipped ?? audit?.failed?.split('\n')[0] ?? 'audit: not run', '');
+  return out;
+}
