@@ -2,6 +2,7 @@
 import { readTotals, type SpecReads, whoRead } from '../ledger/queries.js';
 import type { LedgerStore } from '../ledger/types.js';
 import { frontmatterLine } from '../parse/frontmatter.js';
+import { qualify } from '../parse/root-refs.js';
 import type { Clause, SpecDoc } from '../parse/types.js';
 import type { LoadedRoot } from './root-audit.js';
 import { AUDIT_KINDS, type AuditFinding, type LedgerSection, type ReadCount } from './types.js';
@@ -16,8 +17,10 @@ export interface LedgerAuditOptions {
 const DAY_MS = 86_400_000;
 
 /**
- * Reads name a spec ID, not a root (until reads record their root), so a spec ID served by several roots counts
- * its reads for each, and the section says which IDs those are.
+ * A read names the spec as it was served: `auth` by a server of one root, `payments:auth` by a server of several
+ * (src/parse/root-refs.ts), so a root's reads are those of its qualified IDs plus those of the bare ID. A bare ID
+ * that several audited roots hold cannot be told apart: its reads count for each, and the section says which IDs
+ * those are. Roots are matched by name, so audit them under the names they are served with.
  */
 export async function ledgerAudit(
   store: LedgerStore,
@@ -27,7 +30,19 @@ export async function ledgerAudit(
   const byId = new Map<string, Array<{ root: LoadedRoot; spec: SpecDoc }>>();
   for (const root of roots)
     for (const spec of root.snapshot.specs) byId.set(spec.id, [...(byId.get(spec.id) ?? []), { root, spec }]);
-  const totals = new Map((await readTotals(store, [...byId.keys()])).map((t) => [t.spec_id, t]));
+  const ledgerIds = [...byId].flatMap(([id, holders]) => [
+    id,
+    ...holders.map((h) => qualify(h.root.name, id)),
+  ]);
+  const stored = new Map((await readTotals(store, ledgerIds)).map((t) => [t.spec_id, t]));
+  const totals = new Map<string, SpecReads>();
+  for (const [id, holders] of byId) {
+    const merged = [id, ...holders.map((h) => qualify(h.root.name, id))]
+      .map((key) => stored.get(key))
+      .filter((t): t is SpecReads => t !== undefined)
+      .reduce<SpecReads | undefined>((a, b) => (a === undefined ? b : mergeSpecReads(a, b)), undefined);
+    if (merged) totals.set(id, merged);
+  }
   const cutoff = new Date(options.now.getTime() - options.unreadDays * DAY_MS).toISOString();
   const rootsOf = (id: string) => (byId.get(id) ?? []).map((h) => h.root.name);
 
@@ -79,7 +94,10 @@ export async function ledgerAudit(
       const retired =
         spec.status === 'deprecated' ? 'deprecated' : superseded.has(spec.id) ? 'superseded' : null;
       if (retired === null || !totals.has(spec.id)) continue;
-      const { runs } = await whoRead(store, spec.id);
+      const runs = [
+        ...(await whoRead(store, spec.id)).runs,
+        ...(await whoRead(store, qualify(root.name, spec.id))).runs,
+      ];
       if (runs.length === 0) continue;
       const shown = runs
         .slice(0, 3)
@@ -125,4 +143,30 @@ function readSince(
     if (r && r.last_ts >= cutoff) return true;
   }
   return false;
+}
+
+/**
+ * One spec's reads under two ledger IDs (bare and root-qualified). Runs are added, so a run that read the spec
+ * under both IDs (from two servers) counts twice; reads and dates are exact.
+ */
+function mergeSpecReads(a: SpecReads, b: SpecReads): SpecReads {
+  const later = (x: string | null, y: string | null) => (x === null ? y : y === null || x >= y ? x : y);
+  const clauses = new Map(a.clauses.map((c) => [c.clause_id, { ...c }]));
+  for (const c of b.clauses) {
+    const have = clauses.get(c.clause_id);
+    if (have === undefined) clauses.set(c.clause_id, { ...c });
+    else {
+      have.reads += c.reads;
+      have.runs += c.runs;
+      have.last_ts = later(have.last_ts, c.last_ts) as string;
+    }
+  }
+  return {
+    spec_id: a.spec_id,
+    reads: a.reads + b.reads,
+    runs: a.runs + b.runs,
+    last_ts: later(a.last_ts, b.last_ts) as string,
+    whole_last_ts: later(a.whole_last_ts, b.whole_last_ts),
+    clauses: [...clauses.values()],
+  };
 }

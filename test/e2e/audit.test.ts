@@ -227,4 +227,47 @@ describe('specledger audit', () => {
     },
     CLI_TEST_TIMEOUT * 2,
   );
+
+  it(
+    'counts the reads of a server of several roots (refs ROOT:SPEC) for the root it names',
+    async () => {
+      const ledger = tmp.at('federated-ledger.db');
+      const cli = await connectStdioCli(
+        [
+          '--specs',
+          `messaging=${path.join(org.dir, 'messaging')}`,
+          '--specs',
+          `invoicing=${path.join(org.dir, 'billing')}`,
+          '--ledger',
+          ledger,
+        ],
+        { env: { SPECLEDGER_RUN_ID: 'run-fed' } },
+      );
+      try {
+        const result = await cli.client.callTool({
+          name: 'get_clause',
+          arguments: { ref: 'messaging:queue-delivery#dead-letters' },
+        });
+        expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
+      } finally {
+        await cli.close();
+      }
+      const report = JSON.parse(
+        (await audit([...ROOT_ARGS, '--ledger', ledger, '--json'])).stdout,
+      ) as AuditJson;
+      const l = report.ledger!;
+      expect(l.mostRead[0]).toEqual(
+        expect.objectContaining({
+          ref: 'queue-delivery#dead-letters',
+          reads: 1,
+          runs: 1,
+          roots: ['messaging'],
+        }),
+      );
+      expect(l.unreadClauses.map((c) => c.ref)).not.toContain('queue-delivery#dead-letters');
+      expect(l.unreadClauses.map((c) => c.ref)).toContain('queue-delivery#retries');
+      expect(l.unreadSpecs.map((s) => s.ref)).toContain('invoices');
+    },
+    CLI_TEST_TIMEOUT * 2,
+  );
 });
