@@ -12,7 +12,7 @@ let files = 0;
 let clauses = 0;
 let bytes = 0;
 if (mode === 'specledger') {
-  const { loadCorpus } = await import('../dist/index/corpus.js');
+  const { loadCorpus } = await import('../dist/corpus/corpus.js');
   const snapshot = loadCorpus({ root }).current();
   files = snapshot.specs.length;
   clauses = snapshot.clauseCount;

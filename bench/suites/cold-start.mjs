@@ -22,7 +22,7 @@ export async function runColdStart({ runs, sizes = SIZES }) {
   const tmp = tempDir('corpora');
   try {
     const out = {
-      what: `loadCorpus + snapshot in a fresh process (dist/index/corpus.js), median of ${runs}; baseline lists, reads and sha256-hashes the same files`,
+      what: `loadCorpus + snapshot in a fresh process (dist/corpus/corpus.js), median of ${runs}; baseline lists, reads and sha256-hashes the same files`,
       sizes: {},
     };
     for (const clauses of sizes) {
