@@ -29,6 +29,7 @@ const { storeLeafReader } = await import(path.join(dist, 'tree-leaves.js'));
 const { canonicalRecordJson } = await import(path.join(dist, 'hash-chain.js'));
 const crypto = await import('node:crypto');
 const { createReceipt, verifyReceipt } = await import(path.join(dist, 'receipts.js'));
+const { verifyFromCheckpoint } = await import(path.join(dist, 'verify-incremental.js'));
 
 const { values: args } = parseArgs({
   options: {
@@ -91,6 +92,7 @@ const result = {
   what: `SQLite ledger of ${RECORDS.toLocaleString('en')} generated reads (1,000 per commit); checkpoints extended by ${ADDED.toLocaleString('en')} reads`,
   machine: { nproc: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadavg_start: loadavg() },
   records: RECORDS,
+  added: ADDED,
 };
 try {
   const file = path.join(dir, 'ledger.db');
@@ -107,6 +109,10 @@ try {
   await appendRange(store, small + ADDED, RECORDS - ADDED);
   const full = await time(() => takeCheckpoint(store, key, { full: true, leaves }));
   await appendRange(store, RECORDS - ADDED, RECORDS);
+  // verify --from-checkpoint: the signed checkpoint trusted, the records after it walked.
+  const incVerify = await time(() => verifyFromCheckpoint(store, pub, leaves));
+  if (!incVerify.value.ok || incVerify.value.checked !== ADDED)
+    throw new Error(`verify --from-checkpoint: ${JSON.stringify(incVerify.value)}`);
   const inc = await time(() => takeCheckpoint(store, key, { leaves }));
   // Baseline: reading the same new records alone, without the chain check or any tree work.
   const readNew = await time(() => store.recordsAfter(RECORDS - ADDED, ADDED));
@@ -147,6 +153,7 @@ try {
   await store.close();
   Object.assign(result, {
     checkpoint_incremental_ms: round(inc.ms, 1),
+    verify_incremental_ms: round(incVerify.ms, 1),
     checkpoint_incremental_at_tenth_ms: round(incSmall.ms, 1),
     read_new_records_ms: round(readNew.ms, 1),
     checkpoint_full_ms: round(full.ms),
@@ -168,6 +175,7 @@ try {
       verify_walk: round(walk.cpuMs),
       sha256_floor: round(floorCpuMs),
       checkpoint_incremental: round(inc.cpuMs, 1),
+      verify_incremental: round(incVerify.cpuMs, 1),
       tree_build_10m_estimate_s: round(((build.cpuMs / RECORDS) * 10_000_000) / 1000, 1),
     },
     sha256_floor_10m_estimate_s: round(((floorMs / RECORDS) * 10_000_000) / 1000, 1),

@@ -21,6 +21,10 @@ export function ledgerProofsSection(p, checkpointLoad) {
   out.push(
     `| checkpoint from the last one | ${ms(p.checkpoint_incremental_ms)}${cpu.checkpoint_incremental === undefined ? '' : ` (${cpu.checkpoint_incremental} ms CPU)`} at ${p.records.toLocaleString('en')} records; ${ms(p.checkpoint_incremental_at_tenth_ms)} at a tenth of that (it does not grow with the ledger) | reading the new records alone: ${ms(p.read_new_records_ms)} | ≤ 1 s at 10M records |`,
   );
+  if (p.verify_incremental_ms !== undefined)
+    out.push(
+      `| \`verify --from-checkpoint\` (the ${p.records.toLocaleString('en')}-record ledger, ${(p.added ?? 10_000).toLocaleString('en')} reads after its checkpoint) | ${ms(p.verify_incremental_ms)}${cpu.verify_incremental === undefined ? '' : ` (${cpu.verify_incremental} ms CPU)`} | the full \`verify\` walk: ${ms(p.verify_walk_ms)} (ratio ${(p.verify_incremental_ms / p.verify_walk_ms).toFixed(3)}) | grows with the new records |`,
+    );
   const buildCpu =
     cpu.tree_build === undefined
       ? ''

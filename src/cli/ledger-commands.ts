@@ -12,6 +12,7 @@ import {
   type AttestCliOptions,
   signStatement,
   verifyEnvelopeFile,
+  verifyFromCheckpointCommand,
   verifySinceCommand,
 } from './signed-commands.js';
 import { attestFromNote } from './trace-commands.js';
@@ -192,20 +193,38 @@ export function registerLedgerCommands(program: Command): void {
     .command('verify')
     .description('walk the hash chain; exit 1 naming the first bad record')
     .option('--since <checkpoint>', 'also prove the ledger extends this signed checkpoint (with --key)')
-    .option('--key <file>', "the log's verifier key (PREFIX.pub) for --since")
+    .option(
+      '--from-checkpoint',
+      'trust the last stored checkpoint (its signature checked with --key) and check only the records after it',
+    )
+    .option('--key <file>', "the log's verifier key (PREFIX.pub) for --since and --from-checkpoint")
     .option('--ledger <path>', 'ledger file or postgres:// URL', defaultLedger())
     .option('--json', 'print JSON')
     .option('--quiet', 'no progress line, even on a terminal')
-    .action((opts: CommonOptions & { since?: string; key?: string; quiet?: boolean }) =>
-      withLedger(opts, async (store) => {
-        if (opts.since !== undefined)
-          return verifySinceCommand(store, opts.since, opts.key, opts.json === true);
-        const progress = progressReporter({ quiet: opts.quiet === true, verb: 'verifying', unit: 'records' });
-        const result = await store.verify({ onProgress: progress }).finally(progress.end);
-        if (opts.json) printJson(result);
-        else if (result.ok) printText(`ok: ${result.records} records, chain intact`);
-        else printText(`FAILED at seq ${result.seq}: ${result.reason} (${result.records} records checked)`);
-        if (!result.ok) process.exitCode = 1;
-      }),
+    .action(
+      (opts: CommonOptions & { since?: string; key?: string; quiet?: boolean; fromCheckpoint?: boolean }) =>
+        withLedger(opts, async (store) => {
+          if (opts.since !== undefined && opts.fromCheckpoint)
+            throw new ExitError('--since and --from-checkpoint are two checks: pass one', 2);
+          if (opts.since !== undefined)
+            return verifySinceCommand(store, opts.since, opts.key, opts.json === true);
+          if (opts.fromCheckpoint)
+            return verifyFromCheckpointCommand(
+              store,
+              resolveLedger(opts.ledger),
+              opts.key,
+              opts.json === true,
+            );
+          const progress = progressReporter({
+            quiet: opts.quiet === true,
+            verb: 'verifying',
+            unit: 'records',
+          });
+          const result = await store.verify({ onProgress: progress }).finally(progress.end);
+          if (opts.json) printJson(result);
+          else if (result.ok) printText(`ok: ${result.records} records, chain intact`);
+          else printText(`FAILED at seq ${result.seq}: ${result.reason} (${result.records} records checked)`);
+          if (!result.ok) process.exitCode = 1;
+        }),
     );
 }

@@ -69,3 +69,36 @@ export function verifySinceCommand(
     if (!result.ok) process.exitCode = 1;
   });
 }
+
+/** verify --from-checkpoint --key PUB: the records after the last signed checkpoint only; exit 1 when they fail. */
+export function verifyFromCheckpointCommand(
+  store: LedgerStore,
+  location: string,
+  keyFile: string | undefined,
+  json: boolean,
+): Promise<void> {
+  return failedCheckExits(async () => {
+    if (keyFile === undefined)
+      throw new ExitError(
+        '--from-checkpoint needs --key PREFIX.pub (the key the checkpoints are signed with)',
+      );
+    const key = loadVerifierKey(keyFile);
+    const [{ openLeafReader }, { verifyFromCheckpoint }] = await Promise.all([
+      import('../ledger/tree.js'),
+      import('../ledger/verify-incremental.js'),
+    ]);
+    const leaves = openLeafReader(location, store);
+    try {
+      const result = await verifyFromCheckpoint(store, key, leaves);
+      if (json) printJson(result);
+      else if (result.ok)
+        printText(
+          `ok: ${result.records} records; ${result.trusted} under the checkpoint signed by ${result.origin}, ${result.checked} after it chain-checked`,
+        );
+      else printText(`FAILED: ${result.reason}`);
+      if (!result.ok) process.exitCode = 1;
+    } finally {
+      await leaves.close();
+    }
+  });
+}

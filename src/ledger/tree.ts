@@ -4,6 +4,7 @@ import {
   type Checkpoint,
   formatCheckpoint,
   type NoteSignerKey,
+  type NoteVerifierKey,
   noteText,
   openCheckpoint,
   parseCheckpoint,
@@ -16,7 +17,7 @@ import { type LeafReader, storeLeafReader } from './tree-leaves.js';
 import type { LedgerStore } from './types.js';
 
 /** Where the tree stood at the last checkpoint: its compact range and the chain hash of its last record. */
-interface TreeState {
+export interface TreeState {
   range: CompactRange;
   lastHash: string;
 }
@@ -82,7 +83,7 @@ export async function latestCheckpoint(
  * The stored tree state when it can be trusted: the stored checkpoint verifies under `key` and the stored range
  * hashes to its root, so the range is what was signed. Otherwise null, and the tree is built from the start.
  */
-async function trustedState(store: LedgerStore, key: NoteSignerKey): Promise<TreeState | null> {
+export async function trustedState(store: LedgerStore, key: NoteVerifierKey): Promise<TreeState | null> {
   const [note, stateText] = await Promise.all([
     store.treeMeta('checkpoint'),
     store.treeMeta('checkpoint_range'),

@@ -1,79 +1,14 @@
 // The built CLI proving what an agent read: keygen, checkpoint, prove, verify-receipt offline, verify --since against rewrites.
-import { chmodSync, copyFileSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLedger } from '../../src/ledger/open.js';
 import { recordLeafHash } from '../../src/ledger/tree-leaves.js';
-import type { ReadRecord, ReadRecordInput } from '../../src/ledger/types.js';
-import { connectStdioCli, runCli } from '../helpers/cli.js';
-import { specsExample } from '../helpers/paths.js';
+import { runCli } from '../helpers/cli.js';
+import { allRecords, copyLedger, forgeLedger, removeLedger, scriptedRun } from '../helpers/ledger-files.js';
 import { makeTempDir, type TempDir } from '../helpers/temp.js';
 import { buildGoVerifier, goMissing } from '../helpers/verifiers.js';
 
 const ORIGIN = 'example.com/specledger-e2e';
-
-/** A scripted agent run over stdio: the reads a coding agent makes, recorded by the real server. */
-async function scriptedRun(ledger: string, runId: string): Promise<void> {
-  const cli = await connectStdioCli(['--specs', specsExample, '--ledger', ledger], {
-    env: { SPECLEDGER_RUN_ID: runId },
-  });
-  await cli.client.callTool({ name: 'read_root', arguments: {} });
-  await cli.client.callTool({ name: 'get_clause', arguments: { ref: 'auth#token-lifetime' } });
-  await cli.client.callTool({ name: 'search_specs', arguments: { query: 'clock skew' } });
-  await cli.client.callTool({ name: 'get_outline', arguments: { spec: 'payments' } });
-  await cli.close();
-}
-
-/** A self-contained copy of a SQLite ledger, its WAL included (copying the file alone could miss commits). */
-function copyLedger(from: string, to: string): void {
-  for (const suffix of ['', '-wal', '-shm']) rmSync(`${to}${suffix}`, { force: true });
-  const db = new Database(from, { readonly: true });
-  db.prepare('VACUUM INTO ?').run(to);
-  db.close();
-}
-
-/** Removes a SQLite ledger with its WAL and shared-memory files. */
-function removeLedger(file: string): void {
-  for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
-}
-
-/** Every record of a ledger, oldest first, as the store returns them. */
-async function allRecords(ledger: string): Promise<ReadRecord[]> {
-  const store = await openLedger(ledger, { readonly: true });
-  try {
-    return await store.reads({});
-  } finally {
-    await store.close();
-  }
-}
-
-/**
- * What someone who can write to the database can do: write a new ledger from the records as they like them, every
- * hash recomputed by the store itself, and put it in place of the old file. Optionally keeps the tree state too.
- */
-async function forgeLedger(
-  ledger: string,
-  records: readonly ReadRecord[],
-  keepTreeMeta: boolean,
-): Promise<void> {
-  const forged = `${ledger}.forged`;
-  rmSync(forged, { force: true });
-  const store = await openLedger(forged);
-  const inputs: ReadRecordInput[] = records.map(({ seq: _s, prev_hash: _p, hash: _h, ...input }) => input);
-  await store.append(inputs);
-  if (keepTreeMeta) {
-    const original = await openLedger(ledger, { readonly: true });
-    for (const key of ['checkpoint', 'checkpoint_range'] as const) {
-      const value = await original.treeMeta(key);
-      if (value !== null) await store.setTreeMeta(key, value);
-    }
-    await original.close();
-  }
-  await store.close();
-  removeLedger(ledger);
-  copyLedger(forged, ledger);
-  removeLedger(forged);
-}
 
 // Each step spawns the built CLI a few times; on a loaded two-core machine one spawn takes seconds.
 describe('proving what an agent read (built CLI, SQLite)', { timeout: 120_000 }, () => {
