@@ -142,7 +142,9 @@ export async function runUi({ quick = false, repeats = 7 } = {}) {
     log(`ui: ${total} reads generated in ${generated.seconds} s`);
     const store = openSqliteStore(file, { readonly: true });
     try {
-      const app = createConsoleApp({ sources: { store, corpus: null, repo: null, specsDir: null } });
+      const app = createConsoleApp({
+        sources: { store, corpus: null, repo: null, specsDir: null, walkChain: false },
+      });
       const render = async (url) => {
         const response = await app.request(url);
         const body = await response.text();

@@ -254,6 +254,7 @@ async function consoleHandler(app: App) {
       corpus: app.corpus,
       repo,
       specsDir: app.federation ? null : app.corpus.root,
+      walkChain: false,
     },
     log: (message) => logErr(`specledger: error: ${message}`),
   });

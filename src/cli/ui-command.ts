@@ -61,7 +61,7 @@ async function startUi(opts: UiOptions): Promise<void> {
     }
     const repo = corpus ? await openGitRepo(corpus.root) : null;
     const server = await startConsoleServer({
-      sources: { store, corpus, repo, specsDir: corpus ? opts.specs : null },
+      sources: { store, corpus, repo, specsDir: corpus ? opts.specs : null, walkChain: true },
       host: opts.host,
       port: opts.port,
       log: (message) => logErr(`specledger: error: ${message}`),

@@ -14,6 +14,12 @@ export interface ConsoleSources {
   repo: GitRepo | null;
   /** The spec root as given, for locating spec files in git. */
   specsDir: string | null;
+  /**
+   * Whether the health page walks the whole hash chain on each visit. `specledger ui` does (it serves one person);
+   * the pages `serve --http` shares under /ui do not: a walk reads every record, and on SQLite it holds the server's
+   * event loop while it does (seconds at a million reads), so one page view would stall every MCP client.
+   */
+  walkChain: boolean;
 }
 
 /** The digest each ref has in the specs now, for judging what a run read; everything is "removed" without specs. */

@@ -64,6 +64,15 @@ describe('the console under serve --http', { timeout: CLI_TEST_TIMEOUT }, () => 
     expect(run).toContain('unchanged');
   });
 
+  it('does not walk the hash chain from the shared server: the health page says how to check it instead', async () => {
+    const health = await get(`${base}/health`, TOKEN);
+    expect(health.status).toBe(200);
+    const text = await health.text();
+    expect(text).toContain("Not walked from the server's console");
+    expect(text).toContain('specledger verify --from-checkpoint');
+    expect(text).not.toContain('Verified:');
+  });
+
   it('only reads: other methods are refused and the MCP endpoint is unaffected', async () => {
     const post = await fetch(base, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
     expect(post.status).toBe(405);
