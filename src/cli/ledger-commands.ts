@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ExitError } from '../errors.js';
 import { openLedger } from '../ledger/open.js';
-import { attest, runShow, runsList, staleReads, whoRead } from '../ledger/queries.js';
+import { attest, currentDigests, runShow, runsList, staleReads, whoRead } from '../ledger/queries.js';
 import type { LedgerStore } from '../ledger/types.js';
 import { type CommonOptions, defaultLedger, defaultSpecs, resolveLedger } from './options.js';
 import { escapeControls, printJson, printText, progressReporter, table } from './output.js';
@@ -131,13 +131,7 @@ export function registerLedgerCommands(program: Command): void {
       withLedger(opts, async (store) => {
         const { loadCorpus } = await import('../corpus/corpus.js');
         const snapshot = loadCorpus({ root: opts.specs }).current();
-        const report = await staleReads(store, opts.run, (specId, clauseId) => {
-          const spec = snapshot.spec(specId);
-          if (!spec) return undefined;
-          if (clauseId === null) return { digest: spec.digest };
-          const clause = spec.clauses.find((c) => c.id === clauseId);
-          return clause ? { digest: clause.digest } : undefined;
-        });
+        const report = await staleReads(store, opts.run, currentDigests(snapshot));
         if (report.stale.length > 0) process.exitCode = 1;
         if (opts.json) return printJson(report);
         printText(

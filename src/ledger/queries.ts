@@ -83,6 +83,24 @@ export type CurrentDigest = (
   kind: ReadKind,
 ) => { digest: string } | undefined;
 
+/** What currentDigests needs of the specs as served now: a spec by ID, with its clauses' digests. */
+export interface CurrentSpecs {
+  spec(
+    specId: string,
+  ): { digest: string; clauses: ReadonlyArray<{ id: string; digest: string }> } | undefined;
+}
+
+/** The digest each ref has in the specs now, for judging what a run read; everything is "removed" without specs. */
+export function currentDigests(specs: CurrentSpecs | null): CurrentDigest {
+  return (specId, clauseId) => {
+    const spec = specs?.spec(specId);
+    if (!spec) return undefined;
+    if (clauseId === null) return { digest: spec.digest };
+    const clause = spec.clauses.find((c) => c.id === clauseId);
+    return clause ? { digest: clause.digest } : undefined;
+  };
+}
+
 /** Kinds whose digest names text the agent relied on; search results and resources are not compared. */
 const STALE_KINDS: ReadonlySet<ReadKind> = new Set(['clause', 'outline', 'root']);
 

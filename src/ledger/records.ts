@@ -1,19 +1,16 @@
 // Record shapes shared by every store and query: validating input, the hashed row, a run's reads.
 import { SpecLedgerError } from '../errors.js';
-import type { LedgerStore, ReadKind, ReadRecord, ReadRecordInput, RunIdSource } from './types.js';
+import {
+  type LedgerStore,
+  type ReadKind,
+  type ReadRecord,
+  type ReadRecordInput,
+  RUN_ID_SOURCES,
+  type RunIdSource,
+} from './types.js';
 
 const KINDS: ReadonlySet<ReadKind> = new Set(['root', 'outline', 'clause', 'search', 'resource', 'path']);
-const SOURCES: ReadonlySet<RunIdSource> = new Set([
-  'argument',
-  'meta',
-  'traceparent',
-  'baggage',
-  'header',
-  'env',
-  'session',
-  'connection',
-  'none',
-]);
+const SOURCES: ReadonlySet<RunIdSource> = new Set(RUN_ID_SOURCES);
 const TRANSPORTS: ReadonlySet<string> = new Set(['stdio', 'http', 'memory']);
 
 /** The record fields that may be null (a string otherwise); every other field is required. */

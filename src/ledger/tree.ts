@@ -104,6 +104,18 @@ export async function trustedState(store: LedgerStore, key: NoteVerifierKey): Pr
   return state;
 }
 
+/**
+ * Adds every record after the state's last one to it, chain-checked from its last hash (the reader throws naming
+ * the first bad record): how a checkpoint extends the last, and how `verify --from-checkpoint` walks what is new.
+ */
+export async function extendState(state: TreeState, leaves: LeafReader): Promise<void> {
+  for await (const page of leaves.pages({ seq: state.range.size, hash: state.lastHash })) {
+    for (let at = 0; at < page.leaves.length; at += 32)
+      appendLeaf(state.range, page.leaves.subarray(at, at + 32));
+    state.lastHash = page.last.hash;
+  }
+}
+
 export interface TakeCheckpointOptions {
   /** Rebuild from the first record rather than extend the last checkpoint's range. */
   full?: boolean;
@@ -133,12 +145,7 @@ export async function signCheckpoint(
     range: { size: 0, hashes: [] },
     lastHash: GENESIS_HASH,
   };
-  const leaves = options.leaves ?? storeLeafReader(store);
-  for await (const page of leaves.pages({ seq: state.range.size, hash: state.lastHash })) {
-    for (let at = 0; at < page.leaves.length; at += 32)
-      appendLeaf(state.range, page.leaves.subarray(at, at + 32));
-    state.lastHash = page.last.hash;
-  }
+  await extendState(state, options.leaves ?? storeLeafReader(store));
   const checkpoint = { origin: key.name, size: state.range.size, root: rangeRoot(state.range) };
   return { note: signNote(formatCheckpoint(checkpoint), key), checkpoint, state: encodeState(state) };
 }

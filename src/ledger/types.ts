@@ -2,17 +2,23 @@
 
 export type ReadKind = 'root' | 'outline' | 'clause' | 'search' | 'resource' | 'path';
 
-export type RunIdSource =
-  | 'argument'
-  | 'meta'
-  | 'traceparent'
-  | 'baggage'
-  | 'header'
-  | 'env'
-  | 'session'
-  | 'connection'
-  /** No hint and nothing the transport can witness (sessionless HTTP): grouped per principal per server process. */
-  | 'none';
+/**
+ * How a run ID was learned, most explicit first. `none`: no hint and nothing the transport can witness
+ * (sessionless HTTP), so reads are grouped per principal per server process.
+ */
+export const RUN_ID_SOURCES = [
+  'argument',
+  'meta',
+  'traceparent',
+  'baggage',
+  'header',
+  'env',
+  'session',
+  'connection',
+  'none',
+] as const;
+
+export type RunIdSource = (typeof RUN_ID_SOURCES)[number];
 
 export interface ReadRecordInput {
   /** ISO-8601 timestamp with milliseconds. */

@@ -2,7 +2,7 @@
 import type { NoteVerifierKey } from './checkpoint.js';
 import { computeRecordHash } from './hash-chain.js';
 import { appendLeaf, emptyRange, rangeRoot } from './merkle.js';
-import { trustedState } from './tree.js';
+import { extendState, trustedState } from './tree.js';
 import { type LeafReader, recordLeafHash } from './tree-leaves.js';
 import type { LedgerStore, ReadRecord } from './types.js';
 
@@ -61,9 +61,7 @@ export async function verifyFromCheckpoint(
       };
   }
   try {
-    for await (const page of leaves.pages({ seq: trusted, hash: state.lastHash }))
-      for (let at = 0; at < page.leaves.length; at += 32)
-        appendLeaf(state.range, page.leaves.subarray(at, at + 32));
+    await extendState(state, leaves);
   } catch (error) {
     const reason = (error as Error).message.replace(/^ledger verification failed: /, '');
     const seq = /^seq (\d+)/.exec(reason)?.[1];

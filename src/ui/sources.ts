@@ -1,7 +1,6 @@
 // What the console reads: the ledger (queries only), the specs as served now, and the git repository they live in.
 import type { Corpus } from '../corpus/corpus.js';
 import type { Snapshot } from '../corpus/snapshot.js';
-import type { CurrentDigest } from '../ledger/queries.js';
 import type { LedgerStore } from '../ledger/types.js';
 import type { GitRepo } from '../trace/repo.js';
 
@@ -20,17 +19,6 @@ export interface ConsoleSources {
    * event loop while it does (seconds at a million reads), so one page view would stall every MCP client.
    */
   walkChain: boolean;
-}
-
-/** The digest each ref has in the specs now, for judging what a run read; everything is "removed" without specs. */
-export function currentDigests(snapshot: Snapshot | null): CurrentDigest {
-  return (specId, clauseId) => {
-    const spec = snapshot?.spec(specId);
-    if (!spec) return undefined;
-    if (clauseId === null) return { digest: spec.digest };
-    const clause = spec.clauses.find((c) => c.id === clauseId);
-    return clause ? { digest: clause.digest } : undefined;
-  };
 }
 
 /** The clause's text now, or null when it no longer exists (or there are no specs). */

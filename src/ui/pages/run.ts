@@ -1,9 +1,9 @@
 // One run: who it was, each clause it read with its state now (and a link to what changed), and its reads in order.
 import { html } from 'hono/html';
-import { readsOfRun, runClauseStates } from '../../ledger/queries.js';
+import { currentDigests, readsOfRun, runClauseStates } from '../../ledger/queries.js';
 import { formatClient, formatRef } from '../../ledger/refs.js';
 import { type Html, href, type PageContext, page, pager, shortDigest, when } from '../layout.js';
-import { type ConsoleSources, currentDigests } from '../sources.js';
+import type { ConsoleSources } from '../sources.js';
 
 const READS_PER_PAGE = 100;
 

@@ -1,23 +1,11 @@
 // The runs page: every run, newest first, filtered by client, principal, time and how the run ID was learned.
 import { html } from 'hono/html';
 import { type RunsFilter, runsPage, runTokens } from '../../ledger/queries.js';
-import type { RunIdSource } from '../../ledger/types.js';
+import { RUN_ID_SOURCES, type RunIdSource } from '../../ledger/types.js';
 import { type Html, href, type PageContext, page, pager, when } from '../layout.js';
 import type { ConsoleSources } from '../sources.js';
 
 const RUNS_PER_PAGE = 25;
-
-const SOURCES: readonly RunIdSource[] = [
-  'argument',
-  'meta',
-  'traceparent',
-  'baggage',
-  'header',
-  'env',
-  'session',
-  'connection',
-  'none',
-];
 
 export interface RunsQuery {
   client: string;
@@ -46,7 +34,7 @@ function runsFilter(q: RunsQuery): RunsFilter {
   return {
     ...(q.client.trim() === '' ? {} : { client: q.client.trim() }),
     ...(q.principal.trim() === '' ? {} : { principal: q.principal.trim() }),
-    ...(SOURCES.includes(q.source as RunIdSource) ? { source: q.source as RunIdSource } : {}),
+    ...((RUN_ID_SOURCES as readonly string[]).includes(q.source) ? { source: q.source as RunIdSource } : {}),
     ...(from === undefined ? {} : { from }),
     ...(to === undefined ? {} : { to }),
   };
@@ -77,7 +65,7 @@ export async function runsView(ctx: PageContext, sources: ConsoleSources, q: Run
 <form class="filters" method="get" action="${href(ctx, '/')}" role="search" aria-label="Filter runs">
 ${field('client', 'Client')}
 ${field('principal', 'Principal')}
-<label>Run ID source<select name="source"><option value="">any</option>${SOURCES.map(
+<label>Run ID source<select name="source"><option value="">any</option>${RUN_ID_SOURCES.map(
     (s) => html`<option${s === q.source ? html` selected` : ''}>${s}</option>`,
   )}</select></label>
 ${field('from', 'Active from (UTC)', 'datetime-local')}
