@@ -3,7 +3,7 @@ import type { NoteVerifierKey } from './checkpoint.js';
 import { computeRecordHash } from './hash-chain.js';
 import { appendLeaf, emptyRange, rangeRoot } from './merkle.js';
 import { extendState, trustedState } from './tree.js';
-import { type LeafReader, recordLeafHash } from './tree-leaves.js';
+import { type LeafReader, recordLeafHash, TREE_PAGE } from './tree-leaves.js';
 import type { LedgerStore, ReadRecord } from './types.js';
 
 export type IncrementalVerify =
@@ -42,12 +42,18 @@ export async function verifyFromCheckpoint(
   if (trusted > 0) {
     // The range's last hash is the subtree of the last lowbit(size) records: recomputing it ties the stored last
     // chain hash to the signed root, so the walk below starts from a hash the signature covers.
-    const span = trusted & -trusted;
-    const tail = await store.recordsAfter(trusted - span, span);
+    const span = lowestPowerOfTwo(trusted);
     const sub = emptyRange();
-    for (const record of tail) appendLeaf(sub, recordLeafHash(record));
-    const last = tail.at(-1) as ReadRecord | undefined;
-    if (tail.length !== span || !rangeRoot(sub).equals(state.range.hashes.at(-1) as Buffer) || !last)
+    let last: ReadRecord | undefined;
+    // Paged as the tree reads the ledger: a checkpoint at a power of two spans every record it covers.
+    for (let after = trusted - span; after < trusted; ) {
+      const page = await store.recordsAfter(after, Math.min(TREE_PAGE, trusted - after));
+      if (page.length === 0) break;
+      for (const record of page) appendLeaf(sub, recordLeafHash(record));
+      last = page.at(-1) as ReadRecord;
+      after = last.seq;
+    }
+    if (sub.size !== span || !rangeRoot(sub).equals(state.range.hashes.at(-1) as Buffer) || !last)
       return {
         ok: false,
         seq: trusted - span + 1,
@@ -75,4 +81,11 @@ export async function verifyFromCheckpoint(
     origin: key.name,
     root: rangeRoot(state.range).toString('hex'),
   };
+}
+
+/** The largest power of two dividing n (n ≥ 1): a compact range's last subtree. Not `n & -n`, which is 32-bit. */
+function lowestPowerOfTwo(n: number): number {
+  let p = 1;
+  while (n % (p * 2) === 0) p *= 2;
+  return p;
 }
