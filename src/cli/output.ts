@@ -61,7 +61,9 @@ export function progressReporter(
   options: { quiet?: boolean; verb?: string; unit?: string } = {},
   startedAt = Date.now(),
 ): ((done: number, total: number) => void) & { end(): void } {
-  const afterMs = Number(process.env.SPECLEDGER_PROGRESS_AFTER_MS ?? 1000);
+  const given = Number(process.env.SPECLEDGER_PROGRESS_AFTER_MS);
+  // Unset or not a number: the default second, never "at once".
+  const afterMs = process.env.SPECLEDGER_PROGRESS_AFTER_MS !== undefined && Number.isFinite(given) ? given : 1000;
   const verb = options.verb ?? 'indexing';
   const unit = options.unit ?? 'files';
   let open = false;
