@@ -63,7 +63,8 @@ export function progressReporter(
 ): ((done: number, total: number) => void) & { end(): void } {
   const given = Number(process.env.SPECLEDGER_PROGRESS_AFTER_MS);
   // Unset or not a number: the default second, never "at once".
-  const afterMs = process.env.SPECLEDGER_PROGRESS_AFTER_MS !== undefined && Number.isFinite(given) ? given : 1000;
+  const afterMs =
+    process.env.SPECLEDGER_PROGRESS_AFTER_MS !== undefined && Number.isFinite(given) ? given : 1000;
   const verb = options.verb ?? 'indexing';
   const unit = options.unit ?? 'files';
   let open = false;
