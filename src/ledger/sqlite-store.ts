@@ -597,9 +597,10 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
         db.transaction(() => {
           const out: ReadRecord[] = [];
           for (const block of blocksFrom.iterate(afterSeq + 1, limit) as IterableIterator<StoredBlock>) {
-            for (const record of decodeBlock(block, dictionary)) {
-              if (record.seq > afterSeq && out.length < limit) out.push(record);
-            }
+            // By position, not by the record's own seq: a tampered seq must reach verify, not be skipped.
+            const records = decodeBlock(block, dictionary);
+            for (let i = 0; i < records.length && out.length < limit; i++)
+              if (block.first_seq + i > afterSeq) out.push(records[i] as ReadRecord);
             if (out.length >= limit) break;
           }
           return out;
