@@ -1,7 +1,7 @@
 // Issue 18's proof figures: on a generated SQLite ledger, the full tree build, a checkpoint from the last one, one
 // receipt (proof + signed checkpoint) and its offline check, each next to a baseline measured in the same run.
 // The tree reads its leaves the way the CLI and the checkpoint worker do (openLeafReader: the SQLite file hashed
-// straight from its blocks); the build through the store's recordsAfter is measured beside it, and so is the
+// straight from its blocks, long spans on worker threads); the same build on one thread is measured beside it, the build through the store's recordsAfter is measured beside it, and so is the
 // floor no from-scratch build can go under here: the three SHA-256 calls per record (chain hash, leaf hash, its
 // share of the node hashes) alone.
 //
@@ -26,6 +26,7 @@ const { openSqliteStore } = await import(path.join(dist, 'sqlite-store.js'));
 const { generateNoteKey, parseSignerKey, parseVerifierKey } = await import(path.join(dist, 'checkpoint.js'));
 const { buildTree, openLeafReader, takeCheckpoint } = await import(path.join(dist, 'tree.js'));
 const { storeLeafReader } = await import(path.join(dist, 'tree-leaves.js'));
+const { openSqliteLeafReader } = await import(path.join(dist, 'sqlite-leaves.js'));
 const { canonicalRecordJson } = await import(path.join(dist, 'hash-chain.js'));
 const crypto = await import('node:crypto');
 const { createReceipt, verifyReceipt } = await import(path.join(dist, 'receipts.js'));
@@ -118,17 +119,24 @@ try {
   const readNew = await time(() => store.recordsAfter(RECORDS - ADDED, ADDED));
   log('building the tree');
   const build = await time(() => buildTree(store, undefined, leaves));
+  // Baseline for the parallel build: the same build on one thread (the single walk the spans fall back to).
+  const oneThread = openSqliteLeafReader(file);
+  const buildOne = await time(() => buildTree(store, undefined, oneThread));
+  await oneThread.close();
+  if (!buildOne.value.root().equals(build.value.root()))
+    throw new Error('the parallel and single-thread roots differ');
   const viaStore = await time(() => buildTree(store, undefined, storeLeafReader(store)));
   // Baseline for the build: `specledger verify`'s full walk of the chain, in the same run.
   const walk = await time(() => store.verify());
   // The hashing floor, on a sample of real records' canonical JSON: SHA-256 calls alone, scaled to the ledger.
   const sample = (await store.recordsAfter(0, 100_000)).map((r) => canonicalRecordJson(r));
   const node = Buffer.alloc(65, 1);
+  // The calls as the build makes them: digests as 'binary' strings (merkle.ts, sqlite-leaves.ts say why).
   const floor = await time(() => {
     for (const json of sample) {
-      crypto.hash('sha256', `${'0'.repeat(64)}${json}`, 'hex');
-      crypto.hash('sha256', `\u0000${json}`, 'buffer');
-      crypto.hash('sha256', node, 'buffer');
+      crypto.hash('sha256', `${'0'.repeat(64)}${json}`, 'binary');
+      crypto.hash('sha256', `\u0000${json}`, 'binary');
+      crypto.hash('sha256', node, 'binary');
     }
   });
   const floorMs = (floor.ms / sample.length) * RECORDS;
@@ -160,6 +168,8 @@ try {
     tree_build_ms: round(build.ms),
     tree_build_at_tenth_ms: round(buildSmall.ms),
     tree_build_records_per_s: round(RECORDS / (build.ms / 1000)),
+    tree_build_one_thread_ms: round(buildOne.ms),
+    tree_build_vs_one_thread: round(build.ms / buildOne.ms, 3),
     tree_build_via_store_ms: round(viaStore.ms),
     verify_walk_ms: round(walk.ms),
     sha256_floor_ms: round(floorMs),
@@ -169,8 +179,10 @@ try {
     receipt_ms: { p50: round(median(proveMs), 3), max: round(Math.max(...proveMs), 3) },
     receipt_check_ms: { p50: round(median(checkMs), 3), max: round(Math.max(...checkMs), 3) },
     tree_build_10m_estimate_s: round(((build.ms / RECORDS) * 10_000_000) / 1000, 1),
+    tree_build_one_thread_10m_estimate_s: round(((buildOne.ms / RECORDS) * 10_000_000) / 1000, 1),
     cpu_ms: {
       tree_build: round(build.cpuMs),
+      tree_build_one_thread: round(buildOne.cpuMs),
       tree_build_via_store: round(viaStore.cpuMs),
       verify_walk: round(walk.cpuMs),
       sha256_floor: round(floorCpuMs),

@@ -201,7 +201,13 @@ export function registerLedgerCommands(program: Command): void {
           if (opts.since !== undefined && opts.fromCheckpoint)
             throw new ExitError('--since and --from-checkpoint are two checks: pass one', 2);
           if (opts.since !== undefined)
-            return verifySinceCommand(store, opts.since, opts.key, opts.json === true);
+            return verifySinceCommand(
+              store,
+              resolveLedger(opts.ledger),
+              opts.since,
+              opts.key,
+              opts.json === true,
+            );
           if (opts.fromCheckpoint)
             return verifyFromCheckpointCommand(
               store,

@@ -51,6 +51,7 @@ export function verifyEnvelopeFile(file: string, keyFile: string | undefined): P
 /** verify --since CHECKPOINT --key PUB: the chain, then consistency with the checkpoint; exit 1 on either failing. */
 export function verifySinceCommand(
   store: LedgerStore,
+  location: string,
   checkpointFile: string,
   keyFile: string | undefined,
   json: boolean,
@@ -59,14 +60,20 @@ export function verifySinceCommand(
     if (keyFile === undefined)
       throw new ExitError('--since needs --key PREFIX.pub (the key the checkpoint was signed with)');
     const key = loadVerifierKey(keyFile);
-    const result = await verifySince(store, readInput(checkpointFile, 'checkpoint'), key);
-    if (json) printJson(result);
-    else if (result.ok)
-      printText(
-        `ok: ${result.size} records, chain intact, consistent with the checkpoint of ${result.old_size} records`,
-      );
-    else printText(`FAILED: ${result.reason}`);
-    if (!result.ok) process.exitCode = 1;
+    const { openLeafReader } = await import('../ledger/tree.js');
+    const leaves = openLeafReader(location, store);
+    try {
+      const result = await verifySince(store, readInput(checkpointFile, 'checkpoint'), key, leaves);
+      if (json) printJson(result);
+      else if (result.ok)
+        printText(
+          `ok: ${result.size} records, chain intact, consistent with the checkpoint of ${result.old_size} records`,
+        );
+      else printText(`FAILED: ${result.reason}`);
+      if (!result.ok) process.exitCode = 1;
+    } finally {
+      await leaves.close();
+    }
   });
 }
 

@@ -2,6 +2,7 @@
 import { type NoteVerifierKey, openCheckpoint } from './checkpoint.js';
 import { type Hash, type MerkleTree, rangeRoot, verifyConsistency } from './merkle.js';
 import { buildTree } from './tree.js';
+import { type LeafReader, storeLeafReader } from './tree-leaves.js';
 import type { LedgerStore } from './types.js';
 
 export type SinceResult =
@@ -30,9 +31,10 @@ export async function verifySince(
   store: LedgerStore,
   checkpointNote: string,
   key: NoteVerifierKey,
+  leaves: LeafReader = storeLeafReader(store),
 ): Promise<SinceResult> {
   const old = openCheckpoint(checkpointNote, key);
-  const tree = await buildTree(store);
+  const tree = await buildTree(store, undefined, leaves);
   const base = { old_size: old.size, size: tree.size };
   if (old.size > tree.size)
     return {

@@ -17,6 +17,13 @@ export interface ChainPoint {
 export interface LeafPage {
   leaves: Buffer;
   last: ChainPoint;
+  /** Levels 1, 2, … above this page's own leaves (merkle.ts hashLevels), when asked for and hashed already. */
+  levels?: Buffer[];
+}
+
+export interface PageOptions {
+  /** Hash the levels above each page where that is cheap (on worker threads): a whole tree is being built. */
+  levels?: boolean;
 }
 
 export interface LeafReader {
@@ -24,7 +31,7 @@ export interface LeafReader {
    * The leaves of the records after `from` up to seq `upTo` (all when absent), chain-checked from `from`: a tree must
    * never be signed over a broken chain. Throws INVALID_ARGUMENT naming the first bad record.
    */
-  pages(from: ChainPoint, upTo?: number): AsyncGenerator<LeafPage>;
+  pages(from: ChainPoint, upTo?: number, options?: PageOptions): AsyncGenerator<LeafPage>;
   close(): Promise<void>;
 }
 

@@ -11,9 +11,10 @@ import {
   signNote,
 } from './checkpoint.js';
 import { GENESIS_HASH } from './hash-chain.js';
+import { parallelLeafReader } from './leaf-workers.js';
 import { appendLeaf, type CompactRange, MerkleTree, rangeRoot } from './merkle.js';
 import { openSqliteLeafReader } from './sqlite-leaves.js';
-import { type LeafReader, storeLeafReader } from './tree-leaves.js';
+import { type LeafPage, type LeafReader, storeLeafReader } from './tree-leaves.js';
 import type { LedgerStore } from './types.js';
 
 /** Where the tree stood at the last checkpoint: its compact range and the chain hash of its last record. */
@@ -57,7 +58,7 @@ function sqliteFile(location: string): string | null {
  */
 export function openLeafReader(location: string, store: LedgerStore): LeafReader {
   const file = sqliteFile(location);
-  return file === null ? storeLeafReader(store) : openSqliteLeafReader(file);
+  return file === null ? storeLeafReader(store) : parallelLeafReader(file, openSqliteLeafReader(file));
 }
 
 /** The whole tree of the first `upTo` records (all when absent), every subtree hash held for proofs. */
@@ -66,9 +67,10 @@ export async function buildTree(
   upTo?: number,
   leaves: LeafReader = storeLeafReader(store),
 ): Promise<MerkleTree> {
-  const chunks: Buffer[] = [];
-  for await (const page of leaves.pages({ seq: 0, hash: GENESIS_HASH }, upTo)) chunks.push(page.leaves);
-  return new MerkleTree(Buffer.concat(chunks));
+  const pages: LeafPage[] = [];
+  for await (const page of leaves.pages({ seq: 0, hash: GENESIS_HASH }, upTo, { levels: true }))
+    pages.push(page);
+  return MerkleTree.fromPages(pages);
 }
 
 /** The stored checkpoint's text (origin, size, root), signatures unchecked, or null when none was taken. */
