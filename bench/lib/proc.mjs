@@ -1,6 +1,7 @@
 // Child processes for the benchmarks: pinned to one core with taskset, and always stopped by their own pid.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 
 let tasksetChecked;
 
@@ -17,9 +18,14 @@ export function hasTaskset() {
   return tasksetChecked;
 }
 
-/** The command line that runs `argv` on `core` (unpinned when taskset is missing or the core is null). */
+/**
+ * The command line that runs `argv` on `core`, or on every core for 'all' (the bench itself runs pinned, and a
+ * child inherits that); unpinned when taskset is missing or the core is null.
+ */
 export function pinnedArgv(core, argv) {
-  return core !== null && hasTaskset() ? ['taskset', '-c', String(core), ...argv] : argv;
+  if (core === null || !hasTaskset()) return argv;
+  const cores = core === 'all' ? `0-${cpus().length - 1}` : String(core);
+  return ['taskset', '-c', cores, ...argv];
 }
 
 /** Spawns `argv` pinned to `core`; taskset execs, so the child's pid is the program's own. */
