@@ -106,12 +106,24 @@ export interface ChainVerifier {
   push(record: ReadRecord): VerifyFailure | null;
   /** The verdict after the last record, including the comparison against the head. */
   finish(): VerifyResult;
+  /** The last record checked (seq and hash; the start point before any): where a batch checked elsewhere begins. */
+  point(): { seq: number; hash: string };
+  /** Takes `records` records checked elsewhere, from point() on and ending at `to`, as pushed (progress included). */
+  skip(to: { seq: number; hash: string }, records: number): void;
 }
 
 export function createChainVerifier(options: VerifyChainOptions = {}): ChainVerifier {
   let count = 0;
   let prevSeq = options.from?.seq ?? 0;
   let prevHash = options.from?.hash ?? GENESIS_HASH;
+  const advance = (to: { seq: number; hash: string }, records: number): void => {
+    const before = count;
+    count += records;
+    prevSeq = to.seq;
+    prevHash = to.hash;
+    if (options.onProgress && Math.floor(count / PROGRESS_EVERY) > Math.floor(before / PROGRESS_EVERY))
+      options.onProgress(count, options.head?.seq ?? 0);
+  };
   return {
     push(record) {
       const expected = prevSeq + 1;
@@ -141,13 +153,11 @@ export function createChainVerifier(options: VerifyChainOptions = {}): ChainVeri
           reason: `seq ${record.seq}: hash does not match the record's content (the record was edited)`,
         };
       }
-      count += 1;
-      prevSeq = record.seq;
-      prevHash = record.hash;
-      if (options.onProgress && count % PROGRESS_EVERY === 0)
-        options.onProgress(count, options.head?.seq ?? 0);
+      advance(record, 1);
       return null;
     },
+    point: () => ({ seq: prevSeq, hash: prevHash }),
+    skip: advance,
     finish() {
       const head = options.head;
       if (head && (head.seq !== prevSeq || head.hash !== prevHash)) {

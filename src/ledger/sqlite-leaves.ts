@@ -1,7 +1,5 @@
-// Leaf hashes straight from a SQLite ledger's blocks, through a read-only connection of its own: the canonical JSON of each record is assembled from its block row and its shared fields' JSON, without building the record.
-import * as crypto from 'node:crypto';
+// Leaf hashes straight from a SQLite ledger's blocks, through a read-only connection of its own: plain blocks are chain-checked and hashed without building records (sqlite-chain.ts), any other block record by record.
 import { createChainVerifier } from './hash-chain.js';
-import { leafHashInto } from './merkle.js';
 import {
   type BlockEntries,
   expandRecord,
@@ -9,37 +7,12 @@ import {
   type StoredBlock,
   UnreadableBlockError,
 } from './sqlite-blocks.js';
+import { createBlockChecker } from './sqlite-chain.js';
 import { createFieldDictionary } from './sqlite-fields.js';
 import { openDatabase, unavailable } from './sqlite-schema.js';
 import { type ChainPoint, chainBroken, type LeafReader, recordLeafHash, TREE_PAGE } from './tree-leaves.js';
 
-/*
- * Why a path of its own: through recordsAfter, a record cost ~18 µs to turn into a leaf (1M records: 18 s), most of
- * it building the ReadRecord object and writing its canonical JSON twice (once for the chain hash, once for the
- * leaf). Here the JSON of a record is `[seq,ts,<context JSON>,<target JSON>,tokens,prev_hash]`: the context and
- * target fields are contiguous in HASHED_FIELDS (CONTEXT_FIELDS and TARGET_FIELDS, in that order), so each shared
- * value's part is written once per ledger and the rest per record. The result is byte-for-byte what
- * canonicalRecordJson writes for the record expandRecord would build (a unit test holds the two together); a block
- * that is not exactly the shape encodeBlock writes for a chained batch goes through expandRecord and the ordinary
- * chain check instead, so a damaged ledger gets the same verdict, naming the same record.
- */
-
 const HASH_BYTES = 32;
-const CONTEXT_COUNT = 7;
-const TARGET_COUNT = 8;
-
-// The chain hash as a 'binary' (latin1) string, compared with the stored slot read the same way: a one-shot hash
-// returning hex costs ~0.5 µs more here, and the hex of a hash that matched is the slot's.
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'binary') => string }).hash;
-const sha256Binary = (data: string): string =>
-  oneShot ? oneShot('sha256', data, 'binary') : crypto.createHash('sha256').update(data).digest('binary');
-
-/** `values` padded or cut to `count`, absent values null, as JSON without the brackets: a part of the record's JSON. */
-function fieldsPart(values: readonly unknown[], count: number): string {
-  const out: unknown[] = new Array(count);
-  for (let i = 0; i < count; i++) out[i] = values[i] ?? null;
-  return JSON.stringify(out).slice(1, -1);
-}
 
 /** A block that cannot be decoded fails as it does through the store's recordsAfter; anything else passes through. */
 function unreadable(error: unknown): unknown {
@@ -71,55 +44,7 @@ export function openSqliteLeafReader(path: string): SqliteLeafReader {
     'SELECT first_seq, last_seq, hashes FROM blocks WHERE first_seq <= ? ORDER BY first_seq DESC LIMIT 1',
   );
   const lastSeq = db.prepare('SELECT max(last_seq) AS seq FROM blocks');
-  const contextParts = new Map<number, string | undefined>();
-  const targetParts = new Map<number, string | undefined>();
-  const part = (
-    cache: Map<number, string | undefined>,
-    id: unknown,
-    context: boolean,
-  ): string | undefined => {
-    if (typeof id !== 'number') return undefined;
-    if (cache.has(id)) return cache.get(id);
-    const values = context ? dictionary.context(id) : dictionary.target(id);
-    const text =
-      values === undefined ? undefined : fieldsPart(values, context ? CONTEXT_COUNT : TARGET_COUNT);
-    cache.set(id, text);
-    return text;
-  };
-
-  /**
-   * Writes the leaves of rows [start, end) of a block into `out` from `offset`, checking the chain from `prev`; the
-   * new chain point, or null when anything is not the plain shape (then nothing written is to be trusted).
-   */
-  function fastBlock(
-    parsed: BlockEntries,
-    start: number,
-    end: number,
-    prev: ChainPoint,
-    out: Buffer,
-    offset: number,
-  ): ChainPoint | null {
-    const { hashes, rows } = parsed;
-    if (parsed.firstSeq + start !== prev.seq + 1 || hashes.length !== HASH_BYTES * (rows.length + 1))
-      return null;
-    let prevHash = prev.hash;
-    if (hashes.toString('hex', HASH_BYTES * start, HASH_BYTES * (start + 1)) !== prevHash) return null;
-    for (let i = start; i < end; i++) {
-      const row = rows[i] as unknown[];
-      if (row.length !== 4) return null;
-      const context = part(contextParts, row[1], true);
-      const target = part(targetParts, row[2], false);
-      if (context === undefined || target === undefined) return null;
-      const ts = JSON.stringify(dictionary.timestamp(row[0]) ?? null);
-      const tokens = JSON.stringify(row[3] ?? null);
-      const json = `[${parsed.firstSeq + i},${ts},${context},${target},${tokens},"${prevHash}"]`;
-      const slot = HASH_BYTES * (i + 1);
-      if (hashes.toString('latin1', slot, slot + HASH_BYTES) !== sha256Binary(prevHash + json)) return null;
-      leafHashInto(json, out, offset + (i - start) * HASH_BYTES);
-      prevHash = hashes.toString('hex', slot, slot + HASH_BYTES);
-    }
-    return { seq: parsed.firstSeq + end - 1, hash: prevHash };
-  }
+  const chain = createBlockChecker(dictionary);
 
   /** The same, record by record through expandRecord and the chain verifier: throws naming what is wrong. */
   function slowBlock(
@@ -193,7 +118,7 @@ export function openSqliteLeafReader(path: string): SqliteLeafReader {
         let offset = 0;
         for (const { parsed, start, end } of spans) {
           prev =
-            fastBlock(parsed, start, end, prev, leaves, offset) ??
+            chain.check(parsed, start, end, prev, { out: leaves, offset }) ??
             slowBlock(parsed, start, end, prev, leaves, offset);
           offset += (end - start) * HASH_BYTES;
         }

@@ -14,6 +14,7 @@ import {
   type StoredBlock,
   UnreadableBlockError,
 } from './sqlite-blocks.js';
+import { createBlockChecker } from './sqlite-chain.js';
 import { createFieldDictionary } from './sqlite-fields.js';
 import {
   openDatabase,
@@ -566,8 +567,18 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
           const verifier = createChainVerifier({ head: readHead(), onProgress: options.onProgress });
           // Shared fields as the file holds them now, not as this process cached them when it wrote them.
           const fresh = createFieldDictionary(db, false);
+          // A plain block is checked without building its records (~5× faster); any other, record by record.
+          const chain = createBlockChecker(fresh);
           try {
             for (const block of everyBlock()) {
+              const parsed = parseBlock(block);
+              const count = parsed.rows.length;
+              const checked = chain.check(parsed, 0, count, verifier.point());
+              if (checked !== null) {
+                verifier.skip(checked, count);
+                continue;
+              }
+              // Every record decoded before any is judged, so an undecodable block counts as it always did.
               for (const record of decodeBlock(block, fresh)) {
                 const failure = verifier.push(record);
                 if (failure) return failure;
