@@ -118,24 +118,31 @@ export function parallelLeafReader(
         yield* sequential.pages(from, upTo);
         return;
       }
-      const spans: Span[] = [];
-      for (let first = from.seq + 1; first <= end; first += spanRecords)
-        spans.push({
-          id: spans.length,
+      // Spans are made as they are started, never all at once: the end is only what the blocks claim, and a
+      // tampered last_seq (say 10^15) must cost a failed span and the single walk, not an array of 10^10 spans.
+      const count = Math.ceil((end - from.seq) / spanRecords);
+      const spanAt = (id: number): Span => {
+        const first = from.seq + 1 + id * spanRecords;
+        return {
+          id,
           first,
           last: Math.min(end, first + spanRecords - 1),
           levels: options.levels === true ? spanLevels : 0,
-        });
+        };
+      };
       const pool = startPool(path, threads);
       let prev = from;
       try {
-        const results: (Promise<SpanResult> | undefined)[] = [];
+        const running = new Map<number, { span: Span; result: Promise<SpanResult> }>();
         let started = 0;
-        for (const span of spans) {
-          while (started < spans.length && started - span.id < threads * AHEAD_PER_THREAD)
-            results[started] = pool.run(spans[started++] as Span);
-          const result = await (results[span.id] as Promise<SpanResult>);
-          results[span.id] = undefined;
+        for (let id = 0; id < count; id++) {
+          while (started < count && started - id < threads * AHEAD_PER_THREAD) {
+            const span = spanAt(started++);
+            running.set(span.id, { span, result: pool.run(span) });
+          }
+          const { span, result: pending } = running.get(id) as { span: Span; result: Promise<SpanResult> };
+          running.delete(id);
+          const result = await pending;
           if (
             'failed' in result ||
             result.start.seq !== prev.seq ||

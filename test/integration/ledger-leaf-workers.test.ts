@@ -196,6 +196,16 @@ describe('the parallel leaf reader (built)', { timeout: 120_000 }, () => {
     expect(parallel).toEqual(single);
   });
 
+  it('splits by what the blocks claim without trusting it: a last_seq of 10^15 costs one failed span', async () => {
+    const path = await ledger('claims.db', [40, 40]);
+    const db = new Database(path);
+    db.prepare('UPDATE blocks SET last_seq = 1000000000000000 WHERE first_seq = 41').run();
+    db.close();
+    const { single, parallel } = await both(path, GENESIS);
+    expect(withoutWorkers(parallel)).toEqual(withoutWorkers(single));
+    expect(single).toMatchObject({ last: { seq: 80 } });
+  });
+
   it('leaves a short span to the single walk', async () => {
     const path = await ledger('short.db', [31]);
     const { single, parallel } = await both(path, GENESIS);
