@@ -138,7 +138,8 @@ function serveRequests(input: WorkerInput, port: NonNullable<typeof parentPort>)
   let opened: Promise<{ store: LedgerStore; leaves: LeafReader }> | null = null;
   const open = async (): Promise<{ store: LedgerStore; leaves: LeafReader }> => {
     const store = await openLedger(input.location, { readonly: true, log });
-    return { store, leaves: openLeafReader(input.location, store) };
+    // One thread: this runs beside a server answering agents, and a first (full) checkpoint must not take every core.
+    return { store, leaves: openLeafReader(input.location, store, { threads: 1 }) };
   };
   const shut = async (): Promise<void> => {
     const current = opened;

@@ -11,7 +11,7 @@ import {
   signNote,
 } from './checkpoint.js';
 import { GENESIS_HASH } from './hash-chain.js';
-import { parallelLeafReader } from './leaf-workers.js';
+import { type ParallelOptions, parallelLeafReader } from './leaf-workers.js';
 import { appendLeaf, type CompactRange, MerkleTree, rangeRoot } from './merkle.js';
 import { openSqliteLeafReader } from './sqlite-leaves.js';
 import { type LeafPage, type LeafReader, storeLeafReader } from './tree-leaves.js';
@@ -53,12 +53,18 @@ function sqliteFile(location: string): string | null {
 
 /**
  * The fastest leaf reader for the ledger at `location` (opened as `store`): a SQLite file is read through a second,
- * read-only connection that hashes the stored blocks without building records (sqlite-leaves.ts), anything else
- * through the store. Close it when done.
+ * read-only connection that hashes the stored blocks without building records (sqlite-leaves.ts), its long spans on
+ * worker threads (leaf-workers.ts, `options.threads` of them), anything else through the store. Close it when done.
  */
-export function openLeafReader(location: string, store: LedgerStore): LeafReader {
+export function openLeafReader(
+  location: string,
+  store: LedgerStore,
+  options: ParallelOptions = {},
+): LeafReader {
   const file = sqliteFile(location);
-  return file === null ? storeLeafReader(store) : parallelLeafReader(file, openSqliteLeafReader(file));
+  return file === null
+    ? storeLeafReader(store)
+    : parallelLeafReader(file, openSqliteLeafReader(file), options);
 }
 
 /** The whole tree of the first `upTo` records (all when absent), every subtree hash held for proofs. */
