@@ -131,11 +131,10 @@ export function registerServeCommand(program: Command): void {
       }
       const startCheckpoints = prepareCheckpoints(opts);
       // Loaded here, not at the top: every other command starts without the SDK and the server (~0.5 s of CPU).
-      const [{ createApp }, { watchCorpus }, { startHttpServer }, { serveStdio }] = await Promise.all([
+      // One transport's modules only: the HTTP one brings Hono and its Node server, which stdio never needs.
+      const [{ createApp }, { watchCorpus }] = await Promise.all([
         import('../app.js'),
         import('../source/watcher.js'),
-        import('../transports/http.js'),
-        import('../transports/stdio.js'),
       ]);
       // Loaded here, like the server below: the root list brings yaml and zod, which other commands never need.
       const { resolveRootList } = await import('../roots/root-list.js');
@@ -175,16 +174,19 @@ export function registerServeCommand(program: Command): void {
                 onReload: (result: ReloadResult) => app.applyReload(federation.rootReloaded(root, result)),
               }))
             : [{ corpus: app.corpus, onReload: (result: ReloadResult) => app.applyReload(result) }];
-          for (const target of targets) {
-            const watcher = await watchCorpus(target.corpus, {
-              poll: opts.poll,
-              log: logErr,
-              onReload: target.onReload,
-            });
-            stops.push(() => watcher.close());
-          }
+          // Started together: each waits for its first scan of the folder, and those overlap on the I/O pool.
+          const started = await Promise.allSettled(
+            targets.map((target) =>
+              watchCorpus(target.corpus, { poll: opts.poll, log: logErr, onReload: target.onReload }),
+            ),
+          );
+          for (const result of started)
+            if (result.status === 'fulfilled') stops.push(() => result.value.close());
+          const failed = started.find((result) => result.status === 'rejected');
+          if (failed) throw failed.reason;
         }
         if (opts.http) {
+          const { startHttpServer } = await import('../transports/http.js');
           const http = await startHttpServer(app, {
             host: opts.host,
             port: opts.port,
@@ -211,6 +213,7 @@ export function registerServeCommand(program: Command): void {
           stops.push(() => http.close());
           done = new Promise(() => {});
         } else {
+          const { serveStdio } = await import('../transports/stdio.js');
           done = (
             await serveStdio(app, (message, level = 'warn') => logErr(`specledger: ${level}: ${message}`), {
               fastLane: opts.fastLane,
