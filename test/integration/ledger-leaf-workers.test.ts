@@ -134,7 +134,9 @@ describe('the parallel leaf reader (built)', { timeout: 120_000 }, () => {
           }[];
           // The chain point the walk starts from, read before any tampering (as a trusted checkpoint would be).
           const fromSeq = a % total;
-          const at = (await leavesOf(openSqliteLeafReader(path), GENESIS, fromSeq)) as { last: ChainPoint };
+          const reader = openSqliteLeafReader(path);
+          const at = (await leavesOf(reader, GENESIS, fromSeq)) as { last: ChainPoint };
+          await reader.close();
           if (edit) {
             const block = blocks[edit.block % blocks.length] as { first_seq: number; last_seq: number };
             const k = edit.at % (block.last_seq - block.first_seq + 1);
