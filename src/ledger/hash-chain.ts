@@ -121,8 +121,14 @@ export function createChainVerifier(options: VerifyChainOptions = {}): ChainVeri
     count += records;
     prevSeq = to.seq;
     prevHash = to.hash;
-    if (options.onProgress && Math.floor(count / PROGRESS_EVERY) > Math.floor(before / PROGRESS_EVERY))
-      options.onProgress(count, options.head?.seq ?? 0);
+    // Every multiple of PROGRESS_EVERY passed, as pushing the records one by one reports them.
+    if (options.onProgress)
+      for (
+        let n = (Math.floor(before / PROGRESS_EVERY) + 1) * PROGRESS_EVERY;
+        n <= count;
+        n += PROGRESS_EVERY
+      )
+        options.onProgress(n, options.head?.seq ?? 0);
   };
   return {
     push(record) {

@@ -24,6 +24,8 @@ const SPAN_LEVELS = 16;
 const PARALLEL_MIN_SPANS = 4;
 /** Spans hashed but not yet joined, per thread: bounds the memory a slow consumer can make the workers fill. */
 const AHEAD_PER_THREAD = 3;
+/** Threads beyond this gain little (the join is in order) and hold more spans in memory. */
+const MAX_THREADS = 8;
 
 interface WorkerInput {
   kind: typeof WORKER_KIND;
@@ -69,7 +71,13 @@ function startPool(path: string, threads: number) {
   };
   for (let t = 0; t < threads; t++) {
     const input: WorkerInput = { kind: WORKER_KIND, path };
-    const w = new Worker(new URL(import.meta.url), { workerData: input });
+    let w: Worker;
+    try {
+      w = new Worker(new URL(import.meta.url), { workerData: input });
+    } catch {
+      broken = true;
+      break;
+    }
     w.on('message', (result: SpanResult) => {
       busy.set(w, (busy.get(w) ?? 1) - 1);
       waiting.get(result.id)?.(result);
@@ -113,13 +121,16 @@ export function parallelLeafReader(
   const spanRecords = 2 ** spanLevels;
   return {
     async *pages(from, upTo = Number.MAX_SAFE_INTEGER, options = {}) {
-      const end = Math.min(upTo, sequential.claimedLastSeq());
-      if (threads < 2 || end - from.seq < PARALLEL_MIN_SPANS * spanRecords) {
+      // Split only blocks that tile by what they claim: a block inserted, duplicated or overlapping another would
+      // fall between two spans, each of which starts at the block holding its first seq, and neither would see it.
+      // A block of many spans would be parsed once per span: one over four spans is left to the single walk.
+      const tiling = threads < 2 ? null : sequential.claimedTiling(from.seq + 1, 4 * spanRecords);
+      const end = Math.min(upTo, tiling?.last ?? 0);
+      if (tiling === null || end - from.seq < PARALLEL_MIN_SPANS * spanRecords) {
         yield* sequential.pages(from, upTo);
         return;
       }
-      // Spans are made as they are started, never all at once: the end is only what the blocks claim, and a
-      // tampered last_seq (say 10^15) must cost a failed span and the single walk, not an array of 10^10 spans.
+      // Spans are made as they are started, never all at once.
       const count = Math.ceil((end - from.seq) / spanRecords);
       const spanAt = (id: number): Span => {
         const first = from.seq + 1 + id * spanRecords;
@@ -130,8 +141,8 @@ export function parallelLeafReader(
           levels: options.levels === true ? spanLevels : 0,
         };
       };
-      const pool = startPool(path, threads);
       let prev = from;
+      const pool = startPool(path, Math.min(threads, MAX_THREADS));
       try {
         const running = new Map<number, { span: Span; result: Promise<SpanResult> }>();
         let started = 0;

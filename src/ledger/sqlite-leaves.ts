@@ -27,8 +27,13 @@ export interface SqliteLeafReader extends LeafReader {
    * holds `seq` or its hashes are not the plain shape.
    */
   storedPointBefore(seq: number): ChainPoint | null;
-  /** The last seq the blocks claim to hold, unchecked: for splitting work, never for trusting it. */
-  claimedLastSeq(): number;
+  /**
+   * Whether the blocks from the one holding `first` (every block, for seq 1) to the last tile by what their hashes
+   * claim (each starts where the one before ends; none holds more than `maxRows`), and the last seq they claim.
+   * Unchecked beyond that: for splitting work, never for trusting it. Null when they do not tile, as a block
+   * inserted, overlapping or duplicated does not: then the work is not split.
+   */
+  claimedTiling(first: number, maxRows: number): { last: number } | null;
 }
 
 /** Opens `path` read-only (it must exist) for the tree; close() closes that connection only. */
@@ -43,7 +48,14 @@ export function openSqliteLeafReader(path: string): SqliteLeafReader {
   const blockHolding = db.prepare(
     'SELECT first_seq, last_seq, hashes FROM blocks WHERE first_seq <= ? ORDER BY first_seq DESC LIMIT 1',
   );
-  const lastSeq = db.prepare('SELECT max(last_seq) AS seq FROM blocks');
+  // A blob's length is read from its record header: the hashes themselves are not loaded.
+  const blockSizes = db.prepare(
+    'SELECT first_seq, length(hashes) AS bytes FROM blocks WHERE first_seq >= ? ORDER BY first_seq',
+  );
+  // Continuing a walk: every block after the last one taken, so one inserted between two pages is seen.
+  const blocksAfter = db.prepare(
+    'SELECT first_seq, records, hashes FROM blocks WHERE first_seq > ? ORDER BY first_seq LIMIT ?',
+  );
   const chain = createBlockChecker(dictionary);
 
   /** The same, record by record through expandRecord and the chain verifier: throws naming what is wrong. */
@@ -81,17 +93,39 @@ export function openSqliteLeafReader(path: string): SqliteLeafReader {
       if (block.hashes.length < HASH_BYTES * (at + 1)) return null;
       return { seq: seq - 1, hash: block.hashes.toString('hex', HASH_BYTES * at, HASH_BYTES * (at + 1)) };
     },
-    claimedLastSeq() {
-      const seq = (lastSeq.get() as { seq: unknown }).seq;
-      return typeof seq === 'number' && Number.isSafeInteger(seq) ? seq : 0;
+    claimedTiling(first, maxRows) {
+      const holding =
+        first === 1 ? undefined : (blockHolding.get(first) as { first_seq: number } | undefined);
+      let expected: number | null = null;
+      for (const row of blockSizes.iterate(holding?.first_seq ?? Number.MIN_SAFE_INTEGER) as Iterable<{
+        first_seq: number;
+        bytes: unknown;
+      }>) {
+        const { first_seq: at, bytes } = row;
+        if (typeof bytes !== 'number' || bytes % HASH_BYTES !== 0 || bytes < HASH_BYTES) return null;
+        const rows = bytes / HASH_BYTES - 1;
+        if (rows > maxRows) return null;
+        if (
+          expected === null ? at > first || at + rows <= first || (first === 1 && at !== 1) : at !== expected
+        )
+          return null;
+        expected = at + rows;
+      }
+      return expected === null ? null : { last: expected - 1 };
     },
     async *pages(from, upTo = Number.MAX_SAFE_INTEGER) {
       let prev = from;
       // Blocks per query, sized from the last page so a page holds about TREE_PAGE records whether a block holds
       // one read (a quiet server) or a thousand.
       let limit = 64;
+      // The first_seq of the last block taken; from the genesis, every block is taken (one stored before seq 1
+      // must fail the walk, as it fails verify), and each later page goes on after the last block taken, never
+      // from the block holding the next seq, which would step over a block inserted between the two.
+      let lastBlock: number | null = from.seq === 0 ? Number.MIN_SAFE_INTEGER : null;
       while (prev.seq < upTo) {
-        const blocks = blocksFrom.all(prev.seq + 1, limit) as StoredBlock[];
+        const blocks = (
+          lastBlock === null ? blocksFrom.all(prev.seq + 1, limit) : blocksAfter.all(lastBlock, limit)
+        ) as StoredBlock[];
         let records = 0;
         const spans: { parsed: BlockEntries; start: number; end: number }[] = [];
         for (let b = 0; b < blocks.length; b++) {
@@ -103,9 +137,10 @@ export function openSqliteLeafReader(path: string): SqliteLeafReader {
             throw unreadable(error);
           }
           const count = parsed.rows.length;
-          // Only the first block can hold records at or before `prev` (it is the one holding prev.seq + 1); any
-          // later block is taken whole, so a block overlapping another fails the chain check as it does in verify.
-          const start = b === 0 ? Math.max(0, prev.seq + 1 - block.first_seq) : 0;
+          // Only the walk's first block can hold records at or before `prev` (it is the one holding prev.seq + 1);
+          // any later block is taken whole, so a block overlapping another fails the chain check as in verify.
+          const start = b === 0 && lastBlock === null ? Math.max(0, prev.seq + 1 - block.first_seq) : 0;
+          lastBlock = block.first_seq;
           const end = Math.min(count, upTo - block.first_seq + 1);
           if (end > start) {
             spans.push({ parsed, start, end });

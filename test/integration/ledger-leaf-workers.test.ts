@@ -89,7 +89,7 @@ describe('the parallel leaf reader (built)', { timeout: 120_000 }, () => {
   }
 
   it('hashes long spans on worker threads and builds the tree the single walk builds', async () => {
-    const path = await ledger('healthy.db', [50, 3, 77, 1, 40, 29]);
+    const path = await ledger('healthy.db', [30, 3, 27, 1, 32, 29, 31, 17, 30]);
     const { single, parallel } = await both(path, GENESIS);
     expect(parallel).toEqual({ ...single, byWorkers: true });
     expect(single).toMatchObject({ last: { seq: 200 }, byWorkers: false });
@@ -120,7 +120,8 @@ describe('the parallel leaf reader (built)', { timeout: 120_000 }, () => {
     });
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 2, maxLength: 8 }),
+        // Blocks of up to four spans (32 records) are split; larger ones leave the whole walk to one thread.
+        fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 2, maxLength: 8 }),
         fc.nat(),
         fc.nat(),
         fc.option(tamper, { nil: undefined }),
@@ -195,6 +196,26 @@ describe('the parallel leaf reader (built)', { timeout: 120_000 }, () => {
     db.close();
     const { single, parallel } = await both(path, GENESIS);
     expect(single).toEqual({ error: expect.stringMatching(/seq 17: prev_hash does not match/) });
+    expect(parallel).toEqual(single);
+  });
+
+  it('refuses a block duplicated between two spans, as the single walk does', async () => {
+    // Spans of 8 from seq 1: a copy of seqs 7..8 sits between span 1 (ending on block 1's end) and span 2.
+    const path = await ledger('duplicated.db', [8, 8, 8, 8, 8, 8]);
+    const db = new Database(path);
+    db.prepare(
+      `INSERT INTO blocks (first_seq, last_seq, records, hashes)
+       SELECT 7, 8, json_array(records -> 6, records -> 7), substr(hashes, 6 * 32 + 1, 3 * 32) FROM blocks WHERE first_seq = 1`,
+    ).run();
+    // And one that starts inside a span: a copy of seqs 19..21 of the block holding 17..24.
+    db.prepare(
+      `INSERT INTO blocks (first_seq, last_seq, records, hashes)
+       SELECT 19, 21, json_array(records -> 2, records -> 3, records -> 4), substr(hashes, 2 * 32 + 1, 4 * 32)
+       FROM blocks WHERE first_seq = 17`,
+    ).run();
+    db.close();
+    const { single, parallel } = await both(path, GENESIS);
+    expect(single).toEqual({ error: expect.stringMatching(/seq 7: appears after seq 8/) });
     expect(parallel).toEqual(single);
   });
 

@@ -160,6 +160,37 @@ describe('the SQLite leaf reader', () => {
     );
   });
 
+  it('sees a block inserted between two of its pages, as verify does', async () => {
+    // 63 one-read commits, then 64..69 and 70..78: the first page is 64 blocks, ending on 64..69. A copy of 67..69
+    // sorts between that page and the next.
+    const path = join(dir, 'between-pages.db');
+    const store = openSqliteStore(path);
+    try {
+      for (let i = 0; i < 63; i++) await store.append([readInput({ clause_id: `C-${i}` })]);
+      await store.append(Array.from({ length: 6 }, (_, i) => readInput({ clause_id: `D-${i}` })));
+      await store.append(Array.from({ length: 9 }, (_, i) => readInput({ clause_id: `E-${i}` })));
+      const db = new Database(path);
+      db.prepare(
+        `INSERT INTO blocks (first_seq, last_seq, records, hashes)
+         SELECT 67, 69, json_array(records -> 3, records -> 4, records -> 5), substr(hashes, 3 * 32 + 1, 4 * 32)
+         FROM blocks WHERE first_seq = 64`,
+      ).run();
+      db.close();
+      const verdict = await store.verify();
+      expect(verdict).toMatchObject({ ok: false, seq: 67 });
+      const fast = openSqliteLeafReader(path);
+      try {
+        expect(await leavesOf(fast, { seq: 0, hash: GENESIS_HASH })).toEqual({
+          error: `ledger verification failed: ${(verdict as { reason: string }).reason}`,
+        });
+      } finally {
+        await fast.close();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
   it('names the edited record and the deleted ones as the store does', async () => {
     const path = join(dir, 'tampered.db');
     const store = openSqliteStore(path);
