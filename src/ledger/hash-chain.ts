@@ -1,5 +1,5 @@
 // The ledger's hash chain: each record's hash covers the previous hash, so edits, deletions and reordering show up in verify.
-import * as crypto from 'node:crypto';
+import { sha256 } from '../sha256.js';
 import type { ReadRecord, VerifyResult } from './types.js';
 
 /** prev_hash of the first record (seq 1). */
@@ -66,14 +66,10 @@ export function canonicalRecordJson(r: Omit<ReadRecord, 'hash'>): string {
   ]);
 }
 
-// One-shot hashing where Node has it (20.12+): no Hash object per record.
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
-
 /** The record hash from its parts: for a writer that keeps the canonical JSON it hashed. */
 export function hashCanonical(prevHash: string, canonicalJson: string): string {
   // prev_hash is hex, so hashing the concatenation is hashing prev_hash's bytes then the JSON's.
-  const data = prevHash + canonicalJson;
-  return oneShot ? oneShot('sha256', data, 'hex') : crypto.createHash('sha256').update(data).digest('hex');
+  return sha256(prevHash + canonicalJson, 'hex');
 }
 
 /** sha256(prev_hash + canonical JSON of the record without `hash`), hex. */

@@ -1,5 +1,5 @@
 // The chain check of a plain SQLite block without building its records: each record's canonical JSON assembled from its block row and its shared fields' JSON, its chain hash compared with the stored one, and (for the tree) its leaf hashed.
-import * as crypto from 'node:crypto';
+import { sha256 } from '../sha256.js';
 import { leafHashInto } from './merkle.js';
 import type { BlockEntries, FieldDictionary } from './sqlite-blocks.js';
 import type { ChainPoint } from './tree-leaves.js';
@@ -19,12 +19,6 @@ import type { ChainPoint } from './tree-leaves.js';
 const HASH_BYTES = 32;
 const CONTEXT_COUNT = 7;
 const TARGET_COUNT = 8;
-
-// The chain hash as a 'binary' (latin1) string, compared with the stored slot read the same way: a one-shot hash
-// returning hex costs ~0.5 µs more here, and the hex of a hash that matched is the slot's.
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'binary') => string }).hash;
-const sha256Binary = (data: string): string =>
-  oneShot ? oneShot('sha256', data, 'binary') : crypto.createHash('sha256').update(data).digest('binary');
 
 /** `values` padded or cut to `count`, absent values null, as JSON without the brackets: a part of the record's JSON. */
 function fieldsPart(values: readonly unknown[], count: number): string {
@@ -82,7 +76,10 @@ export function createBlockChecker(dictionary: FieldDictionary): BlockChecker {
         const tokens = JSON.stringify(row[3] ?? null);
         const json = `[${parsed.firstSeq + i},${ts},${context},${target},${tokens},"${prevHash}"]`;
         const slot = HASH_BYTES * (i + 1);
-        if (hashes.toString('latin1', slot, slot + HASH_BYTES) !== sha256Binary(prevHash + json)) return null;
+        // The chain hash as a 'binary' string, compared with the stored slot read the same way: returning hex
+        // costs ~0.5 µs more here, and the hex of a hash that matched is the slot's.
+        if (hashes.toString('latin1', slot, slot + HASH_BYTES) !== sha256(prevHash + json, 'binary'))
+          return null;
         if (leaves) leafHashInto(json, leaves.out, leaves.offset + (i - start) * HASH_BYTES);
         prevHash = hashes.toString('hex', slot, slot + HASH_BYTES);
       }

@@ -1,5 +1,5 @@
 // Content digests: sha256 over normalized text, so whitespace-only churn at line ends does not change a version.
-import crypto, { createHash } from 'node:crypto';
+import { sha256 } from '../sha256.js';
 
 /** LF line endings, no trailing whitespace per line, no trailing blank lines. */
 export function normalizeText(text: string): string {
@@ -22,12 +22,9 @@ export function stripTrailingBlanks(text: string): string {
   return text.replace(/(?<![ \t])[ \t]+$/gm, '');
 }
 
-// crypto.hash (Node ≥ 20.12) hashes in one call, without a Hash object per digest: a clause digest is computed
-// for every clause at start-up, 100k of them for a large corpus.
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
-
+/** SHA-256 of the text, hex: a clause digest is computed for every clause at start-up, 100k for a large corpus. */
 export function sha256Hex(text: string): string {
-  return oneShot ? oneShot('sha256', text, 'hex') : createHash('sha256').update(text).digest('hex');
+  return sha256(text, 'hex');
 }
 
 /** `sha256:<hex>` of the normalized text. */

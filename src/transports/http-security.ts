@@ -2,6 +2,7 @@
 import * as crypto from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/server';
+import { sha256 } from '../sha256.js';
 
 /** True for names and addresses that only this machine can reach (the whole of 127/8, ::1, localhost). */
 export function isLoopbackHost(host: string): boolean {
@@ -97,11 +98,6 @@ export interface BearerAuth {
   authenticate(authorization: string | undefined): AuthInfo | undefined;
 }
 
-// One-shot crypto.hash (Node ≥ 20.12) skips building a Hash object per request; createHash where it is missing.
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'buffer') => Buffer }).hash;
-const sha256 = (value: string): Buffer =>
-  oneShot ? oneShot('sha256', value, 'buffer') : crypto.createHash('sha256').update(value, 'utf8').digest();
-
 /**
  * Named bearer tokens compared in constant time: both sides are hashed first so the comparison never depends
  * on the secret's length, and every token is compared so the position of a match does not leak either.
@@ -117,7 +113,7 @@ export function createBearerAuth(tokens: ReadonlyArray<NamedToken>): BearerAuth 
       clientId: name,
       scopes: Object.freeze([]) as unknown as string[],
     });
-    return { digest: sha256(token), authInfo };
+    return { digest: sha256(token, 'buffer'), authInfo };
   });
 
   return {
@@ -125,7 +121,7 @@ export function createBearerAuth(tokens: ReadonlyArray<NamedToken>): BearerAuth 
     authenticate(authorization) {
       if (authorization === undefined || authorization.length < 8) return undefined;
       if (authorization.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
-      const presented = sha256(authorization.slice(7).trim());
+      const presented = sha256(authorization.slice(7).trim(), 'buffer');
       let match: AuthInfo | undefined;
       for (const entry of entries) {
         if (crypto.timingSafeEqual(presented, entry.digest) && match === undefined) match = entry.authInfo;
