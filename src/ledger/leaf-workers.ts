@@ -8,9 +8,10 @@ import type { ChainPoint, LeafPage, LeafReader } from './tree-leaves.js';
 /*
  * Why: a full tree build hashes every record three times (its chain hash, its leaf, its share of the nodes), ~5.5 µs
  * of CPU a record on one thread, 56 s at 10M records here (bench/ledger-proofs.mjs). On this machine's two cores it
- * takes 39 s: each thread's hashing slows by about a third when both run, so two threads give ~1.45×. The work splits cleanly: a span's chain can be checked
- * from the prev_hash its first record stores, and joining the spans checks that each stored start is the hash the
- * span before ended on, which is exactly the check a single walk makes at that record.
+ * takes 39 s: each thread's hashing slows by about a third when both run, so two threads give ~1.45×. The work
+ * splits cleanly: a span's chain can be checked from the prev_hash its first record stores, and joining the spans
+ * checks that each stored start is the hash the span before ended on, which is exactly the check a single walk
+ * makes at that record.
  *
  * The verdict stays the single walk's: when a span fails in any way (a broken chain, a gap, a block not the plain
  * shape, a start that does not join), its workers are stopped and the sequential reader goes on from the last
@@ -142,12 +143,13 @@ export function parallelLeafReader(
         };
       };
       let prev = from;
-      const pool = startPool(path, Math.min(threads, MAX_THREADS));
+      const workers = Math.min(threads, MAX_THREADS);
+      const pool = startPool(path, workers);
       try {
         const running = new Map<number, { span: Span; result: Promise<SpanResult> }>();
         let started = 0;
         for (let id = 0; id < count; id++) {
-          while (started < count && started - id < threads * AHEAD_PER_THREAD) {
+          while (started < count && started - id < workers * AHEAD_PER_THREAD) {
             const span = spanAt(started++);
             running.set(span.id, { span, result: pool.run(span) });
           }
