@@ -68,3 +68,30 @@ export async function forgeLedger(
   copyLedger(forged, ledger);
   removeLedger(forged);
 }
+
+/**
+ * Inserts, as a block of its own at `at`, a copy of `count` records of the block starting at `block`, from its
+ * `from`-th (0-based): their rows, the prev_hash slot before them and their hashes, as SpecLedger stores them.
+ */
+export function copyBlockRows(
+  db: Database.Database,
+  block: number,
+  from: number,
+  count: number,
+  at: number,
+): void {
+  const rows = Array.from({ length: count }, (_, i) => `records -> ${from + i}`).join(', ');
+  db.prepare(
+    `INSERT INTO blocks (first_seq, last_seq, records, hashes)
+     SELECT ?, ?, json_array(${rows}), substr(hashes, ? * 32 + 1, ? * 32) FROM blocks WHERE first_seq = ?`,
+  ).run(at, at + count - 1, from, count + 1, block);
+}
+
+/** Flips one bit of hash slot `slot` (0: the prev_hash before the block's first record) of the block at `block`. */
+export function flipHashSlot(db: Database.Database, block: number, slot: number): void {
+  const { hashes } = db.prepare('SELECT hashes FROM blocks WHERE first_seq = ?').get(block) as {
+    hashes: Buffer;
+  };
+  hashes.writeUInt8(hashes.readUInt8(slot * 32) ^ 1, slot * 32);
+  db.prepare('UPDATE blocks SET hashes = ? WHERE first_seq = ?').run(hashes, block);
+}

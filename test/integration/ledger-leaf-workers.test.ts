@@ -11,6 +11,7 @@ import { computeRecordHash, GENESIS_HASH } from '../../src/ledger/hash-chain.js'
 import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
 import type { ChainPoint, LeafReader, PageOptions } from '../../src/ledger/tree-leaves.js';
 import { readInput } from '../fixtures/ledger-records.js';
+import { copyBlockRows, flipHashSlot } from '../helpers/ledger-files.js';
 import { repoRoot } from '../helpers/paths.js';
 
 // Worker threads load JavaScript: the reader, its worker and the tree come from the build (global setup builds it).
@@ -147,16 +148,7 @@ describe('the parallel leaf reader (built)', { timeout: 120_000 }, () => {
               ).run(block.first_seq);
             else if (edit.kind === 'delete')
               db.prepare('DELETE FROM blocks WHERE first_seq = ?').run(block.first_seq);
-            else {
-              const { hashes } = db
-                .prepare('SELECT hashes FROM blocks WHERE first_seq = ?')
-                .get(block.first_seq) as {
-                hashes: Buffer;
-              };
-              const byte = (edit.kind === 'prev' ? 0 : k + 1) * 32;
-              hashes.writeUInt8((hashes.readUInt8(byte) ^ 1) & 0xff, byte);
-              db.prepare('UPDATE blocks SET hashes = ? WHERE first_seq = ?').run(hashes, block.first_seq);
-            }
+            else flipHashSlot(db, block.first_seq, edit.kind === 'prev' ? 0 : k + 1);
           }
           db.close();
           const upTo = fromSeq + 1 + (b % (total - fromSeq));
@@ -203,16 +195,9 @@ describe('the parallel leaf reader (built)', { timeout: 120_000 }, () => {
     // Spans of 8 from seq 1: a copy of seqs 7..8 sits between span 1 (ending on block 1's end) and span 2.
     const path = await ledger('duplicated.db', [8, 8, 8, 8, 8, 8]);
     const db = new Database(path);
-    db.prepare(
-      `INSERT INTO blocks (first_seq, last_seq, records, hashes)
-       SELECT 7, 8, json_array(records -> 6, records -> 7), substr(hashes, 6 * 32 + 1, 3 * 32) FROM blocks WHERE first_seq = 1`,
-    ).run();
+    copyBlockRows(db, 1, 6, 2, 7);
     // And one that starts inside a span: a copy of seqs 19..21 of the block holding 17..24.
-    db.prepare(
-      `INSERT INTO blocks (first_seq, last_seq, records, hashes)
-       SELECT 19, 21, json_array(records -> 2, records -> 3, records -> 4), substr(hashes, 2 * 32 + 1, 4 * 32)
-       FROM blocks WHERE first_seq = 17`,
-    ).run();
+    copyBlockRows(db, 17, 2, 3, 19);
     db.close();
     const { single, parallel } = await both(path, GENESIS);
     expect(single).toEqual({ error: expect.stringMatching(/seq 7: appears after seq 8/) });

@@ -9,6 +9,7 @@ import { computeRecordHash, verifyChain } from '../../src/ledger/hash-chain.js';
 import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
 import type { ReadRecord } from '../../src/ledger/types.js';
 import { readInput } from '../fixtures/ledger-records.js';
+import { flipHashSlot } from '../helpers/ledger-files.js';
 
 describe('verify on a SQLite ledger', () => {
   let dir: string;
@@ -65,14 +66,7 @@ describe('verify on a SQLite ledger', () => {
               db.prepare(
                 `UPDATE targets SET fields = json_replace(fields, '$[4]', '9.9.9') WHERE id = (SELECT max(id) FROM targets)`,
               ).run();
-            else {
-              const { hashes } = db.prepare('SELECT hashes FROM blocks WHERE first_seq = ?').get(at) as {
-                hashes: Buffer;
-              };
-              const byte = (edit.kind === 'prev' ? 0 : k + 1) * 32 + 5;
-              hashes.writeUInt8(hashes.readUInt8(byte) ^ 0x10, byte);
-              db.prepare('UPDATE blocks SET hashes = ? WHERE first_seq = ?').run(hashes, at);
-            }
+            else flipHashSlot(db, at, edit.kind === 'prev' ? 0 : k + 1);
           }
           const meta = (key: string) =>
             (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)

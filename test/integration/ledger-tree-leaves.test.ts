@@ -12,6 +12,7 @@ import { type ChainPoint, type LeafReader, storeLeafReader } from '../../src/led
 import type { LedgerStore, ReadRecord, ReadRecordInput } from '../../src/ledger/types.js';
 import { writeVersion2Ledger } from '../fixtures/ledger-old-formats.js';
 import { readInput } from '../fixtures/ledger-records.js';
+import { copyBlockRows } from '../helpers/ledger-files.js';
 
 const RUNS = 30;
 
@@ -170,11 +171,7 @@ describe('the SQLite leaf reader', () => {
       await store.append(Array.from({ length: 6 }, (_, i) => readInput({ clause_id: `D-${i}` })));
       await store.append(Array.from({ length: 9 }, (_, i) => readInput({ clause_id: `E-${i}` })));
       const db = new Database(path);
-      db.prepare(
-        `INSERT INTO blocks (first_seq, last_seq, records, hashes)
-         SELECT 67, 69, json_array(records -> 3, records -> 4, records -> 5), substr(hashes, 3 * 32 + 1, 4 * 32)
-         FROM blocks WHERE first_seq = 64`,
-      ).run();
+      copyBlockRows(db, 64, 3, 3, 67);
       db.close();
       const verdict = await store.verify();
       expect(verdict).toMatchObject({ ok: false, seq: 67 });
