@@ -10,6 +10,7 @@
 // computed on first use). "excess" is hostile − benign: the wait a hostile file adds beyond a file of its size
 // (the bar of issue 13 is 100 ms). Not a test: machines differ, so nothing here asserts a time.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { prng } from './gen-corpus.mjs';
@@ -140,14 +141,18 @@ const CASES = {
 };
 
 async function child(caseName, dist) {
-  const imp = (rel) => import(pathToFileURL(path.join(dist, rel)).href);
-  const { parseSpec } = await imp('spec/parse-spec.js');
-  const { createMarkdownScanner } = await imp('spec/markdown.js');
-  const { createTokenCounter } = await imp('spec/tokens.js');
+  // The parser lives in dist/parse/ since the layout review; older builds (--before) have it in dist/spec/.
+  const folder = existsSync(path.join(dist, 'parse/parse-spec.js')) ? 'parse' : 'spec';
+  const imp = (rel) => import(pathToFileURL(path.join(dist, folder, rel)).href);
+  const { parseSpec, createParseContext } = await imp('parse-spec.js');
+  const { createMarkdownScanner } = await imp('markdown.js');
+  const { createTokenCounter } = await imp('tokens.js');
   const input = CASES[caseName]();
   const measure = (text) => {
     // A fresh counter per run: its memo would otherwise answer the second run.
-    const ctx = { scanner: createMarkdownScanner(), tokens: createTokenCounter() };
+    const ctx = createParseContext
+      ? createParseContext(createTokenCounter())
+      : { scanner: createMarkdownScanner(), tokens: createTokenCounter() };
     const t0 = performance.now();
     let doc = null;
     let problems = [];

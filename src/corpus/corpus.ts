@@ -2,8 +2,7 @@
 import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { SpecLedgerError } from '../errors.js';
-import { createMarkdownScanner } from '../parse/markdown.js';
-import { parseSpec } from '../parse/parse-spec.js';
+import { createParseContext, parseSpec } from '../parse/parse-spec.js';
 import { createTokenCounter, type TokenCounter } from '../parse/tokens.js';
 import type { Problem, SpecDoc } from '../parse/types.js';
 import { listSpecFiles, readSpecFile } from '../source/read-tree.js';
@@ -52,7 +51,7 @@ const PROGRESS_INTERVAL_MS = 100;
 export function loadCorpus(options: CorpusOptions): Corpus {
   const root = realRoot(options.root);
   const tokens = options.tokens ?? createTokenCounter();
-  const ctx = { scanner: createMarkdownScanner(), tokens };
+  const ctx = createParseContext(tokens);
   const docs = new Map<string, SpecDoc>();
   const problemsByPath = new Map<string, Problem[]>();
   const treeProblems: Problem[] = [];
@@ -85,6 +84,7 @@ export function loadCorpus(options: CorpusOptions): Corpus {
       problems: [...treeProblems, ...[...problemsByPath.values()].flat()],
       rootName: path.basename(root),
       tokens,
+      globs: ctx.globs,
       searchIndex,
       docTables,
     });

@@ -1,6 +1,6 @@
 // The immutable snapshot of every served spec and clause: lookup, catalog, search and path matching.
 import { SpecLedgerError } from '../errors.js';
-import { compileCodeGlob } from '../parse/code-globs.js';
+import type { GlobCompiler } from '../parse/code-globs.js';
 import { digestOf } from '../parse/digest.js';
 import { frontmatterLine } from '../parse/frontmatter.js';
 import { shownVersion } from '../parse/labels.js';
@@ -65,6 +65,8 @@ export interface SnapshotInput {
   /** Served root names (src/parse/root-refs.ts), when IDs are root-qualified; empty or absent for one root. */
   roots?: ReadonlySet<string>;
   tokens: TokenCounter;
+  /** The corpus's compiled `applies_to` globs, for specs_for_path. */
+  globs: GlobCompiler;
   /** Shared by every snapshot of one corpus; updated per changed spec. */
   searchIndex: SearchIndex;
   /**
@@ -156,7 +158,7 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
   }
   let matchers: Matcher[] | undefined;
   const pathMatchers = (): readonly Matcher[] => {
-    if (!matchers) matchers = appliesToMatchers(catalog, tablesOf);
+    if (!matchers) matchers = appliesToMatchers(catalog, tablesOf, input.globs);
     return matchers;
   };
 
@@ -265,13 +267,17 @@ function generatedRoot(rootName: string, specCount: number): string {
 type Matcher = { spec: SpecDoc; glob: string; test: (p: string) => boolean };
 
 /** Compiling a glob costs far more than testing one, so each document's globs are compiled once, not per snapshot. */
-function appliesToMatchers(catalog: readonly SpecDoc[], tablesOf: (doc: SpecDoc) => DocTables): Matcher[] {
+function appliesToMatchers(
+  catalog: readonly SpecDoc[],
+  tablesOf: (doc: SpecDoc) => DocTables,
+  globs: GlobCompiler,
+): Matcher[] {
   const out: Matcher[] = [];
   for (const spec of catalog) {
     if (spec.kind === 'agents') continue;
     const t = tablesOf(spec);
     t.matchers ??= spec.appliesTo.flatMap((glob) => {
-      const compiled = compileCodeGlob(glob);
+      const compiled = globs.compile(glob);
       return compiled.ok ? [{ spec, glob, test: compiled.test }] : [];
     });
     out.push(...t.matchers);

@@ -3,7 +3,7 @@
 import { loadCorpus } from '../corpus/corpus.js';
 import type { Snapshot } from '../corpus/snapshot.js';
 import { SpecLedgerError } from '../errors.js';
-import { createMarkdownScanner } from '../parse/markdown.js';
+import { createParseContext } from '../parse/parse-spec.js';
 import { createTokenCounter, type TokenCounter } from '../parse/tokens.js';
 import { DEFAULT_LINT_CONFIG, type LintConfig, loadLintConfig } from './config.js';
 import { openGitRepo, resolveCommit } from './git.js';
@@ -84,7 +84,7 @@ export async function lintHistory(snapshot: Snapshot, options: LintHistoryOption
     if (!base) {
       throw new SpecLedgerError('INVALID_ARGUMENT', `--base ${options.base} names no commit in ${repo.top}`);
     }
-    const parse = { scanner: createMarkdownScanner(), tokens: options.tokens ?? createTokenCounter() };
+    const parse = createParseContext(options.tokens ?? createTokenCounter());
     findings.push(...(await lintAgainstBase({ snapshot, repo, parse, base, ref: options.base })));
   } else {
     notes.push('no --base: version-not-bumped and clause-removed not checked');

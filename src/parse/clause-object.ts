@@ -1,4 +1,5 @@
 // Clause objects as the parser builds them: plain fields and one shared lazy `tokens` accessor (see TOKENS_ACCESSOR).
+import type { TokenCounter } from './tokens.js';
 import type { Clause } from './types.js';
 
 /** Built in the Clause key order (tokens between digest and parentId), with the shared lazy `tokens` accessor. */
@@ -47,6 +48,47 @@ export function clauseWithRef(c: Clause, ref: string): Clause {
 /** A spec's token counts, computed on first use; reached from each clause through a hidden property. */
 export interface LazyTokens {
   total(clauseId: string): number;
+}
+
+/**
+ * Token counts are the slowest part of indexing (~3 MB/s), and most specs are never opened, so a spec's counts
+ * are computed on first use, from the clauses themselves (no parse state is kept alive for it). Each line is
+ * tokenized once: a clause's own lines (the segments between its children, joined as they always were) plus
+ * its children's totals. `clauses` may still be filling when this is called; it is read on first use.
+ */
+export function lazyClauseTokens(
+  body: string,
+  bodyLine: number,
+  clauses: readonly Clause[],
+  tokens: TokenCounter,
+): LazyTokens {
+  let totals: Map<string, number> | null = null;
+  const countAll = (): Map<string, number> => {
+    const lines = body.split('\n');
+    const byId = new Map(clauses.map((c) => [c.id, c]));
+    const total = new Map<string, number>();
+    for (let i = clauses.length - 1; i >= 0; i--) {
+      const c = clauses[i]!;
+      let cursor = c.line - bodyLine;
+      let ownText = '';
+      let childTotal = 0;
+      for (const childId of c.childIds) {
+        const child = byId.get(childId)!;
+        ownText += lines.slice(cursor, child.line - bodyLine).join('\n');
+        cursor = Math.max(cursor, child.endLine - bodyLine + 1);
+        childTotal += total.get(childId) ?? 0;
+      }
+      ownText += lines.slice(cursor, c.endLine - bodyLine + 1).join('\n');
+      total.set(c.id, tokens.count(ownText) + childTotal);
+    }
+    return total;
+  };
+  return {
+    total(id) {
+      totals ??= countAll();
+      return totals.get(id) ?? 0;
+    },
+  };
 }
 
 const LAZY = Symbol('lazy-tokens');

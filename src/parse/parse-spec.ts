@@ -1,18 +1,24 @@
 // parseSpec: one file's text → a SpecDoc with its clause tree, IDs, digests and token counts. Pure: no I/O.
 import { dropLeadingId, parseAnchor, parseBoldId, plainTitle, slugify } from './clause-ids.js';
-import { clauseObject, type LazyTokens } from './clause-object.js';
-import { compileCodeGlob } from './code-globs.js';
+import { clauseObject, lazyClauseTokens } from './clause-object.js';
+import { createGlobCompiler, type GlobCompiler } from './code-globs.js';
 import { digestOf, dropTrailingNewlines, sha256Hex, stripTrailingBlanks } from './digest.js';
 import { formatFor } from './formats/index.js';
 import { frontmatterLine, parseFrontmatter } from './frontmatter.js';
 import { roleOf } from './labels.js';
-import type { Block, MarkdownScanner } from './markdown.js';
+import { type Block, createMarkdownScanner, type MarkdownScanner } from './markdown.js';
 import type { TokenCounter } from './tokens.js';
 import type { Clause, IdSource, Problem, SpecDoc, SpecMeta } from './types.js';
 
 export interface ParseContext {
   scanner: MarkdownScanner;
   tokens: TokenCounter;
+  globs: GlobCompiler;
+}
+
+/** What one load of a tree parses with: its files share the scanner, the token counts and the compiled globs. */
+export function createParseContext(tokens: TokenCounter): ParseContext {
+  return { scanner: createMarkdownScanner(), tokens, globs: createGlobCompiler() };
 }
 
 export interface ParseResult {
@@ -109,6 +115,7 @@ export function parseSpec(path: string, rawText: string, ctx: ParseContext): Par
       path,
       text.slice(0, text.length - fm.body.length),
       problems,
+      ctx.globs,
     ),
     supersedes: fm.fields.supersedes ?? [],
     tags: fm.fields.tags ?? [],
@@ -146,9 +153,10 @@ function usableGlobs(
   path: string,
   frontmatterText: string,
   problems: Problem[],
+  compiler: GlobCompiler,
 ): string[] {
   return globs.filter((glob) => {
-    const compiled = compileCodeGlob(glob);
+    const compiled = compiler.compile(glob);
     if (compiled.ok) return true;
     problems.push({
       file: path,
@@ -292,38 +300,8 @@ function finishClauses(
   const slice = (text: string, at: Int32Array | number[], from: number, to: number): string =>
     to > from ? text.slice(at[from]!, at[to]! - 1) : '';
 
-  // Token counts are the slowest part of indexing (~3 MB/s), and most specs are never opened, so a spec's counts
-  // are computed on first use, from the clauses themselves (no parse state is kept alive for it). Each line is
-  // tokenized once: a clause's own lines (the segments between its children, joined as they always were) plus
-  // its children's totals.
-  let totals: Map<string, number> | null = null;
   const clauses: Clause[] = [];
-  const countAll = (): Map<string, number> => {
-    const lines = body.split('\n');
-    const byId = new Map(clauses.map((c) => [c.id, c]));
-    const total = new Map<string, number>();
-    for (let i = clauses.length - 1; i >= 0; i--) {
-      const c = clauses[i]!;
-      let cursor = c.line - bodyLine;
-      let ownText = '';
-      let childTotal = 0;
-      for (const childId of c.childIds) {
-        const child = byId.get(childId)!;
-        ownText += lines.slice(cursor, child.line - bodyLine).join('\n');
-        cursor = Math.max(cursor, child.endLine - bodyLine + 1);
-        childTotal += total.get(childId) ?? 0;
-      }
-      ownText += lines.slice(cursor, c.endLine - bodyLine + 1).join('\n');
-      total.set(c.id, tokens.count(ownText) + childTotal);
-    }
-    return total;
-  };
-  const lazy: LazyTokens = {
-    total(id) {
-      totals ??= countAll();
-      return totals.get(id) ?? 0;
-    },
-  };
+  const lazy = lazyClauseTokens(body, bodyLine, clauses, tokens);
   for (const d of drafts) {
     const text = slice(body, starts, d.start, d.end);
     const normalized = dropTrailingNewlines(slice(normalizedBody, normalizedStarts, d.start, d.end));

@@ -4,6 +4,7 @@ import { createSearchIndex } from '../corpus/search.js';
 import { buildSnapshot, createDocTablesCache, type Snapshot } from '../corpus/snapshot.js';
 import { errorMessage } from '../errors.js';
 import { clauseWithRef } from '../parse/clause-object.js';
+import { createGlobCompiler } from '../parse/code-globs.js';
 import { qualify } from '../parse/root-refs.js';
 import type { TokenCounter } from '../parse/tokens.js';
 import type { Problem, SpecDoc } from '../parse/types.js';
@@ -52,6 +53,7 @@ export async function loadFederation(list: RootList, options: FederationOptions)
   const byName = new Map(roots.map((r) => [r.name, r]));
   const names: ReadonlySet<string> = new Set([...roots.map((r) => r.name), ...failed.map((f) => f.name)]);
   const searchIndex = createSearchIndex();
+  const globs = createGlobCompiler();
   const docTables = createDocTablesCache();
   const qualified = new WeakMap<SpecDoc, SpecDoc>();
   const failures: Problem[] = failed.map((f) => ({
@@ -92,6 +94,7 @@ export async function loadFederation(list: RootList, options: FederationOptions)
       rootText: federationRoot(roots, failed),
       roots: names,
       tokens: options.tokens,
+      globs,
       searchIndex,
       docTables,
     });

@@ -3,9 +3,8 @@ import { createTwoFilesPatch } from 'diff';
 import { parseRef } from '../ledger/refs.js';
 import type { LedgerStore } from '../ledger/types.js';
 import { digestOf } from '../parse/digest.js';
-import { createMarkdownScanner } from '../parse/markdown.js';
 import { NO_TOKEN_COUNTS } from '../parse/no-tokens.js';
-import { type ParseContext, parseSpec } from '../parse/parse-spec.js';
+import { createParseContext, parseSpec } from '../parse/parse-spec.js';
 import { type SpecDoc, specSource } from '../parse/types.js';
 import type { NoteClause } from './note.js';
 import { type GitRepo, readObjects } from './repo.js';
@@ -40,7 +39,7 @@ export interface SpecFiles {
 }
 
 export function createSpecFiles(repo: GitRepo): SpecFiles {
-  const ctx: ParseContext = { scanner: createMarkdownScanner(), tokens: NO_TOKEN_COUNTS };
+  const ctx = createParseContext(NO_TOKEN_COUNTS);
   const texts = new Map<string, string | null>();
   const docs = new Map<string, SpecDoc | null>();
   const prefetch = async (items: ReadonlyArray<{ commit: string; path: string }>) => {

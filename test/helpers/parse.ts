@@ -1,10 +1,9 @@
 // parseSpec with the real Markdown scanner and tokenizer, shared by the parser tests.
-import { createMarkdownScanner } from '../../src/parse/markdown.js';
-import { type ParseResult, parseSpec } from '../../src/parse/parse-spec.js';
+import { createParseContext, type ParseResult, parseSpec } from '../../src/parse/parse-spec.js';
 import { createTokenCounter } from '../../src/parse/tokens.js';
 import type { Clause, SpecDoc } from '../../src/parse/types.js';
 
-const ctx = { scanner: createMarkdownScanner(), tokens: createTokenCounter() };
+const ctx = createParseContext(createTokenCounter());
 
 export function parse(path: string, text: string): ParseResult {
   return parseSpec(path, text, ctx);

@@ -2,7 +2,8 @@
 import fc from 'fast-check';
 import picomatch from 'picomatch';
 import { describe, expect, it } from 'vitest';
-import { compileCodeGlob } from '../../src/parse/code-globs.js';
+import { compileCodeGlob, createGlobCompiler } from '../../src/parse/code-globs.js';
+import { parse } from '../helpers/parse.js';
 
 const matcher = (glob: string) => {
   const compiled = compileCodeGlob(glob);
@@ -42,6 +43,28 @@ describe('compileCodeGlob', () => {
     });
     expect(compileCodeGlob('a'.repeat(2000))).toEqual({ ok: false, reason: expect.stringContaining('1024') });
     expect(compileCodeGlob('{a,b')).toEqual({ ok: false, reason: expect.stringContaining('unclosed') });
+  });
+
+  it('compiles each glob once per load, and still reports a bad glob in every file that uses it', () => {
+    const globs = createGlobCompiler(2);
+    expect(globs.compile('src/**')).toBe(globs.compile('src/**'));
+    for (const glob of ['src/**', 'a/*', 'b/?', 'src/**']) {
+      const once = globs.compile(glob);
+      expect(once.ok).toBe(true);
+      if (once.ok)
+        expect(['src/x', 'a/y', 'b/z', 'c'].map(once.test)).toEqual(
+          ['src/x', 'a/y', 'b/z', 'c'].map(matcher(glob)),
+        );
+    }
+    // The parse helper shares one context (and so one glob compiler) across files, as a corpus load does.
+    const text = (id: string) => `---\nid: ${id}\napplies_to: ["@(a*)b", "src/**"]\n---\n# ${id}\n`;
+    for (const id of ['first', 'second']) {
+      const { doc, problems } = parse(`${id}.md`, text(id));
+      expect(problems).toEqual([
+        expect.objectContaining({ file: `${id}.md`, line: 3, rule: 'frontmatter-schema' }),
+      ]);
+      expect(doc!.appliesTo).toEqual(['src/**']);
+    }
   });
 
   it('answers the globs that make a backtracking matcher run for seconds', () => {
