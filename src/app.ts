@@ -17,7 +17,7 @@ import type { RootList } from './roots/root-list.js';
 import { createGitInfo } from './source/git.js';
 import { createSpanHook } from './telemetry/spans.js';
 
-export interface AppOptions {
+interface AppOptions {
   /** One spec root; ignored when `roots` is given. */
   specs: string;
   /** The roots to serve (src/roots/root-list.ts); several are served as one federation with `root:` refs. */

@@ -1,6 +1,6 @@
 // One small error hierarchy with string codes; mapped to MCP in src/mcp/errors.ts and to exit codes in the CLI.
 
-export type ErrorCode =
+type ErrorCode =
   | 'NOT_FOUND'
   | 'AMBIGUOUS'
   | 'INVALID_ARGUMENT'

@@ -16,7 +16,7 @@ export { renderAuditMarkdown, renderAuditText } from './render.js';
 export { parseRootArgs } from './roots.js';
 export type { AuditFinding, AuditReport } from './types.js';
 
-export interface RunAuditOptions {
+interface RunAuditOptions {
   roots: readonly NamedRoot[];
   /** A lint config for every root; otherwise each root's own, and the working directory's for cross-root rules. */
   configFile?: string;

@@ -7,7 +7,7 @@ import type { Clause, SpecDoc } from '../parse/types.js';
 import type { LoadedRoot } from './root-audit.js';
 import { AUDIT_KINDS, type AuditFinding, type LedgerSection, type ReadCount } from './types.js';
 
-export interface LedgerAuditOptions {
+interface LedgerAuditOptions {
   unreadDays: number;
   /** How many of the most-read clauses to list. */
   top: number;

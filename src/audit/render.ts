@@ -1,7 +1,7 @@
 // The audit for people: a terminal report, and a Markdown report a team lead pastes into a ticket.
 import type { AuditFinding, AuditLocation, AuditReport, ReadCount, RootInventory } from './types.js';
 
-export interface AuditRenderOptions {
+interface AuditRenderOptions {
   /** How a location is shown (the CLI: relative to the working directory). */
   where: (loc: AuditLocation) => string;
   /** Rows listed per ledger table; the JSON has them all. */

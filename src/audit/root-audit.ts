@@ -27,7 +27,7 @@ export interface LoadedRoot {
   warnings: string[];
 }
 
-export interface LoadRootOptions {
+interface LoadRootOptions {
   tokens: TokenCounter;
   prose: ProseScanner;
   configFile?: string;

@@ -149,7 +149,7 @@ export function writeGitignore(repo: string): InitStep {
 }
 
 /** The lint config at the repository's top (`.specledger/` is ignored, so not there), with the default thresholds. */
-export const LINT_CONFIG_FILE = 'specledger.lint.json';
+const LINT_CONFIG_FILE = 'specledger.lint.json';
 
 export function writeLintConfig(repo: string, force: boolean): InitStep {
   const { budget, nearDuplicate } = DEFAULT_LINT_CONFIG;
@@ -161,7 +161,7 @@ export function writeLintConfig(repo: string, force: boolean): InitStep {
   );
 }
 
-export const WORKFLOW_FILE = '.github/workflows/specledger.yml';
+const WORKFLOW_FILE = '.github/workflows/specledger.yml';
 
 /**
  * A GitHub Actions workflow: lint as pull-request annotations, and a SARIF upload for code scanning. `--base` is the
@@ -169,7 +169,7 @@ export const WORKFLOW_FILE = '.github/workflows/specledger.yml';
  * On a pull request, a second job fetches the provenance notes and posts `specledger report` as a comment (updating
  * its last one).
  */
-export function workflowText(specs: string): string {
+function workflowText(specs: string): string {
   const lint = `npx -y specledger lint --specs ${shellWord(specs)} --base "origin/\${{ github.base_ref || github.event.repository.default_branch }}"`;
   const report = `npx -y specledger report "origin/$BASE_REF..$HEAD_SHA" --specs ${shellWord(specs)}`;
   return `# SpecLedger: lint the specs on every pull request, and report the provenance of its commits (written by \`specledger init\`).

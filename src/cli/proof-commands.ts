@@ -57,7 +57,7 @@ export function loadVerifierKey(file: string): NoteVerifierKey {
 }
 
 /** Opens the ledger named by --ledger, which must exist; writable only when the command stores something. */
-export async function withExistingLedger<T>(
+async function withExistingLedger<T>(
   ledger: string,
   options: { readonly: boolean },
   fn: (store: LedgerStore, leaves: LeafReader) => Promise<T>,

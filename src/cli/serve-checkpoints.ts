@@ -11,7 +11,7 @@ import { resolveLedger } from './options.js';
 import { logErr } from './output.js';
 import { loadSignerKey } from './proof-commands.js';
 
-export interface ServeCheckpointOptions {
+interface ServeCheckpointOptions {
   ledger: string;
   checkpointEvery?: CheckpointEvery;
   checkpointKey?: string;

@@ -29,7 +29,7 @@ import {
 import { escapeControls, logErr, progressReporter } from './output.js';
 import { prepareCheckpoints } from './serve-checkpoints.js';
 
-export interface ServeOptions extends Omit<CommonOptions, 'specs'> {
+interface ServeOptions extends Omit<CommonOptions, 'specs'> {
   /** `--specs` values in order: `DIR` or `NAME=DIR`. */
   specs: string[];
   config?: string;
@@ -122,8 +122,8 @@ export function registerServeCommand(program: Command): void {
     .option('--no-watch', 'do not reload specs when files change')
     .option('--poll', 'watch by polling (network file systems)')
     .action(async (opts: ServeOptions) => {
-      const tokens = opts.http ? loadTokens(opts.tokenFile) : [];
-      if (opts.http && !isLoopbackHost(opts.host) && tokens.length === 0 && !opts.insecureNoAuth) {
+      const bearerTokens = opts.http ? loadBearerTokens(opts.tokenFile) : [];
+      if (opts.http && !isLoopbackHost(opts.host) && bearerTokens.length === 0 && !opts.insecureNoAuth) {
         throw new ExitError(
           `refusing to bind ${opts.host} without a bearer token: pass --token-file FILE or set SPECLEDGER_TOKEN (or --insecure-no-auth if something else authenticates)`,
           2,
@@ -192,7 +192,7 @@ export function registerServeCommand(program: Command): void {
             port: opts.port,
             stateless: opts.stateless ?? false,
             fastLane: opts.fastLane,
-            tokens,
+            bearerTokens,
             allowedHosts: opts.allowedHosts,
             allowedOrigins: opts.allowedOrigins,
             maxBodyBytes: opts.maxBody,
@@ -303,7 +303,7 @@ async function readiness(app: App): Promise<{ ready: boolean; detail: Record<str
  * on every read and the scope of its runs (`name/run`), so it follows the principal rule (mcp/run-id.ts). A file
  * that names no token is refused: serving it would mean serving without authentication, silently.
  */
-export function loadTokens(file: string | undefined): Array<{ name: string; token: string }> {
+function loadBearerTokens(file: string | undefined): Array<{ name: string; token: string }> {
   const lines = file
     ? readFileSync(file, 'utf8').split(/\r?\n/)
     : process.env.SPECLEDGER_TOKEN

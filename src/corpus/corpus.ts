@@ -9,7 +9,7 @@ import { listSpecFiles, readSpecFile } from '../source/read-tree.js';
 import { createSearchIndex } from './search.js';
 import { buildSnapshot, createDocTablesCache, type Snapshot } from './snapshot.js';
 
-export interface CorpusOptions {
+interface CorpusOptions {
   root: string;
   maxFileBytes?: number;
   tokens?: TokenCounter;

@@ -38,7 +38,7 @@ export function searchWords(text: string): string[] {
 }
 
 /** The term a word is indexed and searched as, or null for a stop word (or a lone letter). */
-export function searchTerm(word: string): string | null {
+function searchTerm(word: string): string | null {
   if (STOP_WORDS.has(word) || (word.length < 2 && !/\d/.test(word))) return null;
   return /^\p{L}+$/u.test(word) ? stemmer(word) : word;
 }

@@ -54,7 +54,7 @@ export interface Snapshot {
   specsForPath(path: string): PathMatch;
 }
 
-export interface SnapshotInput {
+interface SnapshotInput {
   generation: number;
   /** Parsed documents keyed by root-relative path. */
   docs: ReadonlyMap<string, SpecDoc>;
@@ -84,14 +84,14 @@ interface DocTables {
   root?: RootDoc;
 }
 
-export type DocTablesCache = WeakMap<SpecDoc, DocTables>;
+type DocTablesCache = WeakMap<SpecDoc, DocTables>;
 
 export function createDocTablesCache(): DocTablesCache {
   return new WeakMap();
 }
 
 /** The first of these at the top of the spec root is the root document. */
-export const ROOT_FILES = ['README.md', 'AGENTS.md', 'index.md'] as const;
+const ROOT_FILES = ['README.md', 'AGENTS.md', 'index.md'] as const;
 
 const NO_ROOTS: ReadonlySet<string> = new Set();
 

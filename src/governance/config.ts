@@ -37,8 +37,6 @@ export const LintConfigSchema = z
   })
   .strict();
 
-export type LintConfigInput = z.input<typeof LintConfigSchema>;
-
 export interface LintConfig {
   /** Severity overrides by rule ID; a rule not listed keeps its default. */
   rules: Readonly<Record<string, RuleLevel>>;
@@ -64,12 +62,12 @@ export const DEFAULT_LINT_CONFIG: LintConfig = {
   source: null,
 };
 
-export interface LoadedLintConfig {
+interface LoadedLintConfig {
   config: LintConfig;
   warnings: string[];
 }
 
-export interface LoadLintConfigOptions {
+interface LoadLintConfigOptions {
   /** The real spec root. */
   root: string;
   cwd?: string;

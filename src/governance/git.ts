@@ -55,7 +55,7 @@ export async function readAtCommit(repo: GitRepo, commit: string, topPath: strin
   }
 }
 
-export interface ChangedFile {
+interface ChangedFile {
   status: 'A' | 'M' | 'D';
   /** Path relative to the repository top. */
   path: string;

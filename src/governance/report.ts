@@ -1,7 +1,7 @@
 // Renders findings for people: `file:line  severity  rule  message`, a hint line, and a summary.
 import type { Finding, FindingSummary } from './types.js';
 
-export interface RenderOptions {
+interface RenderOptions {
   /** Maps a root-relative path to what the reader should see (e.g. relative to their working directory). */
   displayPath?: (file: string) => string;
   /** Spec files linted, for the summary line. */

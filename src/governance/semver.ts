@@ -1,6 +1,6 @@
 // Semantic-version comparison (semver.org §11), enough to tell whether a spec's version went up.
 
-export interface SemVer {
+interface SemVer {
   major: number;
   minor: number;
   patch: number;

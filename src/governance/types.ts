@@ -40,8 +40,6 @@ export const LINT_RULES = {
   drift: 'warning',
 } as const satisfies Record<string, Severity>;
 
-export type LintRuleId = keyof typeof LINT_RULES;
-
 /** Problems the parser and the corpus loader report; lint passes them on with their own severity. */
 export const PARSER_RULES = [
   'frontmatter-schema',

@@ -48,7 +48,7 @@ const COMMIT_RE = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
  * sha256 over the run's record hashes in seq order: it pins the statement to the exact ledger
  * records, so anyone holding the ledger can recompute it, and any later edit breaks the match.
  */
-export function runDigest(records: readonly ReadRecord[]): string {
+function runDigest(records: readonly ReadRecord[]): string {
   const hash = createHash('sha256');
   for (const record of records) hash.update(`${record.seq}:${record.hash}\n`);
   return hash.digest('hex');

@@ -5,7 +5,7 @@ import { buildTree } from './tree.js';
 import { type LeafReader, storeLeafReader } from './tree-leaves.js';
 import type { LedgerStore } from './types.js';
 
-export type SinceResult =
+type SinceResult =
   | { ok: true; old_size: number; size: number; root: string; proof: string[] }
   | { ok: false; old_size: number; size: number; reason: string };
 

@@ -12,7 +12,7 @@ export interface DsseEnvelope {
 }
 
 /** PAE(type, body) = "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body, lengths in bytes, decimal. */
-export function preAuthEncoding(payloadType: string, payload: Buffer): Buffer {
+function preAuthEncoding(payloadType: string, payload: Buffer): Buffer {
   const type = Buffer.from(payloadType);
   return Buffer.concat([
     Buffer.from(`DSSEv1 ${type.length} `),

@@ -77,7 +77,7 @@ export function computeRecordHash(record: Omit<ReadRecord, 'hash'>): string {
   return hashCanonical(record.prev_hash ?? '', canonicalRecordJson(record));
 }
 
-export interface VerifyChainOptions {
+interface VerifyChainOptions {
   /**
    * The newest (seq, hash) the store recorded separately from the rows. A chain alone cannot show
    * that its tail was cut off; comparing against a head kept elsewhere can.
@@ -97,7 +97,7 @@ export type VerifyFailure = Extract<VerifyResult, { ok: false }>;
  * verifyChain one record at a time, for stores that stream rows asynchronously (PostgreSQL pages
  * through the chain): a synchronous Iterable cannot wait for the next page.
  */
-export interface ChainVerifier {
+interface ChainVerifier {
   /** Checks the next record in seq order; the failure once the chain breaks, null while it holds. */
   push(record: ReadRecord): VerifyFailure | null;
   /** The verdict after the last record, including the comparison against the head. */

@@ -29,7 +29,7 @@ export function leafHash(data: Buffer | string): Hash {
 }
 
 /** SHA-256(0x01 ‖ left ‖ right): the hash of an interior node. */
-export function nodeHash(left: Hash, right: Hash): Hash {
+function nodeHash(left: Hash, right: Hash): Hash {
   const input = Buffer.allocUnsafe(65);
   input[0] = 0x01;
   left.copy(input, 1);

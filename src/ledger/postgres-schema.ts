@@ -12,7 +12,7 @@ export const DEFAULT_SCHEMA = 'specledger';
  * schema, so one constant serialises every SpecLedger migration in a database; migrations are rare
  * and short, so that costs nothing. The value spells "SPECLDGR" in ASCII.
  */
-export const MIGRATION_LOCK_KEY = 0x5350_4543_4c44_4752n;
+const MIGRATION_LOCK_KEY = 0x5350_4543_4c44_4752n;
 
 /** Every ReadRecord column, in hashing order; `reads` rows come back in exactly this shape. */
 export const COLUMNS = RECORD_COLUMNS;

@@ -64,7 +64,7 @@ type Row = Omit<ReadRecord, 'seq'> & { seq: string | number };
 const VERIFY_PAGE_ROWS = 5000;
 
 /** `postgres://user@host:port/db`, never the password: this ends up in error messages and logs. */
-export function describePostgresTarget(url: string): string {
+function describePostgresTarget(url: string): string {
   const withoutQuery = url.split('?')[0] ?? url;
   const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(withoutQuery)?.[0] ?? '';
   // The last @ before the query ends the user info (an unencoded @ in a password comes before it).

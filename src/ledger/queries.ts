@@ -14,7 +14,7 @@ import type {
 export { type AttestOptions, attest, type InTotoStatement } from './attest.js';
 export { readsOfRun } from './records.js';
 
-export interface RunInfo {
+interface RunInfo {
   id: string;
   /** How the run ID was learned, from the run's first read. */
   source: RunIdSource;
@@ -24,7 +24,7 @@ export interface RunInfo {
   last_ts: string;
 }
 
-export interface RunShowRead {
+interface RunShowRead {
   seq: number;
   ts: string;
   kind: ReadKind;
@@ -37,12 +37,12 @@ export interface RunShowRead {
   transport: ReadRecord['transport'];
 }
 
-export interface RunShow {
+interface RunShow {
   run: RunInfo;
   reads: RunShowRead[];
 }
 
-export interface WhoReadRun {
+interface WhoReadRun {
   run_id: string;
   /** Reads of the ref by this run. */
   reads: number;
@@ -54,13 +54,13 @@ export interface WhoReadRun {
   last_ts: string;
 }
 
-export interface WhoReadResult {
+interface WhoReadResult {
   ref: string;
   digest: string | null;
   runs: WhoReadRun[];
 }
 
-export interface StaleRead {
+interface StaleRead {
   ref: string;
   read_digest: string;
   /** null when the clause no longer exists. */
@@ -68,7 +68,7 @@ export interface StaleRead {
   reason: 'changed' | 'removed';
 }
 
-export interface StaleReport {
+interface StaleReport {
   run: string;
   stale: StaleRead[];
 }
@@ -77,14 +77,14 @@ export interface StaleReport {
  * The digest a ref has now, or undefined when it is gone. `kind` says which text the run read (an
  * outline and a whole spec share the ref `spec` but not a digest).
  */
-export type CurrentDigest = (
+type CurrentDigest = (
   specId: string,
   clauseId: string | null,
   kind: ReadKind,
 ) => { digest: string } | undefined;
 
 /** What currentDigests needs of the specs as served now: a spec by ID, with its clauses' digests. */
-export interface CurrentSpecs {
+interface CurrentSpecs {
   spec(
     specId: string,
   ): { digest: string; clauses: ReadonlyArray<{ id: string; digest: string }> } | undefined;
@@ -196,9 +196,9 @@ export async function whoRead(store: LedgerStore, ref: string, digest?: string):
   return { ref: formatRef(parsed.spec_id, parsed.clause_id) as string, digest: wanted, runs };
 }
 
-export type ClauseStateNow = 'unchanged' | 'changed' | 'removed';
+type ClauseStateNow = 'unchanged' | 'changed' | 'removed';
 
-export interface RunClauseState {
+interface RunClauseState {
   ref: string;
   spec_id: string;
   clause_id: string | null;
@@ -276,7 +276,7 @@ export interface RunsFilter {
   to?: string;
 }
 
-export interface RunsPage {
+interface RunsPage {
   /** Runs matching the filter, before paging. */
   total: number;
   /** Newest first (by first read), `limit` from `offset`. */

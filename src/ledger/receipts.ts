@@ -99,7 +99,7 @@ export function parseReceipt(text: string): Receipt {
 }
 
 /** What a receipt proves once checked: this record is entry `seq` of the log `origin` at `tree_size`. */
-export interface VerifiedReceipt {
+interface VerifiedReceipt {
   origin: string;
   tree_size: number;
   record: ReadRecord;

@@ -1,7 +1,7 @@
 // How the ledger writes and parses refs, digests and client names, so every query and store spells them the same way.
 import { SpecLedgerError } from '../errors.js';
 
-export interface ParsedRef {
+interface ParsedRef {
   spec_id: string;
   clause_id: string | null;
   digest: string | null;

@@ -27,7 +27,7 @@ function fieldsPart(values: readonly unknown[], count: number): string {
   return JSON.stringify(out).slice(1, -1);
 }
 
-export interface BlockChecker {
+interface BlockChecker {
   /**
    * Checks rows [start, end) of a block as the chain from `prev`, writing their leaves into `leaves.out` from
    * `leaves.offset` when given; the new chain point, or null when anything is not the plain shape or does not hold

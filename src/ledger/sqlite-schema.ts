@@ -31,7 +31,7 @@ export interface SqliteStoreOptions {
 export const SCHEMA_VERSION = 3;
 
 /** WAL pages after which a commit also checkpoints (SQLite's default is 1,000). */
-export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 
 const field = (table: string, i: number) => `${table}.fields ->> ${i}`;
 const tsColumn = (v: string) =>

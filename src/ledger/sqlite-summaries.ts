@@ -59,7 +59,7 @@ function widen(span: Span, seq: number, ts: Ts): void {
   if (tsBefore(span.lastTs, ts)) span.lastTs = ts;
 }
 
-export interface SummaryWriter {
+interface SummaryWriter {
   /** Updates every summary for one block, inside the transaction that inserts it. */
   write(block: EncodedBlock): void;
   committed(): void;
@@ -190,7 +190,7 @@ export function createSummaryWriter(db: Database.Database): SummaryWriter {
   };
 }
 
-export interface SummaryDamage {
+interface SummaryDamage {
   seq: number;
   reason: string;
 }

@@ -18,7 +18,7 @@ import { type LeafPage, type LeafReader, storeLeafReader } from './tree-leaves.j
 import type { LedgerStore } from './types.js';
 
 /** Where the tree stood at the last checkpoint: its compact range and the chain hash of its last record. */
-export interface TreeState {
+interface TreeState {
   range: CompactRange;
   lastHash: string;
 }
@@ -124,7 +124,7 @@ export async function extendState(state: TreeState, leaves: LeafReader): Promise
   }
 }
 
-export interface TakeCheckpointOptions {
+interface TakeCheckpointOptions {
   /** Rebuild from the first record rather than extend the last checkpoint's range. */
   full?: boolean;
   /** Where the leaves come from (openLeafReader); the store's recordsAfter when absent. */

@@ -6,7 +6,7 @@ import { extendState, trustedState } from './tree.js';
 import { type LeafReader, recordLeafHash, TREE_PAGE } from './tree-leaves.js';
 import type { LedgerStore, ReadRecord } from './types.js';
 
-export type IncrementalVerify =
+type IncrementalVerify =
   | {
       ok: true;
       /** Records in the ledger: the signed checkpoint's and those after it. */

@@ -4,7 +4,7 @@ import type { LedgerLog } from './types.js';
 /** While writes fail, health() tries one small write (to `meta`, never to records) at most this often. */
 const WRITE_RETRY_MS = 1000;
 
-export interface WriteFailures {
+interface WriteFailures {
   /** A batch of reads failed to commit with `message`. */
   failed(message: string): void;
   /** A write committed; a standing failure is cleared (and its recovery logged). */

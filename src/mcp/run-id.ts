@@ -15,12 +15,12 @@ const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 const PRINCIPAL_RE = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
 /** `U+001B` for one code point: how an unprintable character is named in an error (never echoed raw). */
-export function codePointName(char: string): string {
+function codePointName(char: string): string {
   return `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 /** Why `id` (already trimmed) cannot name a run, or null when it can. */
-export function runIdProblem(id: string): string | null {
+function runIdProblem(id: string): string | null {
   if (id.length === 0) return 'it is empty';
   if (id.length > RUN_ID_MAX_LENGTH)
     return `it is ${id.length} characters long (at most ${RUN_ID_MAX_LENGTH})`;

@@ -12,6 +12,7 @@ import type { SpecServerDeps } from './deps.js';
 import { registerPrompts } from './prompts/prompts.js';
 import { createSkills, type SpecSkills } from './resources/skills.js';
 import { registerSpecResources } from './resources/spec-resources.js';
+import { MODERN_REVISION } from './revisions.js';
 import { createToolTable, type ToolDefinition, type ToolResult } from './tool-runner.js';
 import { registerGetClauseTool } from './tools/get-clause.js';
 import { registerGetOutlineTool } from './tools/get-outline.js';
@@ -24,7 +25,7 @@ import { registerSpecsForPathTool } from './tools/specs-for-path.js';
 export const SERVER_NAME = 'specledger';
 export const SERVER_VERSION = VERSION;
 
-export const SERVER_INSTRUCTIONS =
+const SERVER_INSTRUCTIONS =
   "SpecLedger serves this project's governed specs. Call read_root first, then get_outline / specs_for_path / search_specs to find clauses and get_clause to read them by SPEC#CLAUSE. Every read is recorded with its version; cite the refs you used.";
 
 /**
@@ -131,12 +132,10 @@ export function createSpecServer(surface: SpecSurface): SpecServer {
   };
 }
 
-export function isModern(server: McpServer): boolean {
+function isModern(server: McpServer): boolean {
   const version = server.server.getNegotiatedProtocolVersion();
   return version !== undefined && version >= MODERN_REVISION;
 }
-
-export const MODERN_REVISION = '2026-07-28';
 
 /**
  * 2026-07-28 cache hints for the results the SDK builds. Each is true under live reload: the tool and prompt lists

@@ -106,13 +106,13 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
-export interface ToolOutput {
+interface ToolOutput {
   structured: Record<string, unknown>;
   text: string;
   reads: readonly ServedRead[];
 }
 
-export type ToolBody = (snapshot: Snapshot, ctx: CallContext) => ToolOutput | Promise<ToolOutput>;
+type ToolBody = (snapshot: Snapshot, ctx: CallContext) => ToolOutput | Promise<ToolOutput>;
 
 export async function runReadingTool(
   deps: SpecServerDeps,

@@ -1,6 +1,6 @@
 // The one W3C Trace Context `traceparent` parser: run identity (context.ts) and span parenting (telemetry) share it.
 
-export interface Traceparent {
+interface Traceparent {
   version: string;
   /** 32 lowercase hex digits, never all zeros. */
   traceId: string;

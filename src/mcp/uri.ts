@@ -9,7 +9,7 @@ export function specUri(specId: string, clauseId?: string | null, digest?: strin
   return uri;
 }
 
-export interface ParsedUri {
+interface ParsedUri {
   specId: string;
   clauseId: string | null;
   digest: string | null;

@@ -1,6 +1,6 @@
 // Clause-ID syntax shared by every format: `{#id attr=value}` anchors, bold IDs, and derived slugs.
 
-export interface Anchor {
+interface Anchor {
   id: string;
   attrs: Record<string, string>;
   /** The heading text with the anchor removed. */

@@ -46,7 +46,7 @@ export function clauseWithRef(c: Clause, ref: string): Clause {
 }
 
 /** A spec's token counts, computed on first use; reached from each clause through a hidden property. */
-export interface LazyTokens {
+interface LazyTokens {
   total(clauseId: string): number;
 }
 

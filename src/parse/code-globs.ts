@@ -13,7 +13,7 @@ import { RE2JS } from 're2js';
 export type CompiledGlob = { ok: true; test(path: string): boolean } | { ok: false; reason: string };
 
 /** Longer globs are typos or attacks; the longest in the real corpora is under 100 characters. */
-export const MAX_GLOB_LENGTH = 1024;
+const MAX_GLOB_LENGTH = 1024;
 
 export function compileCodeGlob(glob: string): CompiledGlob {
   if (glob.length === 0) return { ok: false, reason: 'is empty' };

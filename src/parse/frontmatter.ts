@@ -28,7 +28,7 @@ export const FrontmatterFieldSchemas = {
 
 type FieldName = keyof typeof FrontmatterFieldSchemas;
 
-export interface ParsedFrontmatter {
+interface ParsedFrontmatter {
   data: Record<string, unknown>;
   fields: {
     id?: string;

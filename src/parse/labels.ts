@@ -80,7 +80,7 @@ const FOLDER_ROLES: ReadonlyArray<[RegExp, SpecRole]> = [
   [/^(docs?|guides?|reference|concepts)$/i, 'docs'],
 ];
 
-export interface RoleInput {
+interface RoleInput {
   path: string;
   kind: SpecKind;
   inclusion: 'always' | 'on-request';

@@ -45,7 +45,7 @@ interface Draft {
  * collection): 20,000 `## Example` headings held every other client for 0.46 s during live reload. 2,000 headings
  * parse in ~35 ms, and are ten times the largest spec in the public corpora, so past that a file is refused.
  */
-export const MAX_HEADINGS_PER_FILE = 2000;
+const MAX_HEADINGS_PER_FILE = 2000;
 
 /** The 0-based body line of the heading past the limit, or null; ATX headings are counted before any parsing. */
 function headingOverflow(lines: readonly string[]): number | null {

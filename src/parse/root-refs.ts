@@ -7,10 +7,10 @@
  * `notes:draft` in a root served alone stays what it is). `/` would collide with path-derived IDs
  * (`payments/auth` is a spec in a folder), `#` starts the clause, `@` pins a digest in `spec://` URIs.
  */
-export const ROOT_SEPARATOR = ':';
+const ROOT_SEPARATOR = ':';
 
 /** A root's name: what refs, folders on the root page and ledger records carry. */
-export const ROOT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+const ROOT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
 export function rootNameProblem(name: string): string | null {
   if (ROOT_NAME_PATTERN.test(name)) return null;
@@ -22,7 +22,7 @@ export function qualify(root: string, id: string): string {
   return `${root}${ROOT_SEPARATOR}${id}`;
 }
 
-export interface SplitId {
+interface SplitId {
   /** The served root the ID names, or null for an unqualified ID. */
   root: string | null;
   /** The ID inside its root. */

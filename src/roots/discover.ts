@@ -53,7 +53,7 @@ export function discoverRoots(base: string): NamedRoot[] {
 }
 
 /** `packages/billing/.kiro` → `packages-billing-kiro`; a root at the top keeps its folder name (`specs`). */
-export function discoveredName(rel: string): string {
+function discoveredName(rel: string): string {
   const name = rel
     .split('/')
     .map((part) => part.replace(/^\.+/, ''))

@@ -31,7 +31,7 @@ export interface Federation {
   rootReloaded(root: ServedRoot, result: ReloadResult): ReloadResult;
 }
 
-export interface FederationOptions {
+interface FederationOptions {
   tokens: TokenCounter;
   maxFileBytes?: number;
   onProgress?: (done: number, total: number) => void;

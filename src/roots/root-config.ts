@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { SpecLedgerError } from '../errors.js';
 import { ROOT_CONFIG_FILES } from './config-files.js';
 
-export const RootEntrySchema = z
+const RootEntrySchema = z
   .object({
     /** The root's name in refs (`payments:auth#token-lifetime`); see root-refs.ts for what a name may hold. */
     name: z.string().min(1),
@@ -15,7 +15,7 @@ export const RootEntrySchema = z
   })
   .strict();
 
-export const RootsConfigSchema = z
+const RootsConfigSchema = z
   .object({
     $schema: z.string().optional(),
     roots: z.array(RootEntrySchema).min(1).optional(),
@@ -28,9 +28,9 @@ export const RootsConfigSchema = z
       'name at least one root ("roots": [{"name": "payments", "path": "../payments-api/specs"}]) or "discover"',
   });
 
-export type RootsConfig = z.output<typeof RootsConfigSchema>;
+type RootsConfig = z.output<typeof RootsConfigSchema>;
 
-export interface LoadedRootsConfig {
+interface LoadedRootsConfig {
   config: RootsConfig;
   /** The config file, absolute. */
   file: string;

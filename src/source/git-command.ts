@@ -28,7 +28,7 @@ const WORKTREE_READERS: ReadonlySet<string> = new Set(['status', 'diff', 'diff-f
 /** Logs of a long-lived repository run to tens of megabytes; Node's 1 MiB default would cut them off. */
 const MAX_BUFFER = 512 * 1024 * 1024;
 
-export interface GitCommandOptions {
+interface GitCommandOptions {
   cwd: string;
   /** Written to git's stdin, for `--batch` and `--stdin` commands; stdin is closed either way. */
   input?: string;

@@ -26,15 +26,15 @@ export const IGNORED_DIRS: ReadonlySet<string> = new Set([
 ]);
 
 /** 2 MiB: about 500k tokens, far beyond anything an agent should be served as one spec. */
-export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
+const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
 
-export interface SourceFile {
+interface SourceFile {
   /** POSIX path relative to the root. */
   path: string;
   text: string;
 }
 
-export type ReadOutcome =
+type ReadOutcome =
   | { ok: true; file: SourceFile }
   /** `gone`: no servable file is at that path any more; `problem` is null when it simply vanished. */
   | { ok: false; problem: Problem | null; gone: boolean };

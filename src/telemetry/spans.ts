@@ -18,7 +18,7 @@ import { parseTraceparent } from '../mcp/traceparent.js';
 import { ROOT_URI, specUri } from '../mcp/uri.js';
 
 /** The instrumentation scope the spans are reported under. */
-export const TRACER_NAME = 'specledger';
+const TRACER_NAME = 'specledger';
 
 /** The tool name the recorder uses for `resources/read`, which is an MCP method rather than a tool. */
 const RESOURCE_READ = 'resources/read';
@@ -48,7 +48,7 @@ function parentContextFor(ctx: CallContext): Context {
 }
 
 /** MCP semantic-convention attributes plus SpecLedger's own, leaving out what the read does not have. */
-export function readSpanAttributes(record: ReadRecord, ctx: CallContext, tool: string): Attributes {
+function readSpanAttributes(record: ReadRecord, ctx: CallContext, tool: string): Attributes {
   const isResource = tool === RESOURCE_READ;
   const attributes: Attributes = {
     'mcp.method.name': isResource ? RESOURCE_READ : 'tools/call',

@@ -20,7 +20,7 @@ export interface ClauseNow {
 }
 
 /** Texts found for one clause: as read (from git at the recorded commit, or the ledger) and now. */
-export interface ClauseTexts {
+interface ClauseTexts {
   read: string | null;
   /** Where the text as read came from, or why it was not found. */
   read_from: string;

@@ -18,13 +18,13 @@ const CHAINED_SUFFIX = '.specledger-chained';
 const ADDED_KEY = 'specledger.rewriteRefAdded';
 
 /** How a hook calls SpecLedger: the node binary, the CLI script and any options fixed at install time. */
-export interface HookCommand {
+interface HookCommand {
   node: string;
   script: string;
   options: readonly string[];
 }
 
-export type HookAction =
+type HookAction =
   | 'installed'
   | 'chained'
   | 'updated'
@@ -34,7 +34,7 @@ export type HookAction =
   | 'absent'
   | 'foreign';
 
-export interface HooksResult {
+interface HooksResult {
   dir: string;
   hooks: Array<{ name: HookName; action: HookAction }>;
   rewriteRef: 'added' | 'present' | 'removed' | 'kept';
@@ -45,7 +45,7 @@ export interface HooksResult {
  * expanded, as git does), else the common git dir's `hooks` (shared by every worktree). Command-line scope is
  * skipped: that is the safe git runner neutralising hooks for its own calls.
  */
-export async function hooksDir(repo: GitRepo): Promise<string> {
+async function hooksDir(repo: GitRepo): Promise<string> {
   let configured: string | undefined;
   try {
     const out = await repo.git(['config', '--show-scope', '--get-all', 'core.hooksPath']);
@@ -74,7 +74,7 @@ function shellQuote(value: string): string {
 }
 
 /** Our hook: the chained hook first (its failure stops the commit as before), then SpecLedger, which never does. */
-export function hookScript(name: HookName, command: HookCommand): string {
+function hookScript(name: HookName, command: HookCommand): string {
   const call = [command.node, command.script, 'hooks', 'run', name, ...command.options]
     .map(shellQuote)
     .join(' ');

@@ -6,7 +6,7 @@ import { SpecLedgerError } from '../errors.js';
 export const NOTES_REF = 'refs/notes/specledger';
 
 /** The note format this SpecLedger writes and reads; a note of a higher one is refused, never half-read. */
-export const NOTE_FORMAT = 1;
+const NOTE_FORMAT = 1;
 
 /**
  * Clauses one run may list in one note. A run that read more (a whole corpus) gets its first ones and an `omitted`
@@ -21,7 +21,7 @@ export const MAX_NOTE_BYTES = 64 * 1024;
  * The largest note read. Squashing commits concatenates their notes, so a note may legitimately exceed what one
  * write produces; past 1 MiB it is not a SpecLedger note and is refused rather than parsed.
  */
-export const MAX_NOTE_READ_BYTES = 1024 * 1024;
+const MAX_NOTE_READ_BYTES = 1024 * 1024;
 
 /** How the commit was tied to the run: declared (environment, trailer, `link`) or inferred from ledger activity. */
 export const LINK_VIAS = ['env', 'trailer', 'link', 'ledger-guess'] as const;
@@ -119,7 +119,7 @@ function boundNote(note: Note): Note {
 }
 
 /** A note that cannot be read, naming the commit and what is wrong with it. */
-export function noteError(commit: string, problem: string): SpecLedgerError {
+function noteError(commit: string, problem: string): SpecLedgerError {
   return new SpecLedgerError(
     'INVALID_ARGUMENT',
     `the SpecLedger note on commit ${commit.slice(0, 12)} (${NOTES_REF}) ${problem}; see it with: git notes --ref=specledger show ${commit.slice(0, 12)}`,

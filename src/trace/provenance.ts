@@ -26,7 +26,7 @@ export interface CommitProvenance {
   error?: string;
 }
 
-export interface ProvenanceOptions {
+interface ProvenanceOptions {
   repo: GitRepo;
   store: LedgerStore | null;
   /** Spec files by ID, for clauses rebuilt from the ledger (a note records its own paths). */

@@ -125,7 +125,7 @@ export async function readObjects(
   return result;
 }
 
-export interface BlameLine {
+interface BlameLine {
   /** 1-based line number in the file at the blamed revision. */
   line: number;
   commit: string;

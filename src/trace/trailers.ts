@@ -5,13 +5,13 @@ import type { ReadRecord } from '../ledger/types.js';
 /** The trailer naming the run a commit came from; the hooks add it, and `trace` reads it. */
 export const SPEC_RUN_TRAILER = 'Spec-Run';
 /** The trailer citing one clause at one version: `Spec-Refs: auth#token-lifetime@1a2b3c4d`. */
-export const SPEC_REFS_TRAILER = 'Spec-Refs';
+const SPEC_REFS_TRAILER = 'Spec-Refs';
 
 /**
  * Trailers that name a run the ledger may know, in order of preference: ours, then an agent's own session trailer.
  * Compared case-insensitively, as git compares trailer keys.
  */
-export const RUN_TRAILER_KEYS: readonly string[] = [SPEC_RUN_TRAILER, 'Claude-Session'];
+const RUN_TRAILER_KEYS: readonly string[] = [SPEC_RUN_TRAILER, 'Claude-Session'];
 
 /** Hex digits of a digest in a trailer: 8 (32 bits) tell apart the versions of one clause, which is all they must. */
 export const SHORT_DIGEST_LENGTH = 8;

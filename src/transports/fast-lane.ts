@@ -14,13 +14,11 @@
 // test/integration/http-fast-lane.test.ts and test/e2e/stdio-fast-lane.test.ts send the same requests down both
 // paths and fail on any byte that differs, so an SDK update that changes the answer fails loudly.
 import type { ClientInfo, RequestFacts } from '../mcp/context.js';
+import { LEGACY_REVISIONS, MODERN_REVISION } from '../mcp/revisions.js';
 import type { ToolDefinition, ToolResult } from '../mcp/tool-runner.js';
 import { isPlainObject } from './json-rpc-shape.js';
 import { createResultEncoder } from './result-json.js';
 
-export const MODERN_REVISION = '2026-07-28';
-/** The 2025-era revisions a sessionless request may name in MCP-Protocol-Version. */
-const LEGACY_REVISIONS: ReadonlySet<string> = new Set(['2025-11-25', '2025-06-18', '2025-03-26']);
 const RESERVED_PREFIX = 'io.modelcontextprotocol/';
 const PROTOCOL_VERSION_KEY = `${RESERVED_PREFIX}protocolVersion`;
 const CLIENT_INFO_KEY = `${RESERVED_PREFIX}clientInfo`;
@@ -47,7 +45,7 @@ export function claimedEra(body: unknown): Era {
   return isPlainObject(meta) && meta[PROTOCOL_VERSION_KEY] !== undefined ? 'modern' : 'legacy';
 }
 
-export interface FastLaneOptions {
+interface FastLaneOptions {
   tools: readonly ToolDefinition[];
   serverInfo: { name: string; version: string; title?: string };
 }

@@ -29,7 +29,7 @@ export function sendEventStream(res: ServerResponse, body: string): void {
 }
 
 /** Writes a JSON body that is already serialized (the fast path stringifies exactly once). */
-export function sendJsonText(
+function sendJsonText(
   res: ServerResponse,
   status: number,
   body: string,
@@ -62,11 +62,4 @@ export function sendJsonRpcError(
   headers?: OutgoingHttpHeaders,
 ): void {
   sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null }, headers);
-}
-
-/** Answers 202 with no body: the POST carried only notifications or responses. */
-export function sendAccepted(res: ServerResponse, headers?: OutgoingHttpHeaders): void {
-  if (res.headersSent || res.destroyed) return;
-  res.writeHead(202, headers);
-  res.end();
 }

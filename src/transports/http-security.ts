@@ -14,7 +14,7 @@ export function isLoopbackHost(host: string): boolean {
   return /^127(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(h);
 }
 
-export interface HostPolicyOptions {
+interface HostPolicyOptions {
   bindHost: string;
   port: number;
   allowedHosts?: readonly string[] | undefined;
@@ -87,12 +87,12 @@ export function createHostPolicy(options: HostPolicyOptions): HostPolicy {
   };
 }
 
-export interface NamedToken {
+interface NamedToken {
   name: string;
   token: string;
 }
 
-export interface BearerAuth {
+interface BearerAuth {
   readonly enabled: boolean;
   /** The principal's AuthInfo when the header carries a known token; undefined otherwise. */
   authenticate(authorization: string | undefined): AuthInfo | undefined;
@@ -102,8 +102,8 @@ export interface BearerAuth {
  * Named bearer tokens compared in constant time: both sides are hashed first so the comparison never depends
  * on the secret's length, and every token is compared so the position of a match does not leak either.
  */
-export function createBearerAuth(tokens: ReadonlyArray<NamedToken>): BearerAuth {
-  const entries = tokens.map(({ name, token }) => {
+export function createBearerAuth(bearerTokens: ReadonlyArray<NamedToken>): BearerAuth {
+  const entries = bearerTokens.map(({ name, token }) => {
     if (name.trim() === '' || token.trim() === '') {
       throw new Error('every HTTP bearer token needs a non-empty name and value');
     }

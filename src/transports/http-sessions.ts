@@ -6,7 +6,7 @@ import type { AuthInfo, McpServer } from '@modelcontextprotocol/server';
 import type { ParsedPost } from './http-body.js';
 import { sendJsonRpcError } from './http-responses.js';
 
-export interface SessionRegistryOptions {
+interface SessionRegistryOptions {
   createServer: () => { server: McpServer; close(): Promise<void> };
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** A session with no request for this long is closed (clients often vanish without DELETE). */

@@ -32,14 +32,6 @@ import { sendJson, sendJsonRpcError } from './http-responses.js';
 import { createBearerAuth, createHostPolicy, type HostPolicy, redactAuthorization } from './http-security.js';
 import { SessionRegistry } from './http-sessions.js';
 
-export {
-  DEFAULT_MAX_SESSIONS,
-  DEFAULT_MAX_SESSIONS_PER_PRINCIPAL,
-  DEFAULT_REQUEST_TIMEOUT_MS,
-  DEFAULT_SESSION_IDLE_MS,
-} from './http-limits.js';
-export { isLoopbackHost } from './http-security.js';
-
 export interface HttpServerOptions {
   /** Default '127.0.0.1'. */
   host?: string;
@@ -50,7 +42,7 @@ export interface HttpServerOptions {
   /** false sends every request through the SDK (tests and the benchmark compare the two). Default true. */
   fastLane?: boolean;
   /** Named bearer tokens (name = principal recorded in the ledger); empty = no auth. */
-  tokens: ReadonlyArray<{ name: string; token: string }>;
+  bearerTokens: ReadonlyArray<{ name: string; token: string }>;
   /** Default: localhost, 127.0.0.1, [::1] with the bound port, plus the bind host. */
   allowedHosts?: string[];
   /** Default: http(s)://localhost|127.0.0.1|[::1] on any port; requests without Origin are allowed. */
@@ -159,7 +151,7 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
   const host = options.host ?? '127.0.0.1';
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const { log, stateless } = options;
-  const auth = createBearerAuth(options.tokens);
+  const auth = createBearerAuth(options.bearerTokens);
   const inFlight = createInFlight();
   // Sessionless clients introduce themselves once per principal; bounded by the token file (+1 without auth).
   const clients = new Map<string | null, ClientInfo>();

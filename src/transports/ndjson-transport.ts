@@ -7,6 +7,7 @@ import {
   STDIO_DEFAULT_MAX_BUFFER_SIZE,
   type Transport,
 } from '@modelcontextprotocol/server';
+import { MODERN_REVISIONS } from '../mcp/revisions.js';
 import { isPlainRequest, MAX_MESSAGE_DEPTH, nestsDeeperThan } from './json-rpc-shape.js';
 import { createResultEncoder } from './result-json.js';
 
@@ -235,9 +236,6 @@ export class NdjsonTransport implements Transport {
     }
   }
 }
-
-/** The 2026-era revisions this server speaks; a request's envelope naming another is refused per request. */
-const MODERN_REVISIONS: ReadonlySet<string> = new Set(['2026-07-28']);
 
 /**
  * The -32022 answer 2026-07-28 prescribes for a request whose envelope names a revision the server does not

@@ -32,7 +32,7 @@ function members(
   return `{${parts.join(',')}}`;
 }
 
-export type ResultEncoder = {
+type ResultEncoder = {
   /** JSON.stringify(message) for a JSON-RPC message, byte for byte. */
   message(message: unknown): string;
   /** JSON.stringify(result) for a tools/call result. */

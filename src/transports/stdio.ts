@@ -3,12 +3,13 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { serveStdio as serveSdkStdio } from '@modelcontextprotocol/server/stdio';
 import type { App } from '../app.js';
 import type { ClientInfo } from '../mcp/context.js';
+import { MODERN_REVISION } from '../mcp/revisions.js';
 import { SERVER_NAME, SERVER_VERSION } from '../mcp/server.js';
 import { claimedEra, createFastLane, type Era, type FastLane } from './fast-lane.js';
 import { isPlainObject } from './json-rpc-shape.js';
 import { NdjsonTransport } from './ndjson-transport.js';
 
-export interface StdioOptions {
+interface StdioOptions {
   /** false sends every request through the SDK (tests and the benchmark compare the two). Default true. */
   fastLane?: boolean;
 }
@@ -43,7 +44,7 @@ export async function serveStdio(
   serveSdkStdio(
     ({ era }) => {
       log(
-        `stdio: the client speaks ${era === 'modern' ? '2026-07-28' : 'a 2025 revision (initialize)'}`,
+        `stdio: the client speaks ${era === 'modern' ? MODERN_REVISION : 'a 2025 revision (initialize)'}`,
         'info',
       );
       return app.createServer(surface).server;

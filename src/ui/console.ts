@@ -14,7 +14,7 @@ import { runsView } from './pages/runs.js';
 import { specsView } from './pages/specs.js';
 import type { ConsoleSources } from './sources.js';
 
-export interface ConsoleOptions {
+interface ConsoleOptions {
   sources: ConsoleSources;
   /** The path the console is mounted at: '' (its own server) or e.g. '/ui' (under `serve --http`). */
   base?: string;

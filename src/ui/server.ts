@@ -7,7 +7,7 @@ import { createHostPolicy, type HostPolicy, isLoopbackHost } from '../transports
 import { createConsoleApp } from './console.js';
 import type { ConsoleSources } from './sources.js';
 
-export interface ConsoleServerOptions {
+interface ConsoleServerOptions {
   sources: ConsoleSources;
   host: string;
   /** 0 = any free port. */
@@ -15,7 +15,7 @@ export interface ConsoleServerOptions {
   log: (message: string) => void;
 }
 
-export interface ConsoleServer {
+interface ConsoleServer {
   url: string;
   close(): Promise<void>;
 }

@@ -2,12 +2,8 @@
 import { type IncomingHttpHeaders, request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../src/app.js';
-import {
-  type HttpServerHandle,
-  type HttpServerOptions,
-  isLoopbackHost,
-  startHttpServer,
-} from '../../src/transports/http.js';
+import { type HttpServerHandle, type HttpServerOptions, startHttpServer } from '../../src/transports/http.js';
+import { isLoopbackHost } from '../../src/transports/http-security.js';
 import { specsExample } from '../helpers/paths.js';
 
 interface RawResponse {
@@ -65,7 +61,7 @@ async function start(overrides: Partial<HttpServerOptions> = {}): Promise<HttpSe
   const handle = await startHttpServer(app, {
     port: 0,
     stateless: true,
-    tokens: [],
+    bearerTokens: [],
     maxBodyBytes: 4096,
     readiness: async () => ({ ready: true, detail: { index: 'loaded' } }),
     log: () => {},
@@ -113,7 +109,7 @@ describe('startHttpServer admission', () => {
   });
 
   it('answers 401 with WWW-Authenticate when the bearer token is missing or wrong', async () => {
-    const { url } = await start({ tokens: [{ name: 'ci', token: 's3cret' }] });
+    const { url } = await start({ bearerTokens: [{ name: 'ci', token: 's3cret' }] });
     const missing = await raw(url, { headers: MCP_HEADERS, body: LIST });
     expect(missing.status).toBe(401);
     expect(missing.headers['www-authenticate']).toMatch(/^Bearer/);

@@ -204,7 +204,7 @@ beforeAll(async () => {
   const common = {
     port: 0,
     stateless: true,
-    tokens: [],
+    bearerTokens: [],
     readiness: async () => ({ ready: true, detail: {} }),
     log: () => {},
   };

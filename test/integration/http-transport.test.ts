@@ -26,7 +26,7 @@ async function start(overrides: Partial<HttpServerOptions> = {}): Promise<HttpSe
   const handle = await startHttpServer(app, {
     port: 0,
     stateless: false,
-    tokens: [],
+    bearerTokens: [],
     readiness: async () => ({ ready: true, detail: {} }),
     log: () => {},
     ...overrides,
@@ -88,7 +88,7 @@ describe.each([
       { name: 'ci-bot', token: 'secret-one-0123456789' },
       { name: 'alice', token: 'secret-two-0123456789' },
     ];
-    const { url } = await start({ stateless, tokens });
+    const { url } = await start({ stateless, bearerTokens: tokens });
     await expect(connect(url, {}, era)).rejects.toThrow();
     await expect(connect(url, { Authorization: 'Bearer secret-three-0123456789' }, era)).rejects.toThrow();
     const client = await connect(
@@ -155,7 +155,7 @@ describe('startHttpServer (stateful sessions)', () => {
       { name: 'alice', token: 'token-a-0123456789' },
       { name: 'bob', token: 'token-b-0123456789' },
     ];
-    const { url } = await start({ tokens });
+    const { url } = await start({ bearerTokens: tokens });
     const client = await connect(url, { Authorization: 'Bearer token-a-0123456789' });
     const sessionId = (client.transport as StreamableHTTPClientTransport).sessionId as string;
     const hijack = await fetch(url, {
@@ -225,7 +225,7 @@ describe('startHttpServer (sessionless)', () => {
       { name: 'alice', token: 'secret-alice-0123456789' },
       { name: 'bob', token: 'secret-bob-0123456789' },
     ];
-    const { url } = await start({ stateless: true, tokens });
+    const { url } = await start({ stateless: true, bearerTokens: tokens });
     const alice = await connect(url, { Authorization: 'Bearer secret-alice-0123456789' }, 'modern');
     const bob = await connect(url, { Authorization: 'Bearer secret-bob-0123456789' }, 'modern');
     const [a, b] = [await runOf(alice), await runOf(bob)];

@@ -10,7 +10,7 @@ import { dirtyPaths, type GitRepo, type LogCommit, literal, logWithFiles, mapLim
 import type { Finding } from '../types.js';
 import { frontmatterLine } from './context.js';
 
-export interface DriftContext {
+interface DriftContext {
   snapshot: Snapshot;
   repo: GitRepo;
   /** Absolute folder the `applies_to` globs are relative to; null for the repository top level. */

@@ -16,7 +16,7 @@ interface Match {
   similarity: number;
 }
 
-export interface NearDuplicatePair {
+interface NearDuplicatePair {
   /** The later clause, reported where it is written. */
   spec: SpecDoc;
   clause: Clause;
@@ -25,7 +25,7 @@ export interface NearDuplicatePair {
   similarity: number;
 }
 
-export interface NearDuplicateOptions {
+interface NearDuplicateOptions {
   similarity: number;
   minWords: number;
   shingle: number;

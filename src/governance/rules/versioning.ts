@@ -10,7 +10,7 @@ import { bumpSemver, compareSemver, parseSemver } from '../semver.js';
 import type { Finding } from '../types.js';
 import { frontmatterLine } from './context.js';
 
-export interface BaseContext {
+interface BaseContext {
   snapshot: Snapshot;
   repo: GitRepo;
   parse: ParseContext;

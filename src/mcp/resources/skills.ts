@@ -17,7 +17,7 @@ import { type ConnectionInfo, resolveCallContext } from '../context.js';
 import type { SpecServerDeps } from '../deps.js';
 import { factsOf } from '../server.js';
 
-export const SKILL_BASE_URI = 'skill://';
+const SKILL_BASE_URI = 'skill://';
 
 export interface SpecSkills {
   attach(server: McpServer): void;

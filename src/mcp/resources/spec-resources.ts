@@ -15,7 +15,7 @@ import { parseSpecUri, ROOT_URI, specUri } from '../uri.js';
 import { viewRoot } from '../views/root-view.js';
 import { catalogChanged, changedUris, createSubscriptions } from './subscriptions.js';
 
-export interface ResourceNotifier {
+interface ResourceNotifier {
   /**
    * Sends list_changed and per-URI `updated` notifications for what differs between two snapshots: for the URIs
    * this 2025-era client subscribed to, or (2026-07-28, where the SDK's listen router filters per stream) for

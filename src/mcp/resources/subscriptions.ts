@@ -9,9 +9,9 @@ import { parseSpecUri, ROOT_URI, specUri } from '../uri.js';
  * server 4.3 s per edit. Now an edit looks only at the changed specs' subscriptions, and each must name a
  * clause or spec when subscribed; the cap bounds the spellings of those (case, percent-encoding) one client keeps.
  */
-export const MAX_SUBSCRIPTIONS = 10_000;
+const MAX_SUBSCRIPTIONS = 10_000;
 
-export interface Subscriptions {
+interface Subscriptions {
   /** Throws NOT_FOUND for a spec URI that names nothing, INVALID_ARGUMENT when the connection holds the cap. */
   add(uri: string, snapshot: Snapshot): void;
   delete(uri: string): void;

@@ -11,7 +11,7 @@ import { deepFreeze, runReadingTool } from '../tool-runner.js';
 import { viewClause } from '../views/clause-view.js';
 import { childRef, READ_ONLY, runIdArg } from './schemas.js';
 
-export const DEFAULT_CLAUSE_TOKENS = 4000;
+const DEFAULT_CLAUSE_TOKENS = 4000;
 
 export function registerGetClauseTool(
   server: ToolRegistry,

@@ -10,7 +10,7 @@ import { renderOutline, viewOutline } from '../views/outline-view.js';
 import { READ_ONLY, runIdArg } from './schemas.js';
 
 /** Two levels: sections and their subsections; requirements inside them are one depth further. */
-export const DEFAULT_OUTLINE_DEPTH = 2;
+const DEFAULT_OUTLINE_DEPTH = 2;
 
 export function registerGetOutlineTool(
   server: ToolRegistry,

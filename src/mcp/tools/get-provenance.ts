@@ -17,7 +17,7 @@ import { READ_ONLY } from './schemas.js';
  * Reads per page. A 50k-read run answered whole was 11 MB of JSON and held the event loop ~1.2 s beyond the ledger
  * query (measured with 50k records); 200 reads are ~45 KB, about 11k tokens of an agent's context.
  */
-export const DEFAULT_PROVENANCE_PAGE = 200;
+const DEFAULT_PROVENANCE_PAGE = 200;
 const MAX_PROVENANCE_PAGE = 1000;
 
 const CURSOR_RE = /^after-(\d{1,15})$/;

@@ -34,7 +34,7 @@ export function byBinding(a: SpecDoc, b: SpecDoc): number {
  * single spec, are listed as specs; a folder that holds only one subfolder is named by the deepest folder that
  * still holds everything (`openspec/specs/` rather than `openspec/`), so one call opens what matters.
  */
-export function foldByFolder(specs: readonly SpecDoc[], folder: string): FoldItem[] {
+function foldByFolder(specs: readonly SpecDoc[], folder: string): FoldItem[] {
   const base = folder === '' ? '' : `${folder}/`;
   const groups = new Map<string, SpecDoc[]>();
   const items: FoldItem[] = [];

@@ -8,14 +8,14 @@ import type { TokenCounter } from '../../parse/tokens.js';
 import type { Clause, SpecDoc } from '../../parse/types.js';
 import { specUri } from '../uri.js';
 
-export interface ClauseViewOptions {
+interface ClauseViewOptions {
   /** How many levels of child sections to show in full; 0 collapses every child section. */
   depth: number;
   maxTokens: number;
   cursor?: string;
 }
 
-export interface ClauseView {
+interface ClauseView {
   ref: string;
   spec: string;
   id: string;

@@ -2,7 +2,7 @@
 import { shownVersion, statusLabel } from '../../parse/labels.js';
 import type { SpecDoc } from '../../parse/types.js';
 
-export interface OutlineView {
+interface OutlineView {
   spec: {
     id: string;
     title: string;

@@ -16,7 +16,7 @@ import {
   specsUnder,
 } from './catalog-folds.js';
 
-export interface CatalogEntry {
+interface CatalogEntry {
   id: string;
   title: string;
   status: string;
@@ -26,7 +26,7 @@ export interface CatalogEntry {
   tokens: number;
 }
 
-export interface AlwaysEntry {
+interface AlwaysEntry {
   ref: string;
   title: string;
   version: string;
@@ -60,7 +60,7 @@ export interface RootPage {
   alwaysServed: SpecDoc[];
 }
 
-export interface RootOptions {
+interface RootOptions {
   maxTokens: number;
   cursor?: string;
   /** List only the specs under this folder (a `folders[].path` of an earlier page). */

@@ -4,7 +4,7 @@ import { shownVersion, statusLabel } from '../../parse/labels.js';
 import type { TokenCounter } from '../../parse/tokens.js';
 import type { ServedRead } from '../recorder.js';
 
-export interface SearchViewOptions {
+interface SearchViewOptions {
   query: string;
   /** Only this spec (any name that resolves to it). */
   spec?: string;
@@ -14,7 +14,7 @@ export interface SearchViewOptions {
   answerTokens: number;
 }
 
-export interface SearchViewHit {
+interface SearchViewHit {
   ref: string;
   title: string;
   snippet: string;
@@ -27,7 +27,7 @@ export interface SearchViewHit {
   tokens?: number;
 }
 
-export interface SearchView {
+interface SearchView {
   structured: { hits: SearchViewHit[] };
   text: string;
   reads: ServedRead[];

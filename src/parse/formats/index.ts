@@ -12,7 +12,7 @@ export type { ClauseContext, FormatRules } from './types.js';
 const markdownFormat: FormatRules = { format: 'markdown', matches: () => true, kind: () => 'spec' };
 
 /** Order matters: more specific layouts first, plain Markdown last. */
-export const FORMATS: readonly FormatRules[] = [
+const FORMATS: readonly FormatRules[] = [
   agentsMdFormat,
   skillFormat,
   kiroFormat,

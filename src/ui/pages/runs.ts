@@ -7,7 +7,7 @@ import type { ConsoleSources } from '../sources.js';
 
 const RUNS_PER_PAGE = 25;
 
-export interface RunsQuery {
+interface RunsQuery {
   client: string;
   principal: string;
   source: string;
