@@ -3,7 +3,7 @@ import MiniSearch from 'minisearch';
 import { isSupporting, type SpecRole, SUPPORTING_QUERY_WORDS } from '../parse/labels.js';
 import type { Clause, SpecDoc } from '../parse/types.js';
 import { type RankedClause, RERANKED, rerank } from './rerank.js';
-import { createTermCache, searchTerms, searchWords } from './search-text.js';
+import { createIndexTokenizer, createTermCache, searchTerms, searchWords } from './search-text.js';
 
 export interface SearchHit {
   ref: string;
@@ -70,7 +70,7 @@ export function createSearchIndex(): SearchIndex {
   const mini = new MiniSearch<Entry>({
     fields: ['key', 'title', 'body', 'context'],
     storeFields: ['ref', 'spec', 'digest', 'title', 'proposal', 'role', 'specTerms'],
-    tokenize: searchWords,
+    tokenize: createIndexTokenizer(),
     // Stemming is most of indexing's cost and a corpus repeats its words: each word is stemmed once per index.
     processTerm: termOf,
     searchOptions: {
