@@ -1,4 +1,5 @@
 // Ed25519 keys in the sumdb/note format, signed notes, and C2SP tlog-checkpoints (origin, tree size, root hash) carried in them.
+
 import {
   createHash,
   createPrivateKey,
@@ -9,6 +10,7 @@ import {
   verify,
 } from 'node:crypto';
 import { SpecLedgerError } from '../errors.js';
+import { decodeBase64 } from './base64.js';
 import type { Hash } from './merkle.js';
 
 /** The sumdb/note algorithm byte for Ed25519. */
@@ -80,8 +82,8 @@ function splitKey(text: string, what: string): { name: string; hash: string; dat
       `not a ${what} (expected ${what === 'verifier key' ? '' : 'PRIVATE+KEY+'}<name>+<8 hex>+<base64>)`,
     );
   checkName(name);
-  const bytes = Buffer.from(data, 'base64');
-  if (bytes.length !== 33 || bytes[0] !== ALG_ED25519 || bytes.toString('base64') !== data)
+  const bytes = decodeBase64(data);
+  if (bytes?.length !== 33 || bytes[0] !== ALG_ED25519)
     throw invalid(`not a ${what}: the key data is not an Ed25519 key (algorithm 1, 32 bytes)`);
   return { name, hash, data: bytes };
 }
@@ -147,7 +149,8 @@ export function openNote(note: string, key: NoteVerifierKey): string {
   for (const line of lines) {
     const m = /^\u2014 (\S+) ([A-Za-z0-9+/=]+)$/u.exec(line);
     if (!m) throw invalid(`malformed signature line in note: "${line.slice(0, 80)}"`);
-    const sig = Buffer.from(m[2] as string, 'base64');
+    const sig = decodeBase64(m[2] as string);
+    if (!sig) throw invalid('malformed signature line in note: the signature is not canonical base64');
     if (sig.length < 5) throw invalid('malformed signature line in note: too short');
     if (m[1] !== key.name || sig.readUInt32BE(0) !== key.keyHash) {
       signedByOthers += 1;
@@ -181,9 +184,8 @@ export function parseCheckpoint(text: string): Checkpoint {
     throw invalid('not a checkpoint: expected origin, tree size and root hash on three lines');
   if (!/^(?:0|[1-9]\d*)$/.test(sizeLine) || !Number.isSafeInteger(Number(sizeLine)))
     throw invalid(`not a checkpoint: tree size "${sizeLine.slice(0, 40)}" is not a decimal number`);
-  const root = Buffer.from(rootLine, 'base64');
-  if (root.length !== 32 || root.toString('base64') !== rootLine)
-    throw invalid('not a checkpoint: the root hash is not 32 bytes of base64');
+  const root = decodeBase64(rootLine);
+  if (root?.length !== 32) throw invalid('not a checkpoint: the root hash is not 32 bytes of base64');
   return { origin, size: Number(sizeLine), root };
 }
 

@@ -1,6 +1,8 @@
 // DSSE envelopes (secure-systems-lab/dsse v1) signed with Ed25519: how an in-toto Statement travels signed.
+
 import { sign, verify } from 'node:crypto';
 import { SpecLedgerError } from '../errors.js';
+import { decodeBase64 } from './base64.js';
 import type { NoteSignerKey, NoteVerifierKey } from './checkpoint.js';
 
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
@@ -52,7 +54,8 @@ export function openEnvelope(text: string, key: NoteVerifierKey): { payloadType:
     !Array.isArray(envelope.signatures)
   )
     throw invalid('not a DSSE envelope (expected payload, payloadType and signatures)');
-  const payload = Buffer.from(envelope.payload, 'base64');
+  const payload = decodeBase64(envelope.payload);
+  if (!payload) throw invalid('the payload is not canonical base64');
   const pae = preAuthEncoding(envelope.payloadType, payload);
   const mine = envelope.signatures.filter((s) => s?.keyid === keyId(key));
   if (mine.length === 0)
@@ -60,8 +63,8 @@ export function openEnvelope(text: string, key: NoteVerifierKey): { payloadType:
       `not signed by the key given (${key.name}); signed by: ${envelope.signatures.map((s) => String(s?.keyid)).join(', ') || 'nobody'}`,
     );
   for (const s of mine) {
-    if (typeof s.sig === 'string' && verify(null, pae, key.publicKey, Buffer.from(s.sig, 'base64')))
-      return { payloadType: envelope.payloadType, payload };
+    const sig = typeof s.sig === 'string' ? decodeBase64(s.sig) : null;
+    if (sig && verify(null, pae, key.publicKey, sig)) return { payloadType: envelope.payloadType, payload };
   }
   throw invalid(`the signature by ${key.name} is invalid (the envelope was changed after signing)`);
 }

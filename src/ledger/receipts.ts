@@ -1,5 +1,7 @@
 // Receipts: one read's record, its inclusion proof and the signed checkpoint it is proved against, checked offline without the ledger.
+
 import { SpecLedgerError } from '../errors.js';
+import { decodeBase64 } from './base64.js';
 import { type NoteVerifierKey, openCheckpoint } from './checkpoint.js';
 import { computeRecordHash, RECORD_COLUMNS } from './hash-chain.js';
 import { type MerkleTree, verifyInclusion } from './merkle.js';
@@ -83,9 +85,9 @@ export function parseReceipt(text: string): Receipt {
     throw invalid('leaf_index and tree_size must be whole numbers');
   if (
     !Array.isArray(r.inclusion_proof) ||
-    !r.inclusion_proof.every((p) => typeof p === 'string' && Buffer.from(p, 'base64').length === 32)
+    !r.inclusion_proof.every((p) => typeof p === 'string' && decodeBase64(p)?.length === 32)
   )
-    throw invalid('inclusion_proof must be a list of 32-byte base64 hashes');
+    throw invalid('inclusion_proof must be a list of 32-byte hashes in canonical base64');
   if (typeof r.checkpoint !== 'string') throw invalid('checkpoint must be a signed note');
   const record = r.record as Record<string, unknown> | undefined;
   if (
@@ -125,7 +127,7 @@ export function verifyReceipt(receipt: Receipt, key: NoteVerifierKey): VerifiedR
     throw invalid(`seq ${record.seq} is beyond the checkpoint (size ${checkpoint.size})`);
   if (computeRecordHash(record) !== record.hash)
     throw invalid(`seq ${record.seq}: the record does not match its hash (edited)`);
-  const proof = receipt.inclusion_proof.map((p) => Buffer.from(p, 'base64'));
+  const proof = receipt.inclusion_proof.map((p) => decodeBase64(p)!);
   if (!verifyInclusion(receipt.leaf_index, checkpoint.size, recordLeafHash(record), proof, checkpoint.root))
     throw invalid(
       `seq ${record.seq}: the inclusion proof does not lead to the checkpoint's root (the proof is truncated or altered, or the record was changed)`,
