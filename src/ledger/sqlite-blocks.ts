@@ -90,6 +90,8 @@ export function encodeTs(ts: unknown): unknown {
 const PAD2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
 const PAD3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 const DAY_MS = 86_400_000;
+/** 10000-01-01T00:00:00.000Z: from there toISOString writes six-digit years, which encodeTs never stores. */
+const MAX_TS_MS = 253_402_300_800_000;
 /** Days whose date a decoder keeps (a few years of reads); past that it starts over. */
 const CACHED_DAYS = 4096;
 
@@ -101,7 +103,10 @@ const CACHED_DAYS = 4096;
 export function createTsDecoder(): (stored: unknown) => unknown {
   const dates = new Map<number, string>();
   return (stored) => {
-    if (typeof stored !== 'number') return stored;
+    // A number encodeTs never writes (1e300, -1, 1.5: an edited block) stays as stored, as a string does: the
+    // record's hash then fails and verify names it, where formatting it threw and nothing was readable.
+    if (typeof stored !== 'number' || !Number.isSafeInteger(stored) || stored < 0 || stored >= MAX_TS_MS)
+      return stored;
     const day = Math.floor(stored / DAY_MS);
     let date = dates.get(day);
     if (date === undefined) {

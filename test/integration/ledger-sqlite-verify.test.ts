@@ -11,6 +11,9 @@ import type { ReadRecord } from '../../src/ledger/types.js';
 import { readInput } from '../fixtures/ledger-records.js';
 import { flipHashSlot } from '../helpers/ledger-files.js';
 
+/** Timestamps as an edited block might store them: out of Date's range, negative, fractional, past year 9999. */
+const HOSTILE_TS = ['1e300', '-1', '1.5', '8640000000000001', '253402300800000'];
+
 describe('verify on a SQLite ledger', () => {
   let dir: string;
   beforeEach(() => {
@@ -21,7 +24,7 @@ describe('verify on a SQLite ledger', () => {
   it('reaches the verdict of a record-by-record walk, tampered or not', async () => {
     let n = 0;
     const tamper = fc.record({
-      kind: fc.constantFrom('tokens', 'ts', 'hash', 'prev', 'delete', 'context', 'target'),
+      kind: fc.constantFrom('tokens', 'ts', 'ts-number', 'hash', 'prev', 'delete', 'context', 'target'),
       block: fc.nat(),
       at: fc.nat(),
     });
@@ -56,6 +59,11 @@ describe('verify on a SQLite ledger', () => {
             else if (edit.kind === 'ts')
               db.prepare(
                 `UPDATE blocks SET records = json_replace(records, '$[${k}][0]', 'yesterday') WHERE first_seq = ?`,
+              ).run(at);
+            else if (edit.kind === 'ts-number')
+              // Numbers a stored ts (epoch ms) never is: once they threw RangeError, and nothing was readable.
+              db.prepare(
+                `UPDATE blocks SET records = json_replace(records, '$[${k}][0]', ${HOSTILE_TS[edit.at % HOSTILE_TS.length]}) WHERE first_seq = ?`,
               ).run(at);
             else if (edit.kind === 'delete') db.prepare('DELETE FROM blocks WHERE first_seq = ?').run(at);
             else if (edit.kind === 'context')
