@@ -1,7 +1,7 @@
 // `verify --since`: whether the ledger today extends a checkpoint signed earlier, with an RFC 6962 consistency proof.
 import { type NoteVerifierKey, openCheckpoint } from './checkpoint.js';
 import { type Hash, type MerkleTree, rangeRoot, verifyConsistency } from './merkle.js';
-import { buildTree } from './tree.js';
+import { buildTree, decodeTreeState } from './tree.js';
 import { type LeafReader, storeLeafReader } from './tree-leaves.js';
 import type { LedgerStore } from './types.js';
 
@@ -64,16 +64,11 @@ async function firstDifference(
   const generic = `records 1..${old.size} no longer hash to the checkpoint's root`;
   const stored = await store.treeMeta('checkpoint_range');
   if (stored === null) return generic;
-  let hashes: Hash[];
-  try {
-    const parsed = JSON.parse(stored) as { size: number; hashes: string[] };
-    if (parsed.size !== old.size) return generic;
-    hashes = parsed.hashes.map((h) => Buffer.from(h, 'hex'));
-  } catch {
-    return generic;
-  }
+  const state = decodeTreeState(stored);
   // Only a stored range that hashes to the signed root tells what the checkpoint covered.
-  if (!rangeRoot({ size: old.size, hashes }).equals(old.root)) return generic;
+  if (state === null || state.range.size !== old.size || !rangeRoot(state.range).equals(old.root))
+    return generic;
+  const { hashes } = state.range;
   const spans = rangeSpans(old.size);
   for (let i = 0; i < spans.length; i++) {
     const [lo, hi] = spans[i] as [number, number];

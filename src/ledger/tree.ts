@@ -31,16 +31,37 @@ function encodeState(state: TreeState): string {
   });
 }
 
-function decodeState(text: string): TreeState | null {
+/** The stored tree state (`checkpoint_range`), or null when it is not the shape encodeState writes. */
+export function decodeTreeState(text: string): TreeState | null {
+  let v: { size?: unknown; hashes?: unknown; last_hash?: unknown };
   try {
-    const v = JSON.parse(text) as { size: number; hashes: string[]; last_hash: string };
-    return {
-      range: { size: v.size, hashes: v.hashes.map((h) => Buffer.from(h, 'hex')) },
-      lastHash: v.last_hash,
-    };
+    v = JSON.parse(text);
   } catch {
     return null;
   }
+  const hex = (h: unknown): h is string => typeof h === 'string' && /^[0-9a-f]{64}$/.test(h);
+  // A compact range holds one hash per set bit of its size; one with fewer (an edited row) whose last hash alone
+  // equals the signed root once passed the root check, and the next append popped a hash that was not there.
+  if (
+    typeof v?.size !== 'number' ||
+    !Number.isSafeInteger(v.size) ||
+    v.size < 0 ||
+    !Array.isArray(v.hashes) ||
+    !v.hashes.every(hex) ||
+    v.hashes.length !== setBits(v.size) ||
+    !hex(v.last_hash)
+  )
+    return null;
+  return {
+    range: { size: v.size, hashes: v.hashes.map((h) => Buffer.from(h, 'hex')) },
+    lastHash: v.last_hash,
+  };
+}
+
+function setBits(n: number): number {
+  let bits = 0;
+  for (let rest = n; rest > 0; rest = Math.floor(rest / 2)) bits += rest % 2;
+  return bits;
 }
 
 /** The SQLite file a `--ledger` location names, or null for PostgreSQL, `off` and an in-memory database. */
@@ -97,7 +118,7 @@ export async function trustedState(store: LedgerStore, key: NoteVerifierKey): Pr
     store.treeMeta('checkpoint_range'),
   ]);
   if (note === null || stateText === null) return null;
-  const state = decodeState(stateText);
+  const state = decodeTreeState(stateText);
   try {
     const checkpoint = openCheckpoint(note, key);
     if (

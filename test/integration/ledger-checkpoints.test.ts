@@ -86,6 +86,25 @@ function storeSuite(
       for (const note of notes) expect((await verifySince(store, note, verifier)).ok).toBe(true);
       expect(last.checkpoint.size).toBe(57 + 250);
     });
+
+    it('rebuilds from the first record when the stored range is not a compact range of its size', async () => {
+      // 307 records (three set bits): one forged hash, the signed root itself, once passed the root check, and the
+      // next checkpoint failed with "Cannot read properties of undefined".
+      const signed = await takeCheckpoint(store, signer);
+      expect(signed.checkpoint.size).toBe(307);
+      await store.setTreeMeta(
+        'checkpoint_range',
+        JSON.stringify({
+          size: 307,
+          hashes: [signed.checkpoint.root.toString('hex')],
+          last_hash: (await store.recordsAfter(306, 1))[0]!.hash,
+        }),
+      );
+      await store.append(reads(5, 'run-after-forgery'));
+      const next = await takeCheckpoint(store, signer);
+      expect(next.checkpoint.size).toBe(312);
+      expect(next.checkpoint.root).toEqual((await buildTree(store)).root());
+    });
   });
 }
 
