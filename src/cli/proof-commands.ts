@@ -1,5 +1,5 @@
 // keygen, checkpoint, prove, verify-receipt, and the key handling verify --since and attest --sign/--verify share.
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ExitError, SpecLedgerError } from '../errors.js';
@@ -16,6 +16,7 @@ import { formatRef } from '../ledger/refs.js';
 import { openLeafReader, takeCheckpoint } from '../ledger/tree.js';
 import type { LeafReader } from '../ledger/tree-leaves.js';
 import type { LedgerStore } from '../ledger/types.js';
+import { readInputFile } from './input-files.js';
 import { defaultLedger, integerOption, resolveLedger } from './options.js';
 import { escapeControls, printText } from './output.js';
 
@@ -30,17 +31,9 @@ export async function failedCheckExits<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-function readKeyFile(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (cause) {
-    throw new ExitError(`cannot read key ${file}: ${(cause as Error).message}`, 1, { cause });
-  }
-}
-
 /** The private key at `file`, refused unless only its owner can read it (0600), as ssh refuses one. */
 export function loadSignerKey(file: string): NoteSignerKey {
-  const text = readKeyFile(file);
+  const text = readInputFile(file, 'key');
   const mode = statSync(file).mode & 0o777;
   if ((mode & 0o077) !== 0)
     throw new ExitError(
@@ -50,7 +43,7 @@ export function loadSignerKey(file: string): NoteSignerKey {
 }
 
 export function loadVerifierKey(file: string): NoteVerifierKey {
-  const text = readKeyFile(file);
+  const text = readInputFile(file, 'key');
   if (text.trim().startsWith('PRIVATE+KEY+'))
     throw new ExitError(`${file} is a private key: pass the verifier key (${file}.pub)`);
   return parseVerifierKey(text);
@@ -195,12 +188,7 @@ export function registerProofCommands(program: Command): void {
       failedCheckExits(async () => {
         const key = loadVerifierKey(opts.key);
         for (const file of files) {
-          let text: string;
-          try {
-            text = readFileSync(file, 'utf8');
-          } catch (cause) {
-            throw new ExitError(`cannot read receipt ${file}: ${(cause as Error).message}`, 1, { cause });
-          }
+          const text = readInputFile(file, 'receipt');
           let verified: ReturnType<typeof verifyReceipt>;
           try {
             verified = verifyReceipt(parseReceipt(text), key);

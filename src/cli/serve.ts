@@ -1,5 +1,4 @@
 // specledger serve: the MCP server over stdio (default) or Streamable HTTP.
-import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import type { App } from '../app.js';
 import type { ReloadResult } from '../corpus/corpus.js';
@@ -14,6 +13,7 @@ import {
   DEFAULT_SESSION_IDLE_MS,
 } from '../transports/http-limits.js';
 import { isLoopbackHost } from '../transports/http-security.js';
+import { readInputFile } from './input-files.js';
 import {
   type CommonOptions,
   defaultLedger,
@@ -305,7 +305,7 @@ async function readiness(app: App): Promise<{ ready: boolean; detail: Record<str
  */
 function loadBearerTokens(file: string | undefined): Array<{ name: string; token: string }> {
   const lines = file
-    ? readFileSync(file, 'utf8').split(/\r?\n/)
+    ? readInputFile(file, 'token file').split(/\r?\n/)
     : process.env.SPECLEDGER_TOKEN
       ? [process.env.SPECLEDGER_TOKEN]
       : [];

@@ -1,11 +1,11 @@
 // verify --since and attest --sign/--verify: the checks of the ledger against what was signed before.
-import { readFileSync } from 'node:fs';
 import { ExitError } from '../errors.js';
 import type { InTotoStatement } from '../ledger/attest.js';
 import type { NoteSignerKey } from '../ledger/checkpoint.js';
 import { verifySince } from '../ledger/consistency.js';
 import { type DsseEnvelope, IN_TOTO_PAYLOAD_TYPE, openEnvelope, signEnvelope } from '../ledger/dsse.js';
 import type { LedgerStore } from '../ledger/types.js';
+import { readInputFile } from './input-files.js';
 import { printJson, printText } from './output.js';
 import { failedCheckExits, loadVerifierKey } from './proof-commands.js';
 
@@ -17,14 +17,6 @@ export interface AttestCliOptions {
   key?: string;
 }
 
-function readInput(file: string, what: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (cause) {
-    throw new ExitError(`cannot read ${what} ${file}: ${(cause as Error).message}`, 1, { cause });
-  }
-}
-
 export function signStatement(statement: InTotoStatement, key: NoteSignerKey): DsseEnvelope {
   return signEnvelope(Buffer.from(JSON.stringify(statement)), IN_TOTO_PAYLOAD_TYPE, key);
 }
@@ -34,7 +26,7 @@ export function verifyEnvelopeFile(file: string, keyFile: string | undefined): P
   return failedCheckExits(async () => {
     if (keyFile === undefined) throw new ExitError('--verify needs --key PREFIX.pub');
     const key = loadVerifierKey(keyFile);
-    const { payloadType, payload } = openEnvelope(readInput(file, 'envelope'), key);
+    const { payloadType, payload } = openEnvelope(readInputFile(file, 'envelope'), key);
     if (payloadType !== IN_TOTO_PAYLOAD_TYPE)
       throw new ExitError(`envelope rejected: payloadType ${payloadType}, expected ${IN_TOTO_PAYLOAD_TYPE}`);
     let statement: Partial<InTotoStatement>;
@@ -63,7 +55,7 @@ export function verifySinceCommand(
     const { openLeafReader } = await import('../ledger/tree.js');
     const leaves = openLeafReader(location, store);
     try {
-      const result = await verifySince(store, readInput(checkpointFile, 'checkpoint'), key, leaves);
+      const result = await verifySince(store, readInputFile(checkpointFile, 'checkpoint'), key, leaves);
       if (json) printJson(result);
       else if (result.ok)
         printText(

@@ -1,4 +1,5 @@
 // The built CLI proving what an agent read: keygen, checkpoint, prove, verify-receipt offline, verify --since against rewrites.
+import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -133,6 +134,23 @@ describe('proving what an agent read (built CLI, SQLite)', { timeout: 120_000 },
     expect(o.stderr).toMatch(/not signed by the key given \(other\.example\/log\+[0-9a-f]{8}\)/);
     const notJson = write('nonsense.json', 'x');
     expect((await cli('verify-receipt', notJson, '--key', `${key}.pub`)).code).toBe(1);
+  });
+
+  it('refuses to read a receipt, key or checkpoint that is not a regular file, without reading it', async () => {
+    // /dev/zero as a receipt once grew the process to 6 GB before it aborted; a FIFO would block forever.
+    const fifo = temp.at('receipt.fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const args of [
+      ['verify-receipt', '/dev/zero', '--key', `${key}.pub`],
+      ['verify-receipt', fifo, '--key', `${key}.pub`],
+      ['verify-receipt', temp.at('receipts'), '--key', `${key}.pub`],
+      ['verify-receipt', temp.at('nonsense.json'), '--key', '/dev/zero'],
+      ['verify', '--ledger', ledger, '--since', '/dev/zero', '--key', `${key}.pub`],
+    ]) {
+      const r = await cli(...args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(/not a regular file/);
+    }
   });
 
   it('passes verify --since after more reads, from a checkpoint that extends incrementally', async () => {
