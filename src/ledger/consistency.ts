@@ -53,6 +53,9 @@ export async function verifySince(
   const proof = tree.consistencyProof(old.size);
   if (!verifyConsistency(old.size, tree.size, old.root, root, proof))
     return { ok: false, ...base, reason: 'the consistency proof does not check' };
+  // The records left may extend the checkpoint and still not be the ledger's (its newest deleted, the head kept).
+  const { damage } = await store.health();
+  if (damage !== undefined) return { ok: false, ...base, reason: damage };
   return { ok: true, ...base, root: root.toString('base64'), proof: proof.map((h) => h.toString('base64')) };
 }
 

@@ -219,31 +219,30 @@ export async function openPostgresStore(
 
   const writes = trackWriteFailures(log);
 
-  // A damaged ledger is still appended to (new reads must be recorded), but not silently.
+  // A damaged ledger is still appended to (new reads must be recorded), but not silently. Read-only opens check
+  // too, without the warning: verify --since and --from-checkpoint compare where their walk ends with the head.
   let damage: string | null = null;
-  if (!readonly) {
-    try {
-      const [head, first, last] = await Promise.all([
-        pool.query<{ seq: string; hash: string }>(sql.head),
-        pool.query<Row>(sql.firstRead),
-        pool.query<Row>(sql.lastRead),
-      ]);
-      const headRow = head.rows[0];
-      damage = checkChainEnds({
-        head: headRow ? { seq: Number(headRow.seq), hash: headRow.hash } : null,
-        first: first.rows[0] ? toRecord(first.rows[0]) : undefined,
-        last: last.rows[0] ? toRecord(last.rows[0]) : undefined,
-      });
-    } catch (cause) {
-      await pool.end().catch(() => {});
-      throw unavailable(`cannot open ledger at ${target}: ${describeError(cause)}`, cause);
-    }
-    if (damage !== null)
-      log(
-        'warn',
-        `the ledger at ${target} is damaged: ${damage}; new reads are still recorded; run \`specledger verify\` for the full check`,
-      );
+  try {
+    const [head, first, last] = await Promise.all([
+      pool.query<{ seq: string; hash: string }>(sql.head),
+      pool.query<Row>(sql.firstRead),
+      pool.query<Row>(sql.lastRead),
+    ]);
+    const headRow = head.rows[0];
+    damage = checkChainEnds({
+      head: headRow ? { seq: Number(headRow.seq), hash: headRow.hash } : null,
+      first: first.rows[0] ? toRecord(first.rows[0]) : undefined,
+      last: last.rows[0] ? toRecord(last.rows[0]) : undefined,
+    });
+  } catch (cause) {
+    await pool.end().catch(() => {});
+    throw unavailable(`cannot open ledger at ${target}: ${describeError(cause)}`, cause);
   }
+  if (damage !== null && !readonly)
+    log(
+      'warn',
+      `the ledger at ${target} is damaged: ${damage}; new reads are still recorded; run \`specledger verify\` for the full check`,
+    );
 
   let queue: Pending[] = [];
   let draining = false;

@@ -255,6 +255,12 @@ export function parseBlock(block: StoredBlock): BlockEntries {
     throw new UnreadableBlockError(block.first_seq);
   }
   if (!Array.isArray(rows) || !Buffer.isBuffer(block.hashes)) throw new UnreadableBlockError(block.first_seq);
+  // A seq past 2^53 (an inserted row at 2^63 − 1) is no seq a read gets; a tree walk once stepped over it unseen.
+  if (!Number.isSafeInteger(block.first_seq))
+    throw new UnreadableBlockError(block.first_seq, 'its first seq is past the largest a read can have');
+  // No commit writes an empty block; one inserted among the others passed verify and hid the records after it.
+  if (rows.length === 0)
+    throw new UnreadableBlockError(block.first_seq, 'it holds no records: inserted outside SpecLedger');
   for (const row of rows) if (!Array.isArray(row)) throw new UnreadableBlockError(block.first_seq);
   return { firstSeq: block.first_seq, rows: rows as unknown[][], hashes: block.hashes };
 }

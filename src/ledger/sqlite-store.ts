@@ -490,9 +490,10 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     }
   }
 
-  // A damaged ledger is still appended to (new reads must be recorded), but not silently.
-  const damage = statements ? chainEndsDamage() : null;
-  if (damage !== null)
+  // A damaged ledger is still appended to (new reads must be recorded), but not silently. Read-only opens check
+  // too, without the warning: verify --since and --from-checkpoint compare where their walk ends with the head.
+  const damage = chainEndsDamage();
+  if (damage !== null && statements)
     log(
       'warn',
       `the ledger at ${path} is damaged: ${damage}; new reads are still recorded; run \`specledger verify\` for the full check`,

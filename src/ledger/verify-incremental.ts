@@ -73,6 +73,9 @@ export async function verifyFromCheckpoint(
     const seq = /^seq (\d+)/.exec(reason)?.[1];
     return { ok: false, reason, ...(seq === undefined ? {} : { seq: Number(seq) }) };
   }
+  // What the walk reached must be where the ledger's head says it ends: records deleted from the end, the head kept.
+  const { damage } = await store.health();
+  if (damage !== undefined) return { ok: false, reason: damage };
   return {
     ok: true,
     records: state.range.size,

@@ -1,4 +1,5 @@
 // Checkpoints on both stores: extended incrementally, signed in the background while reads are recorded, one tree across PostgreSQL replicas.
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCheckpointEvery } from '../../src/cli/options.js';
 import {
@@ -12,7 +13,9 @@ import { verifySince } from '../../src/ledger/consistency.js';
 import { openLedger } from '../../src/ledger/open.js';
 import { proveRecords, verifyReceipt } from '../../src/ledger/receipts.js';
 import { buildTree, takeCheckpoint } from '../../src/ledger/tree.js';
+import { storeLeafReader } from '../../src/ledger/tree-leaves.js';
 import type { LedgerStore } from '../../src/ledger/types.js';
+import { verifyFromCheckpoint } from '../../src/ledger/verify-incremental.js';
 import { readInput } from '../fixtures/ledger-records.js';
 import { openTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { makeTempDir, type TempDir } from '../helpers/temp.js';
@@ -165,6 +168,36 @@ describe('verifySince', () => {
         reason: "records 1..12 no longer hash to the checkpoint's root (the ledger was rewritten)",
       });
       await forged.close();
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('fails, as verify does, a ledger whose newest records were deleted while the head was kept', async () => {
+    // The records left still extend the checkpoint: once both checks said "chain intact" (found by review).
+    const dir = makeTempDir('specledger-since-');
+    try {
+      const path = dir.at('ledger.db');
+      const writer = await openLedger(path);
+      await writer.append(reads(10));
+      const { note } = await takeCheckpoint(writer, signer);
+      for (let i = 0; i < 3; i++) await writer.append(reads(10, `run-${i}`));
+      await writer.close();
+      const db = new Database(path);
+      db.prepare('DELETE FROM blocks WHERE first_seq >= 31').run();
+      db.close();
+      const store = await openLedger(path, { readonly: true });
+      try {
+        expect(await store.verify()).toMatchObject({ ok: false, seq: 31 });
+        const since = await verifySince(store, note, verifier);
+        expect(since).toMatchObject({ ok: false, reason: expect.stringMatching(/head records seq 40/) });
+        expect(await verifyFromCheckpoint(store, verifier, storeLeafReader(store))).toMatchObject({
+          ok: false,
+          reason: expect.stringMatching(/head records seq 40/),
+        });
+      } finally {
+        await store.close();
+      }
     } finally {
       dir.remove();
     }

@@ -99,6 +99,31 @@ describe('verify on a SQLite ledger', () => {
     );
   });
 
+  it('fails an empty block inserted among the others, which once passed and hid the records after it', async () => {
+    const path = join(dir, 'empty.db');
+    const writer = openSqliteStore(path);
+    for (let b = 0; b < 3; b++)
+      await writer.append(Array.from({ length: 10 }, (_, k) => readInput({ clause_id: `C-${b}-${k}` })));
+    await writer.close();
+    const db = new Database(path);
+    db.prepare(
+      "INSERT INTO blocks (first_seq, last_seq, records, hashes) SELECT 15, 14, '[]', substr(hashes, 129, 32) FROM blocks WHERE first_seq = 11",
+    ).run();
+    db.close();
+    const store = openSqliteStore(path, { readonly: true });
+    try {
+      expect(await store.verify()).toMatchObject({
+        ok: false,
+        seq: 15,
+        reason: expect.stringMatching(/holds no records/),
+      });
+      // prove reads through recordsAfter: it names the block rather than answering without seqs 16–20.
+      await expect(store.recordsAfter(15, 1)).rejects.toThrow(/seq 15 is not readable \(it holds no records/);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('names the gap in a chain rewritten consistently across it', async () => {
     // Two commits of five; the second block is moved to seq 7 and its chain rehashed from seq 5's hash, so every
     // hash holds and only the seqs show that seq 6 is gone.
