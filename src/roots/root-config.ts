@@ -1,9 +1,10 @@
 // specledger.config.{json,yaml,yml}: the roots one server serves, as a file; one schema for the CLI and the server.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { SpecLedgerError } from '../errors.js';
+import { readSmallFile } from '../source/read-file.js';
 import { ROOT_CONFIG_FILES } from './config-files.js';
 
 const RootEntrySchema = z
@@ -47,6 +48,9 @@ export function findRootsConfig(cwd: string): string | null {
   return null;
 }
 
+/** A roots config lists folders; a megabyte is a mistake or an attack. */
+const MAX_ROOTS_CONFIG_BYTES = 1024 * 1024;
+
 const EXAMPLE = '{"roots": [{"name": "payments", "path": "../payments-api/specs"}]}';
 
 /**
@@ -57,7 +61,7 @@ export function loadRootsConfig(file: string, label = file): LoadedRootsConfig {
   const absolute = path.resolve(file);
   let text: string;
   try {
-    text = readFileSync(absolute, 'utf8');
+    text = readSmallFile(absolute, MAX_ROOTS_CONFIG_BYTES);
   } catch (error) {
     throw new SpecLedgerError('CONFIG', `cannot read ${label}: ${(error as Error).message}`, {
       cause: error,
@@ -75,7 +79,16 @@ export function loadRootsConfig(file: string, label = file): LoadedRootsConfig {
       `${label}:${line}: not valid ${kindOf(file)}: ${syntax.message.split('\n')[0]}`,
     );
   }
-  const parsed = RootsConfigSchema.safeParse(doc.toJS());
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (error) {
+    // An alias bomb: yaml stops it, and the message should say where.
+    throw new SpecLedgerError('CONFIG', `${label}: not usable: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const parsed = RootsConfigSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const keys = issue.path.filter((k): k is string | number => typeof k !== 'symbol');

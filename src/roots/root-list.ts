@@ -3,6 +3,7 @@ import { readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { SpecLedgerError } from '../errors.js';
 import { rootNameProblem } from '../parse/root-refs.js';
+import { isInside } from '../source/safe-path.js';
 import { discoverRoots } from './discover.js';
 import { findRootsConfig, loadRootsConfig } from './root-config.js';
 
@@ -187,7 +188,7 @@ function checkRoots(named: NamedRoot[], source: string): RootList {
             'CONFIG',
             `${b.from}: root "${b.name}" is the same folder as root "${a.name}" (${a.real}); serve it once`,
           );
-      } else if (b.real.startsWith(`${a.real}${path.sep}`)) {
+      } else if (isInside(a.real, b.real)) {
         throw new SpecLedgerError(
           'CONFIG',
           `${b.from}: root "${b.name}" (${b.real}) is inside root "${a.name}" (${a.real}); its specs would be served twice. Name only the outer root, or move one of them`,
@@ -227,7 +228,7 @@ function checkOne(r: NamedRoot, federated: boolean): SpecRoot | FailedRoot {
   if (
     federated &&
     real !== path.join(holder, path.basename(r.path)) &&
-    !real.startsWith(`${holder}${path.sep}`)
+    !isInside(holder, real)
   ) {
     throw new SpecLedgerError(
       'CONFIG',

@@ -1,4 +1,6 @@
 // Lint configuration, semver comparison, the instruction heuristic and the text report.
+import { execFileSync } from 'node:child_process';
+import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -26,6 +28,16 @@ describe('loadLintConfig', () => {
     expect(config.nearDuplicate).toEqual({ similarity: 0.85, minWords: 25, shingle: 3 });
     expect(config.source).toBeNull();
     expect(warnings).toEqual([]);
+  });
+
+  it('refuses a config in the spec root that is a FIFO, or a link out of the root, without reading it', () => {
+    // A FIFO once blocked spec_status, and with it every client; a link to /dev/zero aborted the server.
+    execFileSync('mkfifo', [join(root.dir, 'specledger.lint.json')]);
+    expect(() => loadLintConfig({ root: root.dir, cwd: cwd.dir })).toThrow(/not a regular file/);
+    root.remove('specledger.lint.json');
+    cwd.write('outside.json', JSON.stringify({ budget: { lines: 1 } }));
+    symlinkSync(join(cwd.dir, 'outside.json'), join(root.dir, 'specledger.lint.json'));
+    expect(() => loadLintConfig({ root: root.dir, cwd: cwd.dir })).toThrow(/leads outside the spec root/);
   });
 
   it('finds .specledger/lint.json in the spec root before specledger.lint.json in the working directory', () => {

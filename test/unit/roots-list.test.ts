@@ -75,6 +75,10 @@ describe('start-up checks', () => {
   it('refuses a root inside another root', () => {
     const message = failure(() => list({ specs: ['api=payments-api', 'specs=payments-api/specs'] }));
     expect(message).toMatch(/root "specs" .* is inside root "api"/);
+    // `/` as the outer root: a prefix test of "//" once let every folder through.
+    expect(failure(() => list({ specs: ['all=/', 'api=payments-api'] }))).toMatch(
+      /root "api" .* is inside root "all"/,
+    );
   });
 
   it('refuses the same folder named twice', () => {
