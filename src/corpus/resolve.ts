@@ -37,7 +37,13 @@ export function specAliases(specId: string, roots: ReadonlySet<string> = NO_ROOT
   // In a federation a spec answers to its ID without the root (`auth`), and to each short name with and without it.
   const inner = localAliases(local);
   const prefix = root.toLowerCase();
-  return [local.toLowerCase(), ...inner, ...inner.map((a) => qualify(prefix, a))];
+  // A name that reads as another served root's ref is never an alias: a file named `a:auth.md` in root b once
+  // answered `a:auth#…`, and served b's text under a's name once a's own auth.md was gone (found by review).
+  const ownRoot = (alias: string): boolean => {
+    const named = splitRoot(alias, roots).root;
+    return named === null || named.toLowerCase() === prefix;
+  };
+  return [local.toLowerCase(), ...inner, ...inner.map((a) => qualify(prefix, a))].filter(ownRoot);
 }
 
 const NO_ROOTS: ReadonlySet<string> = new Set();
@@ -211,6 +217,8 @@ function matchSpec(tables: RefTables, specRef: string): SpecDoc[] {
   const all = [...tables.specs.values()];
   const ci = all.filter((s) => s.id.toLowerCase() === lower);
   if (ci.length > 0) return ci;
+  // `a:auth` names root a: a spec of another root whose path ends in `/a:auth` is not it.
+  if (splitRoot(specRef, tables.roots).root !== null) return [];
   return all.filter((s) => s.id.toLowerCase().endsWith(`/${lower}`));
 }
 

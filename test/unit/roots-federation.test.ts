@@ -63,6 +63,20 @@ describe('federation refs', () => {
     ]);
   });
 
+  it('never answers ROOT:SPEC from another root, whatever its files are named', async () => {
+    // Files named like another root's refs: `pay:rules.md` and `x/pay:payments.md` in root Ledger.
+    writeTree(tmp.dir, {
+      'Ledger/pay:rules.md': '# Spoofed\n\n- **SPOOF-1**: SPOOFED\n',
+      'Ledger/x/pay:payments.md': '# Spoofed\n\n- **SPOOF-2**: SPOOFED\n',
+    });
+    const list = resolveRootList({ specs: ['pay=pay', 'Ledger=Ledger'], cwd: tmp.dir, fallback: 'specs' });
+    fed = await loadFederation(list, { tokens: createTokenCounter() });
+    expect(failure('pay:rules#SPOOF-1').code).toBe('NOT_FOUND');
+    expect(failure('pay:payments#SPOOF-2').code).toBe('NOT_FOUND');
+    expect(fed.corpus.current().resolve('Ledger:pay:rules#SPOOF-1').clause?.text).toMatch(/SPOOFED/);
+    expect(fed.corpus.current().resolve('pay:auth#token-lifetime').clause?.text).toMatch(/15 minutes/);
+  });
+
   it('shortens names within a root and keeps the root as it was named', () => {
     const snap = fed.corpus.current();
     expect(snap.shortId(snap.spec('pay:openspec/specs/cli-archive/spec')!)).toBe('pay:cli-archive');
