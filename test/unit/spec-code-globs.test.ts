@@ -67,6 +67,22 @@ describe('compileCodeGlob', () => {
     }
   });
 
+  it('takes at most 4,096 characters of globs from one spec, and says which were left out', () => {
+    // 2,035 globs of 1,023 characters in one file once stalled specs_for_path, and every client, for minutes.
+    const globs = Array.from({ length: 10 }, (_, i) => `src/${'*a'.repeat(497)}${i}/**`);
+    const { doc, problems } = parse(
+      'many.md',
+      `---\nid: many\napplies_to: ${JSON.stringify(globs)}\n---\n# Many\n`,
+    );
+    expect(doc!.appliesTo).toEqual(globs.slice(0, 4));
+    expect(problems).toEqual([
+      expect.objectContaining({
+        line: 3,
+        message: expect.stringMatching(/over 4096 characters of globs; .* and the 5 after it are ignored/),
+      }),
+    ]);
+  });
+
   it('answers the globs that make a backtracking matcher run for seconds', () => {
     // picomatch takes 1.5 s on the second case and grows without bound on the third; here each is one pass.
     expect(matcher('*a*a*a*a*a*a*b')('a'.repeat(5000))).toBe(false);
