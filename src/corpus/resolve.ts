@@ -153,10 +153,13 @@ function acrossRoots(tables: RefTables, name: string): readonly string[] | null 
 /** A ref whose spec is in several roots: fine when one of them has the clause, AMBIGUOUS when more do. */
 function inOneRoot(tables: RefTables, ref: string, ids: readonly string[], clauseId: string): Resolved {
   const specs = ids.map((id) => tables.specs.get(id)!);
+  // Specs and clauses are counted as they are; the roots they sit in, apart (two features of one root are two).
+  const rootsOf = (specIds: readonly string[]): number =>
+    new Set(specIds.map((id) => splitRoot(id, tables.roots).root)).size;
   if (clauseId === '') {
     throw new SpecLedgerError(
       'AMBIGUOUS',
-      `"${ref}" names a spec in ${specs.length} roots; name the root as ROOT:SPEC: ${listed(ids)}`,
+      `"${ref}" names ${specs.length} specs in ${rootsOf(ids)} roots; name the root as ROOT:SPEC: ${listed(ids)}`,
       { candidates: [...ids] },
     );
   }
@@ -172,7 +175,7 @@ function inOneRoot(tables: RefTables, ref: string, ids: readonly string[], claus
     const refs = hits.map((h) => h.clause.ref);
     throw new SpecLedgerError(
       'AMBIGUOUS',
-      `"${ref}" is in ${hits.length} roots; name the root as ROOT:SPEC#CLAUSE: ${listed(refs)}`,
+      `"${ref}" is ${hits.length} clauses in ${rootsOf(hits.map((h) => h.spec.id))} roots; name the root as ROOT:SPEC#CLAUSE: ${listed(refs)}`,
       { candidates: refs },
     );
   }

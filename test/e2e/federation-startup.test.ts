@@ -96,7 +96,7 @@ describe('serve with several roots: a missing root fails alone', () => {
         'ledger:auth#token-lifetime',
         'payments:auth#token-lifetime',
       ]);
-      expect(textOf(ambiguous)).toMatch(/is in 2 roots; name the root as ROOT:SPEC#CLAUSE/);
+      expect(textOf(ambiguous)).toMatch(/is 2 clauses in 2 roots; name the root as ROOT:SPEC#CLAUSE/);
     } finally {
       await cli.close();
     }
