@@ -13,6 +13,7 @@ import {
 import { openLedger } from '../ledger/open.js';
 import { parseReceipt, proveRecords, verifyReceipt } from '../ledger/receipts.js';
 import { formatRef } from '../ledger/refs.js';
+import { UnreadableBlockError } from '../ledger/sqlite-blocks.js';
 import { openLeafReader, takeCheckpoint } from '../ledger/tree.js';
 import type { LeafReader } from '../ledger/tree-leaves.js';
 import type { LedgerStore } from '../ledger/types.js';
@@ -20,12 +21,18 @@ import { readInputFile } from './input-files.js';
 import { defaultLedger, integerOption, resolveLedger } from './options.js';
 import { escapeControls, printText } from './output.js';
 
-/** Runs a check: an error in what the user gave (a key, a receipt, a proof) is a failed check, exit 1. */
+/**
+ * Runs a check: an error in what the user gave (a key, a receipt, a proof) is a failed check, exit 1, and so is a
+ * ledger block that cannot be read (edited, inserted, empty): that is damage, not a ledger out of reach (exit 2).
+ */
 export async function failedCheckExits<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {
-    if (error instanceof SpecLedgerError && error.code !== 'LEDGER_UNAVAILABLE')
+    if (
+      error instanceof SpecLedgerError &&
+      (error.code !== 'LEDGER_UNAVAILABLE' || error.cause instanceof UnreadableBlockError)
+    )
       throw new ExitError(error.message, 1, { cause: error });
     throw error;
   }

@@ -277,6 +277,28 @@ describe('proving what an agent read (built CLI, SQLite)', { timeout: 120_000 },
       }
     });
 
+    it('an empty block inserted after the others fails verify and verify --since with exit 1', async () => {
+      // An unreadable block is damage, a failed check (1), not a ledger out of reach (2).
+      const db = new Database(ledger);
+      const inserted = db
+        .prepare(
+          "INSERT INTO blocks (first_seq, last_seq, records, hashes) SELECT max(last_seq) + 1, max(last_seq), '[]', zeroblob(32) FROM blocks",
+        )
+        .run();
+      db.close();
+      expect(inserted.changes).toBe(1);
+      try {
+        const plain = await cli('verify', '--ledger', ledger);
+        expect(plain.code).toBe(1);
+        expect(plain.stdout).toMatch(/holds no records/);
+        const s = await since();
+        expect(s.code).toBe(1);
+        expect(s.stderr).toMatch(/holds no records/);
+      } finally {
+        restore();
+      }
+    });
+
     it('editing one record in place is caught by verify and by verify --since', async () => {
       const db = new Database(ledger);
       const changed = db
