@@ -225,11 +225,7 @@ function checkOne(r: NamedRoot, federated: boolean): SpecRoot | FailedRoot {
   }
   const holder = realOrSelf(path.dirname(r.path));
   // Served alone, a linked root is served as it always was; among several, a link must not reach elsewhere.
-  if (
-    federated &&
-    real !== path.join(holder, path.basename(r.path)) &&
-    !isInside(holder, real)
-  ) {
+  if (federated && real !== path.join(holder, path.basename(r.path)) && !isInside(holder, real)) {
     throw new SpecLedgerError(
       'CONFIG',
       `${r.from}: spec root "${r.path}" is a symbolic link to ${real}, outside the folder it was named in (${holder}); name the real folder instead`,
