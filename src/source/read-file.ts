@@ -1,10 +1,10 @@
 // Small files read whole (configs, keys, receipts, checkpoints, token files): regular files only, bounded, never
 // blocking. A FIFO named like a config hung the event loop for every client; a link to /dev/zero grew the process
 // until it aborted (both found by review).
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 
 /** Far above any of them (a receipt is a few KB, an envelope of a long run a few MB); far below what hurts. */
-export const MAX_SMALL_FILE_BYTES = 64 * 1024 * 1024;
+const MAX_SMALL_FILE_BYTES = 64 * 1024 * 1024;
 
 /** Why a small file cannot be read. */
 export class SmallFileError extends Error {}
@@ -27,8 +27,25 @@ export function readSmallFile(file: string, maxBytes = MAX_SMALL_FILE_BYTES): st
       throw new SmallFileError(
         `${stat.size} bytes, over the ${Math.round(maxBytes / 1024 / 1024)} MiB it may be`,
       );
-    return readFileSync(fd, 'utf8');
+    // Read to the bound, not to the end: a file still being written could grow past its stat.
+    const buf = readUpTo(fd, maxBytes + 1);
+    if (buf.length > maxBytes) throw new SmallFileError('grew past its limit while being read');
+    return buf.toString('utf8');
   } finally {
     closeSync(fd);
   }
+}
+
+/** At most `limit` bytes from an open file, in 64 KiB reads. */
+export function readUpTo(fd: number, limit: number): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  while (total < limit) {
+    const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, limit - total));
+    const n = readSync(fd, chunk, 0, chunk.length, null);
+    if (n === 0) break;
+    chunks.push(chunk.subarray(0, n));
+    total += n;
+  }
+  return Buffer.concat(chunks, total);
 }

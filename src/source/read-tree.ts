@@ -6,7 +6,6 @@ import {
   openSync,
   readdirSync,
   readlinkSync,
-  readSync,
   realpathSync,
   type Stats,
   statSync,
@@ -14,6 +13,7 @@ import {
 import path from 'node:path';
 import { errorMessage, SpecLedgerError } from '../errors.js';
 import type { Problem } from '../parse/types.js';
+import { readUpTo } from './read-file.js';
 import { isInside, resolveInsideRoot, toRelative } from './safe-path.js';
 
 /** Folders never searched for specs: tooling, dependencies and SpecLedger's own ledger. */
@@ -161,19 +161,6 @@ export function readSpecFile(realRoot: string, rel: string, maxBytes = DEFAULT_M
   } finally {
     closeSync(fd);
   }
-}
-
-function readUpTo(fd: number, limit: number): Buffer {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  while (total < limit) {
-    const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, limit - total));
-    const n = readSync(fd, chunk, 0, chunk.length, null);
-    if (n === 0) break;
-    chunks.push(chunk.subarray(0, n));
-    total += n;
-  }
-  return Buffer.concat(chunks, total);
 }
 
 /** The path the kernel has for an open file (Linux's /proc); null where the platform does not say. */
