@@ -3,15 +3,12 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { SpecLedgerError } from '../errors.js';
-import { readSmallFile } from '../source/read-file.js';
+import { MAX_CONFIG_BYTES, readSmallFile } from '../source/read-file.js';
 import { isInside, resolveInsideRoot } from '../source/safe-path.js';
 import { LINT_RULES, PARSER_RULES, type RuleLevel } from './types.js';
 
 /** Looked for, in this order, in the spec root and then in the working directory. */
 export const CONFIG_FILES = ['.specledger/lint.json', 'specledger.lint.json'] as const;
-
-/** A lint config is a few hundred bytes; a megabyte is a mistake or an attack. */
-const MAX_LINT_CONFIG_BYTES = 1024 * 1024;
 
 const level = z.enum(['off', 'info', 'warning', 'error']);
 const positiveInt = z.number().int().positive();
@@ -90,7 +87,7 @@ export function loadLintConfig(options: LoadLintConfigOptions): LoadedLintConfig
     // A config found in a spec root is the root's content: it must not lead outside it (a link), nor block.
     if (!options.file && isInside(options.root, file))
       resolveInsideRoot(options.root, path.relative(options.root, file));
-    text = readSmallFile(file, MAX_LINT_CONFIG_BYTES);
+    text = readSmallFile(file, MAX_CONFIG_BYTES);
   } catch (error) {
     throw new SpecLedgerError('CONFIG', `cannot read lint config ${file}: ${(error as Error).message}`, {
       cause: error,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { SpecLedgerError } from '../errors.js';
-import { readSmallFile } from '../source/read-file.js';
+import { MAX_CONFIG_BYTES, readSmallFile } from '../source/read-file.js';
 import { ROOT_CONFIG_FILES } from './config-files.js';
 
 const RootEntrySchema = z
@@ -48,9 +48,6 @@ export function findRootsConfig(cwd: string): string | null {
   return null;
 }
 
-/** A roots config lists folders; a megabyte is a mistake or an attack. */
-const MAX_ROOTS_CONFIG_BYTES = 1024 * 1024;
-
 const EXAMPLE = '{"roots": [{"name": "payments", "path": "../payments-api/specs"}]}';
 
 /**
@@ -61,7 +58,7 @@ export function loadRootsConfig(file: string, label = file): LoadedRootsConfig {
   const absolute = path.resolve(file);
   let text: string;
   try {
-    text = readSmallFile(absolute, MAX_ROOTS_CONFIG_BYTES);
+    text = readSmallFile(absolute, MAX_CONFIG_BYTES);
   } catch (error) {
     throw new SpecLedgerError('CONFIG', `cannot read ${label}: ${(error as Error).message}`, {
       cause: error,

@@ -6,6 +6,9 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 /** Far above any of them (a receipt is a few KB, an envelope of a long run a few MB); far below what hurts. */
 const MAX_SMALL_FILE_BYTES = 64 * 1024 * 1024;
 
+/** A config (lint, roots) is a few hundred bytes; a megabyte is a mistake or an attack. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
 /** Why a small file cannot be read. */
 export class SmallFileError extends Error {}
 
