@@ -222,6 +222,13 @@ describe('proving what an agent read (built CLI, SQLite)', { timeout: 120_000 },
     };
     const since = () =>
       cli('verify', '--since', temp.at('checkpoint-2'), '--key', `${key}.pub`, '--ledger', ledger);
+    /** One statement run on the ledger file, as someone who can write to it would; it must change one row. */
+    const tamper = (sql: string) => {
+      const db = new Database(ledger);
+      const changed = db.prepare(sql).run().changes;
+      db.close();
+      expect(changed).toBe(1);
+    };
 
     it('a chain rewritten consistently passes verify alone, and fails verify --since naming the record', async () => {
       const records = await allRecords(ledger);
@@ -279,14 +286,9 @@ describe('proving what an agent read (built CLI, SQLite)', { timeout: 120_000 },
 
     it('an empty block inserted after the others fails verify and verify --since with exit 1', async () => {
       // An unreadable block is damage, a failed check (1), not a ledger out of reach (2).
-      const db = new Database(ledger);
-      const inserted = db
-        .prepare(
-          "INSERT INTO blocks (first_seq, last_seq, records, hashes) SELECT max(last_seq) + 1, max(last_seq), '[]', zeroblob(32) FROM blocks",
-        )
-        .run();
-      db.close();
-      expect(inserted.changes).toBe(1);
+      tamper(
+        "INSERT INTO blocks (first_seq, last_seq, records, hashes) SELECT max(last_seq) + 1, max(last_seq), '[]', zeroblob(32) FROM blocks",
+      );
       try {
         const plain = await cli('verify', '--ledger', ledger);
         expect(plain.code).toBe(1);
@@ -300,14 +302,9 @@ describe('proving what an agent read (built CLI, SQLite)', { timeout: 120_000 },
     });
 
     it('editing one record in place is caught by verify and by verify --since', async () => {
-      const db = new Database(ledger);
-      const changed = db
-        .prepare(
-          "UPDATE blocks SET records = json_replace(records, '$[1][3]', 7777) WHERE first_seq = (SELECT min(first_seq) FROM blocks)",
-        )
-        .run();
-      db.close();
-      expect(changed.changes).toBe(1);
+      tamper(
+        "UPDATE blocks SET records = json_replace(records, '$[1][3]', 7777) WHERE first_seq = (SELECT min(first_seq) FROM blocks)",
+      );
       try {
         const plain = await cli('verify', '--ledger', ledger);
         expect(plain.code).toBe(1);

@@ -14,6 +14,23 @@ import { flipHashSlot } from '../helpers/ledger-files.js';
 /** Timestamps as an edited block might store them: out of Date's range, negative, fractional, past year 9999. */
 const HOSTILE_TS = ['1e300', '-1', '1.5', '8640000000000001', '253402300800000'];
 
+/** A new ledger at `path` of `blocks` commits of `size` reads each; the records it holds. */
+async function writeBlocks(path: string, blocks: number, size: number): Promise<ReadRecord[]> {
+  const writer = openSqliteStore(path);
+  try {
+    const records: ReadRecord[] = [];
+    for (let b = 0; b < blocks; b++)
+      records.push(
+        ...(await writer.append(
+          Array.from({ length: size }, (_, k) => readInput({ clause_id: `C-${b}-${k}` })),
+        )),
+      );
+    return records;
+  } finally {
+    await writer.close();
+  }
+}
+
 describe('verify on a SQLite ledger', () => {
   let dir: string;
   beforeEach(() => {
@@ -101,10 +118,7 @@ describe('verify on a SQLite ledger', () => {
 
   it('fails an empty block inserted among the others, which once passed and hid the records after it', async () => {
     const path = join(dir, 'empty.db');
-    const writer = openSqliteStore(path);
-    for (let b = 0; b < 3; b++)
-      await writer.append(Array.from({ length: 10 }, (_, k) => readInput({ clause_id: `C-${b}-${k}` })));
-    await writer.close();
+    await writeBlocks(path, 3, 10);
     const db = new Database(path);
     db.prepare(
       "INSERT INTO blocks (first_seq, last_seq, records, hashes) SELECT 15, 14, '[]', substr(hashes, 129, 32) FROM blocks WHERE first_seq = 11",
@@ -128,11 +142,7 @@ describe('verify on a SQLite ledger', () => {
     // Two commits of five; the second block is moved to seq 7 and its chain rehashed from seq 5's hash, so every
     // hash holds and only the seqs show that seq 6 is gone.
     const path = join(dir, 'gap.db');
-    const writer = openSqliteStore(path);
-    for (let b = 0; b < 2; b++)
-      await writer.append(Array.from({ length: 5 }, (_, k) => readInput({ clause_id: `C-${b}-${k}` })));
-    const records = await writer.recordsAfter(0, 100);
-    await writer.close();
+    const records = await writeBlocks(path, 2, 5);
     let prev = (records[4] as ReadRecord).hash;
     const moved = records.slice(5).map((r) => {
       const record = { ...r, seq: r.seq + 1, prev_hash: prev };
