@@ -220,8 +220,10 @@ function matchSpec(tables: RefTables, specRef: string): SpecDoc[] {
   const all = [...tables.specs.values()];
   const ci = all.filter((s) => s.id.toLowerCase() === lower);
   if (ci.length > 0) return ci;
-  // `a:auth` names root a: a spec of another root whose path ends in `/a:auth` is not it.
-  if (splitRoot(specRef, tables.roots).root !== null) return [];
+  // `a:auth` names root a: a spec of another root whose path ends in `/a:auth` is not it. Within root a, the name
+  // is one of its specs' short names (`a:spec` for several OpenSpec capabilities), so those are what it matches.
+  if (splitRoot(specRef, tables.roots).root !== null)
+    return (tables.aliases.get(lower) ?? []).flatMap((id) => tables.specs.get(id) ?? []);
   return all.filter((s) => s.id.toLowerCase().endsWith(`/${lower}`));
 }
 

@@ -63,6 +63,19 @@ describe('federation refs', () => {
     ]);
   });
 
+  it('names the specs a root-qualified short name could mean, as it does without a root', () => {
+    const rooted = failure('pay:spec#req-archive');
+    expect(rooted.code).toBe('AMBIGUOUS');
+    expect([...(rooted.candidates ?? [])].sort()).toEqual([
+      'pay:openspec/specs/cli-archive/spec',
+      'pay:openspec/specs/cli-init/spec',
+    ]);
+    expect(rooted.message).toMatch(/matches 2 specs/);
+    // The root's own short name still resolves when it is unique, and another root's specs are never candidates.
+    expect(fed.corpus.current().resolve('pay:cli-init/spec').spec.id).toBe('pay:openspec/specs/cli-init/spec');
+    expect(failure('Ledger:spec#req-archive').code).toBe('NOT_FOUND');
+  });
+
   it('never answers ROOT:SPEC from another root, whatever its files are named', async () => {
     // Files named like another root's refs: `pay:rules.md` and `x/pay:payments.md` in root Ledger.
     writeTree(tmp.dir, {
