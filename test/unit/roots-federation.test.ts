@@ -72,7 +72,9 @@ describe('federation refs', () => {
     ]);
     expect(rooted.message).toMatch(/matches 2 specs/);
     // The root's own short name still resolves when it is unique, and another root's specs are never candidates.
-    expect(fed.corpus.current().resolve('pay:cli-init/spec').spec.id).toBe('pay:openspec/specs/cli-init/spec');
+    expect(fed.corpus.current().resolve('pay:cli-init/spec').spec.id).toBe(
+      'pay:openspec/specs/cli-init/spec',
+    );
     expect(failure('Ledger:spec#req-archive').code).toBe('NOT_FOUND');
   });
 
