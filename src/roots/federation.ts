@@ -9,6 +9,7 @@ import { qualify } from '../parse/root-refs.js';
 import type { TokenCounter } from '../parse/tokens.js';
 import type { Problem, SpecDoc } from '../parse/types.js';
 import { createGitInfo, type GitInfo } from '../source/git.js';
+import { rootFolderUnlisted } from '../source/read-tree.js';
 import type { FailedRoot, RootList, SpecRoot } from './root-list.js';
 
 export interface ServedRoot {
@@ -200,8 +201,12 @@ function federationRoot(roots: readonly ServedRoot[], failed: readonly FailedRoo
   ];
   for (const r of roots) {
     const snap = r.corpus.current();
+    // A root whose folder cannot be listed (deleted, renamed away, made unreadable) serves nothing until it is back.
+    const unlisted = rootFolderUnlisted(snap.problems);
     lines.push(
-      `- ${r.name}: ${snap.catalog.length + (snap.root.path ? 1 : 0)} specs, ${snap.clauseCount} clauses`,
+      unlisted
+        ? `- ${r.name}: not served now (${unlisted.message})`
+        : `- ${r.name}: ${snap.catalog.length + (snap.root.path ? 1 : 0)} specs, ${snap.clauseCount} clauses`,
     );
   }
   for (const f of failed) lines.push(`- ${f.name}: not served (${f.reason})`);

@@ -57,7 +57,11 @@ export function listSpecFiles(realRoot: string, problems: Problem[]): string[] {
       entries = readdirSync(dir, { withFileTypes: true });
     } catch (error) {
       problems.push(
-        problem(toRelative(realRoot, dir) || '.', 'unreadable', `cannot list folder: ${String(error)}`),
+        problem(
+          toRelative(realRoot, dir) || ROOT_FOLDER,
+          'unreadable',
+          `cannot list folder: ${String(error)}`,
+        ),
       );
       return;
     }
@@ -98,6 +102,14 @@ export function listSpecFiles(realRoot: string, problems: Problem[]): string[] {
   };
   walk(realRoot);
   return out;
+}
+
+/** The `file` of a problem with the root folder itself. */
+const ROOT_FOLDER = '.';
+
+/** The problem listSpecFiles reported when it could not list the root folder itself (gone, renamed, unreadable). */
+export function rootFolderUnlisted(problems: readonly Problem[]): Problem | undefined {
+  return problems.find((p) => p.file === ROOT_FOLDER && p.rule === 'unreadable');
 }
 
 /**

@@ -1,5 +1,5 @@
 // Several roots as one snapshot: root-qualified refs, bare refs across roots, short names, per-root reloads.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SpecLedgerError } from '../../src/errors.js';
 import { createTokenCounter } from '../../src/parse/tokens.js';
@@ -117,5 +117,18 @@ describe('federation reloads', () => {
     expect(result.before).toBe(before);
     expect(result.after.resolve('Ledger:auth#token-lifetime').clause?.text).toMatch(/7 minutes/);
     expect(result.after.spec('pay:auth')).toBe(payAuth);
+  });
+
+  it('says on the root page that a root whose folder is gone is not served, until it comes back', () => {
+    const ledger = fed.roots.find((r) => r.name === 'Ledger')!;
+    rmSync(tmp.at('Ledger'), { recursive: true });
+    const gone = fed.rootReloaded(ledger, ledger.corpus.rescan()).after;
+    expect(gone.root.text).toMatch(/^- Ledger: not served now \(cannot list folder: .*ENOENT.*\)$/m);
+    expect(gone.root.text).toMatch(/^- pay: 3 specs, /m);
+    expect(gone.spec('pay:auth')).toBeDefined();
+    mkdirSync(tmp.at('Ledger'));
+    writeFileSync(tmp.at('Ledger/rules.md'), '# Rules\n\n- **LED-1**: every write is logged\n');
+    const back = fed.rootReloaded(ledger, ledger.corpus.rescan()).after;
+    expect(back.root.text).toMatch(/^- Ledger: 1 specs, 1 clauses$/m);
   });
 });
