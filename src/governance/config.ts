@@ -84,10 +84,11 @@ export function loadLintConfig(options: LoadLintConfigOptions): LoadedLintConfig
   if (!existsSync(file)) throw new SpecLedgerError('CONFIG', `lint config ${file} does not exist`);
   let text: string;
   try {
-    // A config found in a spec root is the root's content: it must not lead outside it (a link), nor block.
-    if (!options.file && isInside(options.root, file))
-      resolveInsideRoot(options.root, path.relative(options.root, file));
-    text = readSmallFile(file, MAX_CONFIG_BYTES);
+    // A config found in a spec root is the root's content: it must not lead outside it (a link), nor block. The
+    // check names the link; the open, which does not follow one, closes the race with a swap after the check.
+    const inRoot = !options.file && isInside(options.root, file);
+    if (inRoot) resolveInsideRoot(options.root, path.relative(options.root, file));
+    text = readSmallFile(file, MAX_CONFIG_BYTES, inRoot ? { inside: options.root } : {});
   } catch (error) {
     throw new SpecLedgerError('CONFIG', `cannot read lint config ${file}: ${(error as Error).message}`, {
       cause: error,

@@ -1,7 +1,8 @@
 // Small files read whole (configs, keys, receipts, checkpoints, token files): regular files only, bounded, never
 // blocking. A FIFO named like a config hung the event loop for every client; a link to /dev/zero grew the process
 // until it aborted (both found by review).
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync } from 'node:fs';
+import { isInside } from './safe-path.js';
 
 /** Far above any of them (a receipt is a few KB, an envelope of a long run a few MB); far below what hurts. */
 const MAX_SMALL_FILE_BYTES = 64 * 1024 * 1024;
@@ -12,20 +13,36 @@ export const MAX_CONFIG_BYTES = 1024 * 1024;
 /** Why a small file cannot be read. */
 export class SmallFileError extends Error {}
 
+interface SmallFileOptions {
+  /**
+   * A folder the file must be in (a real path): the file is opened without following a link, and where the kernel
+   * says the open file lives must be inside it, so a folder on the way swapped for a link after any check made
+   * before the open still cannot lead the read outside.
+   */
+  inside?: string;
+}
+
 /**
  * The text of `file`: opened non-blocking (a FIFO does not wait for a writer), refused unless it is a regular file
  * of at most `maxBytes`. Throws SmallFileError with the reason (the OS's, or "not a regular file").
  */
-export function readSmallFile(file: string, maxBytes = MAX_SMALL_FILE_BYTES): string {
+export function readSmallFile(
+  file: string,
+  maxBytes = MAX_SMALL_FILE_BYTES,
+  { inside }: SmallFileOptions = {},
+): string {
   let fd: number;
   try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | (inside ? constants.O_NOFOLLOW : 0));
   } catch (cause) {
     throw new SmallFileError((cause as Error).message, { cause });
   }
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new SmallFileError('not a regular file');
+    const opened = inside === undefined ? null : openedPath(fd);
+    if (inside !== undefined && opened !== null && !isInside(inside, opened))
+      throw new SmallFileError(`leads outside ${inside} (to ${opened})`);
     if (stat.size > maxBytes)
       throw new SmallFileError(
         `${stat.size} bytes, over the ${Math.round(maxBytes / 1024 / 1024)} MiB it may be`,
@@ -51,4 +68,13 @@ export function readUpTo(fd: number, limit: number): Buffer {
     total += n;
   }
   return Buffer.concat(chunks, total);
+}
+
+/** Where the kernel says an open file lives (Linux); null where that cannot be asked. */
+export function openedPath(fd: number): string | null {
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return null;
+  }
 }

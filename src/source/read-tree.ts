@@ -5,7 +5,6 @@ import {
   fstatSync,
   openSync,
   readdirSync,
-  readlinkSync,
   realpathSync,
   type Stats,
   statSync,
@@ -13,7 +12,7 @@ import {
 import path from 'node:path';
 import { errorMessage, SpecLedgerError } from '../errors.js';
 import type { Problem } from '../parse/types.js';
-import { readUpTo } from './read-file.js';
+import { openedPath, readUpTo } from './read-file.js';
 import { isInside, resolveInsideRoot, toRelative } from './safe-path.js';
 
 /** Folders never searched for specs: tooling, dependencies and SpecLedger's own ledger. */
@@ -176,14 +175,6 @@ export function readSpecFile(realRoot: string, rel: string, maxBytes = DEFAULT_M
 }
 
 /** The path the kernel has for an open file (Linux's /proc); null where the platform does not say. */
-function openedPath(fd: number): string | null {
-  try {
-    return readlinkSync(`/proc/self/fd/${fd}`);
-  } catch {
-    return null;
-  }
-}
-
 function kindOf(st: Stats): string {
   if (st.isFIFO()) return 'a FIFO (named pipe)';
   if (st.isSocket()) return 'a socket';

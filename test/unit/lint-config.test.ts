@@ -8,6 +8,7 @@ import { loadLintConfig } from '../../src/governance/config.js';
 import { renderFindingsText, summarize } from '../../src/governance/index.js';
 import { createProseScanner } from '../../src/governance/prose.js';
 import { bumpSemver, compareSemver } from '../../src/governance/semver.js';
+import { readSmallFile } from '../../src/source/read-file.js';
 import { type TempTree, tempTree } from '../integration/lint-fixtures.js';
 
 describe('loadLintConfig', () => {
@@ -38,6 +39,22 @@ describe('loadLintConfig', () => {
     cwd.write('outside.json', JSON.stringify({ budget: { lines: 1 } }));
     symlinkSync(join(cwd.dir, 'outside.json'), join(root.dir, 'specledger.lint.json'));
     expect(() => loadLintConfig({ root: root.dir, cwd: cwd.dir })).toThrow(/leads outside the spec root/);
+  });
+
+  it('reads a file that must stay in a folder only where the open file really is in it', () => {
+    // What loadLintConfig's open does after its check: a folder on the way swapped for a link to outside between
+    // the check and the open (here it is a link from the start) must not lead the read out of the root.
+    cwd.write('elsewhere/specledger.lint.json', '{"budget":{"lines":1}}');
+    symlinkSync(join(cwd.dir, 'elsewhere'), join(root.dir, '.specledger'));
+    const through = join(root.dir, '.specledger/specledger.lint.json');
+    expect(readSmallFile(through)).toContain('lines');
+    expect(() => readSmallFile(through, 1024, { inside: root.dir })).toThrow(/leads outside/);
+    symlinkSync(join(cwd.dir, 'elsewhere/specledger.lint.json'), join(root.dir, 'last-link.json'));
+    expect(() => readSmallFile(join(root.dir, 'last-link.json'), 1024, { inside: root.dir })).toThrow(
+      /ELOOP|link/,
+    );
+    root.write('plain.json', '{}');
+    expect(readSmallFile(join(root.dir, 'plain.json'), 1024, { inside: root.dir })).toBe('{}');
   });
 
   it('finds .specledger/lint.json in the spec root before specledger.lint.json in the working directory', () => {
