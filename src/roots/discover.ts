@@ -17,7 +17,7 @@ const ROOT_FOLDERS = /^(\.kiro|openspec|specs)$/;
  * are served. An AGENTS.md in a folder that holds other roots (the monorepo's top) is left to `lint`: roots
  * do not nest, or its specs would be served twice.
  */
-export function discoverRoots(base: string): NamedRoot[] {
+export function discoverRoots(base: string, named: Iterable<string> = []): NamedRoot[] {
   const found: Array<{ dir: string; agents: boolean }> = [];
   const walk = (dir: string, depth: number): boolean => {
     let entries: Dirent[];
@@ -44,12 +44,26 @@ export function discoverRoots(base: string): NamedRoot[] {
     return holdsRoot;
   };
   walk(base, 0);
+  // Two paths can make one name (`a b/.kiro` and `a-b/.kiro`, or two long paths alike in their first 63
+  // characters), or a path can make a name given to another root (`named`, compared as root names are, ignoring
+  // case); the later one gets a number, since a name the user never chose must not stop the server.
+  const taken = new Set([...named].map((n) => n.toLowerCase()));
   return found
     .sort((a, b) => (a.dir < b.dir ? -1 : 1))
     .map(({ dir }) => {
       const rel = path.relative(base, dir).split(path.sep).join('/');
-      return { name: discoveredName(rel), path: dir, from: `--discover ${rel}`, named: false };
+      const name = unusedName(discoveredName(rel), taken);
+      taken.add(name.toLowerCase());
+      return { name, path: dir, from: `--discover ${rel}`, named: false };
     });
+}
+
+/** `name`, or `name-2`, `name-3`, … (cut to fit 63 characters) when it is taken. */
+function unusedName(name: string, taken: ReadonlySet<string>): string {
+  let candidate = name;
+  for (let n = 2; taken.has(candidate.toLowerCase()); n++)
+    candidate = `${name.slice(0, 62 - String(n).length)}-${n}`;
+  return candidate;
 }
 
 /** `packages/billing/.kiro` → `packages-billing-kiro`; a root at the top keeps its folder name (`specs`). */

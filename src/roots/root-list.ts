@@ -59,6 +59,8 @@ export interface RootListInput {
  * `--specs` or `--config`. Every rule is checked before anything is served; a root that cannot be read is the one
  * failure that does not stop start-up while another root can be served.
  */
+const names = (roots: readonly NamedRoot[]): string[] => roots.map((r) => r.name);
+
 export function resolveRootList(input: RootListInput): RootList {
   const named: NamedRoot[] = [];
   let source: string;
@@ -87,7 +89,8 @@ export function resolveRootList(input: RootListInput): RootList {
           named: true,
         });
       });
-      if (loaded.config.discover) named.push(...discoverRoots(path.resolve(base, loaded.config.discover)));
+      if (loaded.config.discover)
+        named.push(...discoverRoots(path.resolve(base, loaded.config.discover), names(named)));
       source = label;
     } else if (discoverDir) {
       source = '--discover';
@@ -102,7 +105,7 @@ export function resolveRootList(input: RootListInput): RootList {
     }
   }
   if (discoverDir) {
-    const found = discoverRoots(discoverDir);
+    const found = discoverRoots(discoverDir, names(named));
     if (found.length === 0 && named.length === 0) {
       throw new SpecLedgerError(
         'CONFIG',

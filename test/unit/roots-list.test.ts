@@ -215,4 +215,28 @@ describe('--discover', () => {
     expect(roots.source).toBe('--discover');
     expect(roots.roots).toHaveLength(4);
   });
+
+  it('numbers roots whose paths make the same name, and serves them all', () => {
+    const mono = tmp.at('mono');
+    const long = 'x'.repeat(70);
+    writeTree(mono, {
+      'a b/.kiro/steering/one.md': '# One\n',
+      'a-b/.kiro/steering/two.md': '# Two\n',
+      [`${long}1/specs/a.md`]: '# A\n',
+      [`${long}2/specs/b.md`]: '# B\n',
+    });
+    const found = discoverRoots(mono);
+    expect(found.map((r) => [r.name, path.relative(mono, r.path)])).toEqual([
+      ['a-b-kiro', 'a b/.kiro'],
+      ['a-b-kiro-2', 'a-b/.kiro'],
+      ['x'.repeat(63), `${long}1/specs`],
+      [`${'x'.repeat(61)}-2`, `${long}2/specs`],
+    ]);
+    const roots = list({ discover: 'mono' });
+    expect(roots.roots.map((r) => r.name)).toEqual(found.map((r) => r.name));
+    // A name the user gave another root is taken too, whatever its case.
+    writeTree(tmp.dir, { 'own/a.md': '# Own\n' });
+    const both = list({ specs: ['A-B-KIRO=own'], discover: 'mono' });
+    expect(both.roots.map((r) => r.name).slice(0, 3)).toEqual(['A-B-KIRO', 'a-b-kiro-2', 'a-b-kiro-3']);
+  });
 });
