@@ -83,6 +83,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const git = federation?.git ?? (await createGitInfo(corpus.root));
   const deps: SpecServerDeps = {
     corpus,
+    ...(federation ? { roots: federation.roots } : {}),
     ledger,
     tokens,
     recorder: createRecorder(ledger, git, withSpans(options.onRecorded)),

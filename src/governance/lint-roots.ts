@@ -1,5 +1,6 @@
 // `specledger lint` over several roots: every rule per root, and near-duplicates across roots as well.
 import { loadCorpus } from '../corpus/corpus.js';
+import type { Snapshot } from '../corpus/snapshot.js';
 import { createTokenCounter } from '../parse/tokens.js';
 import type { SpecDoc } from '../parse/types.js';
 import { type LintConfig, loadLintConfig } from './config.js';
@@ -35,6 +36,42 @@ export interface RunLintRootsOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** One root's snapshot and the config that root's findings are reported under. */
+export interface LintedRoot {
+  name: string;
+  snapshot: Snapshot;
+  config: LintConfig;
+}
+
+/**
+ * The snapshot rules over several roots: every rule within each root, with that root's config (duplicate IDs,
+ * references and budgets stay per root), except near-duplicate, which joins the clauses of every root with the
+ * thresholds of `cross`; each root's config still sets the level of findings reported in it. What `lint` reports
+ * for several roots before its git rules, and what spec_status reports for a federation.
+ */
+export function lintRootSnapshots(roots: readonly LintedRoot[], cross: LintConfig): RootFinding[] {
+  const findings: RootFinding[] = [];
+  const rootOf = new Map<SpecDoc, LintedRoot>();
+  for (const r of roots) {
+    const own = { ...r.config, rules: { ...r.config.rules, 'near-duplicate': 'off' as const } };
+    for (const f of lintSnapshot(r.snapshot, { config: own })) findings.push({ ...f, root: r.name });
+    for (const spec of r.snapshot.specs) rootOf.set(spec, r);
+  }
+  if (cross.rules['near-duplicate'] === 'off') return findings;
+  for (const pair of nearDuplicatePairs([...rootOf.keys()], cross.nearDuplicate)) {
+    const here = rootOf.get(pair.spec)!;
+    const level = here.config.rules['near-duplicate'];
+    if (level === 'off') continue;
+    const there = rootOf.get(pair.other.spec)!.name;
+    const f = nearDuplicateFinding(pair, {
+      ref: `${there}:${pair.other.clause.ref}`,
+      path: `${there}/${pair.other.spec.path}`,
+    });
+    findings.push({ ...f, root: here.name, ...(level ? { severity: level } : {}) });
+  }
+  return findings;
+}
+
 /**
  * Each root is linted as `lint --specs ROOT` would lint it (duplicate IDs, references, drift stay per root),
  * except near-duplicate, which joins the clauses of every root at once: a policy forked between two
@@ -45,37 +82,23 @@ export async function runLintRoots(options: RunLintRootsOptions): Promise<RootsL
   const cwd = options.cwd ?? process.cwd();
   const tokens = createTokenCounter();
   const cross = loadLintConfig({ root: cwd, cwd, file: options.configFile });
-  const findings: RootFinding[] = [];
   const notes = new Map<string, string[]>();
   const warnings: string[] = [...cross.warnings];
   const roots: RootsLintReport['roots'] = [];
-  const rootOf = new Map<SpecDoc, { name: string; config: LintConfig }>();
+  const linted: LintedRoot[] = [];
+  const history: RootFinding[] = [];
   for (const r of options.roots) {
     const corpus = loadCorpus({ root: r.path, tokens, onProgress: options.onProgress });
     const { config, warnings: w } = loadLintConfig({ root: corpus.root, cwd, file: options.configFile });
     warnings.push(...w.map((m) => `${r.name}: ${m}`));
     const snapshot = corpus.current();
-    const own = { ...config, rules: { ...config.rules, 'near-duplicate': 'off' as const } };
-    const history = await lintHistory(snapshot, { root: corpus.root, config, base: options.base, tokens });
-    for (const n of history.notes) notes.set(n, [...(notes.get(n) ?? []), r.name]);
-    for (const f of [...lintSnapshot(snapshot, { config: own }), ...history.findings])
-      findings.push({ ...f, root: r.name });
-    for (const spec of snapshot.specs) rootOf.set(spec, { name: r.name, config });
+    const git = await lintHistory(snapshot, { root: corpus.root, config, base: options.base, tokens });
+    for (const n of git.notes) notes.set(n, [...(notes.get(n) ?? []), r.name]);
+    for (const f of git.findings) history.push({ ...f, root: r.name });
+    linted.push({ name: r.name, snapshot, config });
     roots.push({ name: r.name, root: corpus.root, specs: snapshot.specs.length });
   }
-  if (cross.config.rules['near-duplicate'] !== 'off') {
-    for (const pair of nearDuplicatePairs([...rootOf.keys()], cross.config.nearDuplicate)) {
-      const here = rootOf.get(pair.spec)!;
-      const level = here.config.rules['near-duplicate'];
-      if (level === 'off') continue;
-      const there = rootOf.get(pair.other.spec)!.name;
-      const f = nearDuplicateFinding(pair, {
-        ref: `${there}:${pair.other.clause.ref}`,
-        path: `${there}/${pair.other.spec.path}`,
-      });
-      findings.push({ ...f, root: here.name, ...(level ? { severity: level } : {}) });
-    }
-  }
+  const findings = [...lintRootSnapshots(linted, cross.config), ...history];
   const order = new Map(options.roots.map((r, i) => [r.name, i]));
   const sorted = sortFindings(findings);
   sorted.sort((a, b) => (order.get(a.root) ?? 0) - (order.get(b.root) ?? 0));

@@ -13,6 +13,8 @@ export interface RenderedResult {
 
 export interface SpecServerDeps {
   corpus: Pick<Corpus, 'root' | 'current' | 'locate'>;
+  /** The served roots by name when several are served as one corpus (src/roots/federation.ts); absent for one. */
+  roots?: ReadonlyArray<{ name: string; corpus: Pick<Corpus, 'root' | 'current'> }>;
   recorder: Recorder;
   ledger: LedgerStore;
   tokens: TokenCounter;

@@ -1,7 +1,12 @@
 // Multi-root lint: duplicate IDs count within a root, near-duplicates across roots; through the built CLI.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { Client } from '@modelcontextprotocol/client';
+import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { resolveRootList } from '../../src/roots/root-list.js';
+import { structured } from '../helpers/mcp.js';
 import { builtCli } from '../helpers/paths.js';
 import { makeTempDir, type TempDir, writeTree } from '../helpers/temp.js';
 import { specText } from './lint-fixtures.js';
@@ -70,5 +75,59 @@ describe('specledger lint --specs A --specs B', () => {
     expect(json.findings[0]).toEqual(
       expect.objectContaining({ rule: 'near-duplicate', file: 'pay/refunds.md' }),
     );
+  });
+
+  it('is what spec_status reports for the same roots served together, each root under its own config', async () => {
+    writeTree(tmp.at('pay'), {
+      'refunds.md': refunds(30),
+      'notes.md': specText({ id: 'notes' }, '# Notes\n'),
+    });
+    writeTree(tmp.at('shop'), {
+      'refunds.md': refunds(90),
+      'a.md': specText({ id: 'notes', status: 'draft' }, '# A\n'),
+      'b.md': specText({ id: 'notes', status: 'draft' }, '# B\n'),
+      'unowned.md': specText({ id: 'unowned', version: '1.0.0', status: 'approved' }, '# Unowned\n'),
+      // shop's own config: a forked policy is an error there, and missing owners are not its concern.
+      '.specledger/lint.json': JSON.stringify({
+        rules: { 'near-duplicate': 'error', 'missing-owners': 'off' },
+      }),
+    });
+    writeTree(tmp.at('pay'), {
+      'unowned.md': specText({ id: 'unowned', version: '1.0.0', status: 'approved' }, '# Unowned\n'),
+    });
+    const { json } = await lint(['--specs', 'pay', '--specs', 'shop']);
+    const fromLint = json.findings
+      .map((f: { rule: string; severity: string; file: string }) => `${f.rule} ${f.severity} ${f.file}`)
+      .sort();
+    expect(fromLint).toEqual([
+      'duplicate-spec-id error shop/a.md',
+      'duplicate-spec-id error shop/b.md',
+      'missing-owners error pay/unowned.md',
+      'near-duplicate error shop/refunds.md',
+    ]);
+    const roots = resolveRootList({ specs: ['pay=pay', 'shop=shop'], cwd: tmp.dir, fallback: 'specs' });
+    const app = await createApp({
+      specs: roots.roots[0]!.real,
+      roots,
+      ledger: 'off',
+      transport: 'memory',
+      env: {},
+    });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await app.createServer(app.surface({ witnessed: true })).server.connect(serverSide);
+    const client = new Client({ name: 'specledger-tests', version: '1.0.0' });
+    await client.connect(clientSide);
+    try {
+      const status = structured<{
+        findings: Array<{ rule: string; severity: string; file: string; ref?: string }>;
+      }>((await client.callTool({ name: 'spec_status', arguments: { severity: 'info' } })) as never);
+      expect(status.findings.map((f) => `${f.rule} ${f.severity} ${f.file}`).sort()).toEqual(fromLint);
+      // Refs in findings are the federation's, so get_clause takes them as they are.
+      const dup = status.findings.find((f) => f.rule === 'near-duplicate');
+      expect(dup?.ref).toBe('shop:refunds#window');
+    } finally {
+      await client.close();
+      await app.close();
+    }
   });
 });

@@ -1,10 +1,14 @@
 // Parser and corpus problems (frontmatter schema/syntax, duplicate IDs, unreadable files) surfaced as findings.
+import type { Problem } from '../../parse/types.js';
 import type { Finding } from '../types.js';
 import type { SnapshotRule } from './context.js';
 
 /** The parser already says what is wrong and where; lint keeps its words and its severity. */
-export const parserProblems: SnapshotRule = ({ snapshot }) =>
-  snapshot.problems.map(
+export const parserProblems: SnapshotRule = ({ snapshot }) => problemFindings(snapshot.problems);
+
+/** Problems as findings, in the parser's words and at its severity, with a hint where the parser gave none. */
+export const problemFindings = (problems: readonly Problem[]): Finding[] =>
+  problems.map(
     (p): Finding => ({
       rule: p.rule,
       severity: p.severity,

@@ -3,10 +3,13 @@
 import { z } from 'zod';
 import type { Snapshot } from '../../corpus/snapshot.js';
 import {
+  DEFAULT_LINT_CONFIG,
   type Finding,
   type LintConfig,
+  lintRootSnapshots,
   lintSnapshot,
   loadLintConfig,
+  problemFindings,
   summarize,
 } from '../../governance/index.js';
 import type { SpecServerDeps } from '../deps.js';
@@ -55,7 +58,9 @@ export function registerSpecStatusTool(server: ToolRegistry, deps: SpecServerDep
       const snapshot = deps.corpus.current();
       let findings = lintOf.get(snapshot);
       if (!findings) {
-        findings = lintSnapshot(snapshot, { config: configFor(deps) });
+        findings = deps.roots
+          ? lintRoots(snapshot, deps.roots)
+          : lintSnapshot(snapshot, { config: configFor(deps.corpus.root) });
         lintOf.set(snapshot, findings);
       }
       const order = { info: 0, warning: 1, error: 2 } as const;
@@ -87,10 +92,35 @@ export function registerSpecStatusTool(server: ToolRegistry, deps: SpecServerDep
 }
 
 /** The same thresholds and severities CI uses; a broken config falls back to the defaults rather than failing the tool. */
-function configFor(deps: SpecServerDeps): LintConfig | undefined {
+function configFor(root: string): LintConfig | undefined {
   try {
-    return loadLintConfig({ root: deps.corpus.root }).config;
+    return loadLintConfig({ root }).config;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * What `lint` reports for the same roots (lint-roots.ts): each root under its own config, near-duplicates across
+ * them under the working directory's, files and refs named as the federation serves them; and the problems of the
+ * join that no served root has (a root that cannot be served at all).
+ */
+function lintRoots(joined: Snapshot, roots: NonNullable<SpecServerDeps['roots']>): Finding[] {
+  const cwd = process.cwd();
+  const linted = roots.map((r) => ({
+    name: r.name,
+    snapshot: r.corpus.current(),
+    config: configFor(r.corpus.root) ?? DEFAULT_LINT_CONFIG,
+  }));
+  const cross = configFor(cwd) ?? DEFAULT_LINT_CONFIG;
+  const served = roots.map((r) => `${r.name}/`);
+  const unserved = joined.problems.filter((p) => !served.some((prefix) => p.file.startsWith(prefix)));
+  const findings = lintRootSnapshots(linted, cross).map(
+    ({ root, ...f }): Finding => ({
+      ...f,
+      file: `${root}/${f.file}`,
+      ...(f.ref ? { ref: `${root}:${f.ref}` } : {}),
+    }),
+  );
+  return [...problemFindings(unserved), ...findings];
 }
