@@ -35,17 +35,22 @@ async function lint(args: readonly string[]) {
   }
 }
 
+/** Two roots: one refund policy forked between them (30 days, 90 days), and a spec ID used twice in shop. */
+function writeForkedRoots(): void {
+  writeTree(tmp.at('pay'), {
+    'refunds.md': refunds(30),
+    'notes.md': specText({ id: 'notes' }, '# Notes\n'),
+  });
+  writeTree(tmp.at('shop'), {
+    'refunds.md': refunds(90),
+    'a.md': specText({ id: 'notes', status: 'draft' }, '# A\n'),
+    'b.md': specText({ id: 'notes', status: 'draft' }, '# B\n'),
+  });
+}
+
 describe('specledger lint --specs A --specs B', () => {
   it('reports a spec ID twice in one root, not once in each of two, and a clause forked across roots', async () => {
-    writeTree(tmp.at('pay'), {
-      'refunds.md': refunds(30),
-      'notes.md': specText({ id: 'notes' }, '# Notes\n'),
-    });
-    writeTree(tmp.at('shop'), {
-      'refunds.md': refunds(90),
-      'a.md': specText({ id: 'notes', status: 'draft' }, '# A\n'),
-      'b.md': specText({ id: 'notes', status: 'draft' }, '# B\n'),
-    });
+    writeForkedRoots();
     const { code, json } = await lint(['--specs', 'pay', '--specs', 'shop']);
     expect(code).toBe(1);
     expect(json.root).toEqual([
@@ -78,14 +83,8 @@ describe('specledger lint --specs A --specs B', () => {
   });
 
   it('is what spec_status reports for the same roots served together, each root under its own config', async () => {
-    writeTree(tmp.at('pay'), {
-      'refunds.md': refunds(30),
-      'notes.md': specText({ id: 'notes' }, '# Notes\n'),
-    });
+    writeForkedRoots();
     writeTree(tmp.at('shop'), {
-      'refunds.md': refunds(90),
-      'a.md': specText({ id: 'notes', status: 'draft' }, '# A\n'),
-      'b.md': specText({ id: 'notes', status: 'draft' }, '# B\n'),
       'unowned.md': specText({ id: 'unowned', version: '1.0.0', status: 'approved' }, '# Unowned\n'),
       // shop's own config: a forked policy is an error there, and missing owners are not its concern.
       '.specledger/lint.json': JSON.stringify({
