@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { recordLeafHash } from '../../src/ledger/tree-leaves.js';
 import { runCli } from '../helpers/cli.js';
 import { allRecords, copyLedger, forgeLedger, removeLedger, scriptedRun } from '../helpers/ledger-files.js';
@@ -216,10 +216,11 @@ describe('proving what an agent read (built CLI, SQLite)', { timeout: 120_000 },
       pristine = temp.at('pristine.db');
       copyLedger(ledger, pristine);
     });
-    const restore = () => {
+    // Each test tampers with the ledger; the next one starts from the ledger as the checkpoint saw it.
+    afterEach(() => {
       removeLedger(ledger);
       copyLedger(pristine, ledger);
-    };
+    });
     const since = () =>
       cli('verify', '--since', temp.at('checkpoint-2'), '--key', `${key}.pub`, '--ledger', ledger);
     /** One statement run on the ledger file, as someone who can write to it would; it must change one row. */
@@ -234,18 +235,14 @@ describe('proving what an agent read (built CLI, SQLite)', { timeout: 120_000 },
       const records = await allRecords(ledger);
       const rewritten = records.map((r) => (r.seq === 3 ? { ...r, spec_version: '9.9.9' } : r));
       await forgeLedger(ledger, rewritten, true);
-      try {
-        const plain = await cli('verify', '--ledger', ledger);
-        expect(plain.stdout).toMatch(/^ok: \d+ records, chain intact/);
-        expect(plain.code).toBe(0);
-        const s = await since();
-        expect(s.code).toBe(1);
-        expect(s.stdout).toMatch(
-          /^FAILED: the first record that differs is among seqs 1\.\.\d+ \(the ledger was rewritten\)/,
-        );
-      } finally {
-        restore();
-      }
+      const plain = await cli('verify', '--ledger', ledger);
+      expect(plain.stdout).toMatch(/^ok: \d+ records, chain intact/);
+      expect(plain.code).toBe(0);
+      const s = await since();
+      expect(s.code).toBe(1);
+      expect(s.stdout).toMatch(
+        /^FAILED: the first record that differs is among seqs 1\.\.\d+ \(the ledger was rewritten\)/,
+      );
     });
 
     it('a rewrite that drops the tree state still fails verify --since', async () => {
@@ -255,33 +252,25 @@ describe('proving what an agent read (built CLI, SQLite)', { timeout: 120_000 },
         records.map((r) => (r.seq === 1 ? { ...r, tokens: 1 } : r)),
         false,
       );
-      try {
-        expect((await cli('verify', '--ledger', ledger)).code).toBe(0);
-        const s = await since();
-        expect(s.code).toBe(1);
-        expect(s.stdout).toMatch(
-          /^FAILED: records 1\.\.\d+ no longer hash to the checkpoint's root \(the ledger was rewritten\)/,
-        );
-      } finally {
-        restore();
-      }
+      expect((await cli('verify', '--ledger', ledger)).code).toBe(0);
+      const s = await since();
+      expect(s.code).toBe(1);
+      expect(s.stdout).toMatch(
+        /^FAILED: records 1\.\.\d+ no longer hash to the checkpoint's root \(the ledger was rewritten\)/,
+      );
     });
 
     it('deleting the newest records and rewriting the chain is caught', async () => {
       const records = await allRecords(ledger);
       await forgeLedger(ledger, records.slice(0, -3), false);
-      try {
-        expect((await cli('verify', '--ledger', ledger)).code).toBe(0);
-        const s = await since();
-        expect(s.code).toBe(1);
-        expect(s.stdout).toMatch(
-          new RegExp(
-            `^FAILED: the checkpoint covers ${records.length} records but the ledger holds ${records.length - 3}`,
-          ),
-        );
-      } finally {
-        restore();
-      }
+      expect((await cli('verify', '--ledger', ledger)).code).toBe(0);
+      const s = await since();
+      expect(s.code).toBe(1);
+      expect(s.stdout).toMatch(
+        new RegExp(
+          `^FAILED: the checkpoint covers ${records.length} records but the ledger holds ${records.length - 3}`,
+        ),
+      );
     });
 
     it('an empty block inserted after the others fails verify and verify --since with exit 1', async () => {
@@ -289,34 +278,24 @@ describe('proving what an agent read (built CLI, SQLite)', { timeout: 120_000 },
       tamper(
         "INSERT INTO blocks (first_seq, last_seq, records, hashes) SELECT max(last_seq) + 1, max(last_seq), '[]', zeroblob(32) FROM blocks",
       );
-      try {
-        const plain = await cli('verify', '--ledger', ledger);
-        expect(plain.code).toBe(1);
-        expect(plain.stdout).toMatch(/holds no records/);
-        const s = await since();
-        expect(s.code).toBe(1);
-        expect(s.stderr).toMatch(/holds no records/);
-      } finally {
-        restore();
-      }
+      const plain = await cli('verify', '--ledger', ledger);
+      expect(plain.code).toBe(1);
+      expect(plain.stdout).toMatch(/holds no records/);
+      const s = await since();
+      expect(s.code).toBe(1);
+      expect(s.stderr).toMatch(/holds no records/);
     });
 
     it('editing one record in place is caught by verify and by verify --since', async () => {
       tamper(
         "UPDATE blocks SET records = json_replace(records, '$[1][3]', 7777) WHERE first_seq = (SELECT min(first_seq) FROM blocks)",
       );
-      try {
-        const plain = await cli('verify', '--ledger', ledger);
-        expect(plain.code).toBe(1);
-        expect(plain.stdout).toMatch(/^FAILED at seq 2:/);
-        const s = await since();
-        expect(s.code).toBe(1);
-        expect(s.stderr).toMatch(
-          /ledger verification failed: seq 2: hash does not match the record's content/,
-        );
-      } finally {
-        restore();
-      }
+      const plain = await cli('verify', '--ledger', ledger);
+      expect(plain.code).toBe(1);
+      expect(plain.stdout).toMatch(/^FAILED at seq 2:/);
+      const s = await since();
+      expect(s.code).toBe(1);
+      expect(s.stderr).toMatch(/ledger verification failed: seq 2: hash does not match the record's content/);
     });
   });
 
