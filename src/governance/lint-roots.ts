@@ -1,6 +1,7 @@
 // `specledger lint` over several roots: every rule per root, and near-duplicates across roots as well.
 import { loadCorpus } from '../corpus/corpus.js';
 import type { Snapshot } from '../corpus/snapshot.js';
+import { qualify } from '../parse/root-refs.js';
 import { createTokenCounter } from '../parse/tokens.js';
 import type { SpecDoc } from '../parse/types.js';
 import { type LintConfig, loadLintConfig } from './config.js';
@@ -64,7 +65,7 @@ export function lintRootSnapshots(roots: readonly LintedRoot[], cross: LintConfi
     if (level === 'off') continue;
     const there = rootOf.get(pair.other.spec)!.name;
     const f = nearDuplicateFinding(pair, {
-      ref: `${there}:${pair.other.clause.ref}`,
+      ref: qualify(there, pair.other.clause.ref),
       path: `${there}/${pair.other.spec.path}`,
     });
     findings.push({ ...f, root: here.name, ...(level ? { severity: level } : {}) });

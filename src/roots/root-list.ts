@@ -53,14 +53,15 @@ export interface RootListInput {
   fallback: string;
 }
 
+/** The names of `roots`, which discovery must not give again. */
+const names = (roots: readonly NamedRoot[]): string[] => roots.map((r) => r.name);
+
 /**
  * Precedence, first that applies: `--specs`, `--config FILE`, `--discover` alone, `specledger.config.{json,yaml,yml}`
  * in the working directory, then the fallback (SPECLEDGER_SPECS, else `./specs`); `--discover` adds its roots to
  * `--specs` or `--config`. Every rule is checked before anything is served; a root that cannot be read is the one
  * failure that does not stop start-up while another root can be served.
  */
-const names = (roots: readonly NamedRoot[]): string[] => roots.map((r) => r.name);
-
 export function resolveRootList(input: RootListInput): RootList {
   const named: NamedRoot[] = [];
   let source: string;

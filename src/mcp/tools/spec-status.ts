@@ -12,6 +12,7 @@ import {
   problemFindings,
   summarize,
 } from '../../governance/index.js';
+import { qualify } from '../../parse/root-refs.js';
 import type { SpecServerDeps } from '../deps.js';
 import type { ToolRegistry } from '../tool-runner.js';
 import { READ_ONLY } from './schemas.js';
@@ -119,7 +120,7 @@ function lintRoots(joined: Snapshot, roots: NonNullable<SpecServerDeps['roots']>
     ({ root, ...f }): Finding => ({
       ...f,
       file: `${root}/${f.file}`,
-      ...(f.ref ? { ref: `${root}:${f.ref}` } : {}),
+      ...(f.ref ? { ref: qualify(root, f.ref) } : {}),
     }),
   );
   return [...problemFindings(unserved), ...findings];
