@@ -48,22 +48,21 @@ export function discoverRoots(base: string, named: Iterable<string> = []): Named
   // characters), or a path can make a name given to another root (`named`, compared as root names are, ignoring
   // case); the later one gets a number, since a name the user never chose must not stop the server.
   const taken = new Set([...named].map((n) => n.toLowerCase()));
+  // The next number to try per name: a tree of many paths making one name costs one try each, not one per earlier.
+  const nextNumber = new Map<string, number>();
   return found
     .sort((a, b) => (a.dir < b.dir ? -1 : 1))
     .map(({ dir }) => {
       const rel = path.relative(base, dir).split(path.sep).join('/');
-      const name = unusedName(discoveredName(rel), taken);
+      const wanted = discoveredName(rel);
+      let name = wanted;
+      let n = nextNumber.get(wanted.toLowerCase()) ?? 2;
+      // `wanted`, or `wanted-2`, `wanted-3`, … (cut to fit 63 characters) when it is taken.
+      while (taken.has(name.toLowerCase())) name = `${wanted.slice(0, 62 - String(n).length)}-${n++}`;
+      nextNumber.set(wanted.toLowerCase(), n);
       taken.add(name.toLowerCase());
       return { name, path: dir, from: `--discover ${rel}`, named: false };
     });
-}
-
-/** `name`, or `name-2`, `name-3`, … (cut to fit 63 characters) when it is taken. */
-function unusedName(name: string, taken: ReadonlySet<string>): string {
-  let candidate = name;
-  for (let n = 2; taken.has(candidate.toLowerCase()); n++)
-    candidate = `${name.slice(0, 62 - String(n).length)}-${n}`;
-  return candidate;
 }
 
 /** `packages/billing/.kiro` → `packages-billing-kiro`; a root at the top keeps its folder name (`specs`). */
