@@ -11,6 +11,7 @@ import { type ClientInfo, type ConnectionInfo, runIdFromEnv } from './mcp/contex
 import type { RenderedResult, SpecServerDeps } from './mcp/deps.js';
 import { createRecorder, type RecordHook } from './mcp/recorder.js';
 import { createSpecServer, createSpecSurface, type SpecServer, type SpecSurface } from './mcp/server.js';
+import { startCountHelper } from './parse/token-helper.js';
 import { createTokenCounter, type TokenCounter } from './parse/tokens.js';
 import { type Federation, loadFederation } from './roots/federation.js';
 import type { RootList } from './roots/root-list.js';
@@ -65,7 +66,7 @@ export interface SurfaceOptions {
 
 export async function createApp(options: AppOptions): Promise<App> {
   const env = options.env ?? process.env;
-  const tokens = createTokenCounter();
+  const tokens = createTokenCounter(undefined, startCountHelper());
   const federation = options.roots?.federated
     ? await loadFederation(options.roots, { tokens, onProgress: options.onProgress })
     : null;

@@ -33,9 +33,12 @@ export function tempDir(prefix) {
   };
 }
 
-/** Spawns a stdio MCP server on the server core and completes initialize + notifications/initialized. */
-export async function startStdioServer(argv, { cwd = repoRoot, era = 'legacy' } = {}) {
-  const child = spawnPinned(SERVER_CORE, ['node', ...argv], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+/**
+ * Spawns a stdio MCP server on the server core (or on `core`: 'all' for every core) and completes initialize +
+ * notifications/initialized.
+ */
+export async function startStdioServer(argv, { cwd = repoRoot, era = 'legacy', core = SERVER_CORE } = {}) {
+  const child = spawnPinned(core, ['node', ...argv], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
   const stderr = captureStderr(child);
   const client = createStdioClient(child, { era });
   try {

@@ -23,12 +23,17 @@ export function rootsSection(roots, audit) {
       `| peak RSS at start | ${fmt(f.ready_rss_mb, 1)} MB | ${fmt(o.ready_rss_mb, 1)} MB | ${o.ready_rss_mb ? (f.ready_rss_mb / o.ready_rss_mb).toFixed(2) : '—'} | ≤ 400 MB |`,
       `| spawn → first search answered (the index is built then) | ${fmt(f.first_search_ms)} ms | ${fmt(o.first_search_ms)} ms | ${(f.first_search_ms / o.first_search_ms).toFixed(2)} | — |`,
       `| peak RSS after the first search | ${fmt(f.peak_rss_mb, 1)} MB | ${fmt(o.peak_rss_mb, 1)} MB | ${roots.rss_ratio_to_one_root} | — |`,
+      ...(roots.one_core
+        ? [
+            `| start with the server pinned to one core | ${fmt(roots.one_core.federated.ready_ms)} ms | ${fmt(roots.one_core.one_root.ready_ms)} ms | ${(roots.one_core.federated.ready_ms / roots.one_core.one_root.ready_ms).toFixed(2)} | — |`,
+          ]
+        : []),
       '',
     );
   } else out.push(roots?.skipped ?? roots?.failed?.split('\n')[0] ?? 'roots: not run', '');
   if (usable(audit)) {
     out.push(
-      `\`specledger audit\` on ${audit.roots} generated git repositories × ${fmt(audit.clauses_per_root)} clauses (${audit.what})${since(audit)}: **${fmt(audit.audit_ms)} ms** (${fmt(audit.audit_cpu_ms)} ms CPU) against \`lint --specs ×${audit.roots}\` on the same roots, same run: ${fmt(audit.lint_ms)} ms (ratio ${audit.audit_ratio_to_lint}). Target ≤ ${fmt(audit.target_ms)} ms: ${audit.within_target ? 'met' : '**missed**'}.`,
+      `\`specledger audit\` on ${audit.roots} generated git repositories × ${fmt(audit.clauses_per_root)} clauses (${audit.what})${since(audit)}: **${fmt(audit.audit_ms)} ms** (${fmt(audit.audit_cpu_ms)} ms CPU) against \`lint --specs ×${audit.roots}\` on the same roots, same run: ${fmt(audit.lint_ms)} ms (ratio ${audit.audit_ratio_to_lint}). Target ≤ ${fmt(audit.target_ms)} ms: ${audit.within_target ? 'met' : '**missed**'}.${audit.one_core ? ` Pinned to one core: audit ${fmt(audit.one_core.audit_ms)} ms, lint ${fmt(audit.one_core.lint_ms)} ms.` : ''}`,
       '',
     );
   } else out.push(audit?.skipped ?? audit?.failed?.split('\n')[0] ?? 'audit: not run', '');

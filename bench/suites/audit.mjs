@@ -26,9 +26,12 @@ function git(dir, ...args) {
 /** GNU time, when installed, adds the child's CPU time: on a machine shared with other work it moves less than wall time. */
 const TIME = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', 'cpu-seconds %U %S'] : [];
 
-/** Wall (and CPU) time of one CLI run on the server core; exit 1 (findings) is not a failure here. */
-function timed(argv, cwd) {
-  const [cmd, ...args] = pinnedArgv(SERVER_CORE, [...TIME, 'node', cli, ...argv]);
+/**
+ * Wall (and CPU) time of one CLI run on `core` ('all': every core, as a CI job or a laptop runs it; nothing else
+ * runs meanwhile); exit 1 (findings) is not a failure here.
+ */
+function timed(argv, cwd, core) {
+  const [cmd, ...args] = pinnedArgv(core, [...TIME, 'node', cli, ...argv]);
   const t0 = performance.now();
   const child = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 256 << 20 });
   const ms = performance.now() - t0;
@@ -72,12 +75,21 @@ export async function runAudit({ runs, clausesPerRoot = 5_000 }) {
     const lintCpu = [];
     let findings = null;
     let kinds = null;
+    const auditOneCore = [];
+    const lintOneCore = [];
+    const lintArgs = [
+      'lint',
+      ...names.flatMap((n) => ['--specs', n]),
+      '--format',
+      'json',
+      '--fail-on',
+      'error',
+    ];
     for (let r = 0; r < runs; r++) {
-      const l = timed(
-        ['lint', ...names.flatMap((n) => ['--specs', n]), '--format', 'json', '--fail-on', 'error'],
-        tmp.dir,
-      );
-      const a = timed(['audit', ...names, '--json'], tmp.dir);
+      lintOneCore.push(timed(lintArgs, tmp.dir, SERVER_CORE).ms);
+      auditOneCore.push(timed(['audit', ...names, '--json'], tmp.dir, SERVER_CORE).ms);
+      const l = timed(lintArgs, tmp.dir, 'all');
+      const a = timed(['audit', ...names, '--json'], tmp.dir, 'all');
       lint.push(l.ms);
       audit.push(a.ms);
       if (a.cpuMs !== null) auditCpu.push(a.cpuMs);
@@ -94,12 +106,13 @@ export async function runAudit({ runs, clausesPerRoot = 5_000 }) {
     const auditMs = round(median(audit));
     const lintMs = round(median(lint));
     return {
-      what: `specledger audit (9 roots, --json) vs lint --specs ×9 on the same generated git repositories, one process each, median of ${runs}`,
+      what: `specledger audit (9 roots, --json) vs lint --specs ×9 on the same generated git repositories, one process each on every core, median of ${runs}`,
       roots: ROOTS,
       clauses_per_root: clausesPerRoot,
       audit_ms: auditMs,
       lint_ms: lintMs,
       audit_ratio_to_lint: ratio(auditMs, lintMs),
+      one_core: { audit_ms: round(median(auditOneCore)), lint_ms: round(median(lintOneCore)) },
       audit_cpu_ms: auditCpu.length > 0 ? round(median(auditCpu)) : null,
       lint_cpu_ms: lintCpu.length > 0 ? round(median(lintCpu)) : null,
       loadavg_end: loadavg().map((x) => round(x, 2)),

@@ -1,9 +1,12 @@
 // Issue 17: 9 roots × 5k clauses served by one process (stdio, watching every root) start in ≤ 3 s and ≤ 400 MB,
-// against one root holding the same 45k clauses in the same run.
+// against one root holding the same 45k clauses in the same run. Start-up is measured with the server on every core:
+// nothing else runs then (the bench only waits for the answer), and a server starting on a user's machine has all
+// of its cores, which it uses (V8's compiler and GC threads, and the token helper thread). The same figures with the
+// server pinned to one core are measured beside them.
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { generateCorpus } from '../gen-corpus.mjs';
-import { cli, log, startStdioServer, tempDir } from '../lib/env.mjs';
+import { cli, log, SERVER_CORE, startStdioServer, tempDir } from '../lib/env.mjs';
 import { median, ratio, round } from '../lib/stats.mjs';
 
 const ROOTS = 9;
@@ -16,9 +19,9 @@ function peakRssMb(pid) {
 }
 
 /** Spawn → initialize answered (corpus loaded, watchers listening) → read_root; then the first search, and RSS. */
-async function measure(specsArgs) {
+async function measure(specsArgs, core) {
   const t0 = performance.now();
-  const server = await startStdioServer([cli, 'serve', '--ledger', 'off', ...specsArgs]);
+  const server = await startStdioServer([cli, 'serve', '--ledger', 'off', ...specsArgs], { core });
   const initializedMs = performance.now() - t0;
   try {
     const root = await server.client.request('tools/call', { name: 'read_root', arguments: {} });
@@ -52,11 +55,15 @@ export async function runRoots({ runs }) {
     const single = ['--specs', tmp.at('one')];
     const fed = [];
     const one = [];
+    const fedOneCore = [];
+    const oneOneCore = [];
     for (let r = 0; r < runs; r++) {
-      one.push(await measure(single));
-      fed.push(await measure(federated));
+      one.push(await measure(single, 'all'));
+      fed.push(await measure(federated, 'all'));
+      oneOneCore.push(await measure(single, SERVER_CORE));
+      fedOneCore.push(await measure(federated, SERVER_CORE));
       log(
-        `roots: ${ROOTS} roots ready in ${Math.round(fed.at(-1).readyMs)} ms, ${Math.round(fed.at(-1).peakRssMb)} MB peak; one root ${Math.round(one.at(-1).readyMs)} ms, ${Math.round(one.at(-1).peakRssMb)} MB`,
+        `roots: ${ROOTS} roots ready in ${Math.round(fed.at(-1).readyMs)} ms (one core: ${Math.round(fedOneCore.at(-1).readyMs)} ms), ${Math.round(fed.at(-1).peakRssMb)} MB peak; one root ${Math.round(one.at(-1).readyMs)} ms (one core: ${Math.round(oneOneCore.at(-1).readyMs)} ms), ${Math.round(one.at(-1).peakRssMb)} MB`,
       );
     }
     const summary = (list) => ({
@@ -69,11 +76,12 @@ export async function runRoots({ runs }) {
     const f = summary(fed);
     const o = summary(one);
     return {
-      what: `serve over stdio with watching on, spawn to read_root answered, peak RSS at that point, then the first search (which builds the index) and peak RSS after it; median of ${runs}`,
+      what: `serve over stdio with watching on, on every core, spawn to read_root answered, peak RSS at that point, then the first search (which builds the index) and peak RSS after it; median of ${runs}`,
       roots: ROOTS,
       clauses_per_root: CLAUSES_PER_ROOT,
       federated: f,
       one_root: o,
+      one_core: { federated: summary(fedOneCore), one_root: summary(oneOneCore) },
       ready_ratio_to_one_root: ratio(f.ready_ms, o.ready_ms),
       rss_ratio_to_one_root: ratio(f.peak_rss_mb, o.peak_rss_mb),
       // "Start in ≤ 3 s and ≤ 400 MB": until read_root is answered; the index built by the first search is shown apart.

@@ -88,25 +88,33 @@ export function createSearchIndex(): SearchIndex {
   const syncNow = async (generation: number, specs: readonly SpecDoc[]): Promise<void> => {
     if (generation <= syncedGeneration) return;
     const live = new Set<string>();
-    const pending: Entry[] = [];
+    const changed: SpecDoc[] = [];
     for (const spec of specs) {
-      const key = spec.path;
-      live.add(key);
-      const known = indexed.get(key);
+      live.add(spec.path);
+      const known = indexed.get(spec.path);
       if (known?.digest === spec.digest) continue;
       if (known) for (const id of known.ids) mini.discard(id);
-      const entries = entriesOf(spec, () => nextId++);
-      indexed.set(key, { digest: spec.digest, ids: entries.map((e) => e.id) });
-      pending.push(...entries);
+      indexed.delete(spec.path);
+      changed.push(spec);
     }
     for (const [key, known] of indexed) {
       if (live.has(key)) continue;
       for (const id of known.ids) mini.discard(id);
       indexed.delete(key);
     }
-    for (let i = 0; i < pending.length; i += CHUNK) {
-      mini.addAll(pending.slice(i, i + CHUNK));
-      if (i + CHUNK < pending.length) await new Promise<void>((resolve) => setImmediate(resolve));
+    // A large first build is the server's biggest piece of work: it yields before it starts and after every CHUNK
+    // clauses, entries included, so a request that arrives meanwhile (the client's initialize, its first read_root)
+    // waits for one chunk, not for the build.
+    let sinceYield = 0;
+    for (const spec of changed) {
+      if (sinceYield === 0 || sinceYield >= CHUNK) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sinceYield = 0;
+      }
+      const entries = entriesOf(spec, () => nextId++);
+      indexed.set(spec.path, { digest: spec.digest, ids: entries.map((e) => e.id) });
+      mini.addAll(entries);
+      sinceYield += Math.max(1, entries.length);
     }
     syncedGeneration = generation;
   };

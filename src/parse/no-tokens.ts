@@ -5,4 +5,4 @@ import type { TokenCounter } from './tokens.js';
  * For trace and report, which compare digests: the real counter's module loads the o200k tokenizer (~0.25 s of CPU
  * measured here), and counting every clause of every spec parsed at a commit would be most of their work.
  */
-export const NO_TOKEN_COUNTS: TokenCounter = { count: () => 0 };
+export const NO_TOKEN_COUNTS: TokenCounter = { count: () => 0, prefetch: () => {}, settled: async () => {} };

@@ -143,6 +143,8 @@ export function parseSpec(path: string, rawText: string, ctx: ParseContext): Par
     clauses,
     problems,
   };
+  // Every spec's tokens are totalled by the first read_root: a helper thread may count them meanwhile.
+  ctx.tokens.prefetch(fm.body);
   return { doc, problems };
 }
 

@@ -5,7 +5,27 @@ import { sha256Hex } from './digest.js';
 
 export interface TokenCounter {
   count(text: string): number;
+  /** `text` will be counted soon: a helper thread, where there is one, counts it meanwhile (see CountHelper). */
+  prefetch(text: string): void;
+  /** Resolves once every text prefetched so far is counted, or at once when no helper is counting. */
+  settled(): Promise<void>;
 }
+
+/**
+ * Counts texts off the main thread (token-helper.ts). `count` resolves with one count per text, in order, or null
+ * when the helper cannot count (it has retired, or its thread failed): those texts are counted where they are read.
+ */
+export interface CountHelper {
+  count(texts: string[]): Promise<number[] | null>;
+}
+
+/** Texts handed to the helper in one message: large enough to keep its thread busy, small enough to start soon. */
+const HELPER_BATCH_CHARS = 256 * 1024;
+/**
+ * Characters one counter hands the helper in all: a load posts faster than the helper counts, so the helper holds a
+ * copy of what is queued; past this (a corpus of hundreds of MB), the rest is counted where it is read.
+ */
+const HELPER_MAX_CHARS = 64 * 1024 * 1024;
 
 /** Texts shorter than this are counted directly: hashing them costs about as much as counting. */
 const MEMO_MIN_LENGTH = 256;
@@ -33,10 +53,24 @@ const MAX_RUN = 256;
  */
 const MERGE_CACHE_WORDS = 1000;
 
-export function createTokenCounter(maxEntries = 200_000): TokenCounter {
-  // Process-wide, as gpt-tokenizer's cache is; every counter sets the same size.
-  setMergeCacheSize(MERGE_CACHE_WORDS);
+export function createTokenCounter(maxEntries = 200_000, helper: CountHelper | null = null): TokenCounter {
+  boundMergeCache();
   const memo = new LRUCache<string, number>({ max: maxEntries });
+  let batch: { keys: string[]; texts: string[]; chars: number } = { keys: [], texts: [], chars: 0 };
+  let flushQueued = false;
+  let handed = 0;
+  const inFlight = new Set<Promise<void>>();
+  const flush = (): void => {
+    flushQueued = false;
+    if (!helper || batch.texts.length === 0) return;
+    const { keys, texts } = batch;
+    batch = { keys: [], texts: [], chars: 0 };
+    const done = helper.count(texts).then((counts) => {
+      if (counts) for (const [i, key] of keys.entries()) memo.set(key, counts[i]!);
+      inFlight.delete(done);
+    });
+    inFlight.add(done);
+  };
   return {
     count(text: string): number {
       if (text.length === 0) return 0;
@@ -44,11 +78,39 @@ export function createTokenCounter(maxEntries = 200_000): TokenCounter {
       const key = sha256Hex(text);
       const hit = memo.get(key);
       if (hit !== undefined) return hit;
-      const n = countLinear(text);
+      const n = countExact(text);
       memo.set(key, n);
       return n;
     },
+    prefetch(text: string): void {
+      // Short texts count about as fast as they hash; a corpus's cost is in its long ones.
+      if (!helper || text.length < MEMO_MIN_LENGTH || handed + text.length > HELPER_MAX_CHARS) return;
+      handed += text.length;
+      batch.keys.push(sha256Hex(text));
+      batch.texts.push(text);
+      batch.chars += text.length;
+      // A corpus loads in one synchronous pass: full batches go at once, and the last one when the pass is over.
+      if (batch.chars >= HELPER_BATCH_CHARS) flush();
+      else if (!flushQueued) {
+        flushQueued = true;
+        setImmediate(flush);
+      }
+    },
+    async settled(): Promise<void> {
+      flush();
+      while (inFlight.size > 0) await Promise.all(inFlight);
+    },
   };
+}
+
+/** gpt-tokenizer's merge cache is one per thread: every counter, and every thread that counts, sets this size. */
+export function boundMergeCache(): void {
+  setMergeCacheSize(MERGE_CACHE_WORDS);
+}
+
+/** The token count of `text` as the counter gives it: the same on every thread. */
+export function countExact(text: string): number {
+  return text.length < MEMO_MIN_LENGTH ? countTokens(text) : countLinear(text);
 }
 
 /** countTokens of `text`, with every run longer than MAX_RUN counted in MAX_RUN-character pieces. */

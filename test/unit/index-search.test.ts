@@ -1,6 +1,7 @@
 // Full-text search: the clause holding the words ranks first, snippets show them, filters narrow the hits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCorpus } from '../../src/corpus/corpus.js';
+import { createSearchIndex } from '../../src/corpus/search.js';
 import type { Snapshot } from '../../src/corpus/snapshot.js';
 import { specsExample } from '../helpers/paths.js';
 import { makeTempDir, specFile, type TempDir, writeTree } from '../helpers/temp.js';
@@ -124,5 +125,52 @@ describe('search ranking: titles and rules', () => {
   it('ranks the clause that states the rule above a story that tells the same topic', async () => {
     const refs = (await snapshot.search('late fee after the due date', { limit: 3 })).map((h) => h.ref);
     expect(refs.slice(0, 2)).toEqual(['billing#charging', 'billing#story-late-payer']);
+  });
+});
+
+describe('building the index of a large corpus', () => {
+  let tmp: TempDir;
+  let snapshot: Snapshot;
+
+  beforeAll(() => {
+    tmp = makeTempDir();
+    const files: Record<string, string> = {};
+    for (let f = 0; f < 6; f++) {
+      const sections = Array.from(
+        { length: 200 },
+        (_, i) => `## Rule ${f}-${i} {#r${i}}\n\nLimit ${i} applies to queue ${f}.\n`,
+      );
+      files[`s${f}.md`] = specFile({ id: `s${f}` }, `# Spec ${f}\n\n${sections.join('\n')}`);
+    }
+    writeTree(tmp.dir, files);
+    snapshot = loadCorpus({ root: tmp.dir }).current();
+  });
+  afterAll(() => tmp.remove());
+
+  it('gives the event loop back before it starts and while it runs, so requests are answered meanwhile', async () => {
+    const index = createSearchIndex();
+    const lookup = (ref: string) => {
+      const [specId, clauseId] = ref.split('#');
+      const spec = snapshot.spec(specId!);
+      const clause = spec?.clauses.find((c) => c.id === clauseId);
+      return spec && clause ? { spec, clause } : undefined;
+    };
+    let built = false;
+    const build = index.sync(1, snapshot.specs).then(() => {
+      built = true;
+    });
+    // Each setImmediate is one turn of the loop: a request read from stdin is handled in such a turn. The first
+    // comes before any clause is indexed (the index answers with what it has: nothing yet).
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(index.search('limit 17 queue 0', { limit: 1 }, lookup)).toEqual([]);
+    let turns = 1;
+    while (!built) {
+      await new Promise((resolve) => setImmediate(resolve));
+      turns++;
+    }
+    await build;
+    expect(snapshot.clauseCount).toBeGreaterThanOrEqual(1_200);
+    expect(turns).toBeGreaterThan(2);
+    expect(index.search('limit 17 queue 3', { limit: 1 }, lookup)[0]?.ref).toBe('s3#r17');
   });
 });

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import MarkdownIt from 'markdown-it';
 import { describe, expect, it } from 'vitest';
 import { plainTitle } from '../../src/parse/clause-ids.js';
-import { digestOf, normalizeText } from '../../src/parse/digest.js';
+import { digestOf, normalizeText, stripTrailingBlanks } from '../../src/parse/digest.js';
 import { FrontmatterFieldSchemas, parseFrontmatter } from '../../src/parse/frontmatter.js';
 import { createTokenCounter } from '../../src/parse/tokens.js';
 import { specSource } from '../../src/parse/types.js';
@@ -209,5 +209,20 @@ describe('block-only Markdown scanning', () => {
       }),
       { numRuns: RUNS },
     );
+  });
+});
+
+describe('stripTrailingBlanks', () => {
+  it('drops what the plain regex drops, on every short string of blanks, line ends and letters', () => {
+    const reference = (t: string) => t.replace(/(?<![ \t])[ \t]+$/gm, '');
+    const alphabet = [' ', '\t', '\n', '\r', '\u2028', '\u2029', 'a'];
+    let checked = 0;
+    const walk = (prefix: string): void => {
+      expect(stripTrailingBlanks(prefix)).toBe(reference(prefix));
+      checked++;
+      if (prefix.length < 6) for (const c of alphabet) walk(prefix + c);
+    };
+    walk('');
+    expect(checked).toBe((7 ** 7 - 1) / 6);
   });
 });

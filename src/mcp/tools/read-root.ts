@@ -75,8 +75,10 @@ export function registerReadRootTool(server: ToolRegistry, deps: SpecServerDeps,
       },
       annotations: READ_ONLY,
     },
-    (args, facts) =>
-      runReadingTool(deps, conn, 'read_root', args, facts, (snapshot) => {
+    async (args, facts) => {
+      // The page totals every spec's tokens; at start-up a helper thread may still be counting them.
+      await deps.tokens.settled();
+      return runReadingTool(deps, conn, 'read_root', args, facts, (snapshot) => {
         const page = viewRoot(
           snapshot,
           { maxTokens: args.max_tokens ?? DEFAULT_ROOT_TOKENS, cursor: args.cursor, folder: args.folder },
@@ -101,6 +103,7 @@ export function registerReadRootTool(server: ToolRegistry, deps: SpecServerDeps,
           })),
         ];
         return { structured: { ...page.view }, text: page.text, reads };
-      }),
+      });
+    },
   );
 }
