@@ -70,18 +70,15 @@ export async function createApp(options: AppOptions): Promise<App> {
   const federation = options.roots?.federated
     ? await loadFederation(options.roots, { tokens, onProgress: options.onProgress })
     : null;
-  const corpus =
-    federation?.corpus ??
-    loadCorpus({
-      root: options.roots?.roots[0]?.real ?? options.specs,
-      tokens,
-      onProgress: options.onProgress,
-    });
+  const root = options.roots?.roots[0]?.real ?? options.specs;
+  // Asked before the parse, so git runs beside it (as loadFederation does per root).
+  const soloGit = federation ? null : createGitInfo(root);
+  const corpus = federation?.corpus ?? loadCorpus({ root, tokens, onProgress: options.onProgress });
   const ledgerSpec = options.ledger ?? path.join(process.cwd(), DEFAULT_LEDGER_PATH);
   const ledger = await openLedger(ledgerSpec, {
     log: (level, message) => options.log?.(`specledger: ${level}: ${message}`),
   });
-  const git = federation?.git ?? (await createGitInfo(corpus.root));
+  const git = federation?.git ?? (await soloGit!);
   const deps: SpecServerDeps = {
     corpus,
     ...(federation ? { roots: federation.roots } : {}),

@@ -42,12 +42,15 @@ interface FederationOptions {
 export async function loadFederation(list: RootList, options: FederationOptions): Promise<Federation> {
   const roots: ServedRoot[] = [];
   const failed: FailedRoot[] = [...list.failed];
+  // One `git rev-parse` per root, side by side (spawned one after another they cost ~0.1 s each on a loaded
+  // machine), and before any root is parsed: they run beside the parse, and forking is cheaper while the process is
+  // small (9 roots × 5k clauses: 45 ms of spawning after the parse).
+  const gitOf = new Map(list.roots.map((root) => [root, createGitInfo(root.real)]));
   const loaded = list.roots.flatMap((root) => {
     const corpus = tryLoad(root, options, failed);
     return corpus ? [{ root, corpus }] : [];
   });
-  // One `git rev-parse` per root, side by side: spawned one after another they cost ~0.1 s each on a loaded machine.
-  const gits = await Promise.all(loaded.map(({ corpus }) => createGitInfo(corpus.root)));
+  const gits = await Promise.all(loaded.map(({ root }) => gitOf.get(root)!));
   loaded.forEach(({ root, corpus }, i) => {
     roots.push({ name: root.name, real: root.real, corpus, git: gits[i]! });
   });
