@@ -6,6 +6,10 @@ const usable = (r) => r && !r.failed && !r.skipped;
 const since = (r) =>
   r.earlier_run && r.earlier_run !== 'unknown' ? ` (from the run of ${r.earlier_run})` : '';
 
+/** The fastest and slowest run, where the suite recorded them. */
+const range = (x) =>
+  x.ready_ms_range ? ` (runs ${fmt(x.ready_ms_range[0])}–${fmt(x.ready_ms_range[1])})` : '';
+
 export function rootsSection(roots, audit) {
   const out = [
     '## Many repositories, one server (bench/suites/roots.mjs, bench/suites/audit.mjs, issue 17)',
@@ -19,7 +23,7 @@ export function rootsSection(roots, audit) {
       '',
       '| figure | 9 roots | one root (baseline) | ratio | target |',
       '|---|---|---|---|---|',
-      `| spawn → read_root answered (start) | ${fmt(f.ready_ms)} ms | ${fmt(o.ready_ms)} ms | ${roots.ready_ratio_to_one_root} | ≤ 3,000 ms |`,
+      `| spawn → read_root answered (start) | ${fmt(f.ready_ms)} ms${range(f)} | ${fmt(o.ready_ms)} ms${range(o)} | ${roots.ready_ratio_to_one_root} | ≤ 3,000 ms: ${f.ready_ms <= 3000 ? 'met' : '**missed**'} |`,
       `| peak RSS at start | ${fmt(f.ready_rss_mb, 1)} MB | ${fmt(o.ready_rss_mb, 1)} MB | ${o.ready_rss_mb ? (f.ready_rss_mb / o.ready_rss_mb).toFixed(2) : '—'} | ≤ 400 MB |`,
       `| spawn → first search answered (the index is built then) | ${fmt(f.first_search_ms)} ms | ${fmt(o.first_search_ms)} ms | ${(f.first_search_ms / o.first_search_ms).toFixed(2)} | — |`,
       `| peak RSS after the first search | ${fmt(f.peak_rss_mb, 1)} MB | ${fmt(o.peak_rss_mb, 1)} MB | ${roots.rss_ratio_to_one_root} | — |`,

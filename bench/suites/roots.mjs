@@ -69,6 +69,10 @@ export async function runRoots({ runs }) {
     const summary = (list) => ({
       initialized_ms: round(median(list.map((x) => x.initializedMs))),
       ready_ms: round(median(list.map((x) => x.readyMs))),
+      ready_ms_range: [
+        round(Math.min(...list.map((x) => x.readyMs))),
+        round(Math.max(...list.map((x) => x.readyMs))),
+      ],
       ready_rss_mb: round(median(list.map((x) => x.readyRssMb)), 1),
       first_search_ms: round(median(list.map((x) => x.searchedMs))),
       peak_rss_mb: round(median(list.map((x) => x.peakRssMb)), 1),
