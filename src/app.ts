@@ -66,7 +66,8 @@ export interface SurfaceOptions {
 
 export async function createApp(options: AppOptions): Promise<App> {
   const env = options.env ?? process.env;
-  const tokens = createTokenCounter(undefined, startCountHelper());
+  const countHelper = startCountHelper();
+  const tokens = createTokenCounter(undefined, countHelper);
   const federation = options.roots?.federated
     ? await loadFederation(options.roots, { tokens, onProgress: options.onProgress })
     : null;
@@ -142,6 +143,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       listeners.push(listener);
     },
     async close() {
+      countHelper?.close();
       await Promise.allSettled([...live].map((s) => s.close()));
       await ledger.close();
     },

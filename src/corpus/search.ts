@@ -106,23 +106,37 @@ export function createSearchIndex(): SearchIndex {
     // clauses, entries included, so a request that arrives meanwhile (the client's initialize, its first read_root)
     // waits for one chunk, not for the build.
     let sinceYield = 0;
+    const yieldNow = () => new Promise<void>((resolve) => setImmediate(resolve));
+    await yieldNow();
     for (const spec of changed) {
-      if (sinceYield === 0 || sinceYield >= CHUNK) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        sinceYield = 0;
-      }
       const entries = entriesOf(spec, () => nextId++);
-      indexed.set(spec.path, { digest: spec.digest, ids: entries.map((e) => e.id) });
-      mini.addAll(entries);
-      sinceYield += Math.max(1, entries.length);
+      // The ids added so far, under no digest until the last: a build that stops midway leaves them to be
+      // discarded by the next sync, which then indexes the spec again.
+      const done = { digest: '', ids: [] as number[] };
+      indexed.set(spec.path, done);
+      // One spec may hold many thousand clauses: it is added in slices too.
+      for (let i = 0; i < entries.length; ) {
+        const slice = entries.slice(i, i + CHUNK - sinceYield);
+        mini.addAll(slice);
+        for (const e of slice) done.ids.push(e.id);
+        i += slice.length;
+        sinceYield += slice.length;
+        if (sinceYield >= CHUNK) {
+          await yieldNow();
+          sinceYield = 0;
+        }
+      }
+      done.digest = spec.digest;
     }
     syncedGeneration = generation;
   };
 
   return {
     sync(generation, specs) {
-      chain = chain.then(() => syncNow(generation, specs));
-      return chain;
+      const run = chain.then(() => syncNow(generation, specs));
+      // A build that failed fails its own callers; the next sync starts over from what was indexed.
+      chain = run.catch(() => undefined);
+      return run;
     },
     search(query, options, lookup) {
       const queryTerms = searchTerms(query);

@@ -41,15 +41,16 @@ export function startCountHelper(options: CountHelperOptions = {}): CountHelper 
   if (cores < 2) return null;
   let worker: Worker | null;
   try {
-    worker = new Worker(new URL(import.meta.url), { workerData: { kind: WORKER_KIND } });
+    // No flags of the parent's (`--input-type`, loaders): the helper is this plain file, run as it is.
+    worker = new Worker(new URL(import.meta.url), { workerData: { kind: WORKER_KIND }, execArgv: [] });
   } catch {
     return null;
   }
-  // The helper never keeps the process alive: a server that is stopping does not wait for a count.
-  worker.unref();
   const waiting = new Map<number, (counts: number[] | null) => void>();
   let nextId = 0;
   let idle: NodeJS.Timeout | null = null;
+  // Bumped by every job: an idle timer that fires has to see it unchanged a turn later to retire the helper.
+  let activity = 0;
   const retire = (): void => {
     const w = worker;
     worker = null;
@@ -58,28 +59,43 @@ export function startCountHelper(options: CountHelperOptions = {}): CountHelper 
     if (idle) clearTimeout(idle);
     void w?.terminate();
   };
+  // A corpus loads in one synchronous pass, and its last batch is posted from a setImmediate after it: a timer that
+  // expired meanwhile runs first in that turn. So the timer only retires the helper if no job came by the next turn.
+  const retireIfIdle = (): void => {
+    const seen = activity;
+    setImmediate(() => {
+      if (activity === seen && waiting.size === 0) retire();
+    }).unref();
+  };
   const restartIdle = (): void => {
     if (idle) clearTimeout(idle);
-    idle = waiting.size === 0 ? setTimeout(retire, idleMs).unref() : null;
+    idle = waiting.size === 0 ? setTimeout(retireIfIdle, idleMs).unref() : null;
   };
   worker.on('message', (answer: Answer) => {
     waiting.get(answer.id)?.(answer.counts);
     waiting.delete(answer.id);
+    if (waiting.size === 0) worker?.unref();
     restartIdle();
   });
   // A thread that fails (it could not load, it ran out of memory) only means the main thread counts.
   worker.on('error', retire);
   worker.on('exit', retire);
+  // An idle helper never keeps the process alive; one with counts to answer does, as any pending work would. After
+  // the listeners: adding a 'message' listener refs the worker again.
+  worker.unref();
   restartIdle();
   return {
     count(texts) {
       if (!worker) return Promise.resolve(null);
       const id = nextId++;
+      activity++;
       const answered = new Promise<number[] | null>((resolve) => waiting.set(id, resolve));
+      worker.ref();
       worker.postMessage({ id, texts } satisfies Job);
       restartIdle();
       return answered;
     },
+    close: retire,
   };
 }
 

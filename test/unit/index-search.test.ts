@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCorpus } from '../../src/corpus/corpus.js';
 import { createSearchIndex } from '../../src/corpus/search.js';
 import type { Snapshot } from '../../src/corpus/snapshot.js';
+import type { SpecDoc } from '../../src/parse/types.js';
 import { specsExample } from '../helpers/paths.js';
 import { makeTempDir, specFile, type TempDir, writeTree } from '../helpers/temp.js';
 
@@ -146,6 +147,46 @@ describe('building the index of a large corpus', () => {
     snapshot = loadCorpus({ root: tmp.dir }).current();
   });
   afterAll(() => tmp.remove());
+
+  it('builds again after a build that failed, instead of failing every later one', async () => {
+    const index = createSearchIndex();
+    const broken = { ...snapshot.specs[0]!, path: 'broken.md', clauses: null } as unknown as SpecDoc;
+    await expect(index.sync(1, [broken])).rejects.toThrow();
+    await index.sync(2, snapshot.specs);
+    const lookup = (ref: string) => {
+      const [specId, clauseId] = ref.split('#');
+      const spec = snapshot.spec(specId!);
+      const clause = spec?.clauses.find((c) => c.id === clauseId);
+      return spec && clause ? { spec, clause } : undefined;
+    };
+    expect(index.search('limit 17 queue 3', { limit: 1 }, lookup)[0]?.ref).toBe('s3#r17');
+  });
+
+  it('gives the event loop back within one spec of many clauses too', async () => {
+    const one = makeTempDir();
+    try {
+      const sections = Array.from(
+        { length: 1_500 },
+        (_, i) => `## Rule ${i} {#r${i}}\n\nLimit ${i} applies.\n`,
+      );
+      writeTree(one.dir, { 'big.md': specFile({ id: 'big' }, `# Big\n\n${sections.join('\n')}`) });
+      const big = loadCorpus({ root: one.dir }).current();
+      const index = createSearchIndex();
+      let built = false;
+      const build = index.sync(1, big.specs).then(() => {
+        built = true;
+      });
+      let turns = 0;
+      while (!built) {
+        await new Promise((resolve) => setImmediate(resolve));
+        turns++;
+      }
+      await build;
+      expect(turns).toBeGreaterThan(3);
+    } finally {
+      one.remove();
+    }
+  });
 
   it('gives the event loop back before it starts and while it runs, so requests are answered meanwhile', async () => {
     const index = createSearchIndex();

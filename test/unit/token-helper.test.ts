@@ -1,5 +1,6 @@
 // The token helper thread: it counts exactly as the main thread does, its counts are what the counter then serves,
 // and a helper that is gone or fails only means the main thread counts.
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { type CountHelper, countExact, createTokenCounter } from '../../src/parse/tokens.js';
 
@@ -42,6 +43,57 @@ describe('the token helper thread', () => {
   });
 });
 
+describe('the token helper and its process', () => {
+  /** Runs `body` in a fresh Node process (the built module) and resolves with how long it took to exit. */
+  const exitTime = (body: string): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const started = Date.now();
+      const child = spawn(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const { startCountHelper } = await import(${JSON.stringify(built)});\n${body}`,
+        ],
+        { stdio: ['ignore', 'ignore', 'inherit'] },
+      );
+      child.on('error', reject);
+      child.on('exit', (code) =>
+        code === 0 ? resolve(Date.now() - started) : reject(new Error(`exit ${code}`)),
+      );
+    });
+
+  it('never keeps a finished process alive, idle or after a count', async () => {
+    // With a 60 s idle time, a helper that held the process would hold it for a minute.
+    const idle = exitTime('startCountHelper({ cores: 2, idleMs: 60_000 });');
+    const counted = exitTime(
+      "const h = startCountHelper({ cores: 2, idleMs: 60_000 }); const [n] = await h.count(['x'.repeat(300)]); if (!(n > 0)) process.exit(3);",
+    );
+    expect(await idle).toBeLessThan(30_000);
+    expect(await counted).toBeLessThan(30_000);
+  });
+
+  it('is still there for the batch posted right after a long synchronous load', async () => {
+    // A corpus loading in a setImmediate's turn: the loop is blocked past the idle time, and the counter's last batch
+    // goes out from a setImmediate queued during the load, which runs in the next turn, after the expired idle timer.
+    const script = [
+      'setImmediate(() => {',
+      '  const helper = startCountHelper({ cores: 2, idleMs: 10 });',
+      "  setImmediate(async () => { const answer = await helper.count(['last']); helper.close(); process.exit(answer ? 0 : 4); });",
+      '  const until = Date.now() + 50;',
+      '  while (Date.now() < until);',
+      '});',
+    ].join('\n');
+    await expect(exitTime(script)).resolves.toBeGreaterThan(0);
+  });
+
+  it('stops when closed, and then declines', async () => {
+    const helper = startCountHelper({ cores: 2 })!;
+    helper.close();
+    expect(await helper.count(['after close'])).toBeNull();
+  });
+});
+
 describe('a counter with a helper', () => {
   /** A helper that answers with a count no tokenizer gives, so a served count shows where it came from. */
   const marking = (sent: string[][]): CountHelper => ({
@@ -49,6 +101,7 @@ describe('a counter with a helper', () => {
       sent.push(texts);
       return texts.map(() => 424_242);
     },
+    close: () => {},
   });
 
   it('serves the counts the helper gave for prefetched texts, once settled', async () => {
@@ -64,7 +117,7 @@ describe('a counter with a helper', () => {
   });
 
   it('counts on the main thread what a declining helper did not count', async () => {
-    const tokens = createTokenCounter(undefined, { count: async () => null });
+    const tokens = createTokenCounter(undefined, { count: async () => null, close: () => {} });
     tokens.prefetch(TEXTS[2]!);
     await tokens.settled();
     expect(tokens.count(TEXTS[2]!)).toBe(countExact(TEXTS[2]!));
