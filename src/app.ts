@@ -12,7 +12,7 @@ import type { RenderedResult, SpecServerDeps } from './mcp/deps.js';
 import { createRecorder, type RecordHook } from './mcp/recorder.js';
 import { createSpecServer, createSpecSurface, type SpecServer, type SpecSurface } from './mcp/server.js';
 import { startCountHelper } from './parse/token-helper.js';
-import { createTokenCounter, type TokenCounter } from './parse/tokens.js';
+import { type CountHelper, createTokenCounter, type TokenCounter } from './parse/tokens.js';
 import { type Federation, loadFederation } from './roots/federation.js';
 import type { RootList } from './roots/root-list.js';
 import { createGitInfo } from './source/git.js';
@@ -66,8 +66,11 @@ export interface SurfaceOptions {
 
 export async function createApp(options: AppOptions): Promise<App> {
   const env = options.env ?? process.env;
-  const countHelper = startCountHelper();
-  const tokens = createTokenCounter(undefined, countHelper);
+  let countHelper: CountHelper | null = null;
+  const tokens = createTokenCounter(undefined, () => {
+    countHelper = startCountHelper();
+    return countHelper;
+  });
   const federation = options.roots?.federated
     ? await loadFederation(options.roots, { tokens, onProgress: options.onProgress })
     : null;

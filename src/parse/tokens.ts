@@ -21,8 +21,17 @@ export interface CountHelper {
   close(): void;
 }
 
-/** Texts handed to the helper in one message: large enough to keep its thread busy, small enough to start soon. */
+/**
+ * Texts handed to the helper in one message: large enough to keep its thread busy, small enough to start soon. A
+ * corpus whose prefetched texts fill less than one never starts a helper: its thread takes longer to load its
+ * tokenizer (~0.3 s) than the main thread takes to count them (256K characters: ~20 ms).
+ */
 const HELPER_BATCH_CHARS = 256 * 1024;
+/**
+ * Characters outstanding below which settled() does not wait for a helper that has not answered yet (it is still
+ * loading): the main thread counts 1M characters in ~80 ms.
+ */
+const SETTLE_MIN_CHARS = 1024 * 1024;
 /**
  * Characters one counter hands the helper in all: a load posts faster than the helper counts, so the helper holds a
  * copy of what is queued, 1–2 bytes a character and more while it counts (measured: 16M characters of one-byte text,
@@ -56,20 +65,34 @@ const MAX_RUN = 256;
  */
 const MERGE_CACHE_WORDS = 1000;
 
-export function createTokenCounter(maxEntries = 200_000, helper: CountHelper | null = null): TokenCounter {
+/** `startHelper` starts a helper thread (token-helper.ts) when a load first has enough text to hand it. */
+export function createTokenCounter(
+  maxEntries = 200_000,
+  startHelper: (() => CountHelper | null) | null = null,
+): TokenCounter {
   boundMergeCache();
   const memo = new LRUCache<string, number>({ max: maxEntries });
+  let helper: CountHelper | null | undefined = startHelper ? undefined : null;
   let batch: { keys: string[]; texts: string[]; chars: number } = { keys: [], texts: [], chars: 0 };
   let flushQueued = false;
   let handed = 0;
+  let outstanding = 0;
+  let answered = false;
   const inFlight = new Set<Promise<void>>();
   const flush = (): void => {
     flushQueued = false;
-    if (!helper || batch.texts.length === 0) return;
-    const { keys, texts } = batch;
+    if (batch.texts.length === 0) return;
+    const { keys, texts, chars } = batch;
     batch = { keys: [], texts: [], chars: 0 };
+    // The whole load fitted in less than one batch: counted where it is read (see HELPER_BATCH_CHARS).
+    if (helper === undefined && chars < HELPER_BATCH_CHARS) return;
+    helper ??= startHelper?.() ?? null;
+    if (!helper) return;
+    outstanding += chars;
     const done = helper.count(texts).then((counts) => {
       if (counts) for (const [i, key] of keys.entries()) memo.set(key, counts[i]!);
+      answered ||= counts !== null;
+      outstanding -= chars;
       inFlight.delete(done);
     });
     inFlight.add(done);
@@ -87,7 +110,7 @@ export function createTokenCounter(maxEntries = 200_000, helper: CountHelper | n
     },
     prefetch(text: string): void {
       // Short texts count about as fast as they hash; a corpus's cost is in its long ones.
-      if (!helper || text.length < MEMO_MIN_LENGTH || handed + text.length > HELPER_MAX_CHARS) return;
+      if (helper === null || text.length < MEMO_MIN_LENGTH || handed + text.length > HELPER_MAX_CHARS) return;
       handed += text.length;
       batch.keys.push(sha256Hex(text));
       batch.texts.push(text);
@@ -101,6 +124,8 @@ export function createTokenCounter(maxEntries = 200_000, helper: CountHelper | n
     },
     async settled(): Promise<void> {
       flush();
+      // A helper still loading with little to count is not waited for: the main thread counts that sooner.
+      if (!answered && outstanding < SETTLE_MIN_CHARS) return;
       while (inFlight.size > 0) await Promise.all(inFlight);
     },
   };

@@ -103,24 +103,51 @@ describe('a counter with a helper', () => {
     },
     close: () => {},
   });
+  /** Distinct texts of about 2.4K characters each, `n` of them: a corpus's bodies. */
+  const bodies = (n: number) => Array.from({ length: n }, (_, i) => `Body ${i}. ${TEXTS[1]}`);
 
   it('serves the counts the helper gave for prefetched texts, once settled', async () => {
     const sent: string[][] = [];
-    const tokens = createTokenCounter(undefined, marking(sent));
-    const long = TEXTS[1]!;
-    tokens.prefetch(long);
+    const tokens = createTokenCounter(undefined, () => marking(sent));
+    const corpus = bodies(200);
+    for (const body of corpus) tokens.prefetch(body);
     tokens.prefetch('too short to send');
     await tokens.settled();
-    expect(sent).toEqual([[long]]);
-    expect(tokens.count(long)).toBe(424_242);
+    expect(sent.flat()).toEqual(corpus);
+    expect(tokens.count(corpus[7]!)).toBe(424_242);
     expect(tokens.count('too short to send')).toBe(countExact('too short to send'));
   });
 
-  it('counts on the main thread what a declining helper did not count', async () => {
-    const tokens = createTokenCounter(undefined, { count: async () => null, close: () => {} });
-    tokens.prefetch(TEXTS[2]!);
+  it('starts no helper for a load smaller than one batch: the main thread counts it sooner', async () => {
+    let started = 0;
+    const tokens = createTokenCounter(undefined, () => {
+      started++;
+      return marking([]);
+    });
+    const small = bodies(20);
+    for (const body of small) tokens.prefetch(body);
     await tokens.settled();
-    expect(tokens.count(TEXTS[2]!)).toBe(countExact(TEXTS[2]!));
+    expect(started).toBe(0);
+    expect(tokens.count(small[3]!)).toBe(countExact(small[3]!));
+  });
+
+  it('does not wait for a helper still starting with little to count', async () => {
+    // A helper that never answers: waiting for it would never end.
+    const tokens = createTokenCounter(undefined, () => ({
+      count: () => new Promise(() => {}),
+      close: () => {},
+    }));
+    for (const body of bodies(150)) tokens.prefetch(body);
+    await tokens.settled();
+    expect(tokens.count(TEXTS[1]!)).toBe(countExact(TEXTS[1]!));
+  });
+
+  it('counts on the main thread what a declining helper did not count', async () => {
+    const tokens = createTokenCounter(undefined, () => ({ count: async () => null, close: () => {} }));
+    const corpus = bodies(200);
+    for (const body of corpus) tokens.prefetch(body);
+    await tokens.settled();
+    expect(tokens.count(corpus[0]!)).toBe(countExact(corpus[0]!));
   });
 
   it('settles at once with nothing to count, and without a helper', async () => {
