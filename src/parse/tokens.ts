@@ -101,6 +101,9 @@ export function createTokenCounter(
     count(text: string): number {
       if (text.length === 0) return 0;
       if (text.length < MEMO_MIN_LENGTH) return countTokens(text);
+      // The memo's key hashes UTF-8, where every lone surrogate is U+FFFD: such a text and its twin would share a
+      // key while they count differently (by the token a cut can split). It is counted each time instead.
+      if (!wellFormed(text)) return countExact(text);
       const key = sha256Hex(text);
       const hit = memo.get(key);
       if (hit !== undefined) return hit;
@@ -111,6 +114,7 @@ export function createTokenCounter(
     prefetch(text: string): void {
       // Short texts count about as fast as they hash; a corpus's cost is in its long ones.
       if (helper === null || text.length < MEMO_MIN_LENGTH || handed + text.length > HELPER_MAX_CHARS) return;
+      if (!wellFormed(text)) return;
       handed += text.length;
       batch.keys.push(sha256Hex(text));
       batch.texts.push(text);
@@ -129,6 +133,11 @@ export function createTokenCounter(
       while (inFlight.size > 0) await Promise.all(inFlight);
     },
   };
+}
+
+/** No lone surrogates (ES2024's String.prototype.isWellFormed, which Node 20 has and this project's lib predates). */
+function wellFormed(text: string): boolean {
+  return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
 }
 
 /** gpt-tokenizer's merge cache is one per thread: every counter, and every thread that counts, sets this size. */

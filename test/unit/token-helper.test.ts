@@ -158,3 +158,14 @@ describe('a counter with a helper', () => {
     expect(tokens.count(TEXTS[1]!)).toBe(countExact(TEXTS[1]!));
   });
 });
+
+describe('the counter memo', () => {
+  it('counts a text with a lone surrogate as it is, not as its U+FFFD twin counted before', () => {
+    const tokens = createTokenCounter();
+    const lone = `${'x'.repeat(256)}\udc00${'y'.repeat(600)}`;
+    const twin = `${'x'.repeat(256)}\ufffd${'y'.repeat(600)}`;
+    expect(countExact(lone)).not.toBe(countExact(twin));
+    expect(tokens.count(twin)).toBe(countExact(twin));
+    expect(tokens.count(lone)).toBe(countExact(lone));
+  });
+});
