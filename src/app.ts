@@ -76,13 +76,13 @@ export async function createApp(options: AppOptions): Promise<App> {
     : null;
   const root = options.roots?.roots[0]?.real ?? options.specs;
   // Asked before the parse, so git runs beside it (as loadFederation does per root).
-  const soloGit = federation ? null : createGitInfo(root);
+  const gitInfo = federation ? Promise.resolve(federation.git) : createGitInfo(root);
   const corpus = federation?.corpus ?? loadCorpus({ root, tokens, onProgress: options.onProgress });
   const ledgerSpec = options.ledger ?? path.join(process.cwd(), DEFAULT_LEDGER_PATH);
   const ledger = await openLedger(ledgerSpec, {
     log: (level, message) => options.log?.(`specledger: ${level}: ${message}`),
   });
-  const git = federation?.git ?? (await soloGit!);
+  const git = await gitInfo;
   const deps: SpecServerDeps = {
     corpus,
     ...(federation ? { roots: federation.roots } : {}),

@@ -49,8 +49,6 @@ export function startCountHelper(options: CountHelperOptions = {}): CountHelper 
   const waiting = new Map<number, (counts: number[] | null) => void>();
   let nextId = 0;
   let idle: NodeJS.Timeout | null = null;
-  // Bumped by every job: an idle timer that fires has to see it unchanged a turn later to retire the helper.
-  let activity = 0;
   const retire = (): void => {
     const w = worker;
     worker = null;
@@ -60,11 +58,12 @@ export function startCountHelper(options: CountHelperOptions = {}): CountHelper 
     void w?.terminate();
   };
   // A corpus loads in one synchronous pass, and its last batch is posted from a setImmediate after it: a timer that
-  // expired meanwhile runs first in that turn. So the timer only retires the helper if no job came by the next turn.
+  // expired meanwhile runs first in that turn. So the timer only retires the helper if no job came by the next turn
+  // (each job takes the next id).
   const retireIfIdle = (): void => {
-    const seen = activity;
+    const seen = nextId;
     setImmediate(() => {
-      if (activity === seen && waiting.size === 0) retire();
+      if (nextId === seen && waiting.size === 0) retire();
     }).unref();
   };
   const restartIdle = (): void => {
@@ -88,7 +87,6 @@ export function startCountHelper(options: CountHelperOptions = {}): CountHelper 
     count(texts) {
       if (!worker) return Promise.resolve(null);
       const id = nextId++;
-      activity++;
       const answered = new Promise<number[] | null>((resolve) => waiting.set(id, resolve));
       worker.ref();
       worker.postMessage({ id, texts } satisfies Job);
