@@ -31,7 +31,7 @@ writeFileSync(key, `${generateNoteKey('bench.example/load').signer}\n`, { mode: 
 const start = (ledger, extra) =>
   startHttpServer(
     [
-      'dist/cli/main.js',
+      'dist/bundle/main.js',
       'serve',
       '--http',
       '--stateless',

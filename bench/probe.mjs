@@ -26,7 +26,7 @@ const tmp = tempDir('probe');
 const node = args.prof ? ['--cpu-prof', `--cpu-prof-dir=${args.prof}`] : [];
 const serve = [
   ...node,
-  'dist/cli/main.js',
+  'dist/bundle/main.js',
   'serve',
   '--specs',
   specsExample,

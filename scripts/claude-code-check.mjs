@@ -26,7 +26,7 @@ try {
   const claude = path.join(tmp, 'cc/node_modules/.bin/claude');
   process.stdout.write(`${run(claude, ['--version'], tmp).trim()}\n`);
 
-  const cli = path.join(root, 'dist/cli/main.js');
+  const cli = path.join(root, 'dist/bundle/main.js');
   const specs = path.join(root, 'specs-example');
   const stderrLog = path.join(tmp, 'stdio.log');
   // HTTP: the server behind a logging proxy that records what Claude Code sends.

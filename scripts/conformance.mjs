@@ -33,7 +33,7 @@ const tmp = mkdtempSync(path.join(tmpdir(), 'specledger-conformance-'));
 const server = spawn(
   process.execPath,
   [
-    path.join(root, 'dist/cli/main.js'),
+    path.join(root, 'dist/bundle/main.js'),
     'serve',
     '--http',
     '--port',

@@ -2,7 +2,7 @@
 # A pull request's provenance report, exactly as .github/workflows/specledger-report.yml runs it, and as it runs
 # locally: scripts/specledger-report.sh BASE HEAD [SPEC_ROOT]. Writes specledger-report.md (Markdown for the PR
 # comment) and exits as `specledger report --fail-on "$SPECLEDGER_FAIL_ON"` does: 0, or 1 when the gate fails.
-#   SPECLEDGER          how to run specledger (default: specledger; this repository's CI: node dist/cli/main.js)
+#   SPECLEDGER          how to run specledger (default: specledger; this repository's CI: node dist/bundle/main.js)
 #   SPECLEDGER_FAIL_ON  stale, unlinked or stale,unlinked (default: empty, report only)
 set -euo pipefail
 if [ $# -lt 2 ]; then

@@ -8,7 +8,7 @@ import { createStdioClient } from './stdio-client.mjs';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const benchDir = path.join(repoRoot, 'bench');
-export const cli = path.join(repoRoot, 'dist/cli/main.js');
+export const cli = path.join(repoRoot, 'dist/bundle/main.js');
 export const specsExample = path.join(repoRoot, 'specs-example');
 export const corporaRoot = path.resolve(repoRoot, '../shared/corpora');
 export const filesystemServer = path.join(

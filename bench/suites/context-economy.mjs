@@ -56,7 +56,7 @@ export async function runContextEconomy() {
   }
   const tmp = tempDir('context');
   const specledger = await startStdioServer([
-    'dist/cli/main.js',
+    'dist/bundle/main.js',
     'serve',
     '--specs',
     corporaRoot,

@@ -57,7 +57,7 @@ async function postOnce(url, era = 'modern') {
 function startSpecledger(ledger, extra = []) {
   return startHttpServer(
     [
-      'dist/cli/main.js',
+      'dist/bundle/main.js',
       'serve',
       '--http',
       '--stateless',

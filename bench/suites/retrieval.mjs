@@ -47,7 +47,7 @@ function halves(questions) {
 async function withServer(dir, fn, onServer = (s, f) => f(s.client)) {
   const tmp = tempDir('retrieval');
   const server = await startStdioServer([
-    'dist/cli/main.js',
+    'dist/bundle/main.js',
     'serve',
     '--specs',
     dir,

@@ -23,27 +23,27 @@ export async function runStdio({ runs, seconds }) {
     };
     await start(
       'specledger',
-      ['dist/cli/main.js', 'serve', '--specs', specsExample, '--ledger', tmp.at('ledger.db')],
+      ['dist/bundle/main.js', 'serve', '--specs', specsExample, '--ledger', tmp.at('ledger.db')],
       'get_clause',
       { ref: REF },
     );
     await start(
       'specledger_ledger_off',
-      ['dist/cli/main.js', 'serve', '--specs', specsExample, '--ledger', 'off'],
+      ['dist/bundle/main.js', 'serve', '--specs', specsExample, '--ledger', 'off'],
       'get_clause',
       { ref: REF },
     );
     // The same server in the 2026-07-28 era: server/discover, then the per-request envelope on every call.
     await start(
       'specledger_modern',
-      ['dist/cli/main.js', 'serve', '--specs', specsExample, '--ledger', tmp.at('modern-ledger.db')],
+      ['dist/bundle/main.js', 'serve', '--specs', specsExample, '--ledger', tmp.at('modern-ledger.db')],
       'get_clause',
       { ref: REF },
       'modern',
     );
     await start(
       'specledger_modern_ledger_off',
-      ['dist/cli/main.js', 'serve', '--specs', specsExample, '--ledger', 'off'],
+      ['dist/bundle/main.js', 'serve', '--specs', specsExample, '--ledger', 'off'],
       'get_clause',
       { ref: REF },
       'modern',
@@ -52,7 +52,7 @@ export async function runStdio({ runs, seconds }) {
     await start(
       'specledger_sdk_only',
       [
-        'dist/cli/main.js',
+        'dist/bundle/main.js',
         'serve',
         '--specs',
         specsExample,
@@ -66,7 +66,7 @@ export async function runStdio({ runs, seconds }) {
     await start(
       'specledger_modern_sdk_only',
       [
-        'dist/cli/main.js',
+        'dist/bundle/main.js',
         'serve',
         '--specs',
         specsExample,

@@ -2,6 +2,7 @@
 import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { SpecLedgerError } from '../errors.js';
+import type { GlobCompiler } from '../parse/code-globs.js';
 import { createParseContext, parseSpec } from '../parse/parse-spec.js';
 import { createTokenCounter, type TokenCounter } from '../parse/tokens.js';
 import type { Problem, SpecDoc } from '../parse/types.js';
@@ -13,6 +14,8 @@ interface CorpusOptions {
   root: string;
   maxFileBytes?: number;
   tokens?: TokenCounter;
+  /** Compiled `applies_to` globs, shared with other roots of a federation; the corpus's own by default. */
+  globs?: GlobCompiler;
   /** Called with (done, total) while loading; used for a progress line on a terminal. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -51,7 +54,7 @@ const PROGRESS_INTERVAL_MS = 100;
 export function loadCorpus(options: CorpusOptions): Corpus {
   const root = realRoot(options.root);
   const tokens = options.tokens ?? createTokenCounter();
-  const ctx = createParseContext(tokens);
+  const ctx = createParseContext(tokens, options.globs);
   const docs = new Map<string, SpecDoc>();
   const problemsByPath = new Map<string, Problem[]>();
   const treeProblems: Problem[] = [];

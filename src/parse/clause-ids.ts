@@ -72,8 +72,12 @@ export function plainTitle(inline: string): string {
   if (text.includes('*') || text.includes('`')) text = text.replace(/[*`]+/g, '');
   // `_` is emphasis only at a word's edge: `expires_in` keeps its underscore, `_not_` loses both.
   if (text.includes('_')) text = text.replace(/(?<![\p{L}\p{N}])_+|_+(?![\p{L}\p{N}])/gu, '');
-  return text.replace(/\s+/g, ' ').trim();
+  // Most titles are one line of single spaces: the replace (a new string each time) only where it changes something.
+  return (ODD_SPACE.test(text) ? text.replace(/\s+/g, ' ') : text).trim();
 }
+
+/** Whitespace that `\s+` → ' ' would change: any but a lone space. */
+const ODD_SPACE = /[^\S ]| {2}/;
 
 /**
  * `text.replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')`, linear: that regex scans to the next `]` (and `)`) again from every

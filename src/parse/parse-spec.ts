@@ -16,9 +16,15 @@ export interface ParseContext {
   globs: GlobCompiler;
 }
 
-/** What one load of a tree parses with: its files share the scanner, the token counts and the compiled globs. */
-export function createParseContext(tokens: TokenCounter): ParseContext {
-  return { scanner: createMarkdownScanner(), tokens, globs: createGlobCompiler() };
+/**
+ * What one load of a tree parses with: its files share the scanner, the token counts and the compiled globs (the
+ * roots of a federation share one compiler: repositories of one organisation repeat their globs).
+ */
+export function createParseContext(
+  tokens: TokenCounter,
+  globs: GlobCompiler = createGlobCompiler(),
+): ParseContext {
+  return { scanner: createMarkdownScanner(), tokens, globs };
 }
 
 export interface ParseResult {

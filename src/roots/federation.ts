@@ -4,7 +4,7 @@ import { createSearchIndex } from '../corpus/search.js';
 import { buildSnapshot, createDocTablesCache, type Snapshot } from '../corpus/snapshot.js';
 import { errorMessage } from '../errors.js';
 import { clauseWithRef } from '../parse/clause-object.js';
-import { createGlobCompiler } from '../parse/code-globs.js';
+import { createGlobCompiler, type GlobCompiler } from '../parse/code-globs.js';
 import { qualify } from '../parse/root-refs.js';
 import type { TokenCounter } from '../parse/tokens.js';
 import type { Problem, SpecDoc } from '../parse/types.js';
@@ -46,8 +46,11 @@ export async function loadFederation(list: RootList, options: FederationOptions)
   // machine), and before any root is parsed: they run beside the parse, and forking is cheaper while the process is
   // small (9 roots × 5k clauses: 45 ms of spawning after the parse).
   const gitOf = new Map(list.roots.map((root) => [root, createGitInfo(root.real)]));
+  // One glob compiler for every root and the joined snapshot: each distinct glob is compiled once (re2js, ~1 ms a
+  // glob), though nine repositories of one organisation write the same `src/payments/**` nine times.
+  const globs = createGlobCompiler();
   const loaded = list.roots.flatMap((root) => {
-    const corpus = tryLoad(root, options, failed);
+    const corpus = tryLoad(root, { ...options, globs }, failed);
     return corpus ? [{ root, corpus }] : [];
   });
   const gits = await Promise.all(loaded.map(({ root }) => gitOf.get(root)!));
@@ -57,7 +60,6 @@ export async function loadFederation(list: RootList, options: FederationOptions)
   const byName = new Map(roots.map((r) => [r.name, r]));
   const names: ReadonlySet<string> = new Set([...roots.map((r) => r.name), ...failed.map((f) => f.name)]);
   const searchIndex = createSearchIndex();
-  const globs = createGlobCompiler();
   const docTables = createDocTablesCache();
   const qualified = new WeakMap<SpecDoc, SpecDoc>();
   const failures: Problem[] = failed.map((f) => ({
@@ -163,11 +165,16 @@ export async function loadFederation(list: RootList, options: FederationOptions)
   return { corpus, git, roots, failed, rootReloaded };
 }
 
-function tryLoad(root: SpecRoot, options: FederationOptions, failed: FailedRoot[]): Corpus | null {
+function tryLoad(
+  root: SpecRoot,
+  options: FederationOptions & { globs: GlobCompiler },
+  failed: FailedRoot[],
+): Corpus | null {
   try {
     return loadCorpus({
       root: root.real,
       tokens: options.tokens,
+      globs: options.globs,
       maxFileBytes: options.maxFileBytes,
       onProgress: options.onProgress,
     });

@@ -78,7 +78,7 @@ describe('the packed tarball', { timeout: 300_000 }, () => {
     const tarball = path.join(work, packed.trim().split('\n').at(-1)!);
     expect(existsSync(tarball)).toBe(true);
     const { stdout: listing } = await exec('tar', ['tzf', tarball]);
-    expect(listing).toContain('package/dist/cli/main.js');
+    expect(listing).toContain('package/dist/bundle/main.js');
     expect(listing).toContain('package/server.json');
     expect(listing).not.toContain('package/src/');
     expect(listing).not.toContain('package/test/');

@@ -10,7 +10,7 @@ import { repoRoot } from '../helpers/paths.js';
 import { makeTempDir, type TempDir } from '../helpers/temp.js';
 
 const run = promisify(execFile);
-const CLI = 'dist/cli/main.js';
+const CLI = 'dist/bundle/main.js';
 /** The environment of an IDE launching the server: no run IDs or spec paths leaking in from this test process. */
 const cleanEnv = (): Record<string, string> => ({ ...getDefaultEnvironment(), NO_COLOR: '1' });
 

@@ -9,4 +9,5 @@ export const corporaRoot = path.resolve(repoRoot, '../shared/corpora');
 export const corporaExist = existsSync(corporaRoot);
 /** Use as the describe.skipIf reason so a skipped run says why. */
 export const corporaMissing = `the real corpora folder is missing (${corporaRoot})`;
-export const builtCli = path.join(repoRoot, 'dist/cli/main.js');
+/** The `specledger` command as installed: the bundle of dist/ (scripts/bundle.mjs), built by global-setup.ts. */
+export const builtCli = path.join(repoRoot, 'dist/bundle/main.js');

@@ -151,6 +151,9 @@ describe('plainTitle', () => {
       '日',
       '\t',
       '\n',
+      '  ',
+      '\u00a0',
+      '\u2028',
       '1',
     );
     fc.assert(
