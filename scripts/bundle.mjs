@@ -10,7 +10,7 @@
 // checkpoint-worker) start a Worker on their own module's URL, so each is an entry point of its own: its code
 // then sits in a chunk that holds only what it imports, and a worker loads that chunk, not the whole server.
 // Dynamic imports (`serve` loads the server only when it runs) stay separate chunks.
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -32,6 +32,8 @@ const inlineVersion = {
 };
 
 export async function bundle() {
+  // esbuild writes chunks under new names and never deletes: the chunks of an older build would stay beside these.
+  rmSync(bundleDir, { recursive: true, force: true });
   await build({
     entryPoints: [
       'cli/main.js',

@@ -14,7 +14,7 @@ export interface RootDoc {
   path: string | null;
   text: string;
   digest: string;
-  tokens: number;
+  readonly tokens: number;
 }
 
 export interface PathMatch {
@@ -182,8 +182,18 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
   };
 }
 
+/** Its tokens are counted when first read (read_root, lint), not while a corpus loads: that is when a helper counts. */
 function rootOf(path: string | null, text: string, tokens: TokenCounter): RootDoc {
-  return { path, text, digest: digestOf(text), tokens: tokens.count(text) };
+  let counted: number | undefined;
+  return {
+    path,
+    text,
+    digest: digestOf(text),
+    get tokens(): number {
+      counted ??= tokens.count(text);
+      return counted;
+    },
+  };
 }
 
 /** Short name → every spec ID it could mean; proposals are left out, as for bare clause IDs. */

@@ -1,7 +1,7 @@
 // A helper thread that counts the tokens of a corpus while it is parsed, so the first read_root need not count them.
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { boundMergeCache, type CountHelper, countExact } from './tokens.js';
+import { type CountHelper, createExactCounter } from './tokens.js';
 
 /*
  * Why: the first read_root totals the tokens of every spec, and counting is slow (gpt-tokenizer, ~12 MB/s here):
@@ -12,6 +12,10 @@ import { boundMergeCache, type CountHelper, countExact } from './tokens.js';
  *
  * The helper serves the load it was started for: once it has been idle for IDLE_MS it exits, giving back its heap
  * (gpt-tokenizer's tables), and later texts (a reload's few files) are counted where they are read.
+ *
+ * Until then it also counts the main thread's short texts (read_root's catalog lines, the page itself) while the
+ * main thread waits on a shared buffer (countNow): the main thread then never loads the tokenizer during start-up.
+ * A count that way is a round trip between two threads (tens of µs), against ~0.2 s to load the tables.
  */
 
 const WORKER_KIND = 'specledger-token-helper';
@@ -28,6 +32,35 @@ interface Answer {
   counts: number[];
 }
 
+/** The longest text countNow hands over (UTF-16 units in the shared buffer); longer ones are counted where they are. */
+const SYNC_CHARS = 64 * 1024;
+/** How long countNow waits for an answer; a helper that misses it is not asked again (its thread is stuck or gone). */
+const SYNC_TIMEOUT_MS = 500;
+/** Int32 slots at the start of the shared buffer: the last request's number, the last answered, length, count. */
+const REQUEST = 0;
+const ANSWERED = 1;
+const LENGTH = 2;
+const COUNT = 3;
+const CONTROL_BYTES = 16;
+/** Loads of the shared slot before a thread sleeps on it (~20-50 µs): sleeping and waking cost ~25 µs each way. */
+const SPINS = 20_000;
+/** How long the helper keeps waiting for the next countNow of a burst before it goes back to its event loop. */
+const BURST_WAIT_MS = 2;
+
+/** ES2024's Atomics.waitAsync, which Node 20 has and this project's lib predates. */
+interface AtomicsWaitAsync {
+  waitAsync(
+    array: Int32Array,
+    index: number,
+    value: number,
+  ): { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
+}
+
+/** The shared buffer's two views: the control slots and the text. */
+function syncViews(shared: SharedArrayBuffer): { control: Int32Array; text: Uint16Array } {
+  return { control: new Int32Array(shared, 0, 4), text: new Uint16Array(shared, CONTROL_BYTES, SYNC_CHARS) };
+}
+
 export interface CountHelperOptions {
   /** Cores this process may run on (default: what the OS grants it); the helper needs a second one. */
   cores?: number;
@@ -40,9 +73,15 @@ export function startCountHelper(options: CountHelperOptions = {}): CountHelper 
   const { cores = availableParallelism(), idleMs = IDLE_MS } = options;
   if (cores < 2) return null;
   let worker: Worker | null;
+  const shared = new SharedArrayBuffer(CONTROL_BYTES + SYNC_CHARS * 2);
+  const { control, text: sharedText } = syncViews(shared);
+  let syncWorks = true;
   try {
     // No flags of the parent's (`--input-type`, loaders): the helper is this plain file, run as it is.
-    worker = new Worker(new URL(import.meta.url), { workerData: { kind: WORKER_KIND }, execArgv: [] });
+    worker = new Worker(new URL(import.meta.url), {
+      workerData: { kind: WORKER_KIND, shared },
+      execArgv: [],
+    });
   } catch {
     return null;
   }
@@ -93,13 +132,69 @@ export function startCountHelper(options: CountHelperOptions = {}): CountHelper 
       restartIdle();
       return answered;
     },
+    countNow(text) {
+      if (!worker || !syncWorks || text.length > SYNC_CHARS) return null;
+      for (let i = 0; i < text.length; i++) sharedText[i] = text.charCodeAt(i);
+      Atomics.store(control, LENGTH, text.length);
+      const request = Atomics.load(control, REQUEST) + 1;
+      Atomics.store(control, REQUEST, request);
+      Atomics.notify(control, REQUEST);
+      const deadline = performance.now() + SYNC_TIMEOUT_MS;
+      // A short text is counted in ~10 µs: the answer is looked for a moment before this thread sleeps for it.
+      for (let spin = 0; spin < SPINS && Atomics.load(control, ANSWERED) !== request; spin++);
+      for (
+        let seen = Atomics.load(control, ANSWERED);
+        seen !== request;
+        seen = Atomics.load(control, ANSWERED)
+      ) {
+        const left = deadline - performance.now();
+        if (left <= 0 || Atomics.wait(control, ANSWERED, seen, left) === 'timed-out') {
+          syncWorks = false;
+          return null;
+        }
+      }
+      restartIdle();
+      return Atomics.load(control, COUNT);
+    },
     close: retire,
   };
 }
 
 if (!isMainThread && (workerData as { kind?: unknown } | null)?.kind === WORKER_KIND) {
-  boundMergeCache();
+  const count = createExactCounter();
+  count(''); // load the tables now, before the first batch arrives
   parentPort?.on('message', (job: Job) => {
-    parentPort?.postMessage({ id: job.id, counts: job.texts.map(countExact) } satisfies Answer);
+    parentPort?.postMessage({ id: job.id, counts: job.texts.map(count) } satisfies Answer);
   });
+  serveCountNow((workerData as { shared: SharedArrayBuffer }).shared, count);
+}
+
+/** The helper's side of countNow: it waits (without blocking its loop) for the next request number, answers, repeats. */
+function serveCountNow(shared: SharedArrayBuffer, count: (text: string) => number): void {
+  const { control, text } = syncViews(shared);
+  let answered = 0;
+  const answer = (request: number): void => {
+    const length = Atomics.load(control, LENGTH);
+    let s = '';
+    for (let i = 0; i < length; i += 4096)
+      s += String.fromCharCode(...text.subarray(i, Math.min(length, i + 4096)));
+    Atomics.store(control, COUNT, count(s));
+    answered = request;
+    Atomics.store(control, ANSWERED, request);
+    Atomics.notify(control, ANSWERED);
+  };
+  const serve = (): void => {
+    // Requests come in bursts (a read_root counts each of its lines): after one, the next is waited for here, on
+    // this thread, for a moment, which answers it in microseconds; waking through the event loop took ~0.2 ms.
+    for (let request = Atomics.load(control, REQUEST); request !== answered; ) {
+      answer(request);
+      for (let spin = 0; spin < SPINS && Atomics.load(control, REQUEST) === answered; spin++);
+      Atomics.wait(control, REQUEST, answered, BURST_WAIT_MS);
+      request = Atomics.load(control, REQUEST);
+    }
+    const waiting = (Atomics as unknown as AtomicsWaitAsync).waitAsync(control, REQUEST, answered);
+    if (waiting.async) void waiting.value.then(serve);
+    else serve();
+  };
+  serve();
 }

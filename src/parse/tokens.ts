@@ -1,5 +1,5 @@
 // Token counts from a real tokenizer (o200k), linear in the text, memoized by content hash so each text is counted once.
-import { countTokens, setMergeCacheSize } from 'gpt-tokenizer/encoding/o200k_base';
+import { createRequire } from 'node:module';
 import { LRUCache } from 'lru-cache';
 import { sha256Hex } from './digest.js';
 
@@ -17,6 +17,11 @@ export interface TokenCounter {
  */
 export interface CountHelper {
   count(texts: string[]): Promise<number[] | null>;
+  /**
+   * One text counted now, on the helper's thread, while this one waits: null when the helper cannot (it has retired,
+   * the text is long, it did not answer in time). Only asked when it has nothing queued, so it answers at once.
+   */
+  countNow(text: string): number | null;
   /** Stops the helper; later counts resolve with null. */
   close(): void;
 }
@@ -65,12 +70,17 @@ const MAX_RUN = 256;
  */
 const MERGE_CACHE_WORDS = 1000;
 
-/** `startHelper` starts a helper thread (token-helper.ts) when a load first has enough text to hand it. */
+/**
+ * `startHelper` starts a helper thread (token-helper.ts) when a load first has enough text to hand it. While the
+ * helper lives, this thread's counts are the helper's too (countNow), so a server's start-up never loads the
+ * tokenizer here: that is ~0.2 s of the main thread (a 3.4 MB module compiled, a 200k-entry map built) before the
+ * first read_root could be answered. Once the helper has retired, `exact` loads it at the next count.
+ */
 export function createTokenCounter(
   maxEntries = 200_000,
   startHelper: (() => CountHelper | null) | null = null,
+  exact: (text: string) => number = createExactCounter(),
 ): TokenCounter {
-  boundMergeCache();
   const memo = new LRUCache<string, number>({ max: maxEntries });
   let helper: CountHelper | null | undefined = startHelper ? undefined : null;
   let batch: { keys: string[]; texts: string[]; chars: number } = { keys: [], texts: [], chars: 0 };
@@ -79,6 +89,9 @@ export function createTokenCounter(
   let outstanding = 0;
   let answered = false;
   const inFlight = new Set<Promise<void>>();
+  // The helper counts a text now only when it has answered a batch (its tables are loaded) and holds none.
+  const countNow = (text: string): number =>
+    (helper && answered && outstanding === 0 ? helper.countNow(text) : null) ?? exact(text);
   const flush = (): void => {
     flushQueued = false;
     if (batch.texts.length === 0) return;
@@ -100,14 +113,14 @@ export function createTokenCounter(
   return {
     count(text: string): number {
       if (text.length === 0) return 0;
-      if (text.length < MEMO_MIN_LENGTH) return countTokens(text);
+      if (text.length < MEMO_MIN_LENGTH) return countNow(text);
       // The memo's key hashes UTF-8, where every lone surrogate is U+FFFD: such a text and its twin would share a
       // key while they count differently (by the token a cut can split). It is counted each time instead.
-      if (!wellFormed(text)) return countExact(text);
+      if (!wellFormed(text)) return countNow(text);
       const key = sha256Hex(text);
       const hit = memo.get(key);
       if (hit !== undefined) return hit;
-      const n = countExact(text);
+      const n = countNow(text);
       memo.set(key, n);
       return n;
     },
@@ -140,18 +153,34 @@ function wellFormed(text: string): boolean {
   return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
 }
 
-/** gpt-tokenizer's merge cache is one per thread: every counter, and every thread that counts, sets this size. */
-export function boundMergeCache(): void {
-  setMergeCacheSize(MERGE_CACHE_WORDS);
+/**
+ * The token count of a text as every counter gives it, on every thread: o200k, with long runs cut (MAX_RUN). The
+ * tokenizer is loaded at the first count, not when this module is: a thread that never counts never pays for it.
+ */
+export function createExactCounter(): (text: string) => number {
+  let countTokens: ((text: string) => number) | undefined;
+  const tokenize = (text: string): number => {
+    countTokens ??= loadO200k();
+    return countTokens(text);
+  };
+  return (text) => (text.length < MEMO_MIN_LENGTH ? tokenize(text) : countLinear(text, tokenize));
 }
 
-/** The token count of `text` as the counter gives it: the same on every thread. */
-export function countExact(text: string): number {
-  return text.length < MEMO_MIN_LENGTH ? countTokens(text) : countLinear(text);
+/**
+ * gpt-tokenizer's o200k encoding, loaded synchronously (its CommonJS build: a count is synchronous). Its merge cache
+ * is one per thread, so each thread that loads it bounds it (MERGE_CACHE_WORDS).
+ */
+function loadO200k(): (text: string) => number {
+  const o200k = createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as {
+    countTokens(text: string): number;
+    setMergeCacheSize(size: number): void;
+  };
+  o200k.setMergeCacheSize(MERGE_CACHE_WORDS);
+  return o200k.countTokens;
 }
 
 /** countTokens of `text`, with every run longer than MAX_RUN counted in MAX_RUN-character pieces. */
-function countLinear(text: string): number {
+function countLinear(text: string, countTokens: (text: string) => number): number {
   let total = 0;
   let from = 0;
   let runStart = 0;

@@ -2,12 +2,13 @@
 // and a helper that is gone or fails only means the main thread counts.
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { type CountHelper, countExact, createTokenCounter } from '../../src/parse/tokens.js';
+import { type CountHelper, createExactCounter, createTokenCounter } from '../../src/parse/tokens.js';
 
 // The built module (test/helpers/global-setup.ts builds dist/): the helper runs its own file on a worker thread,
 // and Node runs JavaScript there, not TypeScript.
 const built = new URL('../../dist/parse/token-helper.js', import.meta.url).href;
 const { startCountHelper } = (await import(built)) as typeof import('../../src/parse/token-helper.js');
+const countExact = createExactCounter();
 
 /** Texts the counter treats differently: short (counted directly), prose, one long run (cut in pieces), CJK, emoji. */
 const TEXTS = [
@@ -25,6 +26,22 @@ describe('the token helper thread', () => {
     expect(helper).not.toBeNull();
     const counts = await helper!.count(TEXTS);
     expect(counts).toEqual(TEXTS.map(countExact));
+  });
+
+  it('counts a text now, on its thread, as the main thread does', async () => {
+    const helper = startCountHelper({ cores: 2 })!;
+    await helper.count(['load the tables first']);
+    for (const text of TEXTS) expect(helper.countNow(text)).toBe(countExact(text));
+    expect(helper.countNow('')).toBe(0);
+    helper.close();
+  });
+
+  it('declines to count now a text longer than its buffer, and after it is closed', async () => {
+    const helper = startCountHelper({ cores: 2 })!;
+    await helper.count(['x']);
+    expect(helper.countNow('word '.repeat(20_000))).toBeNull();
+    helper.close();
+    expect(helper.countNow('after close')).toBeNull();
   });
 
   it('is not started where the process has one core', () => {
@@ -101,6 +118,7 @@ describe('a counter with a helper', () => {
       sent.push(texts);
       return texts.map(() => 424_242);
     },
+    countNow: () => null,
     close: () => {},
   });
   /** Distinct texts of about 2.4K characters each, `n` of them: a corpus's bodies. */
@@ -135,6 +153,7 @@ describe('a counter with a helper', () => {
     // A helper that never answers: waiting for it would never end.
     const tokens = createTokenCounter(undefined, () => ({
       count: () => new Promise(() => {}),
+      countNow: () => null,
       close: () => {},
     }));
     for (const body of bodies(150)) tokens.prefetch(body);
@@ -143,11 +162,34 @@ describe('a counter with a helper', () => {
   });
 
   it('counts on the main thread what a declining helper did not count', async () => {
-    const tokens = createTokenCounter(undefined, () => ({ count: async () => null, close: () => {} }));
+    const tokens = createTokenCounter(undefined, () => ({
+      count: async () => null,
+      countNow: () => null,
+      close: () => {},
+    }));
     const corpus = bodies(200);
     for (const body of corpus) tokens.prefetch(body);
     await tokens.settled();
     expect(tokens.count(corpus[0]!)).toBe(countExact(corpus[0]!));
+  });
+
+  it('has the helper count its other texts now once the helper has answered and holds nothing', async () => {
+    const asked: string[] = [];
+    const helper: CountHelper = {
+      ...marking([]),
+      countNow: (text) => {
+        asked.push(text);
+        return 7;
+      },
+    };
+    const tokens = createTokenCounter(undefined, () => helper);
+    // Before the helper has answered a batch its tables may still be loading: the main thread counts.
+    expect(tokens.count('a catalog line')).toBe(countExact('a catalog line'));
+    for (const body of bodies(200)) tokens.prefetch(body);
+    await tokens.settled();
+    expect(tokens.count('a catalog line')).toBe(7);
+    expect(tokens.count(TEXTS[1]!)).toBe(7);
+    expect(asked).toEqual(['a catalog line', TEXTS[1]]);
   });
 
   it('settles at once with nothing to count, and without a helper', async () => {
@@ -167,5 +209,42 @@ describe('the counter memo', () => {
     expect(countExact(lone)).not.toBe(countExact(twin));
     expect(tokens.count(twin)).toBe(countExact(twin));
     expect(tokens.count(lone)).toBe(countExact(lone));
+  });
+});
+
+describe('the main thread of a process with a helper', () => {
+  it('leaves every count to the helper while it lives, so it never loads the tokenizer itself', async () => {
+    // What start-up saves (~0.2 s): the tables are loaded on the helper's thread only. `exact` is what the main
+    // thread would count with (and load the tables for); the helper is the real one.
+    const mainThread: string[] = [];
+    const onHelper: string[] = [];
+    const tokens = createTokenCounter(
+      undefined,
+      () => {
+        const helper = startCountHelper({ cores: 2 })!;
+        return {
+          ...helper,
+          countNow: (text) => {
+            onHelper.push(text);
+            return helper.countNow(text);
+          },
+        };
+      },
+      (text) => {
+        mainThread.push(text);
+        return countExact(text);
+      },
+    );
+    // Past what settled() waits for (1M characters): a corpus as large as the 9-root bench's waits too.
+    const corpus = Array.from({ length: 500 }, (_, i) => `Body ${i}. ${TEXTS[1]}`);
+    for (const body of corpus) tokens.prefetch(body);
+    await tokens.settled();
+    const short = '## Specs (459), folded';
+    const page = 'x'.repeat(3000);
+    expect(tokens.count(short)).toBe(countExact(short));
+    expect(tokens.count(page)).toBe(countExact(page));
+    expect(tokens.count(corpus[3]!)).toBe(countExact(corpus[3]!));
+    expect(onHelper).toEqual([short, page]);
+    expect(mainThread).toEqual([]);
   });
 });
