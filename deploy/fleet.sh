@@ -10,7 +10,7 @@
 #   SPECLEDGER_SPECS    spec root (default: specs-example/ of this repository)
 #   FLEET_DIR           pid files, logs, the HAProxy socket (default: .specledger/fleet)
 #   FLEET_FRONT_PORT    HAProxy's port (default 8080); FLEET_PORT_1..3 the replicas' (default 3341..3343)
-#   SPECLEDGER_CLI      the specledger command (default: node dist/cli/main.js of this repository)
+#   SPECLEDGER_CLI      the specledger command (default: node dist/bundle/main.js of this repository)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -19,7 +19,7 @@ export FLEET_DIR="${FLEET_DIR:-${REPO}/.specledger/fleet}"
 export FLEET_FRONT_PORT="${FLEET_FRONT_PORT:-8080}"
 export FLEET_PORT_1="${FLEET_PORT_1:-3341}" FLEET_PORT_2="${FLEET_PORT_2:-3342}" FLEET_PORT_3="${FLEET_PORT_3:-3343}"
 SPECS="${SPECLEDGER_SPECS:-${REPO}/specs-example}"
-read -r -a CLI <<<"${SPECLEDGER_CLI:-node ${REPO}/dist/cli/main.js}"
+read -r -a CLI <<<"${SPECLEDGER_CLI:-node ${REPO}/dist/bundle/main.js}"
 
 log() { echo "fleet: $*" >&2; }
 

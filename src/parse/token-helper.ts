@@ -15,6 +15,8 @@ import { type CountHelper, createExactCounter } from './tokens.js';
  *
  * Until then it also counts the main thread's short texts (read_root's catalog lines, the page itself) while the
  * main thread waits on a shared buffer (countNow): the main thread then never loads the tokenizer during start-up.
+ * Those counts are work too: a server asked for counts at least every IDLE_MS keeps its helper, and its main thread
+ * keeps not loading a tokenizer of its own.
  * A count that way is a round trip between two threads (tens of µs), against ~0.2 s to load the tables.
  */
 
@@ -136,7 +138,8 @@ export function startCountHelper(options: CountHelperOptions = {}): CountHelper 
       if (!worker || !syncWorks || text.length > SYNC_CHARS) return null;
       for (let i = 0; i < text.length; i++) sharedText[i] = text.charCodeAt(i);
       Atomics.store(control, LENGTH, text.length);
-      const request = Atomics.load(control, REQUEST) + 1;
+      // An Int32 slot: the number wraps as the slot does, or a request past 2^31 would never be seen answered.
+      const request = (Atomics.load(control, REQUEST) + 1) | 0;
       Atomics.store(control, REQUEST, request);
       Atomics.notify(control, REQUEST);
       const deadline = performance.now() + SYNC_TIMEOUT_MS;
@@ -154,7 +157,8 @@ export function startCountHelper(options: CountHelperOptions = {}): CountHelper 
         }
       }
       restartIdle();
-      return Atomics.load(control, COUNT);
+      const count = Atomics.load(control, COUNT);
+      return count < 0 ? null : count;
     },
     close: retire,
   };
@@ -164,9 +168,23 @@ if (!isMainThread && (workerData as { kind?: unknown } | null)?.kind === WORKER_
   const count = createExactCounter();
   count(''); // load the tables now, before the first batch arrives
   parentPort?.on('message', (job: Job) => {
-    parentPort?.postMessage({ id: job.id, counts: job.texts.map(count) } satisfies Answer);
+    // A text the tokenizer fails on is answered with -1 and counted where it is read (and fails there, if it does):
+    // the helper stays up for the rest.
+    parentPort?.postMessage({
+      id: job.id,
+      counts: job.texts.map((t) => countOrFail(count, t)),
+    } satisfies Answer);
   });
   serveCountNow((workerData as { shared: SharedArrayBuffer }).shared, count);
+}
+
+/** `count(text)`, or -1 when it throws: an answer the caller declines, never a thread that stops answering. */
+function countOrFail(count: (text: string) => number, text: string): number {
+  try {
+    return count(text);
+  } catch {
+    return -1;
+  }
 }
 
 /** The helper's side of countNow: it waits (without blocking its loop) for the next request number, answers, repeats. */
@@ -178,7 +196,7 @@ function serveCountNow(shared: SharedArrayBuffer, count: (text: string) => numbe
     let s = '';
     for (let i = 0; i < length; i += 4096)
       s += String.fromCharCode(...text.subarray(i, Math.min(length, i + 4096)));
-    Atomics.store(control, COUNT, count(s));
+    Atomics.store(control, COUNT, countOrFail(count, s));
     answered = request;
     Atomics.store(control, ANSWERED, request);
     Atomics.notify(control, ANSWERED);

@@ -103,7 +103,8 @@ export function createTokenCounter(
     if (!helper) return;
     outstanding += chars;
     const done = helper.count(texts).then((counts) => {
-      if (counts) for (const [i, key] of keys.entries()) memo.set(key, counts[i]!);
+      // A negative count is a text the helper could not count: it is counted here when it is read.
+      if (counts) for (const [i, key] of keys.entries()) if (counts[i]! >= 0) memo.set(key, counts[i]!);
       answered ||= counts !== null;
       outstanding -= chars;
       inFlight.delete(done);
@@ -172,11 +173,14 @@ export function createExactCounter(): (text: string) => number {
  */
 function loadO200k(): (text: string) => number {
   const o200k = createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as {
-    countTokens(text: string): number;
+    countTokens(text: string, options: { disallowedSpecial: ReadonlySet<string> }): number;
     setMergeCacheSize(size: number): void;
   };
   o200k.setMergeCacheSize(MERGE_CACHE_WORDS);
-  return o200k.countTokens;
+  // A spec is text: `<|endoftext|>` in one (a prompt-engineering guide quoting it) is counted as the characters it
+  // is. By default gpt-tokenizer throws on it, which made every read_root, search and outline of that corpus fail.
+  const asText = { disallowedSpecial: new Set<string>() };
+  return (text) => o200k.countTokens(text, asText);
 }
 
 /** countTokens of `text`, with every run longer than MAX_RUN counted in MAX_RUN-character pieces. */

@@ -67,3 +67,43 @@ describe('serving a root with an alias bomb and a spec ID taken twice', () => {
     for (const f of status.findings) expect(f.message.length).toBeLessThan(300);
   });
 });
+
+describe('serving a spec that quotes a tokenizer special token', () => {
+  let tmp: TempDir;
+  let c: Connected;
+
+  beforeAll(async () => {
+    tmp = makeTempDir();
+    writeTree(tmp.dir, {
+      'prompts.md': specFile(
+        { id: 'prompts', title: 'Prompts: strip <|endoftext|>' },
+        '# Prompts\n\n## Stop tokens {#stop-tokens}\n\nStrip `<|endoftext|>` and `<|endofprompt|>` from user text.\n',
+      ),
+      'billing.md': specFile(
+        { id: 'billing' },
+        '# Billing\n\n## Refunds {#refunds}\n\nTo the original card.\n',
+      ),
+    });
+    c = await connect(tmp.dir);
+  });
+  afterAll(async () => {
+    await c.close();
+    tmp.remove();
+  });
+
+  it('counts it as the text it is, in the root page, the outline, the clause and a search', async () => {
+    // gpt-tokenizer throws on these strings by default: every read_root of the corpus used to fail.
+    const root = await c.call('read_root');
+    expect(root.isError).toBeFalsy();
+    expect(textOf(root)).toContain('prompts');
+    const outline = await c.call('get_outline', { spec: 'prompts' });
+    expect(outline.isError).toBeFalsy();
+    const clause = await c.call('get_clause', { ref: 'prompts#stop-tokens' });
+    expect(clause.isError).toBeFalsy();
+    expect(textOf(clause)).toContain('<|endoftext|>');
+    expect(structured<{ tokens: number }>(clause).tokens).toBeGreaterThan(10);
+    const found = await c.call('search_specs', { query: 'strip stop tokens', answer_tokens: 200 });
+    expect(found.isError).toBeFalsy();
+    expect(textOf(found)).toContain('prompts#stop-tokens');
+  });
+});

@@ -17,6 +17,7 @@ const TEXTS = [
   'x'.repeat(5_000),
   '退款必须在九十天内完成。'.repeat(300),
   `${'🙂'.repeat(700)} tail`,
+  'Strip `<|endoftext|>` and `<|endofprompt|>` from user text. '.repeat(10),
   '## Heading {#id}\n\n- **FR-001**: item\n\n```ts\nconst a = 1;\n```\n'.repeat(50),
 ];
 
