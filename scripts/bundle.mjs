@@ -17,7 +17,7 @@ import { build } from 'esbuild';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(repo, 'dist');
-export const bundleDir = path.join(dist, 'bundle');
+const bundleDir = path.join(dist, 'bundle');
 
 /** dist/version.js reads ../package.json next to itself; the bundle carries the version inline instead. */
 const inlineVersion = {
@@ -31,37 +31,33 @@ const inlineVersion = {
   },
 };
 
-export async function bundle() {
-  // esbuild writes chunks under new names and never deletes: the chunks of an older build would stay beside these.
-  rmSync(bundleDir, { recursive: true, force: true });
-  await build({
-    entryPoints: [
-      'cli/main.js',
-      'parse/token-helper.js',
-      'ledger/leaf-workers.js',
-      'ledger/checkpoint-worker.js',
-    ].map((f) => path.join(dist, f)),
-    outdir: bundleDir,
-    entryNames: '[name]',
-    chunkNames: 'chunk-[hash]',
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    // better-sqlite3 is a native addon, loaded from node_modules as it is; pg-native is pg's optional addon, and
-    // fsevents chokidar's on macOS: neither is installed here, and both are required only if present.
-    external: ['better-sqlite3', 'pg-native', 'fsevents'],
-    // CommonJS dependencies call require(); in an ES module it is made from the chunk's own URL.
-    banner: {
-      js: "import { createRequire as __specledgerRequire } from 'node:module';\nconst require = __specledgerRequire(import.meta.url);",
-    },
-    plugins: [inlineVersion],
-    // Licence comments of the bundled packages stay, at the end of each file (esbuild's default for bundles).
-    legalComments: 'eof',
-    logLevel: 'warning',
-    write: true,
-  });
-}
-
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await bundle();
+// esbuild writes chunks under new names and never deletes: the chunks of an older build would stay beside these.
+rmSync(bundleDir, { recursive: true, force: true });
+await build({
+  entryPoints: [
+    'cli/main.js',
+    'parse/token-helper.js',
+    'ledger/leaf-workers.js',
+    'ledger/checkpoint-worker.js',
+  ].map((f) => path.join(dist, f)),
+  outdir: bundleDir,
+  entryNames: '[name]',
+  chunkNames: 'chunk-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // better-sqlite3 is a native addon, loaded from node_modules as it is; pg-native is pg's optional addon, and
+  // fsevents chokidar's on macOS: neither is installed here, and both are required only if present.
+  external: ['better-sqlite3', 'pg-native', 'fsevents'],
+  // CommonJS dependencies call require(); in an ES module it is made from the chunk's own URL.
+  banner: {
+    js: "import { createRequire as __specledgerRequire } from 'node:module';\nconst require = __specledgerRequire(import.meta.url);",
+  },
+  plugins: [inlineVersion],
+  // Licence comments of the bundled packages stay, at the end of each file (esbuild's default for bundles).
+  legalComments: 'eof',
+  logLevel: 'warning',
+  write: true,
+});
