@@ -1,6 +1,17 @@
 // The ledger's hash chain: each record's hash covers the previous hash, so edits, deletions and reordering show up in verify.
 import { sha256 } from '../sha256.js';
-import type { ReadRecord, VerifyResult } from './types.js';
+import { leafDigest } from './merkle.js';
+import type { ReadRecord, RecordHashFormat, VerifyResult } from './types.js';
+
+/** The format of a ledger created now. */
+export const NEW_LEDGER_RECORD_HASH: RecordHashFormat = 'leaf';
+
+/** The format a ledger's meta `record_hash` names; absent (a ledger created before the key) is 'prev-json'. */
+export function parseRecordHashFormat(stored: string | null | undefined): RecordHashFormat {
+  if (stored === undefined || stored === null || stored === 'prev-json') return 'prev-json';
+  if (stored === 'leaf') return 'leaf';
+  throw new Error(`the ledger's record_hash is "${stored}", not one this SpecLedger knows (leaf, prev-json)`);
+}
 
 /** prev_hash of the first record (seq 1). */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -66,18 +77,32 @@ export function canonicalRecordJson(r: Omit<ReadRecord, 'hash'>): string {
   ]);
 }
 
-/** The record hash from its parts: for a writer that keeps the canonical JSON it hashed. */
-export function hashCanonical(prevHash: string, canonicalJson: string): string {
+/** The record hash from its parts, in `format`: for a writer that keeps the canonical JSON it hashed. */
+export function hashCanonical(format: RecordHashFormat, prevHash: string, canonicalJson: string): string {
   // prev_hash is hex, so hashing the concatenation is hashing prev_hash's bytes then the JSON's.
-  return sha256(prevHash + canonicalJson, 'hex');
+  return format === 'leaf' ? leafDigest(canonicalJson, 'hex') : sha256(prevHash + canonicalJson, 'hex');
 }
 
-/** sha256(prev_hash + canonical JSON of the record without `hash`), hex. */
-export function computeRecordHash(record: Omit<ReadRecord, 'hash'>): string {
-  return hashCanonical(record.prev_hash ?? '', canonicalRecordJson(record));
+/** The hash `record` (without `hash`) gets in a ledger of `format`, hex. */
+export function computeRecordHash(record: Omit<ReadRecord, 'hash'>, format: RecordHashFormat): string {
+  return hashCanonical(format, record.prev_hash ?? '', canonicalRecordJson(record));
+}
+
+/**
+ * Whether `record.hash` is its content's hash in either format: for a record checked without its ledger (a
+ * receipt), which does not say which format its ledger uses. Either way the hash commits to the same content.
+ */
+export function recordMatchesItsHash(record: ReadRecord): boolean {
+  const json = canonicalRecordJson(record);
+  return (
+    hashCanonical('leaf', '', json) === record.hash ||
+    hashCanonical('prev-json', record.prev_hash ?? '', json) === record.hash
+  );
 }
 
 interface VerifyChainOptions {
+  /** The ledger's record hash format. */
+  format: RecordHashFormat;
   /**
    * The newest (seq, hash) the store recorded separately from the rows. A chain alone cannot show
    * that its tail was cut off; comparing against a head kept elsewhere can.
@@ -108,7 +133,7 @@ interface ChainVerifier {
   skip(to: { seq: number; hash: string }, records: number): void;
 }
 
-export function createChainVerifier(options: VerifyChainOptions = {}): ChainVerifier {
+export function createChainVerifier(options: VerifyChainOptions): ChainVerifier {
   let count = 0;
   let prevSeq = options.from?.seq ?? 0;
   let prevHash = options.from?.hash ?? GENESIS_HASH;
@@ -147,7 +172,7 @@ export function createChainVerifier(options: VerifyChainOptions = {}): ChainVeri
           reason: `seq ${record.seq}: prev_hash does not match ${previous} (a record was deleted, reordered or edited)`,
         };
       }
-      if (computeRecordHash(record) !== record.hash) {
+      if (computeRecordHash(record, options.format) !== record.hash) {
         return {
           ok: false,
           records: count,
@@ -175,7 +200,7 @@ export function createChainVerifier(options: VerifyChainOptions = {}): ChainVeri
 }
 
 /** Walks records in seq order (starting at seq 1) and reports the first one that breaks the chain. */
-export function verifyChain(records: Iterable<ReadRecord>, options: VerifyChainOptions = {}): VerifyResult {
+export function verifyChain(records: Iterable<ReadRecord>, options: VerifyChainOptions): VerifyResult {
   const verifier = createChainVerifier(options);
   for (const record of records) {
     const failure = verifier.push(record);
@@ -193,8 +218,9 @@ export function checkChainEnds(ends: {
   head: { seq: number; hash: string } | null;
   first: ReadRecord | undefined;
   last: ReadRecord | undefined;
+  format: RecordHashFormat;
 }): string | null {
-  const { head, first, last } = ends;
+  const { head, first, last, format } = ends;
   if (first === undefined || last === undefined) {
     return head && head.seq > 0
       ? `the ledger head records seq ${head.seq} but the ledger holds no records (records were deleted)`
@@ -203,7 +229,7 @@ export function checkChainEnds(ends: {
   if (Number(first.seq) !== 1 || first.prev_hash !== GENESIS_HASH)
     return `the first record is seq ${first.seq}, not the start of the chain (records were deleted from the start)`;
   for (const record of first === last ? [first] : [first, last]) {
-    if (computeRecordHash(record) !== record.hash)
+    if (computeRecordHash(record, format) !== record.hash)
       return `seq ${record.seq}: the record does not match its hash (edited)`;
   }
   if (head === null) return `the ledger head is missing (the newest record is seq ${last.seq})`;

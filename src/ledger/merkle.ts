@@ -16,9 +16,18 @@ function sha256Into(data: Buffer | string, out: Buffer, offset: number): void {
   out.write(sha256(data, 'binary'), offset, 32, 'latin1');
 }
 
+/**
+ * SHA-256(0x00 ‖ `text`'s UTF-8 bytes), the hash of one entry, as hex (how a ledger of the 'leaf' format stores
+ * it) or as a 'binary' string (the cheapest to compare with stored bytes).
+ */
+export function leafDigest(text: string, encoding: 'hex' | 'binary'): string {
+  return sha256(`\u0000${text}`, encoding);
+}
+
 /** Writes SHA-256(0x00 ‖ data), the hash of one entry, at `offset` of `out` (a string is hashed as UTF-8). */
 export function leafHashInto(data: Buffer | string, out: Buffer, offset: number): void {
-  sha256Into(typeof data === 'string' ? `\u0000${data}` : Buffer.concat([LEAF_PREFIX, data]), out, offset);
+  if (typeof data === 'string') out.write(leafDigest(data, 'binary'), offset, 32, 'latin1');
+  else sha256Into(Buffer.concat([LEAF_PREFIX, data]), out, offset);
 }
 
 /** SHA-256(0x00 ‖ data): the hash of one entry (a string is hashed as its UTF-8 bytes). */

@@ -1,8 +1,9 @@
 // The PostgreSQL ledger's schema: versioned migrations run under an advisory lock, and the append-only guard on ledger rows.
 import type { PoolClient } from 'pg';
 import { SpecLedgerError } from '../errors.js';
-import { GENESIS_HASH, RECORD_COLUMNS } from './hash-chain.js';
+import { GENESIS_HASH, NEW_LEDGER_RECORD_HASH, parseRecordHashFormat, RECORD_COLUMNS } from './hash-chain.js';
 import { NULLABLE_FIELDS } from './records.js';
+import type { RecordHashFormat } from './types.js';
 
 /** The schema all ledger tables live in unless `schema` (or `?schema=` in the URL) names another. */
 export const DEFAULT_SCHEMA = 'specledger';
@@ -179,7 +180,21 @@ SELECT 1 FROM ${s}.head WHERE id = 1 FOR UPDATE;
 ${summarizeInto(s, `${s}.reads`)}
 REVOKE UPDATE, DELETE, TRUNCATE ON ${s}.runs, ${s}.run_identities, ${s}.read_groups FROM PUBLIC;
 `,
+    // Version 3: meta names the ledger's record hash format (types.ts RecordHashFormat). A ledger migrated from an
+    // earlier version keeps the 'prev-json' hashes its chain was written with; migrate() gives one created by this
+    // run of the migrations the format of a new ledger instead.
+    `
+INSERT INTO ${s}.meta (key, value) VALUES ('record_hash', 'prev-json') ON CONFLICT (key) DO NOTHING;
+`,
   ];
+}
+
+/** The ledger's record hash format (meta `record_hash`; a version 2 ledger has none, which reads as 'prev-json'). */
+export async function readRecordHash(client: PoolClient, schema: string): Promise<RecordHashFormat> {
+  const row = await client.query<{ value: string }>(
+    `SELECT value FROM ${quoteIdent(schema)}.meta WHERE key = 'record_hash'`,
+  );
+  return parseRecordHashFormat(row.rows[0]?.value);
 }
 
 /** The columns a read group is keyed by: what who-read and stale distinguish. */
@@ -333,6 +348,11 @@ export async function migrate(client: PoolClient, schema: string): Promise<void>
       for (let version = locked; version < SCHEMA_VERSION; version += 1) {
         await client.query(steps[version] as string);
       }
+      if (locked === 0) {
+        await client.query(`UPDATE ${quoteIdent(schema)}.meta SET value = $1 WHERE key = 'record_hash'`, [
+          NEW_LEDGER_RECORD_HASH,
+        ]);
+      }
       if (locked < SCHEMA_VERSION) {
         await client.query(
           `INSERT INTO ${quoteIdent(schema)}.meta (key, value) VALUES ('schema_version', $1)
@@ -356,7 +376,8 @@ export async function checkSchema(client: PoolClient, schema: string): Promise<v
   if (version === 0)
     throw new Error(`no SpecLedger ledger in schema "${schema}" (a server creates it on start-up)`);
   if (version > SCHEMA_VERSION) throw tooNew(version);
-  if (version < SCHEMA_VERSION) {
+  // Version 2 differs from 3 only by the record_hash it lacks, which reads as 'prev-json': readable as it is.
+  if (version < SCHEMA_VERSION && version !== 2) {
     throw new Error(
       `ledger schema version ${version} is older than ${SCHEMA_VERSION}; start a server once to migrate it`,
     );

@@ -11,6 +11,7 @@ import {
   GROUP_COLUMNS,
   migrate,
   quoteIdent,
+  readRecordHash,
   summaryDifferences,
   unavailable,
 } from './postgres-schema.js';
@@ -24,6 +25,7 @@ import type {
   ReadGroup,
   ReadRecord,
   ReadRecordInput,
+  RecordHashFormat,
   RunSummary,
   VerifyResult,
 } from './types.js';
@@ -157,10 +159,12 @@ export async function openPostgresStore(
     });
   }
 
+  let recordHash: RecordHashFormat;
   try {
     const client = await pool.connect();
     try {
       await (readonly ? checkSchema(client, schema) : migrate(client, schema));
+      recordHash = await readRecordHash(client, schema);
       client.release();
     } catch (error) {
       client.release(true);
@@ -233,6 +237,7 @@ export async function openPostgresStore(
       head: headRow ? { seq: Number(headRow.seq), hash: headRow.hash } : null,
       first: first.rows[0] ? toRecord(first.rows[0]) : undefined,
       last: last.rows[0] ? toRecord(last.rows[0]) : undefined,
+      format: recordHash,
     });
   } catch (cause) {
     await pool.end().catch(() => {});
@@ -281,7 +286,7 @@ export async function openPostgresStore(
         inputs.map((input) => {
           seq += 1;
           const record = newReadRecord(input, seq, prevHash);
-          record.hash = computeRecordHash(record);
+          record.hash = computeRecordHash(record, recordHash);
           for (const [i, column] of COLUMNS.entries()) columns[i]?.push(record[column]);
           // First text per digest wins, within the batch as across batches (ON CONFLICT DO NOTHING).
           if (input.text !== undefined && record.digest !== null && !seen.has(record.digest)) {
@@ -370,6 +375,7 @@ export async function openPostgresStore(
   }
 
   return {
+    recordHash,
     append(records) {
       try {
         assertOpen();
@@ -450,6 +456,7 @@ export async function openPostgresStore(
         const verifier = createChainVerifier({
           head: head ? { seq: Number(head.seq), hash: head.hash } : null,
           onProgress: options.onProgress,
+          format: recordHash,
         });
         let after = 0;
         for (;;) {

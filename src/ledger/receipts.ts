@@ -3,7 +3,7 @@
 import { SpecLedgerError } from '../errors.js';
 import { decodeBase64 } from './base64.js';
 import { type NoteVerifierKey, openCheckpoint } from './checkpoint.js';
-import { computeRecordHash, RECORD_COLUMNS } from './hash-chain.js';
+import { RECORD_COLUMNS, recordMatchesItsHash } from './hash-chain.js';
 import { type MerkleTree, verifyInclusion } from './merkle.js';
 import { buildTree, latestCheckpoint } from './tree.js';
 import { type LeafReader, recordLeafHash } from './tree-leaves.js';
@@ -125,7 +125,7 @@ export function verifyReceipt(receipt: Receipt, key: NoteVerifierKey): VerifiedR
     throw invalid(`leaf_index ${receipt.leaf_index} is not seq ${record.seq} − 1`);
   if (record.seq > checkpoint.size)
     throw invalid(`seq ${record.seq} is beyond the checkpoint (size ${checkpoint.size})`);
-  if (computeRecordHash(record) !== record.hash)
+  if (!recordMatchesItsHash(record))
     throw invalid(`seq ${record.seq}: the record does not match its hash (edited)`);
   const proof = receipt.inclusion_proof.map((p) => decodeBase64(p)!);
   if (!verifyInclusion(receipt.leaf_index, checkpoint.size, recordLeafHash(record), proof, checkpoint.root))

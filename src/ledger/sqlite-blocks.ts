@@ -1,7 +1,7 @@
 // How the SQLite ledger lays records out: a row per group commit, whose records point at shared fields stored once.
 import { canonicalRecordJson, hashCanonical } from './hash-chain.js';
 import { newReadRecord } from './records.js';
-import type { ReadRecord, ReadRecordInput } from './types.js';
+import type { ReadRecord, ReadRecordInput, RecordHashFormat } from './types.js';
 
 /*
  * Why blocks: a read is recorded before its answer leaves, so the ledger's write sits in every agent's tool
@@ -125,12 +125,13 @@ export function createTsDecoder(): (stored: unknown) => unknown {
 }
 
 /**
- * Numbers and hashes the inputs from (seq, prevHash) on, in order: the records append() returns. One canonical
+ * Numbers and hashes the inputs from (seq, prevHash) on, in order, in the ledger's `format`: the records append() returns. One canonical
  * JSON string per read serves the hash.
  */
 export function chainRecords(
   batches: readonly (readonly ReadRecordInput[])[],
   from: { seq: number; hash: string },
+  format: RecordHashFormat,
 ): ReadRecord[][] {
   let seq = from.seq;
   let prevHash = from.hash;
@@ -141,7 +142,7 @@ export function chainRecords(
     for (let i = 0; i < inputs.length; i++) {
       seq += 1;
       const record = newReadRecord(inputs[i] as ReadRecordInput, seq, prevHash);
-      record.hash = hashCanonical(prevHash, canonicalRecordJson(record));
+      record.hash = hashCanonical(format, prevHash, canonicalRecordJson(record));
       prevHash = record.hash;
       records[i] = record;
     }

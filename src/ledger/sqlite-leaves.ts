@@ -9,7 +9,7 @@ import {
 } from './sqlite-blocks.js';
 import { createBlockChecker } from './sqlite-chain.js';
 import { createFieldDictionary } from './sqlite-fields.js';
-import { openDatabase, unavailable } from './sqlite-schema.js';
+import { openDatabase, recordHashFormat, unavailable } from './sqlite-schema.js';
 import { type ChainPoint, chainBroken, type LeafReader, recordLeafHash, TREE_PAGE } from './tree-leaves.js';
 
 const HASH_BYTES = 32;
@@ -40,6 +40,7 @@ export interface SqliteLeafReader extends LeafReader {
 export function openSqliteLeafReader(path: string): SqliteLeafReader {
   const db = openDatabase(path, { readonly: true });
   const dictionary = createFieldDictionary(db, false);
+  const format = recordHashFormat(db);
   const blocksFrom = db.prepare(
     `SELECT first_seq, records, hashes FROM blocks
      WHERE first_seq >= coalesce((SELECT max(first_seq) FROM blocks WHERE first_seq <= ?), 0)
@@ -56,7 +57,7 @@ export function openSqliteLeafReader(path: string): SqliteLeafReader {
   const blocksAfter = db.prepare(
     'SELECT first_seq, records, hashes FROM blocks WHERE first_seq > ? ORDER BY first_seq LIMIT ?',
   );
-  const chain = createBlockChecker(dictionary);
+  const chain = createBlockChecker(dictionary, format);
 
   /** The same, record by record through expandRecord and the chain verifier: throws naming what is wrong. */
   function slowBlock(
@@ -67,7 +68,7 @@ export function openSqliteLeafReader(path: string): SqliteLeafReader {
     out: Buffer,
     offset: number,
   ): ChainPoint {
-    const verifier = createChainVerifier({ from: prev });
+    const verifier = createChainVerifier({ from: prev, format });
     let last = prev;
     try {
       for (let i = start; i < end; i++) {

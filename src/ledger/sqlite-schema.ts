@@ -3,11 +3,11 @@ import { accessSync, constants, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { errorMessage, SpecLedgerError } from '../errors.js';
-import { RECORD_COLUMNS } from './hash-chain.js';
+import { NEW_LEDGER_RECORD_HASH, parseRecordHashFormat, RECORD_COLUMNS } from './hash-chain.js';
 import { CONTEXT_FIELDS, encodeBlock, TARGET_FIELDS } from './sqlite-blocks.js';
 import { createFieldDictionary } from './sqlite-fields.js';
 import { createSummaryWriter } from './sqlite-summaries.js';
-import type { LedgerLog, ReadRecord } from './types.js';
+import type { LedgerLog, ReadRecord, RecordHashFormat } from './types.js';
 
 export interface SqliteStoreOptions {
   /**
@@ -28,7 +28,8 @@ export interface SqliteStoreOptions {
   log?: LedgerLog;
 }
 
-export const SCHEMA_VERSION = 3;
+/** 4: meta `record_hash` names the ledger's record hash format (types.ts RecordHashFormat); 3 had none. */
+export const SCHEMA_VERSION = 4;
 
 /** WAL pages after which a commit also checkpoints (SQLite's default is 1,000). */
 const WAL_AUTOCHECKPOINT_PAGES = 10_000;
@@ -191,7 +192,25 @@ function upgradeFrom2(db: Database.Database): void {
     if (last === undefined) break;
     after = last.first_seq;
   }
-  db.exec(`DROP TABLE blocks_v2; UPDATE meta SET value = '${SCHEMA_VERSION}' WHERE key = 'schema_version';`);
+  db.exec(`DROP TABLE blocks_v2; UPDATE meta SET value = '3' WHERE key = 'schema_version';`);
+}
+
+/** Version 3 to 4: the chain was written with 'prev-json' hashes, and stays so. */
+function upgradeFrom3(db: Database.Database): void {
+  setRecordHash(db, 'prev-json');
+  db.exec(`UPDATE meta SET value = '${SCHEMA_VERSION}' WHERE key = 'schema_version';`);
+}
+
+function setRecordHash(db: Database.Database, format: RecordHashFormat): void {
+  db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('record_hash', ?)`).run(format);
+}
+
+/** The record hash format of an open ledger (meta `record_hash`). */
+export function recordHashFormat(db: Database.Database): RecordHashFormat {
+  const row = db.prepare(`SELECT value FROM meta WHERE key = 'record_hash'`).get() as
+    | { value: string }
+    | undefined;
+  return parseRecordHashFormat(row?.value);
 }
 
 function isEmpty(db: Database.Database): boolean {
@@ -326,29 +345,39 @@ export function openDatabase(path: string, options: SqliteStoreOptions): Databas
       // for the first's transaction, then finds the schema in place.
       const migrate = database.transaction(() => {
         const found = schemaVersion(database);
+        // Ledgers created before version 4 keep the record hash their chain was written with.
         if (found === '1') {
           database.exec(MIGRATE_FROM_1);
           upgradeFrom2(database);
-        } else if (found === '2') upgradeFrom2(database);
-        else if (found === String(SCHEMA_VERSION) || (found === undefined && isEmpty(database)))
+          upgradeFrom3(database);
+        } else if (found === '2') {
+          upgradeFrom2(database);
+          upgradeFrom3(database);
+        } else if (found === '3') upgradeFrom3(database);
+        else if (found === undefined && isEmpty(database)) {
           database.exec(SCHEMA);
+          setRecordHash(database, NEW_LEDGER_RECORD_HASH);
+        } else if (found === String(SCHEMA_VERSION)) database.exec(SCHEMA);
         // Anything else is left untouched and refused below.
       });
       untilNotBusy('creating or upgrading the ledger schema', deadline, () => migrate.immediate());
     }
     const version = schemaVersion(db);
-    if (version === '1' || version === '2') {
+    // Version 3 differs from 4 only by the record_hash it lacks, which reads as 'prev-json': readable as it is.
+    const readableAsIs = options.readonly === true && version === '3';
+    if (!readableAsIs && (version === '1' || version === '2' || version === '3')) {
       throw new Error(
         `ledger schema version ${version} predates this SpecLedger's (${SCHEMA_VERSION}); open it once for writing (e.g. \`specledger serve\`) to upgrade it in place`,
       );
     }
     if (version === undefined)
       throw new Error('the file is not a SpecLedger ledger (it has no schema version)');
-    if (Number(version) !== SCHEMA_VERSION) {
+    if (!readableAsIs && Number(version) !== SCHEMA_VERSION) {
       throw new Error(
         `ledger schema version ${version} is not the one this SpecLedger reads (${SCHEMA_VERSION})`,
       );
     }
+    recordHashFormat(db); // one this SpecLedger does not know is refused here, as the open's error
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     return db;
   } catch (cause) {

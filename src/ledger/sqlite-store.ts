@@ -18,6 +18,7 @@ import { createBlockChecker } from './sqlite-chain.js';
 import { createFieldDictionary } from './sqlite-fields.js';
 import {
   openDatabase,
+  recordHashFormat,
   type SqliteStoreOptions,
   unavailable,
   unwritableFile,
@@ -105,6 +106,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   const writes = trackWriteFailures(log);
 
   const writable = !options.readonly;
+  const recordHash = recordHashFormat(db);
   const dictionary = createFieldDictionary(db, writable);
   const summaries = writable ? createSummaryWriter(db) : undefined;
   const statements = writable
@@ -197,7 +199,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     if (!statements || !summaries) throw new Error('the ledger was opened read-only');
     const version = statements.dataVersion.get() as number;
     const from = chainFrom(version);
-    const chained = chainRecords(batches, from);
+    const chained = chainRecords(batches, from, recordHash);
     const block = encodeBlock(chained.flat(), from.seq + 1, dictionary, true);
     statements.insertBlock.run(block.firstSeq, block.lastSeq, block.text, block.hashes);
     summaries.write(block);
@@ -483,6 +485,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
         head: readHead(),
         first: first ? decodeBlock(first, dictionary)[0] : undefined,
         last: last ? decodeBlock(last, dictionary).at(-1) : undefined,
+        format: recordHash,
       });
     } catch (error) {
       if (error instanceof UnreadableBlockError) return error.message;
@@ -500,6 +503,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     );
 
   return {
+    recordHash,
     append(records) {
       try {
         assertOpen();
@@ -565,11 +569,15 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       // another process keeps appending; blocks are read a page at a time and walked once.
       return query(() =>
         db.transaction((): VerifyResult => {
-          const verifier = createChainVerifier({ head: readHead(), onProgress: options.onProgress });
+          const verifier = createChainVerifier({
+            head: readHead(),
+            onProgress: options.onProgress,
+            format: recordHash,
+          });
           // Shared fields as the file holds them now, not as this process cached them when it wrote them.
           const fresh = createFieldDictionary(db, false);
           // A plain block is checked without building its records (~5× faster); any other, record by record.
-          const chain = createBlockChecker(fresh);
+          const chain = createBlockChecker(fresh, recordHash);
           try {
             for (const block of everyBlock()) {
               const parsed = parseBlock(block);

@@ -49,7 +49,7 @@ export function chainBroken(failure: VerifyFailure): SpecLedgerError {
 export function storeLeafReader(store: LedgerStore): LeafReader {
   return {
     async *pages(from, upTo = Number.MAX_SAFE_INTEGER) {
-      const verifier = createChainVerifier({ from });
+      const verifier = createChainVerifier({ from, format: store.recordHash });
       for (let after = from.seq; after < upTo; ) {
         const page = await store.recordsAfter(after, Math.min(TREE_PAGE, upTo - after));
         if (page.length === 0) return;

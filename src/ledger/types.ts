@@ -108,7 +108,22 @@ export type LedgerLog = (level: 'error' | 'warn' | 'info', message: string) => v
 /** What the Merkle tree keeps in the ledger: the latest signed checkpoint and the compact range it was signed over. */
 export type TreeMetaKey = 'checkpoint' | 'checkpoint_range';
 
+/**
+ * How a ledger hashes its records, fixed when it is created and kept in it (SQLite and PostgreSQL `meta`,
+ * `record_hash`). Both cover the record's canonical JSON, whose last field is prev_hash, so either chains.
+ * - 'leaf' (every ledger created since SQLite schema 4 and PostgreSQL schema 3): SHA-256(0x00 ‖ canonical JSON),
+ *   the record's RFC 6962 Merkle leaf. A tree built from scratch then hashes each record once, both to check its
+ *   chain hash and to get its leaf, where 'prev-json' takes two hashes (~40% of a full build here,
+ *   bench/ledger-proofs.mjs).
+ * - 'prev-json' (every ledger created before): SHA-256(prev_hash hex ‖ canonical JSON). A ledger keeps its format
+ *   for good: rehashing its records would throw away the evidence its chain is.
+ * hash-chain.ts computes both.
+ */
+export type RecordHashFormat = 'leaf' | 'prev-json';
+
 export interface LedgerStore {
+  /** How this ledger hashes its records into the chain. */
+  readonly recordHash: RecordHashFormat;
   /** Appends records in order, extending the hash chain; resolves only once they are durably committed. */
   append(records: readonly ReadRecordInput[]): Promise<ReadRecord[]>;
   /** Every run, in order of its first read. */

@@ -59,7 +59,7 @@ export async function verifyFromCheckpoint(
         seq: trusted - span + 1,
         reason: `records ${trusted - span + 1}..${trusted} are not those the checkpoint signed (edited, deleted or reordered)`,
       };
-    if (computeRecordHash(last) !== last.hash || last.hash !== state.lastHash)
+    if (computeRecordHash(last, store.recordHash) !== last.hash || last.hash !== state.lastHash)
       return {
         ok: false,
         seq: trusted,

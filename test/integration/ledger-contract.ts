@@ -1,7 +1,8 @@
 // The behaviour every LedgerStore must show, and the queries answered from it; run once per store with its own opener.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SpecLedgerError } from '../../src/errors.js';
-import { GENESIS_HASH } from '../../src/ledger/hash-chain.js';
+import { canonicalRecordJson, GENESIS_HASH } from '../../src/ledger/hash-chain.js';
+import { leafHash } from '../../src/ledger/merkle.js';
 import { attest, runShow, runsList, staleReads, whoRead } from '../../src/ledger/queries.js';
 import type { LedgerStore } from '../../src/ledger/types.js';
 import { digestFor, readInput } from '../fixtures/ledger-records.js';
@@ -34,6 +35,17 @@ export function describeLedgerContract(name: string, open: () => Promise<OpenedL
       expect(first?.prev_hash).toBe(GENESIS_HASH);
       expect(second?.prev_hash).toBe(first?.hash);
       expect(first?.hash).toMatch(/^[0-9a-f]{64}$/);
+    });
+
+    it("hashes a new ledger's records as their Merkle leaves, so one hash checks a record and gives its leaf", async () => {
+      expect(store.recordHash).toBe('leaf');
+      const records = await store.append([readInput(), readInput({ clause_id: 'AUTH-2' })]);
+      for (const record of records)
+        expect(record.hash).toBe(leafHash(canonicalRecordJson(record)).toString('hex'));
+      await store.close();
+      store = await ledger.reopen();
+      expect(store.recordHash).toBe('leaf');
+      expect(await store.verify()).toEqual({ ok: true, records: 2 });
     });
 
     it('returns stored records exactly as append returned them, nulls included', async () => {

@@ -168,11 +168,12 @@ describe('the parallel leaf reader (built)', { timeout: 120_000 }, () => {
     const path = await ledger('forked.db', [8, 8, 8, 8, 8, 8]);
     const store = openSqliteStore(path, { readonly: true });
     const records = await store.recordsAfter(0, 100);
+    const format = store.recordHash;
     await store.close();
     let prev = createHash('sha256').update('another chain').digest('hex');
     for (const record of records.slice(16)) {
       record.prev_hash = prev;
-      record.hash = computeRecordHash(record);
+      record.hash = computeRecordHash(record, format);
       prev = record.hash;
     }
     const db = new Database(path);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { computeRecordHash, verifyChain } from '../../src/ledger/hash-chain.js';
+import { computeRecordHash, NEW_LEDGER_RECORD_HASH, verifyChain } from '../../src/ledger/hash-chain.js';
 import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
 import type { ReadRecord } from '../../src/ledger/types.js';
 import { readInput } from '../fixtures/ledger-records.js';
@@ -100,7 +100,10 @@ describe('verify on a SQLite ledger', () => {
           db.close();
           const store = openSqliteStore(path, { readonly: true });
           try {
-            const walked = verifyChain(await store.recordsAfter(0, 1_000), { head });
+            const walked = verifyChain(await store.recordsAfter(0, 1_000), {
+              head,
+              format: store.recordHash,
+            });
             const verdict = await store.verify();
             if (!walked.ok) expect(verdict).toEqual(walked);
             // An intact chain may still carry an edited summary (a shared field's indexed copy): verify reports it.
@@ -146,7 +149,7 @@ describe('verify on a SQLite ledger', () => {
     let prev = (records[4] as ReadRecord).hash;
     const moved = records.slice(5).map((r) => {
       const record = { ...r, seq: r.seq + 1, prev_hash: prev };
-      record.hash = computeRecordHash(record);
+      record.hash = computeRecordHash(record, NEW_LEDGER_RECORD_HASH);
       prev = record.hash;
       return record;
     });

@@ -108,7 +108,11 @@ describe('sqlite ledger store', () => {
       const [fourth] = await store.reads({ spec_id: 'auth', clause_id: 'AUTH-4' });
       const block = readBlock();
       (block.rows[3] as unknown[])[TOKENS] = 1;
-      block.hashes.write(computeRecordHash({ ...(fourth as ReadRecord), tokens: 1 }), 32 * 4, 'hex');
+      block.hashes.write(
+        computeRecordHash({ ...(fourth as ReadRecord), tokens: 1 }, store.recordHash),
+        32 * 4,
+        'hex',
+      );
       writeBlock(block);
       const result = await store.verify();
       expect(result).toMatchObject({ ok: false, seq: 5, records: 4 });

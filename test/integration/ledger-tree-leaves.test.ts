@@ -129,7 +129,7 @@ describe('the SQLite leaf reader', () => {
           const records = inputs.map((i, index) => {
             const { text: _text, ...fields } = i;
             const record = { ...fields, seq: index + 1, prev_hash: prev, hash: '' } as ReadRecord;
-            record.hash = computeRecordHash(record);
+            record.hash = computeRecordHash(record, 'prev-json');
             prev = record.hash;
             return record;
           });
