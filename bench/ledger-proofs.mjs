@@ -1,13 +1,16 @@
 // Issue 18's proof figures: on a generated SQLite ledger, the full tree build, a checkpoint from the last one, one
 // receipt (proof + signed checkpoint) and its offline check, each next to a baseline measured in the same run.
 // The tree reads its leaves the way the CLI and the checkpoint worker do (openLeafReader: the SQLite file hashed
-// straight from its blocks, long spans on worker threads); the same build on one thread is measured beside it, the build through the store's recordsAfter is measured beside it, and so is the
-// floor no from-scratch build can go under here: the three SHA-256 calls per record (chain hash, leaf hash, its
-// share of the node hashes) alone.
+// straight from its blocks, long spans on worker threads). Measured beside it: the same build on one thread, the
+// build through the store's recordsAfter, the same records in a ledger of the record hash format every ledger had
+// before schema 4 ('prev-json': a chain hash and a leaf hash per record, where a new ledger's chain hash is its
+// leaf), and the floor no from-scratch build can go under here: the SHA-256 calls per record alone (the leaf, which
+// is also the chain hash, and its share of the node hashes).
 //
 // Run after a build: npx tsc -p tsconfig.build.json && node bench/ledger-proofs.mjs
 // Options: --records N (default 1000000), --added N (records appended between two checkpoints, default 10000),
-//          --receipts N (default 1000), --out FILE (default bench/results/ledger-proofs.json).
+//          --receipts N (default 1000), --old-format false (skip the prev-json ledger),
+//          --out FILE (default bench/results/ledger-proofs.json).
 //
 // The ledger is written through the store's own append path, 1,000 records a commit. The incremental checkpoint
 // hashes only the records added since the last one plus O(log n) stored hashes, so its cost does not depend on the
@@ -37,6 +40,7 @@ const { values: args } = parseArgs({
     records: { type: 'string', default: '1000000' },
     added: { type: 'string', default: '10000' },
     receipts: { type: 'string', default: '1000' },
+    'old-format': { type: 'string', default: 'true' },
     out: { type: 'string', default: path.join(here, 'results', 'ledger-proofs.json') },
   },
 });
@@ -128,17 +132,30 @@ try {
   const viaStore = await time(() => buildTree(store, undefined, storeLeafReader(store)));
   // Baseline for the build: `specledger verify`'s full walk of the chain, in the same run.
   const walk = await time(() => store.verify());
+  if (store.recordHash !== 'leaf') throw new Error(`a new ledger has record_hash ${store.recordHash}`);
   // The hashing floor, on a sample of real records' canonical JSON: SHA-256 calls alone, scaled to the ledger.
   const sample = (await store.recordsAfter(0, 100_000)).map((r) => canonicalRecordJson(r));
   const node = Buffer.alloc(65, 1);
-  // The calls as the build makes them: digests as 'binary' strings (merkle.ts, sqlite-leaves.ts say why).
+  // The calls as the build makes them: digests as 'binary' strings (merkle.ts, sqlite-chain.ts say why).
   const floor = await time(() => {
     for (const json of sample) {
-      crypto.hash('sha256', `${'0'.repeat(64)}${json}`, 'binary');
       crypto.hash('sha256', `\u0000${json}`, 'binary');
       crypto.hash('sha256', node, 'binary');
     }
   });
+  // Baseline: the same records in a ledger of the old format, its tree built the same way.
+  let oldFormat = null;
+  if (args['old-format'] !== 'false') {
+    log(`generating ${RECORDS} records in a prev-json ledger`);
+    const oldFile = path.join(dir, 'prev-json.db');
+    const oldStore = openSqliteStore(oldFile, { newLedgerRecordHash: 'prev-json' });
+    await appendRange(oldStore, 0, RECORDS);
+    const oldLeaves = openLeafReader(oldFile, oldStore);
+    oldFormat = await time(() => buildTree(oldStore, undefined, oldLeaves));
+    await oldLeaves.close();
+    await oldStore.close();
+    rmSync(oldFile, { force: true });
+  }
   const floorMs = (floor.ms / sample.length) * RECORDS;
   const floorCpuMs = (floor.cpuMs / sample.length) * RECORDS;
   const tree = build.value;
@@ -176,6 +193,10 @@ try {
     tree_build_vs_verify: round(build.ms / walk.ms, 3),
     tree_build_vs_via_store: round(build.ms / viaStore.ms, 3),
     tree_build_vs_sha256_floor: round(build.ms / floorMs, 3),
+    ...(oldFormat && {
+      tree_build_prev_json_ms: round(oldFormat.ms),
+      tree_build_vs_prev_json: round(build.ms / oldFormat.ms, 3),
+    }),
     receipt_ms: { p50: round(median(proveMs), 3), max: round(Math.max(...proveMs), 3) },
     receipt_check_ms: { p50: round(median(checkMs), 3), max: round(Math.max(...checkMs), 3) },
     tree_build_10m_estimate_s: round(((build.ms / RECORDS) * 10_000_000) / 1000, 1),
@@ -184,6 +205,7 @@ try {
       tree_build: round(build.cpuMs),
       tree_build_one_thread: round(buildOne.cpuMs),
       tree_build_via_store: round(viaStore.cpuMs),
+      ...(oldFormat && { tree_build_prev_json: round(oldFormat.cpuMs) }),
       verify_walk: round(walk.cpuMs),
       sha256_floor: round(floorCpuMs),
       checkpoint_incremental: round(inc.cpuMs, 1),

@@ -77,10 +77,18 @@ export function canonicalRecordJson(r: Omit<ReadRecord, 'hash'>): string {
   ]);
 }
 
-/** The record hash from its parts, in `format`: for a writer that keeps the canonical JSON it hashed. */
-export function hashCanonical(format: RecordHashFormat, prevHash: string, canonicalJson: string): string {
+/**
+ * The record hash from its parts, in `format`: for a writer that keeps the canonical JSON it hashed. Hex, as stored
+ * and compared in records, or a 'binary' string (one char a byte) for a reader comparing it with stored bytes.
+ */
+export function hashCanonical(
+  format: RecordHashFormat,
+  prevHash: string,
+  canonicalJson: string,
+  encoding: 'hex' | 'binary' = 'hex',
+): string {
   // prev_hash is hex, so hashing the concatenation is hashing prev_hash's bytes then the JSON's.
-  return format === 'leaf' ? leafDigest(canonicalJson, 'hex') : sha256(prevHash + canonicalJson, 'hex');
+  return format === 'leaf' ? leafDigest(canonicalJson, encoding) : sha256(prevHash + canonicalJson, encoding);
 }
 
 /** The hash `record` (without `hash`) gets in a ledger of `format`, hex. */

@@ -1,6 +1,6 @@
-// The chain check of a plain SQLite block without building its records: each record's canonical JSON assembled from its block row and its shared fields' JSON, its chain hash compared with the stored one, and (for the tree) its leaf hashed.
-import { sha256 } from '../sha256.js';
-import { leafDigest, leafHashInto } from './merkle.js';
+// The chain check of a plain SQLite block without building its records: each record's canonical JSON assembled from its block row and its shared fields' JSON, its chain hash compared with the stored one, and (for the tree) its leaf, which in a ledger of the 'leaf' format is that chain hash.
+import { hashCanonical } from './hash-chain.js';
+import { leafHashInto } from './merkle.js';
 import type { BlockEntries, FieldDictionary } from './sqlite-blocks.js';
 import type { ChainPoint } from './tree-leaves.js';
 import type { RecordHashFormat } from './types.js';
@@ -83,14 +83,10 @@ export function createBlockChecker(dictionary: FieldDictionary, format: RecordHa
         const json = `[${parsed.firstSeq + i},${ts},${context},${target},${tokens},"${prevHash}"]`;
         const k = i - start + 1;
         const stored = binary.slice(HASH_BYTES * k, HASH_BYTES * (k + 1));
-        if (leafFormat) {
-          // The chain hash is the leaf: one hash checks the record and, once it matches, gives its leaf.
-          if (stored !== leafDigest(json, 'binary')) return null;
-        } else {
-          // 'binary' rather than hex: returning hex costs ~0.5 µs more a call.
-          if (stored !== sha256(prevHash + json, 'binary')) return null;
-          if (leaves) leafHashInto(json, leaves.out, leaves.offset + (i - start) * HASH_BYTES);
-        }
+        // 'binary' rather than hex: returning hex costs ~0.5 µs more a call.
+        if (stored !== hashCanonical(format, prevHash, json, 'binary')) return null;
+        // In the 'leaf' format the chain hash just checked is the leaf, copied below; otherwise it is hashed here.
+        if (!leafFormat && leaves) leafHashInto(json, leaves.out, leaves.offset + (i - start) * HASH_BYTES);
         prevHash = hex.slice(2 * HASH_BYTES * k, 2 * HASH_BYTES * (k + 1));
       }
       if (leafFormat && leaves)

@@ -26,6 +26,11 @@ export interface SqliteStoreOptions {
   openTimeoutMs?: number;
   /** Failed writes and their recovery, and damage found at open. */
   log?: LedgerLog;
+  /**
+   * The record hash format a ledger created by this open gets ('leaf' by default, as every new ledger): 'prev-json'
+   * writes one as SpecLedger did before schema 4, which the tests and bench/ledger-proofs.mjs compare against.
+   */
+  newLedgerRecordHash?: RecordHashFormat;
 }
 
 /** 4: meta `record_hash` names the ledger's record hash format (types.ts RecordHashFormat); 3 had none. */
@@ -356,7 +361,7 @@ export function openDatabase(path: string, options: SqliteStoreOptions): Databas
         } else if (found === '3') upgradeFrom3(database);
         else if (found === undefined && isEmpty(database)) {
           database.exec(SCHEMA);
-          setRecordHash(database, NEW_LEDGER_RECORD_HASH);
+          setRecordHash(database, options.newLedgerRecordHash ?? NEW_LEDGER_RECORD_HASH);
         } else if (found === String(SCHEMA_VERSION)) database.exec(SCHEMA);
         // Anything else is left untouched and refused below.
       });
