@@ -10,7 +10,7 @@ import type { LedgerLog, LedgerStore } from './types.js';
 /*
  * Why a thread: in the server process, a checkpoint every second cost 9% of get_clause throughput over HTTP
  * (bench/ledger-checkpoint-load.mjs: 0.909 of the same server without it), all of it reading the new records and
- * hashing them (a chain hash and a leaf hash each) between answers. Here the serving thread only sends a request,
+ * hashing them (their chain hashes and leaves, one hash or two a record by the ledger's format) between answers. Here the serving thread only sends a request,
  * receives the signed note with its range (a few hundred bytes) and stores both: two small meta writes.
  *
  * The worker opens the ledger read-only, so it can never append or upgrade anything; for SQLite that is a second

@@ -6,11 +6,49 @@ import type { ReadRecord, RecordHashFormat, VerifyResult } from './types.js';
 /** The format of a ledger created now. */
 export const NEW_LEDGER_RECORD_HASH: RecordHashFormat = 'leaf';
 
-/** The format a ledger's meta `record_hash` names; absent (a ledger created before the key) is 'prev-json'. */
-export function parseRecordHashFormat(stored: string | null | undefined): RecordHashFormat {
-  if (stored === undefined || stored === null || stored === 'prev-json') return 'prev-json';
-  if (stored === 'leaf') return 'leaf';
+/**
+ * The format a ledger's meta `record_hash` names. Absent is 'prev-json' only where `absentAllowed` (a ledger of the
+ * schema version before the key, read as it is); in a ledger that must hold the key, its absence is refused, since
+ * reading it as either format would append records hashed in a format the chain is not.
+ */
+export function parseRecordHashFormat(
+  stored: string | null | undefined,
+  absentAllowed: boolean,
+): RecordHashFormat {
+  if (stored === undefined || stored === null) {
+    if (absentAllowed) return 'prev-json';
+    throw new Error(
+      "the ledger's meta holds no record_hash, which its schema version must hold (the row was deleted?)",
+    );
+  }
+  if (stored === 'leaf' || stored === 'prev-json') return stored;
   throw new Error(`the ledger's record_hash is "${stored}", not one this SpecLedger knows (leaf, prev-json)`);
+}
+
+/** The other format: what a record that does not match its ledger's format is checked against, to say so. */
+function otherFormat(format: RecordHashFormat): RecordHashFormat {
+  return format === 'leaf' ? 'prev-json' : 'leaf';
+}
+
+/**
+ * Null when the ledger's first record is hashed in the `format` its meta names (or holds no record); otherwise why a
+ * writer must not append to it: records hashed in the declared format would break the chain for good. An edited
+ * first record is not this (verify names it; new reads are still recorded): only one that the other format explains.
+ */
+export function formatMismatch(first: ReadRecord | undefined, format: RecordHashFormat): string | null {
+  if (first === undefined || computeRecordHash(first, format) === first.hash) return null;
+  return computeRecordHash(first, otherFormat(format)) === first.hash ? hashMismatch(first, format) : null;
+}
+
+/**
+ * Why `record`, whose hash does not match its content in `format`, fails: hashed in the other format (the ledger's
+ * record_hash was changed after records were written) or edited.
+ */
+function hashMismatch(record: ReadRecord, format: RecordHashFormat): string {
+  const other = otherFormat(format);
+  return computeRecordHash(record, other) === record.hash
+    ? `seq ${record.seq}: hashed as ${other}, but the ledger's meta record_hash says ${format} (the meta row was changed)`
+    : `seq ${record.seq}: hash does not match the record's content (the record was edited)`;
 }
 
 /** prev_hash of the first record (seq 1). */
@@ -87,25 +125,20 @@ export function hashCanonical(
   canonicalJson: string,
   encoding: 'hex' | 'binary' = 'hex',
 ): string {
-  // prev_hash is hex, so hashing the concatenation is hashing prev_hash's bytes then the JSON's.
-  return format === 'leaf' ? leafDigest(canonicalJson, encoding) : sha256(prevHash + canonicalJson, encoding);
+  switch (format) {
+    case 'leaf':
+      return leafDigest(canonicalJson, encoding);
+    case 'prev-json':
+      // prev_hash's 64 lower-case hex characters, then the JSON, both as UTF-8.
+      return sha256(prevHash + canonicalJson, encoding);
+    default:
+      throw new Error(`unknown record hash format ${String(format)}`);
+  }
 }
 
 /** The hash `record` (without `hash`) gets in a ledger of `format`, hex. */
 export function computeRecordHash(record: Omit<ReadRecord, 'hash'>, format: RecordHashFormat): string {
   return hashCanonical(format, record.prev_hash ?? '', canonicalRecordJson(record));
-}
-
-/**
- * Whether `record.hash` is its content's hash in either format: for a record checked without its ledger (a
- * receipt), which does not say which format its ledger uses. Either way the hash commits to the same content.
- */
-export function recordMatchesItsHash(record: ReadRecord): boolean {
-  const json = canonicalRecordJson(record);
-  return (
-    hashCanonical('leaf', '', json) === record.hash ||
-    hashCanonical('prev-json', record.prev_hash ?? '', json) === record.hash
-  );
 }
 
 interface VerifyChainOptions {
@@ -180,14 +213,8 @@ export function createChainVerifier(options: VerifyChainOptions): ChainVerifier 
           reason: `seq ${record.seq}: prev_hash does not match ${previous} (a record was deleted, reordered or edited)`,
         };
       }
-      if (computeRecordHash(record, options.format) !== record.hash) {
-        return {
-          ok: false,
-          records: count,
-          seq: record.seq,
-          reason: `seq ${record.seq}: hash does not match the record's content (the record was edited)`,
-        };
-      }
+      if (computeRecordHash(record, options.format) !== record.hash)
+        return { ok: false, records: count, seq: record.seq, reason: hashMismatch(record, options.format) };
       advance(record, 1);
       return null;
     },
@@ -237,8 +264,7 @@ export function checkChainEnds(ends: {
   if (Number(first.seq) !== 1 || first.prev_hash !== GENESIS_HASH)
     return `the first record is seq ${first.seq}, not the start of the chain (records were deleted from the start)`;
   for (const record of first === last ? [first] : [first, last]) {
-    if (computeRecordHash(record, format) !== record.hash)
-      return `seq ${record.seq}: the record does not match its hash (edited)`;
+    if (computeRecordHash(record, format) !== record.hash) return hashMismatch(record, format);
   }
   if (head === null) return `the ledger head is missing (the newest record is seq ${last.seq})`;
   if (head.seq > Number(last.seq))

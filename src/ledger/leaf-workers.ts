@@ -6,9 +6,10 @@ import { openSqliteLeafReader, type SqliteLeafReader } from './sqlite-leaves.js'
 import type { ChainPoint, LeafPage, LeafReader } from './tree-leaves.js';
 
 /*
- * Why: a full tree build hashes every record three times (its chain hash, its leaf, its share of the nodes), ~5.5 µs
- * of CPU a record on one thread, 56 s at 10M records here (bench/ledger-proofs.mjs). On this machine's two cores it
- * takes 39 s: each thread's hashing slows by about a third when both run, so two threads give ~1.45×. The work
+ * Why: a full tree build hashes every record to check its chain hash, needs every record's leaf, and hashes its share
+ * of the nodes: two SHA-256 calls a record in a ledger of the 'leaf' format, whose chain hash is the leaf, three in a
+ * 'prev-json' one. At 10M records here that is 42.6 s on one thread (bench/ledger-proofs.mjs, 'leaf'); on this
+ * machine's two cores it takes 25.1 s, since each thread's hashing slows when both run (1.7×, not 2×). The work
  * splits cleanly: a span's chain can be checked from the prev_hash its first record stores, and joining the spans
  * checks that each stored start is the hash the span before ended on, which is exactly the check a single walk
  * makes at that record.

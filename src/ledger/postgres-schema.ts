@@ -65,7 +65,7 @@ const NULLABLE_COLUMNS: ReadonlySet<string> = new Set(NULLABLE_FIELDS);
  *    itself the rights back. Getting past them takes deliberate DDL by the owner (ALTER TABLE …
  *    DISABLE TRIGGER), and `verify` still names any record edited that way.
  */
-export function migrations(schema: string): readonly string[] {
+export function migrations(schema: string, recordHash: RecordHashFormat = 'prev-json'): readonly string[] {
   const s = quoteIdent(schema);
   const columns = COLUMNS.map((c) => {
     if (c === 'seq') return '  seq bigint PRIMARY KEY';
@@ -180,21 +180,32 @@ SELECT 1 FROM ${s}.head WHERE id = 1 FOR UPDATE;
 ${summarizeInto(s, `${s}.reads`)}
 REVOKE UPDATE, DELETE, TRUNCATE ON ${s}.runs, ${s}.run_identities, ${s}.read_groups FROM PUBLIC;
 `,
-    // Version 3: meta names the ledger's record hash format (types.ts RecordHashFormat). A ledger migrated from an
-    // earlier version keeps the 'prev-json' hashes its chain was written with; migrate() gives one created by this
-    // run of the migrations the format of a new ledger instead.
+    // Version 3: meta names the ledger's record hash format (types.ts RecordHashFormat): `recordHash`, which is
+    // 'prev-json' for a ledger migrated from an earlier version (its chain was written so) and the format of a new
+    // ledger for one these migrations create. The row is fixed from then on: a serving role may update meta (the
+    // checkpoint rows), and a changed format would make every replica append records its chain does not match.
     `
-INSERT INTO ${s}.meta (key, value) VALUES ('record_hash', 'prev-json') ON CONFLICT (key) DO NOTHING;
+INSERT INTO ${s}.meta (key, value) VALUES ('record_hash', '${recordHash}') ON CONFLICT (key) DO NOTHING;
+CREATE FUNCTION ${s}.record_hash_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'SpecLedger meta record_hash is fixed when the ledger is created: % is not allowed', TG_OP
+    USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+CREATE TRIGGER record_hash_fixed BEFORE UPDATE OR DELETE ON ${s}.meta
+  FOR EACH ROW WHEN (OLD.key = 'record_hash') EXECUTE FUNCTION ${s}.record_hash_fixed();
+CREATE TRIGGER meta_no_truncate BEFORE TRUNCATE ON ${s}.meta
+  FOR EACH STATEMENT EXECUTE FUNCTION ${s}.record_hash_fixed();
 `,
   ];
 }
 
-/** The ledger's record hash format (meta `record_hash`; a version 2 ledger has none, which reads as 'prev-json'). */
+/** The ledger's record hash format (meta `record_hash`, which only a version 2 ledger, read as it is, lacks). */
 export async function readRecordHash(client: PoolClient, schema: string): Promise<RecordHashFormat> {
   const row = await client.query<{ value: string }>(
     `SELECT value FROM ${quoteIdent(schema)}.meta WHERE key = 'record_hash'`,
   );
-  return parseRecordHashFormat(row.rows[0]?.value);
+  return parseRecordHashFormat(row.rows[0]?.value, (await schemaVersion(client, schema)) === 2);
 }
 
 /** The columns a read group is keyed by: what who-read and stale distinguish. */
@@ -344,14 +355,10 @@ export async function migrate(client: PoolClient, schema: string): Promise<void>
     try {
       const locked = await schemaVersion(client, schema);
       if (locked > SCHEMA_VERSION) throw tooNew(locked);
-      const steps = migrations(schema);
+      // A ledger these steps create gets the new ledger's format; one they upgrade keeps the one it was written in.
+      const steps = migrations(schema, locked === 0 ? NEW_LEDGER_RECORD_HASH : 'prev-json');
       for (let version = locked; version < SCHEMA_VERSION; version += 1) {
         await client.query(steps[version] as string);
-      }
-      if (locked === 0) {
-        await client.query(`UPDATE ${quoteIdent(schema)}.meta SET value = $1 WHERE key = 'record_hash'`, [
-          NEW_LEDGER_RECORD_HASH,
-        ]);
       }
       if (locked < SCHEMA_VERSION) {
         await client.query(

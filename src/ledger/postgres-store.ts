@@ -1,7 +1,7 @@
 // The fleet ledger: PostgreSQL through a pg Pool, one hash chain shared by every replica that appends to it.
 import { Pool, type PoolClient, type QueryResult } from 'pg';
 import { errorMessage, SpecLedgerError } from '../errors.js';
-import { checkChainEnds, computeRecordHash, createChainVerifier } from './hash-chain.js';
+import { checkChainEnds, computeRecordHash, createChainVerifier, formatMismatch } from './hash-chain.js';
 import {
   COLUMN_TYPES,
   COLUMNS,
@@ -233,12 +233,16 @@ export async function openPostgresStore(
       pool.query<Row>(sql.lastRead),
     ]);
     const headRow = head.rows[0];
+    const firstRecord = first.rows[0] ? toRecord(first.rows[0]) : undefined;
     damage = checkChainEnds({
       head: headRow ? { seq: Number(headRow.seq), hash: headRow.hash } : null,
-      first: first.rows[0] ? toRecord(first.rows[0]) : undefined,
+      first: firstRecord,
       last: last.rows[0] ? toRecord(last.rows[0]) : undefined,
       format: recordHash,
     });
+    const refuse = readonly ? null : formatMismatch(firstRecord, recordHash);
+    if (refuse !== null)
+      throw new Error(`${refuse}; new records would be hashed in a format its chain is not`);
   } catch (cause) {
     await pool.end().catch(() => {});
     throw unavailable(`cannot open ledger at ${target}: ${describeError(cause)}`, cause);

@@ -3,16 +3,24 @@
 import { SpecLedgerError } from '../errors.js';
 import { decodeBase64 } from './base64.js';
 import { type NoteVerifierKey, openCheckpoint } from './checkpoint.js';
-import { RECORD_COLUMNS, recordMatchesItsHash } from './hash-chain.js';
+import { computeRecordHash, RECORD_COLUMNS } from './hash-chain.js';
 import { type MerkleTree, verifyInclusion } from './merkle.js';
 import { buildTree, latestCheckpoint } from './tree.js';
 import { type LeafReader, recordLeafHash } from './tree-leaves.js';
-import type { LedgerStore, ReadRecord } from './types.js';
+import type { LedgerStore, ReadRecord, RecordHashFormat } from './types.js';
 
-export const RECEIPT_TYPE = 'https://specledger.dev/receipt/v1';
+/**
+ * v2 says how the record's hash was computed (`record_hash`, its ledger's format); a v1 receipt, written before
+ * ledgers had a choice, is a 'prev-json' one. An older SpecLedger refuses v2 as not a receipt, rather than calling a
+ * 'leaf' record edited.
+ */
+export const RECEIPT_TYPE = 'https://specledger.dev/receipt/v2';
+const RECEIPT_TYPE_V1 = 'https://specledger.dev/receipt/v1';
 
 export interface Receipt {
   receipt: typeof RECEIPT_TYPE;
+  /** The record hash format of the ledger the record is in. */
+  record_hash: RecordHashFormat;
   record: ReadRecord;
   /** The record's position in the tree: seq − 1. */
   leaf_index: number;
@@ -24,9 +32,15 @@ export interface Receipt {
 }
 
 /** The receipt of `record` in `tree`, proved against `checkpointNote`, which must sign tree.size leaves. */
-export function createReceipt(record: ReadRecord, tree: MerkleTree, checkpointNote: string): Receipt {
+export function createReceipt(
+  record: ReadRecord,
+  recordHash: RecordHashFormat,
+  tree: MerkleTree,
+  checkpointNote: string,
+): Receipt {
   return {
     receipt: RECEIPT_TYPE,
+    record_hash: recordHash,
     record,
     leaf_index: record.seq - 1,
     tree_size: tree.size,
@@ -63,7 +77,7 @@ export async function proveRecords(
       'INVALID_ARGUMENT',
       `the ledger no longer matches its latest checkpoint (size ${latest.checkpoint.size}): run specledger verify --since with a checkpoint you kept`,
     );
-  return records.map((record) => createReceipt(record, tree, latest.note));
+  return records.map((record) => createReceipt(record, store.recordHash, tree, latest.note));
 }
 
 function invalid(message: string): SpecLedgerError {
@@ -78,9 +92,15 @@ export function parseReceipt(text: string): Receipt {
   } catch (cause) {
     throw invalid(`not JSON (${(cause as Error).message})`);
   }
-  const r = value as Partial<Receipt> | null;
-  if (r === null || typeof r !== 'object' || r.receipt !== RECEIPT_TYPE)
+  const r = value as (Omit<Partial<Receipt>, 'receipt'> & { receipt?: unknown }) | null;
+  if (r === null || typeof r !== 'object' || (r.receipt !== RECEIPT_TYPE && r.receipt !== RECEIPT_TYPE_V1))
     throw invalid(`not a receipt (expected "receipt": "${RECEIPT_TYPE}")`);
+  if (r.receipt === RECEIPT_TYPE_V1) {
+    if ('record_hash' in r) throw invalid('a v1 receipt has no record_hash');
+    r.record_hash = 'prev-json';
+    r.receipt = RECEIPT_TYPE;
+  } else if (r.record_hash !== 'leaf' && r.record_hash !== 'prev-json')
+    throw invalid('record_hash must be "leaf" or "prev-json"');
   if (!Number.isSafeInteger(r.leaf_index) || !Number.isSafeInteger(r.tree_size))
     throw invalid('leaf_index and tree_size must be whole numbers');
   if (
@@ -109,7 +129,7 @@ interface VerifiedReceipt {
 
 /**
  * Checks a receipt with the log's verifier key alone: the checkpoint is signed by the key and speaks for its log,
- * the record matches its own chain hash, and the inclusion proof leads from the record to the checkpoint's root.
+ * the record matches its own chain hash in the format the receipt names, and the inclusion proof leads from the record to the checkpoint's root.
  */
 export function verifyReceipt(receipt: Receipt, key: NoteVerifierKey): VerifiedReceipt {
   let checkpoint: ReturnType<typeof openCheckpoint>;
@@ -125,8 +145,8 @@ export function verifyReceipt(receipt: Receipt, key: NoteVerifierKey): VerifiedR
     throw invalid(`leaf_index ${receipt.leaf_index} is not seq ${record.seq} − 1`);
   if (record.seq > checkpoint.size)
     throw invalid(`seq ${record.seq} is beyond the checkpoint (size ${checkpoint.size})`);
-  if (!recordMatchesItsHash(record))
-    throw invalid(`seq ${record.seq}: the record does not match its hash (edited)`);
+  if (computeRecordHash(record, receipt.record_hash) !== record.hash)
+    throw invalid(`seq ${record.seq}: the record does not match its ${receipt.record_hash} hash (edited)`);
   const proof = receipt.inclusion_proof.map((p) => decodeBase64(p)!);
   if (!verifyInclusion(receipt.leaf_index, checkpoint.size, recordLeafHash(record), proof, checkpoint.root))
     throw invalid(

@@ -10,7 +10,13 @@ import {
 import { createBlockChecker } from './sqlite-chain.js';
 import { createFieldDictionary } from './sqlite-fields.js';
 import { openDatabase, recordHashFormat, unavailable } from './sqlite-schema.js';
-import { type ChainPoint, chainBroken, type LeafReader, recordLeafHash, TREE_PAGE } from './tree-leaves.js';
+import {
+  type ChainPoint,
+  chainBroken,
+  checkedRecordLeaf,
+  type LeafReader,
+  TREE_PAGE,
+} from './tree-leaves.js';
 
 const HASH_BYTES = 32;
 
@@ -75,7 +81,7 @@ export function openSqliteLeafReader(path: string): SqliteLeafReader {
         const record = expandRecord(parsed, i, dictionary);
         const failure = verifier.push(record);
         if (failure) throw chainBroken(failure);
-        recordLeafHash(record).copy(out, offset + (i - start) * HASH_BYTES);
+        checkedRecordLeaf(record, format).copy(out, offset + (i - start) * HASH_BYTES);
         last = { seq: record.seq, hash: record.hash };
       }
     } catch (error) {

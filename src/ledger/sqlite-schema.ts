@@ -210,12 +210,12 @@ function setRecordHash(db: Database.Database, format: RecordHashFormat): void {
   db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('record_hash', ?)`).run(format);
 }
 
-/** The record hash format of an open ledger (meta `record_hash`). */
+/** The record hash format of an open ledger (meta `record_hash`, which only a version 3 file, read as it is, lacks). */
 export function recordHashFormat(db: Database.Database): RecordHashFormat {
   const row = db.prepare(`SELECT value FROM meta WHERE key = 'record_hash'`).get() as
     | { value: string }
     | undefined;
-  return parseRecordHashFormat(row?.value);
+  return parseRecordHashFormat(row?.value, schemaVersion(db) === '3');
 }
 
 function isEmpty(db: Database.Database): boolean {

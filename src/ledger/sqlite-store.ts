@@ -2,7 +2,7 @@
 import { statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { errorMessage, SpecLedgerError } from '../errors.js';
-import { checkChainEnds, createChainVerifier, GENESIS_HASH } from './hash-chain.js';
+import { checkChainEnds, createChainVerifier, formatMismatch, GENESIS_HASH } from './hash-chain.js';
 import { validateInput } from './records.js';
 import { formatClient } from './refs.js';
 import {
@@ -476,26 +476,39 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     }
   }
 
-  /** Both ends of the chain against the head: two block decodes, cheap enough for every open. */
-  function chainEndsDamage(): string | null {
-    const first = firstBlock.get() as StoredBlock | undefined;
+  /**
+   * Both ends of the chain against the head: two block decodes, cheap enough for every open. `refuse` is set when a
+   * writer must not append: the first record is hashed in the other format than the one meta names.
+   */
+  function chainEndsDamage(): { damage: string | null; refuse: string | null } {
+    const firstRow = firstBlock.get() as StoredBlock | undefined;
     const last = lastBlockRow.get() as StoredBlock | undefined;
     try {
-      return checkChainEnds({
-        head: readHead(),
-        first: first ? decodeBlock(first, dictionary)[0] : undefined,
-        last: last ? decodeBlock(last, dictionary).at(-1) : undefined,
-        format: recordHash,
-      });
+      const first = firstRow ? decodeBlock(firstRow, dictionary)[0] : undefined;
+      return {
+        damage: checkChainEnds({
+          head: readHead(),
+          first,
+          last: last ? decodeBlock(last, dictionary).at(-1) : undefined,
+          format: recordHash,
+        }),
+        refuse: formatMismatch(first, recordHash),
+      };
     } catch (error) {
-      if (error instanceof UnreadableBlockError) return error.message;
+      if (error instanceof UnreadableBlockError) return { damage: error.message, refuse: null };
       throw error;
     }
   }
 
   // A damaged ledger is still appended to (new reads must be recorded), but not silently. Read-only opens check
   // too, without the warning: verify --since and --from-checkpoint compare where their walk ends with the head.
-  const damage = chainEndsDamage();
+  const { damage, refuse } = chainEndsDamage();
+  if (refuse !== null && statements) {
+    db.close();
+    throw unavailable(
+      `cannot open ledger at ${path} for writing: ${refuse}; new records would be hashed in a format its chain is not`,
+    );
+  }
   if (damage !== null && statements)
     log(
       'warn',

@@ -2,7 +2,7 @@
 import { SpecLedgerError } from '../errors.js';
 import { canonicalRecordJson, createChainVerifier, type VerifyFailure } from './hash-chain.js';
 import { type Hash, leafHash } from './merkle.js';
-import type { LedgerStore, ReadRecord } from './types.js';
+import type { LedgerStore, ReadRecord, RecordHashFormat } from './types.js';
 
 /** Records read per page: 5,000 records are about 2 MB, and a page is one query. */
 export const TREE_PAGE = 5_000;
@@ -40,6 +40,14 @@ export function recordLeafHash(record: Omit<ReadRecord, 'hash'>): Hash {
   return leafHash(canonicalRecordJson(record));
 }
 
+/**
+ * The leaf of a record the chain check just accepted in a ledger of `format`: in the 'leaf' format that check was
+ * this very hash, so it is not computed twice.
+ */
+export function checkedRecordLeaf(record: ReadRecord, format: RecordHashFormat): Hash {
+  return format === 'leaf' ? Buffer.from(record.hash, 'hex') : recordLeafHash(record);
+}
+
 /** The error a broken chain stops the tree with. */
 export function chainBroken(failure: VerifyFailure): SpecLedgerError {
   return new SpecLedgerError('INVALID_ARGUMENT', `ledger verification failed: ${failure.reason}`);
@@ -58,7 +66,7 @@ export function storeLeafReader(store: LedgerStore): LeafReader {
           const record = page[i] as ReadRecord;
           const failure = verifier.push(record);
           if (failure) throw chainBroken(failure);
-          recordLeafHash(record).copy(leaves, i * 32);
+          checkedRecordLeaf(record, store.recordHash).copy(leaves, i * 32);
         }
         const last = page.at(-1) as ReadRecord;
         yield { leaves, last: { seq: last.seq, hash: last.hash } };

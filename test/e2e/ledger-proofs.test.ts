@@ -113,7 +113,7 @@ describe('proving what an agent read (built CLI, SQLite)', { timeout: 120_000 },
     });
     const e = await cli('verify-receipt', edited, '--key', `${key}.pub`);
     expect(e.code).toBe(1);
-    expect(e.stderr).toMatch(/does not match its hash \(edited\)/);
+    expect(e.stderr).toMatch(/does not match its leaf hash \(edited\)/);
     const truncated = write('truncated.json', {
       ...receipt,
       inclusion_proof: receipt.inclusion_proof.slice(0, -1),

@@ -1,11 +1,12 @@
 // A ledger's record hash format: a new ledger hashes each record as its Merkle leaf, a ledger created before keeps
-// the prev-json hashes its chain was written with through every upgrade, and a format SpecLedger does not know is
-// refused. For both stores.
+// the prev-json hashes its chain was written with through every upgrade, a format SpecLedger does not know (or a
+// format row changed or deleted) is refused, and receipts say which formula their record's hash is. Both stores.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { generateNoteKey, parseSignerKey, parseVerifierKey } from '../../src/ledger/checkpoint.js';
 import { computeRecordHash } from '../../src/ledger/hash-chain.js';
 import {
   COLUMNS,
@@ -13,11 +14,12 @@ import {
   SCHEMA_VERSION as PG_SCHEMA_VERSION,
 } from '../../src/ledger/postgres-schema.js';
 import { openPostgresStore } from '../../src/ledger/postgres-store.js';
+import { parseReceipt, proveRecords, RECEIPT_TYPE, verifyReceipt } from '../../src/ledger/receipts.js';
 import { SCHEMA_VERSION } from '../../src/ledger/sqlite-schema.js';
 import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
-import { buildTree, openLeafReader } from '../../src/ledger/tree.js';
+import { buildTree, openLeafReader, takeCheckpoint } from '../../src/ledger/tree.js';
 import { storeLeafReader } from '../../src/ledger/tree-leaves.js';
-import type { LedgerStore } from '../../src/ledger/types.js';
+import type { LedgerStore, RecordHashFormat } from '../../src/ledger/types.js';
 import { oldRecords, writeVersion2Ledger } from '../fixtures/ledger-old-formats.js';
 import { readInput } from '../fixtures/ledger-records.js';
 import { removeLedger } from '../helpers/ledger-files.js';
@@ -131,6 +133,39 @@ describe('SQLite record hash format', () => {
     }
   });
 
+  it('refuses to append to a ledger whose record_hash was flipped, and verify says what changed', async () => {
+    const store = openSqliteStore(path);
+    await store.append([readInput(), readInput()]);
+    await store.close();
+    const db = new Database(path);
+    db.prepare(`UPDATE meta SET value = 'prev-json' WHERE key = 'record_hash'`).run();
+    db.close();
+    expect(() => openSqliteStore(path)).toThrow(
+      /for writing: seq 1: hashed as leaf, but the ledger's meta record_hash says prev-json \(the meta row was changed\); new records would be hashed in a format its chain is not/,
+    );
+    const reader = openSqliteStore(path, { readonly: true });
+    try {
+      expect(await reader.verify()).toMatchObject({
+        ok: false,
+        seq: 1,
+        reason: expect.stringMatching(/hashed as leaf, but the ledger's meta record_hash says prev-json/),
+      });
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('refuses a current-version ledger whose record_hash row is gone, rather than guessing its format', async () => {
+    const store = openSqliteStore(path);
+    await store.append([readInput()]);
+    await store.close();
+    const db = new Database(path);
+    db.prepare(`DELETE FROM meta WHERE key = 'record_hash'`).run();
+    db.close();
+    for (const readonly of [false, true])
+      expect(() => openSqliteStore(path, { readonly })).toThrow(/meta holds no record_hash/);
+  });
+
   it('refuses to open a ledger whose record_hash it does not know, for writing and read-only', async () => {
     const store = openSqliteStore(path);
     await store.append([readInput()]);
@@ -142,6 +177,60 @@ describe('SQLite record hash format', () => {
       expect(() => openSqliteStore(path, { readonly })).toThrow(
         /cannot open ledger .*record_hash is "sha3", not one this SpecLedger knows/,
       );
+  });
+});
+
+describe('receipts name the record hash they were made with', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'specledger-receipt-format-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const keys = generateNoteKey('test.example/receipts');
+  const verifier = parseVerifierKey(keys.verifier);
+
+  /** Receipts for every read of a ledger of `format`, as JSON a verifier is handed. */
+  async function receipts(format: RecordHashFormat): Promise<Record<string, unknown>[]> {
+    const store = openSqliteStore(join(dir, `${format}.db`), { newLedgerRecordHash: format });
+    try {
+      await store.append([readInput(), readInput({ clause_id: 'AUTH-2' }), readInput()]);
+      await takeCheckpoint(store, parseSignerKey(keys.signer));
+      const made = await proveRecords(store, await store.reads({}));
+      return made.map((r) => JSON.parse(JSON.stringify(r)));
+    } finally {
+      await store.close();
+    }
+  }
+  const check = (receipt: unknown) => verifyReceipt(parseReceipt(JSON.stringify(receipt)), verifier);
+
+  it('checks each with the formula it names, and only that one', async () => {
+    for (const format of ['leaf', 'prev-json'] as const) {
+      const made = await receipts(format);
+      for (const receipt of made) {
+        expect(receipt).toMatchObject({ receipt: RECEIPT_TYPE, record_hash: format });
+        expect(check(receipt).record.seq).toBe((receipt.record as { seq: number }).seq);
+        const other = format === 'leaf' ? 'prev-json' : 'leaf';
+        expect(() => check({ ...receipt, record_hash: other })).toThrow(
+          new RegExp(`does not match its ${other} hash \\(edited\\)`),
+        );
+      }
+    }
+  });
+
+  it('still checks a v1 receipt (from before ledgers had a choice) as prev-json, and refuses any other record_hash', async () => {
+    const [prevJson] = await receipts('prev-json');
+    const { record_hash: _format, ...rest } = prevJson as Record<string, unknown>;
+    const v1 = { ...rest, receipt: 'https://specledger.dev/receipt/v1' };
+    expect(check(v1).record.seq).toBe(1);
+    const [leaf] = await receipts('leaf');
+    const { record_hash: _leafFormat, ...leafRest } = leaf as Record<string, unknown>;
+    expect(() => check({ ...leafRest, receipt: 'https://specledger.dev/receipt/v1' })).toThrow(
+      /does not match its prev-json hash/,
+    );
+    expect(() => check({ ...leaf, record_hash: 'sha3' })).toThrow(
+      /record_hash must be "leaf" or "prev-json"/,
+    );
+    expect(() => check({ ...v1, record_hash: 'leaf' })).toThrow(/a v1 receipt has no record_hash/);
   });
 });
 
@@ -169,6 +258,35 @@ describe.skipIf(pg === undefined)('PostgreSQL record hash format', () => {
       await store.close();
     }
     expect(await recordHashRow(schema)).toEqual([{ value: 'leaf' }]);
+  });
+
+  it('refuses any change to the record_hash row, even by the owner, and refuses writers once it was forced', async () => {
+    const schema = db.freshSchema();
+    const store = await openPostgresStore(db.url, { schema });
+    await store.append([readInput(), readInput()]);
+    await store.close();
+    for (const change of [
+      `UPDATE ${schema}.meta SET value = 'prev-json' WHERE key = 'record_hash'`,
+      `DELETE FROM ${schema}.meta WHERE key = 'record_hash'`,
+      `TRUNCATE ${schema}.meta`,
+    ])
+      await expect(db.admin.query(change)).rejects.toThrow(/record_hash is fixed when the ledger is created/);
+    // Past the guard (deliberate DDL by the owner): writers are refused, and verify names the row.
+    await db.admin.query(`ALTER TABLE ${schema}.meta DISABLE TRIGGER record_hash_fixed`);
+    await db.admin.query(`UPDATE ${schema}.meta SET value = 'prev-json' WHERE key = 'record_hash'`);
+    await expect(openPostgresStore(db.url, { schema })).rejects.toThrow(
+      /seq 1: hashed as leaf, but the ledger's meta record_hash says prev-json .*new records would be hashed in a format its chain is not/,
+    );
+    const reader = await openPostgresStore(db.url, { schema, readonly: true });
+    try {
+      expect(await reader.verify()).toMatchObject({
+        ok: false,
+        seq: 1,
+        reason: expect.stringMatching(/hashed as leaf/),
+      });
+    } finally {
+      await reader.close();
+    }
   });
 
   it('keeps prev-json for a version 2 schema: read-only as it is, and through the migration', async () => {

@@ -190,7 +190,9 @@ describe('sqlite ledger store', () => {
       writeBlock(block);
       logged.length = 0;
       await openSqliteStore(path, { log }).close();
-      expect(logged).toEqual([expect.stringContaining('seq 1: the record does not match its hash (edited)')]);
+      expect(logged).toEqual([
+        expect.stringContaining("seq 1: hash does not match the record's content (the record was edited)"),
+      ]);
     });
 
     it('fails verify at the first of two swapped records', async () => {

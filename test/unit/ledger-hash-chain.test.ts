@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 import {
   canonicalRecordJson,
   computeRecordHash,
+  formatMismatch,
   GENESIS_HASH,
   HASHED_FIELDS,
   parseRecordHashFormat,
-  recordMatchesItsHash,
   verifyChain,
 } from '../../src/ledger/hash-chain.js';
 import { leafHash } from '../../src/ledger/merkle.js';
@@ -69,19 +69,23 @@ describe('computeRecordHash', () => {
     );
   });
 
-  it('names the format a ledger stores, a ledger without one being prev-json, and refuses any other', () => {
-    expect(parseRecordHashFormat('leaf')).toBe('leaf');
-    expect(parseRecordHashFormat('prev-json')).toBe('prev-json');
-    expect(parseRecordHashFormat(undefined)).toBe('prev-json');
-    expect(() => parseRecordHashFormat('sha3')).toThrow(/record_hash is "sha3"/);
+  it('names the format a ledger stores, absent only where the schema predates it, and refuses any other', () => {
+    expect(parseRecordHashFormat('leaf', false)).toBe('leaf');
+    expect(parseRecordHashFormat('prev-json', false)).toBe('prev-json');
+    expect(parseRecordHashFormat(undefined, true)).toBe('prev-json');
+    expect(() => parseRecordHashFormat(undefined, false)).toThrow(/holds no record_hash/);
+    expect(() => parseRecordHashFormat('sha3', true)).toThrow(/record_hash is "sha3"/);
   });
 
-  it('tells a record that matches its hash in either format from an edited one (receipts carry no format)', () => {
-    for (const format of FORMATS) {
-      const [record] = chain(1, format) as [ReadRecord];
-      expect(recordMatchesItsHash(record)).toBe(true);
-      expect(recordMatchesItsHash({ ...record, tokens: 2 })).toBe(false);
-    }
+  it('says a record hashed in the other format is that, not an edit, and flags it for writers', () => {
+    const [leafRecord] = chain(1, 'leaf') as [ReadRecord];
+    expect(formatMismatch(leafRecord, 'leaf')).toBeNull();
+    expect(formatMismatch(leafRecord, 'prev-json')).toMatch(
+      /^seq 1: hashed as leaf, but the ledger's meta record_hash says prev-json/,
+    );
+    // An edited first record is damage verify names, not a format the meta row contradicts.
+    expect(formatMismatch({ ...leafRecord, tokens: 9 }, 'prev-json')).toBeNull();
+    expect(formatMismatch(undefined, 'leaf')).toBeNull();
   });
 
   it('writes the fields out in exactly HASHED_FIELDS order, missing ones as null', () => {
@@ -184,10 +188,12 @@ describe.each(FORMATS)('verifyChain (%s)', (format) => {
     expect(result.ok === false && result.reason).toContain('seq 5');
   });
 
-  it('refuses a chain written in the other format at its first record: a ledger never mixes them', () => {
+  it('refuses a chain written in the other format at its first record, saying so: a ledger never mixes them', () => {
     const other = format === 'leaf' ? 'prev-json' : 'leaf';
     const result = verifyChain(chain(3, other), options);
     expect(result).toMatchObject({ ok: false, seq: 1, records: 0 });
-    expect(result.ok === false && result.reason).toMatch(/hash does not match the record's content/);
+    expect(result.ok === false && result.reason).toBe(
+      `seq 1: hashed as ${other}, but the ledger's meta record_hash says ${format} (the meta row was changed)`,
+    );
   });
 });
