@@ -31,20 +31,23 @@ function otherFormat(format: RecordHashFormat): RecordHashFormat {
 }
 
 /**
- * Null when the ledger's first record is hashed in the `format` its meta names (or holds no record); otherwise why a
- * writer must not append to it: records hashed in the declared format would break the chain for good. An edited
- * first record is not this (verify names it; new reads are still recorded): only one that the other format explains.
+ * Null when `record` (one end of the chain) is hashed in the `format` the ledger's meta names, or is absent; otherwise
+ * why a writer must not append: records hashed in the declared format would break the chain for good. An edited
+ * record is not this (verify names it; new reads are still recorded): only one that the other format explains.
  */
-export function formatMismatch(first: ReadRecord | undefined, format: RecordHashFormat): string | null {
-  if (first === undefined || computeRecordHash(first, format) === first.hash) return null;
-  return computeRecordHash(first, otherFormat(format)) === first.hash ? hashMismatch(first, format) : null;
+export function formatMismatch(record: ReadRecord | undefined, format: RecordHashFormat): string | null {
+  if (record === undefined || computeRecordHash(record, format) === record.hash) return null;
+  return computeRecordHash(record, otherFormat(format)) === record.hash
+    ? recordHashProblem(record, format)
+    : null;
 }
 
 /**
- * Why `record`, whose hash does not match its content in `format`, fails: hashed in the other format (the ledger's
- * record_hash was changed after records were written) or edited.
+ * Null when `record`'s hash is its content's in `format`; otherwise why not: hashed in the other format (the
+ * ledger's record_hash was changed after records were written) or edited.
  */
-function hashMismatch(record: ReadRecord, format: RecordHashFormat): string {
+export function recordHashProblem(record: ReadRecord, format: RecordHashFormat): string | null {
+  if (computeRecordHash(record, format) === record.hash) return null;
   const other = otherFormat(format);
   return computeRecordHash(record, other) === record.hash
     ? `seq ${record.seq}: hashed as ${other}, but the ledger's meta record_hash says ${format} (the meta row was changed)`
@@ -213,8 +216,8 @@ export function createChainVerifier(options: VerifyChainOptions): ChainVerifier 
           reason: `seq ${record.seq}: prev_hash does not match ${previous} (a record was deleted, reordered or edited)`,
         };
       }
-      if (computeRecordHash(record, options.format) !== record.hash)
-        return { ok: false, records: count, seq: record.seq, reason: hashMismatch(record, options.format) };
+      const problem = recordHashProblem(record, options.format);
+      if (problem !== null) return { ok: false, records: count, seq: record.seq, reason: problem };
       advance(record, 1);
       return null;
     },
@@ -264,7 +267,8 @@ export function checkChainEnds(ends: {
   if (Number(first.seq) !== 1 || first.prev_hash !== GENESIS_HASH)
     return `the first record is seq ${first.seq}, not the start of the chain (records were deleted from the start)`;
   for (const record of first === last ? [first] : [first, last]) {
-    if (computeRecordHash(record, format) !== record.hash) return hashMismatch(record, format);
+    const problem = recordHashProblem(record, format);
+    if (problem !== null) return problem;
   }
   if (head === null) return `the ledger head is missing (the newest record is seq ${last.seq})`;
   if (head.seq > Number(last.seq))

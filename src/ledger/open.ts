@@ -7,8 +7,11 @@ import type { PostgresStoreOptions } from './postgres-store.js';
 import type { SqliteStoreOptions } from './sqlite-store.js';
 import type { LedgerStore } from './types.js';
 
-/** `readonly` and `busyTimeoutMs` mean the same for both stores; the rest applies to PostgreSQL only. */
-export type OpenLedgerOptions = SqliteStoreOptions & PostgresStoreOptions;
+/**
+ * `readonly` and `busyTimeoutMs` mean the same for both stores; the rest applies to PostgreSQL only. A new ledger
+ * always gets the current record hash format here (`newLedgerRecordHash` is for tests and the bench).
+ */
+export type OpenLedgerOptions = Omit<SqliteStoreOptions, 'newLedgerRecordHash'> & PostgresStoreOptions;
 
 /**
  * Splits the `schema` query parameter off a PostgreSQL URL: it is SpecLedger's, not libpq's, and

@@ -202,10 +202,12 @@ CREATE TRIGGER meta_no_truncate BEFORE TRUNCATE ON ${s}.meta
 
 /** The ledger's record hash format (meta `record_hash`, which only a version 2 ledger, read as it is, lacks). */
 export async function readRecordHash(client: PoolClient, schema: string): Promise<RecordHashFormat> {
+  // The version first: a migration committing between the two reads can only add the row, never take it away.
+  const versionTwo = (await schemaVersion(client, schema)) === 2;
   const row = await client.query<{ value: string }>(
     `SELECT value FROM ${quoteIdent(schema)}.meta WHERE key = 'record_hash'`,
   );
-  return parseRecordHashFormat(row.rows[0]?.value, (await schemaVersion(client, schema)) === 2);
+  return parseRecordHashFormat(row.rows[0]?.value, versionTwo);
 }
 
 /** The columns a read group is keyed by: what who-read and stale distinguish. */

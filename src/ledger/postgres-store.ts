@@ -234,13 +234,16 @@ export async function openPostgresStore(
     ]);
     const headRow = head.rows[0];
     const firstRecord = first.rows[0] ? toRecord(first.rows[0]) : undefined;
+    const lastRecord = last.rows[0] ? toRecord(last.rows[0]) : undefined;
     damage = checkChainEnds({
       head: headRow ? { seq: Number(headRow.seq), hash: headRow.hash } : null,
       first: firstRecord,
-      last: last.rows[0] ? toRecord(last.rows[0]) : undefined,
+      last: lastRecord,
       format: recordHash,
     });
-    const refuse = readonly ? null : formatMismatch(firstRecord, recordHash);
+    const refuse = readonly
+      ? null
+      : (formatMismatch(firstRecord, recordHash) ?? formatMismatch(lastRecord, recordHash));
     if (refuse !== null)
       throw new Error(`${refuse}; new records would be hashed in a format its chain is not`);
   } catch (cause) {

@@ -212,10 +212,12 @@ function setRecordHash(db: Database.Database, format: RecordHashFormat): void {
 
 /** The record hash format of an open ledger (meta `record_hash`, which only a version 3 file, read as it is, lacks). */
 export function recordHashFormat(db: Database.Database): RecordHashFormat {
+  // The version first: an upgrade committing between the two reads can only add the row, never take it away.
+  const versionThree = schemaVersion(db) === '3';
   const row = db.prepare(`SELECT value FROM meta WHERE key = 'record_hash'`).get() as
     | { value: string }
     | undefined;
-  return parseRecordHashFormat(row?.value, schemaVersion(db) === '3');
+  return parseRecordHashFormat(row?.value, versionThree);
 }
 
 function isEmpty(db: Database.Database): boolean {

@@ -165,10 +165,12 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     return seq === undefined || hash === undefined ? null : { seq: Number(seq), hash };
   }
 
-  /** The newest record of a block; undefined for a damaged block (the head then says where the chain ends). */
-  function lastRecordOf(block: StoredBlock): ReadRecord | undefined {
+  /** A block's first or last record; undefined when there is no such block, or it is damaged (the head then says where the chain ends). */
+  function endRecord(block: StoredBlock | undefined, end: 'first' | 'last'): ReadRecord | undefined {
+    if (block === undefined) return undefined;
     try {
-      return decodeBlock(block, dictionary).at(-1);
+      const records = decodeBlock(block, dictionary);
+      return end === 'first' ? records[0] : records.at(-1);
     } catch (error) {
       if (error instanceof UnreadableBlockError) return undefined;
       throw error;
@@ -184,7 +186,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   function chainFrom(version: number): { seq: number; hash: string } {
     if (cachedFrom !== null && version === cachedVersion) return cachedFrom;
     const row = lastBlockRow.get() as StoredBlock | undefined;
-    const last = row ? lastRecordOf(row) : undefined;
+    const last = endRecord(row, 'last');
     const head = readHead();
     // Continue from the recorded head when it is ahead of the rows: if the newest records were
     // deleted, chaining from the surviving row would hide that forever; chaining from the head
@@ -478,25 +480,27 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
 
   /**
    * Both ends of the chain against the head: two block decodes, cheap enough for every open. `refuse` is set when a
-   * writer must not append: the first record is hashed in the other format than the one meta names.
+   * writer must not append: an end record is hashed in the other format than the one meta names.
    */
   function chainEndsDamage(): { damage: string | null; refuse: string | null } {
     const firstRow = firstBlock.get() as StoredBlock | undefined;
-    const last = lastBlockRow.get() as StoredBlock | undefined;
+    const lastRow = lastBlockRow.get() as StoredBlock | undefined;
+    const mismatch = (first: ReadRecord | undefined, last: ReadRecord | undefined) =>
+      formatMismatch(first, recordHash) ?? formatMismatch(last, recordHash);
     try {
       const first = firstRow ? decodeBlock(firstRow, dictionary)[0] : undefined;
+      const last = lastRow ? decodeBlock(lastRow, dictionary).at(-1) : undefined;
       return {
-        damage: checkChainEnds({
-          head: readHead(),
-          first,
-          last: last ? decodeBlock(last, dictionary).at(-1) : undefined,
-          format: recordHash,
-        }),
-        refuse: formatMismatch(first, recordHash),
+        damage: checkChainEnds({ head: readHead(), first, last, format: recordHash }),
+        refuse: mismatch(first, last),
       };
     } catch (error) {
-      if (error instanceof UnreadableBlockError) return { damage: error.message, refuse: null };
-      throw error;
+      if (!(error instanceof UnreadableBlockError)) throw error;
+      // One end cannot be decoded: the other still says whether the format was changed.
+      return {
+        damage: error.message,
+        refuse: mismatch(endRecord(firstRow, 'first'), endRecord(lastRow, 'last')),
+      };
     }
   }
 

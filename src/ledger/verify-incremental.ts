@@ -1,6 +1,6 @@
 // verify --from-checkpoint: trust what the last signed checkpoint covers, check only the records after it.
 import type { NoteVerifierKey } from './checkpoint.js';
-import { computeRecordHash } from './hash-chain.js';
+import { recordHashProblem } from './hash-chain.js';
 import { appendLeaf, emptyRange, rangeRoot } from './merkle.js';
 import { extendState, trustedState } from './tree.js';
 import { type LeafReader, recordLeafHash, TREE_PAGE } from './tree-leaves.js';
@@ -59,11 +59,12 @@ export async function verifyFromCheckpoint(
         seq: trusted - span + 1,
         reason: `records ${trusted - span + 1}..${trusted} are not those the checkpoint signed (edited, deleted or reordered)`,
       };
-    if (computeRecordHash(last, store.recordHash) !== last.hash || last.hash !== state.lastHash)
+    const problem = recordHashProblem(last, store.recordHash);
+    if (problem !== null || last.hash !== state.lastHash)
       return {
         ok: false,
         seq: trusted,
-        reason: `seq ${trusted}: its stored hash is not its content's, or not the one the checkpoint was taken at`,
+        reason: problem ?? `seq ${trusted}: its stored hash is not the one the checkpoint was taken at`,
       };
   }
   try {

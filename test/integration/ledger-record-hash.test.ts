@@ -20,6 +20,7 @@ import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
 import { buildTree, openLeafReader, takeCheckpoint } from '../../src/ledger/tree.js';
 import { storeLeafReader } from '../../src/ledger/tree-leaves.js';
 import type { LedgerStore, RecordHashFormat } from '../../src/ledger/types.js';
+import { verifyFromCheckpoint } from '../../src/ledger/verify-incremental.js';
 import { oldRecords, writeVersion2Ledger } from '../fixtures/ledger-old-formats.js';
 import { readInput } from '../fixtures/ledger-records.js';
 import { removeLedger } from '../helpers/ledger-files.js';
@@ -153,6 +154,35 @@ describe('SQLite record hash format', () => {
     } finally {
       await reader.close();
     }
+  });
+
+  it('still refuses a writer when an end block cannot be read, and names the flip in verify --from-checkpoint', async () => {
+    const store = openSqliteStore(path);
+    for (let i = 0; i < 3; i++) await store.append([readInput(), readInput()]);
+    const keys = generateNoteKey('test.example/flip');
+    await takeCheckpoint(store, parseSignerKey(keys.signer));
+    await store.close();
+    const db = new Database(path);
+    db.prepare(`UPDATE meta SET value = 'prev-json' WHERE key = 'record_hash'`).run();
+    db.close();
+    const reader = openSqliteStore(path, { readonly: true });
+    try {
+      expect(
+        await verifyFromCheckpoint(reader, parseVerifierKey(keys.verifier), storeLeafReader(reader)),
+      ).toMatchObject({
+        ok: false,
+        reason: expect.stringMatching(
+          /^seq 6: hashed as leaf, but the ledger's meta record_hash says prev-json/,
+        ),
+      });
+    } finally {
+      await reader.close();
+    }
+    // The newest block emptied: its records cannot be read, and the first one still shows the flip.
+    const edit = new Database(path);
+    edit.prepare(`UPDATE blocks SET records = '[]' WHERE first_seq = 5`).run();
+    edit.close();
+    expect(() => openSqliteStore(path)).toThrow(/for writing: seq 1: hashed as leaf/);
   });
 
   it('refuses a current-version ledger whose record_hash row is gone, rather than guessing its format', async () => {
