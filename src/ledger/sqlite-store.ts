@@ -4,7 +4,6 @@ import { dirname, resolve } from 'node:path';
 import { errorMessage, SpecLedgerError } from '../errors.js';
 import { checkChainEnds, createChainVerifier, formatMismatch, GENESIS_HASH } from './hash-chain.js';
 import { validateInput } from './records.js';
-import { formatClient } from './refs.js';
 import {
   chainRecords,
   decodeBlock,
@@ -25,14 +24,13 @@ import {
   unwritableLedgerFiles,
 } from './sqlite-schema.js';
 import { createSummaryWriter, findSummaryDamage } from './sqlite-summaries.js';
+import { type GroupRow, groupsOf, type RunRow, runSummary } from './sqlite-summary-rows.js';
 import type {
   LedgerHealth,
   LedgerStore,
   ReadFilter,
-  ReadGroup,
   ReadRecord,
   ReadRecordInput,
-  RunIdSource,
   RunSummary,
   VerifyResult,
 } from './types.js';
@@ -54,14 +52,6 @@ const MIN_FREE_BYTES = 1024 * 1024;
 
 /** Blocks read per statement when walking many: no statement may run while another iterates, so walks page. */
 const PAGE_BLOCKS = 500;
-
-type Ts = number | string;
-
-/** SQLite's order for stored timestamps (numbers before strings), as the summaries were built with. */
-function tsBefore(a: Ts, b: Ts): boolean {
-  if (typeof a === typeof b) return a < b;
-  return typeof a === 'number';
-}
 
 /** The message of a failed statement with SQLite's error code, so a log line says what the OS or SQLite refused. */
 function describeFailure(cause: unknown): string {
@@ -335,138 +325,6 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     return out;
   }
 
-  /** run_id, run_id_source, first_ts, last_ts, reads, identities (JSON: [principal, client, version] each). */
-  type RunRow = [string, RunIdSource, Ts, Ts, number, string];
-
-  function runSummary(row: RunRow): RunSummary {
-    const principals: string[] = [];
-    const clients: string[] = [];
-    let identities: unknown;
-    try {
-      identities = JSON.parse(row[5]);
-    } catch {
-      identities = [];
-    }
-    for (const [principal, name, version] of identities as [string | null, string | null, string | null][]) {
-      if (principal !== null && !principals.includes(principal)) principals.push(principal);
-      const client = formatClient(name, version);
-      if (client !== null && !clients.includes(client)) clients.push(client);
-    }
-    return {
-      run_id: row[0],
-      run_id_source: row[1],
-      first_ts: dictionary.timestamp(row[2]) as string,
-      last_ts: dictionary.timestamp(row[3]) as string,
-      reads: row[4],
-      principals,
-      clients,
-    };
-  }
-
-  /** target, run_id, reads, first_seq, last_seq, first_ts, last_ts, principal, client_name, client_version. */
-  type GroupRow = [
-    number,
-    string,
-    number,
-    number,
-    number,
-    Ts,
-    Ts,
-    string | null,
-    string | null,
-    string | null,
-  ];
-
-  /**
-   * Merges run_targets rows into ReadGroups. A row is per (target, run, context), finer than a group: a target also
-   * names the tool, version, status and commit, a context the session, transport and run ID source. Rows come in
-   * index order, so a target's rows of one run are adjacent; a group spans several targets only when two targets
-   * differ in nothing a group keeps (rare), and only then does merging need a map. Rows are streamed and allocation
-   * kept to the groups themselves: at 10k runs of one clause, garbage collection was half of who-read's time.
-   * The targets' fields are looked up first, as no statement may run while the rows are being iterated.
-   */
-  function groupsOf(
-    targetIds: readonly number[],
-    eachRow: (add: (row: GroupRow) => void) => void,
-  ): ReadGroup[] {
-    const targets = new Map<number, { key: string; fields: readonly unknown[] }>();
-    const targetOfKey = new Set<string>();
-    let shared = false;
-    for (const id of targetIds) {
-      const fields = dictionary.target(id);
-      if (fields === undefined)
-        throw new UnreadableBlockError(0, 'a summary points at shared fields the ledger does not hold');
-      const key = JSON.stringify([fields[1], fields[2], fields[3], fields[6]]);
-      targets.set(id, { key, fields });
-      if (targetOfKey.has(key)) shared = true;
-      targetOfKey.add(key);
-    }
-    const groups: ReadGroup[] = [];
-    // The stored (undecoded) timestamps of each group, beside it: compared as stored, decoded once at the end.
-    const firstTs: Ts[] = [];
-    const lastTs: Ts[] = [];
-    const byKey = shared ? new Map<string, number>() : undefined;
-    let previous: GroupRow | undefined;
-    eachRow((row) => {
-      const [targetId, runId, reads, firstSeq, lastSeq, first, last, principal, clientName, clientVersion] =
-        row;
-      const target = targets.get(targetId);
-      if (target === undefined)
-        throw new UnreadableBlockError(
-          firstSeq,
-          'a summary points at shared fields the ledger does not hold',
-        );
-      let at = -1;
-      if (byKey !== undefined) {
-        const key = JSON.stringify([runId, principal, clientName, clientVersion, target.key]);
-        at = byKey.get(key) ?? -1;
-        if (at < 0) byKey.set(key, groups.length);
-      } else if (
-        previous !== undefined &&
-        previous[0] === targetId &&
-        previous[1] === runId &&
-        previous[7] === principal &&
-        previous[8] === clientName &&
-        previous[9] === clientVersion
-      )
-        at = groups.length - 1;
-      previous = row;
-      if (at < 0) {
-        const fields = target.fields;
-        groups.push({
-          run_id: runId,
-          kind: fields[1] as ReadGroup['kind'],
-          spec_id: fields[2] as string,
-          clause_id: fields[3] as string | null,
-          digest: fields[6] as string | null,
-          principal,
-          client_name: clientName,
-          client_version: clientVersion,
-          reads,
-          first_seq: firstSeq,
-          last_seq: lastSeq,
-          first_ts: '',
-          last_ts: '',
-        });
-        firstTs.push(first);
-        lastTs.push(last);
-        return;
-      }
-      const group = groups[at] as ReadGroup;
-      group.reads += reads;
-      if (firstSeq < group.first_seq) group.first_seq = firstSeq;
-      if (lastSeq > group.last_seq) group.last_seq = lastSeq;
-      if (tsBefore(first, firstTs[at] as Ts)) firstTs[at] = first;
-      if (tsBefore(lastTs[at] as Ts, last)) lastTs[at] = last;
-    });
-    for (let i = 0; i < groups.length; i++) {
-      const group = groups[i] as ReadGroup;
-      group.first_ts = dictionary.timestamp(firstTs[i]) as string;
-      group.last_ts = dictionary.timestamp(lastTs[i]) as string;
-    }
-    return groups.sort((a, b) => a.first_seq - b.first_seq);
-  }
-
   /** Bytes free to this process on the ledger's file system, or null where statfs cannot say. */
   function freeBytes(): number | null {
     try {
@@ -542,14 +400,16 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     },
 
     async runs(): Promise<RunSummary[]> {
-      return query(() => db.transaction(() => (allRuns.all() as RunRow[]).map(runSummary))());
+      return query(() =>
+        db.transaction(() => (allRuns.all() as RunRow[]).map((row) => runSummary(row, dictionary)))(),
+      );
     },
 
     async run(runId) {
       return query(() =>
         db.transaction(() => {
           const row = oneRun.get(runId) as RunRow | undefined;
-          return row === undefined ? null : runSummary(row);
+          return row === undefined ? null : runSummary(row, dictionary);
         })(),
       );
     },
@@ -560,12 +420,12 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
           if ('run_id' in filter) {
             const key = runKey.get(filter.run_id) as number | undefined;
             if (key === undefined) return [];
-            return groupsOf(targetsOfRunKey.all(key) as number[], (add) => {
+            return groupsOf(dictionary, targetsOfRunKey.all(key) as number[], (add) => {
               for (const row of groupsOfRunKey.iterate(key) as Iterable<GroupRow>) add(row);
             });
           }
           const targets = dictionary.targetsOf(filter);
-          return groupsOf(targets, (add) => {
+          return groupsOf(dictionary, targets, (add) => {
             for (const target of targets)
               for (const row of groupsOfTarget.iterate(target) as Iterable<GroupRow>) add(row);
           });
