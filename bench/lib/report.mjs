@@ -421,12 +421,12 @@ function retrievalSection(r) {
     '',
   );
   out.push(
-    '| corpus | questions | hit@1 | hit@3 | MRR | mean tokens | mean whole-file tokens | tokens / whole file | mean of per-question ratios | answered in one call |',
+    '| corpus | questions | hit@1 | hit@3 | MRR | mean tokens | mean whole-file tokens | tokens / whole file | mean of per-question ratios | answered in one call | floor: answer clause alone / whole file (per-question mean) |',
   );
-  out.push('|---|---|---|---|---|---|---|---|---|---|');
+  out.push('|---|---|---|---|---|---|---|---|---|---|---|');
   const row = (name, v) =>
     out.push(
-      `| ${name} | ${v.questions} | ${fmt(v.hit_at_1, 2)} | ${fmt(v.hit_at_3, 2)} | ${fmt(v.mrr, 2)} | ${fmt(v.mean_tokens)} | ${fmt(v.mean_whole_file_tokens)} | ${pct(v.token_ratio)} | ${pct(v.mean_question_ratio)} | ${v.one_call_answers} |`,
+      `| ${name} | ${v.questions} | ${fmt(v.hit_at_1, 2)} | ${fmt(v.hit_at_3, 2)} | ${fmt(v.mrr, 2)} | ${fmt(v.mean_tokens)} | ${fmt(v.mean_whole_file_tokens)} | ${pct(v.token_ratio)} | ${pct(v.mean_question_ratio)} | ${v.one_call_answers} | ${v.floor_ratio === undefined ? '—' : `${pct(v.floor_ratio)} (${pct(v.floor_question_ratio)})`} |`,
     );
   row('**all**', r.overall);
   for (const [name, v] of Object.entries(r.corpora)) row(name, v);
@@ -435,6 +435,14 @@ function retrievalSection(r) {
     row('half B (held out)', r.halves.B);
   }
   out.push('');
+  const overFloor = Object.entries(r.corpora).filter(
+    ([, v]) => v.floor_ratio > 0.1 || v.floor_question_ratio > 0.1,
+  );
+  if (overFloor.length > 0)
+    out.push(
+      `The floor column is what any server spends at the least: the answer clause's own text, with no question, no other hit and no ref line. Where it is over 10%, the token target cannot be met by ranking or formatting: ${overFloor.map(([name, v]) => `${name} ${pct(v.floor_ratio)} (${pct(v.floor_question_ratio)} per question)`).join(', ')}.`,
+      '',
+    );
   if (r.halves)
     out.push(
       "Halves: each corpus's questions in file order, alternately A and B; ranking changes were chosen on A only.",

@@ -108,6 +108,7 @@ async function askAll(client, dir, questions) {
     const hits = search.structuredContent.hits;
     const rank = rankOf(hits, q.answers);
     const baseline = await wholeFile(q.answers[0]);
+    const floor = await answerAlone(client, q.answers[0]);
     let spent = tokensOf(search);
     let follow = 'none';
     if (rank === 0) {
@@ -128,10 +129,21 @@ async function askAll(client, dir, questions) {
       tokens: spent,
       follow,
       whole_file_tokens: baseline,
+      answer_alone_tokens: floor,
       search_ms: round(ms, 1),
     });
   }
   return rows;
+}
+
+/**
+ * The tokens of the answer clause's own text, nothing else: what an agent spends at the least, by any server, to
+ * have the answer in front of it (no question, no other hit, no ref or status line). Where this is over 10% of the
+ * whole file, the issue's token target cannot be met by search, only by serving less than the clause.
+ */
+async function answerAlone(client, ref) {
+  const clause = (await client.callTool('get_clause', { ref, allow_deprecated: true })).structuredContent;
+  return countTokens(clause.text);
 }
 
 function scores(rows) {
@@ -150,6 +162,12 @@ function scores(rows) {
     // … and the mean of each question's own ratio, which small files weigh as much as large ones.
     mean_question_ratio: round(rows.reduce((s, r) => s + r.tokens / r.whole_file_tokens, 0) / n, 4),
     one_call_answers: rows.filter((r) => r.rank > 0 && r.follow === 'none').length,
+    // The same two ratios for the answer clause's text alone (answerAlone): the floor under the token target.
+    floor_ratio: round(rows.reduce((s, r) => s + r.answer_alone_tokens, 0) / n / whole, 4),
+    floor_question_ratio: round(
+      rows.reduce((s, r) => s + r.answer_alone_tokens / r.whole_file_tokens, 0) / n,
+      4,
+    ),
   };
 }
 
@@ -225,7 +243,7 @@ export async function runRetrieval() {
     log(`read_root ${layout.name}: ${roots[layout.name].catalog_tokens} catalog tokens`);
   }
   return {
-    what: `search_specs ${JSON.stringify(AGENT_SEARCH)} once per question of ../shared/retrieval/questions.json, each corpus served alone; tokens are o200k of the text content of that call plus get_clause of the answer when its text was not inline (plus the whole file when the answer was not among the hits), against the whole file holding answers[0]; read_root is the first page at the default budget`,
+    what: `search_specs ${JSON.stringify(AGENT_SEARCH)} once per question of ../shared/retrieval/questions.json, each corpus served alone; tokens are o200k of the text content of that call plus get_clause of the answer when its text was not inline (plus the whole file when the answer was not among the hits), against the whole file holding answers[0]; the floor is the answer clause's own text alone (get_clause text, no other hit, no ref line) against the same file; read_root is the first page at the default budget`,
     agent_search: AGENT_SEARCH,
     overall: scores(allRows),
     halves: {
