@@ -31,27 +31,41 @@ function otherFormat(format: RecordHashFormat): RecordHashFormat {
 }
 
 /**
+ * What `record`'s stored hash says of it under `format`: `ok` when it is its content's hash in that format,
+ * `flipped` when it is the other format's (the ledger's record_hash was changed after records were written),
+ * `edited` otherwise. Each formula is computed at most once.
+ */
+type RecordHashVerdict = { kind: 'ok' } | { kind: 'flipped' | 'edited'; message: string };
+
+function recordHashVerdict(record: ReadRecord, format: RecordHashFormat): RecordHashVerdict {
+  if (computeRecordHash(record, format) === record.hash) return { kind: 'ok' };
+  const other = otherFormat(format);
+  return computeRecordHash(record, other) === record.hash
+    ? {
+        kind: 'flipped',
+        message: `seq ${record.seq}: hashed as ${other}, but the ledger's meta record_hash says ${format} (the meta row was changed)`,
+      }
+    : {
+        kind: 'edited',
+        message: `seq ${record.seq}: hash does not match the record's content (the record was edited)`,
+      };
+}
+
+/**
  * Null when `record` (one end of the chain) is hashed in the `format` the ledger's meta names, or is absent; otherwise
  * why a writer must not append: records hashed in the declared format would break the chain for good. An edited
  * record is not this (verify names it; new reads are still recorded): only one that the other format explains.
  */
 export function formatMismatch(record: ReadRecord | undefined, format: RecordHashFormat): string | null {
-  if (record === undefined || computeRecordHash(record, format) === record.hash) return null;
-  return computeRecordHash(record, otherFormat(format)) === record.hash
-    ? recordHashProblem(record, format)
-    : null;
+  if (record === undefined) return null;
+  const verdict = recordHashVerdict(record, format);
+  return verdict.kind === 'flipped' ? verdict.message : null;
 }
 
-/**
- * Null when `record`'s hash is its content's in `format`; otherwise why not: hashed in the other format (the
- * ledger's record_hash was changed after records were written) or edited.
- */
+/** Null when `record`'s hash is its content's in `format`; otherwise why not: flipped format, or edited. */
 export function recordHashProblem(record: ReadRecord, format: RecordHashFormat): string | null {
-  if (computeRecordHash(record, format) === record.hash) return null;
-  const other = otherFormat(format);
-  return computeRecordHash(record, other) === record.hash
-    ? `seq ${record.seq}: hashed as ${other}, but the ledger's meta record_hash says ${format} (the meta row was changed)`
-    : `seq ${record.seq}: hash does not match the record's content (the record was edited)`;
+  const verdict = recordHashVerdict(record, format);
+  return verdict.kind === 'ok' ? null : verdict.message;
 }
 
 /** prev_hash of the first record (seq 1). */

@@ -4,7 +4,7 @@ import { createTsDecoder, type FieldDictionary, TARGET_FIELDS } from './sqlite-b
 import { bindable } from './sqlite-summaries.js';
 import type { ReadRecord } from './types.js';
 
-interface SqliteFieldDictionary extends FieldDictionary {
+export interface SqliteFieldDictionary extends FieldDictionary {
   /** What the committing transaction inserted is now known for good; call once its COMMIT succeeded. */
   committed(): void;
   /** Forgets what a rolled-back transaction inserted: SQLite hands its ids out again. */

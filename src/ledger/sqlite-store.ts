@@ -2,19 +2,17 @@
 import { statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { errorMessage, SpecLedgerError } from '../errors.js';
-import { checkChainEnds, createChainVerifier, formatMismatch, GENESIS_HASH } from './hash-chain.js';
+import { checkChainEnds, formatMismatch, GENESIS_HASH } from './hash-chain.js';
 import { validateInput } from './records.js';
 import {
   chainRecords,
   decodeBlock,
   encodeBlock,
-  expandRecord,
-  parseBlock,
   type StoredBlock,
   UnreadableBlockError,
 } from './sqlite-blocks.js';
-import { createBlockChecker } from './sqlite-chain.js';
 import { createFieldDictionary } from './sqlite-fields.js';
+import { createSqliteReads } from './sqlite-reads.js';
 import {
   openDatabase,
   recordHashFormat,
@@ -23,17 +21,8 @@ import {
   unwritableFile,
   unwritableLedgerFiles,
 } from './sqlite-schema.js';
-import { createSummaryWriter, findSummaryDamage } from './sqlite-summaries.js';
-import { type GroupRow, groupsOf, type RunRow, runSummary } from './sqlite-summary-rows.js';
-import type {
-  LedgerHealth,
-  LedgerStore,
-  ReadFilter,
-  ReadRecord,
-  ReadRecordInput,
-  RunSummary,
-  VerifyResult,
-} from './types.js';
+import { createSummaryWriter } from './sqlite-summaries.js';
+import type { LedgerHealth, LedgerStore, ReadRecord, ReadRecordInput } from './types.js';
 import { trackWriteFailures } from './write-failures.js';
 
 export type { SqliteStoreOptions };
@@ -49,9 +38,6 @@ interface Pending {
  * needs a few pages of WAL, a checkpoint more. 1 MiB is a few hundred commits.
  */
 const MIN_FREE_BYTES = 1024 * 1024;
-
-/** Blocks read per statement when walking many: no statement may run while another iterates, so walks page. */
-const PAGE_BLOCKS = 500;
 
 /** The message of a failed statement with SQLite's error code, so a log line says what the OS or SQLite refused. */
 function describeFailure(cause: unknown): string {
@@ -120,40 +106,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     : undefined;
   const getSnapshot = db.prepare('SELECT text FROM snapshots WHERE digest = ?');
   const getMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
-  const BLOCK = 'first_seq, records, hashes';
-  // The block holding seq afterSeq + 1 and those after it (blocks cover contiguous seq ranges).
-  const blocksFrom = db.prepare(
-    `SELECT ${BLOCK} FROM blocks WHERE first_seq >= coalesce((SELECT max(first_seq) FROM blocks WHERE first_seq <= ?), 0)
-     ORDER BY first_seq LIMIT ?`,
-  );
-  const blocksPage = db.prepare(`SELECT ${BLOCK} FROM blocks WHERE first_seq > ? ORDER BY first_seq LIMIT ?`);
-  const firstBlock = db.prepare(`SELECT ${BLOCK} FROM blocks ORDER BY first_seq LIMIT 1`);
-  const lastBlockRow = db.prepare(`SELECT ${BLOCK} FROM blocks ORDER BY first_seq DESC LIMIT 1`);
-  const runKey = db.prepare('SELECT id FROM runs WHERE run_id = ?').pluck();
-  const blocksOfRunKey = db.prepare(`
-    SELECT b.first_seq, b.records, b.hashes FROM block_runs AS i JOIN blocks AS b ON b.first_seq = i.first_seq
-    WHERE i.run = ? ORDER BY i.first_seq`);
-  const runsOfTarget = db.prepare('SELECT DISTINCT run FROM run_targets WHERE target = ?').pluck();
-  // A run with who read for it (principal, client name and version of each context it read through, in the order
-  // first read through), in one statement: a statement per run would be most of the cost of listing 10k runs.
-  const RUN = `u.run_id, u.run_id_source, u.first_ts, u.last_ts, u.reads,
-    (SELECT json_group_array(json_array(c.principal, c.client_name, c.client_version) ORDER BY rc.first_seq)
-     FROM run_contexts AS rc JOIN contexts AS c ON c.id = rc.context WHERE rc.run = u.id) AS identities`;
-  const allRuns = db.prepare(`SELECT ${RUN} FROM runs AS u ORDER BY u.first_seq`).raw();
-  const oneRun = db.prepare(`SELECT ${RUN} FROM runs AS u WHERE u.run_id = ?`).raw();
-  // Each group row with who read (from its context) joined in, for the same reason.
-  const GROUP = `rt.target, c.run_id, rt.reads, rt.first_seq, rt.last_seq, rt.first_ts, rt.last_ts,
-    c.principal, c.client_name, c.client_version
-    FROM run_targets AS rt JOIN contexts AS c ON c.id = rt.context`;
-  const groupsOfTarget = db.prepare(`SELECT ${GROUP} WHERE rt.target = ?`).raw();
-  const groupsOfRunKey = db.prepare(`SELECT ${GROUP} WHERE rt.run = ?`).raw();
-  const targetsOfRunKey = db.prepare('SELECT DISTINCT target FROM run_targets WHERE run = ?').pluck();
-
-  function readHead(): { seq: number; hash: string } | null {
-    const seq = (getMeta.get('head_seq') as { value: string } | undefined)?.value;
-    const hash = (getMeta.get('head_hash') as { value: string } | undefined)?.value;
-    return seq === undefined || hash === undefined ? null : { seq: Number(seq), hash };
-  }
+  const reads = createSqliteReads(db, dictionary);
 
   /** A block's first or last record; undefined when there is no such block, or it is damaged (the head then says where the chain ends). */
   function endRecord(block: StoredBlock | undefined, end: 'first' | 'last'): ReadRecord | undefined {
@@ -175,9 +128,9 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   /** The (seq, hash) the next record chains from; runs inside the batch's write transaction. */
   function chainFrom(version: number): { seq: number; hash: string } {
     if (cachedFrom !== null && version === cachedVersion) return cachedFrom;
-    const row = lastBlockRow.get() as StoredBlock | undefined;
+    const row = reads.lastBlock();
     const last = endRecord(row, 'last');
-    const head = readHead();
+    const head = reads.head();
     // Continue from the recorded head when it is ahead of the rows: if the newest records were
     // deleted, chaining from the surviving row would hide that forever; chaining from the head
     // leaves a gap that verify keeps reporting.
@@ -266,65 +219,6 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     }
   }
 
-  /** Every block in seq order, a page per statement. */
-  function* everyBlock(): Generator<StoredBlock> {
-    let after = Number.MIN_SAFE_INTEGER;
-    for (;;) {
-      const page = blocksPage.all(after, PAGE_BLOCKS) as StoredBlock[];
-      yield* page;
-      const last = page.at(-1);
-      if (last === undefined || page.length < PAGE_BLOCKS) return;
-      after = last.first_seq;
-    }
-  }
-
-  /** The blocks holding reads of any of the given runs (keys), in seq order, each once. */
-  function blocksOfRuns(keys: Iterable<number>): StoredBlock[] {
-    const byFirstSeq = new Map<number, StoredBlock>();
-    for (const key of keys)
-      for (const block of blocksOfRunKey.all(key) as StoredBlock[]) byFirstSeq.set(block.first_seq, block);
-    return [...byFirstSeq.values()].sort((a, b) => a.first_seq - b.first_seq);
-  }
-
-  const matches = (r: ReadRecord, filter: ReadFilter): boolean =>
-    (filter.run_id === undefined || r.run_id === filter.run_id) &&
-    (filter.spec_id === undefined || r.spec_id === filter.spec_id) &&
-    (filter.clause_id === undefined || r.clause_id === filter.clause_id) &&
-    (filter.digest === undefined || r.digest === filter.digest);
-
-  /**
-   * The reads matching the filter. By run: the run's blocks (block_runs), skipping other runs' records before
-   * expanding them. By spec, clause or digest: the runs that read a matching target (run_targets), then their blocks.
-   */
-  function readsMatching(filter: ReadFilter): ReadRecord[] {
-    let blocks: Iterable<StoredBlock>;
-    let wantedTargets: Set<number> | undefined;
-    if (filter.run_id !== undefined) {
-      const key = runKey.get(filter.run_id) as number | undefined;
-      if (key === undefined) return [];
-      blocks = blocksOfRuns([key]);
-    } else if (filter.spec_id !== undefined || filter.digest !== undefined) {
-      wantedTargets = new Set(dictionary.targetsOf(filter));
-      const runKeys = new Set<number>();
-      for (const target of wantedTargets)
-        for (const run of runsOfTarget.all(target) as number[]) runKeys.add(run);
-      blocks = blocksOfRuns(runKeys);
-    } else blocks = everyBlock();
-    const out: ReadRecord[] = [];
-    for (const block of blocks) {
-      const parsed = parseBlock(block);
-      for (let i = 0; i < parsed.rows.length; i++) {
-        const row = parsed.rows[i] as unknown[];
-        if (wantedTargets !== undefined && !wantedTargets.has(row[2] as number)) continue;
-        if (filter.run_id !== undefined && dictionary.context(row[1] as number)?.[0] !== filter.run_id)
-          continue;
-        const record = expandRecord(parsed, i, dictionary);
-        if (matches(record, filter)) out.push(record);
-      }
-    }
-    return out;
-  }
-
   /** Bytes free to this process on the ledger's file system, or null where statfs cannot say. */
   function freeBytes(): number | null {
     try {
@@ -341,15 +235,15 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
    * writer must not append: an end record is hashed in the other format than the one meta names.
    */
   function chainEndsDamage(): { damage: string | null; refuse: string | null } {
-    const firstRow = firstBlock.get() as StoredBlock | undefined;
-    const lastRow = lastBlockRow.get() as StoredBlock | undefined;
+    const firstRow = reads.firstBlock();
+    const lastRow = reads.lastBlock();
     const mismatch = (first: ReadRecord | undefined, last: ReadRecord | undefined) =>
       formatMismatch(first, recordHash) ?? formatMismatch(last, recordHash);
     try {
       const first = firstRow ? decodeBlock(firstRow, dictionary)[0] : undefined;
       const last = lastRow ? decodeBlock(lastRow, dictionary).at(-1) : undefined;
       return {
-        damage: checkChainEnds({ head: readHead(), first, last, format: recordHash }),
+        damage: checkChainEnds({ head: reads.head(), first, last, format: recordHash }),
         refuse: mismatch(first, last),
       };
     } catch (error) {
@@ -399,110 +293,34 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       });
     },
 
-    async runs(): Promise<RunSummary[]> {
-      return query(() =>
-        db.transaction(() => (allRuns.all() as RunRow[]).map((row) => runSummary(row, dictionary)))(),
-      );
+    async runs() {
+      return query(() => db.transaction(reads.runs)());
     },
 
     async run(runId) {
-      return query(() =>
-        db.transaction(() => {
-          const row = oneRun.get(runId) as RunRow | undefined;
-          return row === undefined ? null : runSummary(row, dictionary);
-        })(),
-      );
+      return query(() => db.transaction(() => reads.run(runId))());
     },
 
     async readGroups(filter) {
-      return query(() =>
-        db.transaction(() => {
-          if ('run_id' in filter) {
-            const key = runKey.get(filter.run_id) as number | undefined;
-            if (key === undefined) return [];
-            return groupsOf(dictionary, targetsOfRunKey.all(key) as number[], (add) => {
-              for (const row of groupsOfRunKey.iterate(key) as Iterable<GroupRow>) add(row);
-            });
-          }
-          const targets = dictionary.targetsOf(filter);
-          return groupsOf(dictionary, targets, (add) => {
-            for (const target of targets)
-              for (const row of groupsOfTarget.iterate(target) as Iterable<GroupRow>) add(row);
-          });
-        })(),
-      );
+      return query(() => db.transaction(() => reads.readGroups(filter))());
     },
 
     async reads(filter) {
-      return query(() => db.transaction(() => readsMatching(filter))());
+      return query(() => db.transaction(() => reads.reads(filter))());
     },
 
     async snapshot(digest) {
       return query(() => (getSnapshot.get(digest) as { text: string } | undefined)?.text ?? null);
     },
 
-    async verify(options = {}): Promise<VerifyResult> {
+    async verify(options = {}) {
       // One read transaction so the head, the blocks and the summaries come from the same snapshot even while
       // another process keeps appending; blocks are read a page at a time and walked once.
-      return query(() =>
-        db.transaction((): VerifyResult => {
-          const verifier = createChainVerifier({
-            head: readHead(),
-            onProgress: options.onProgress,
-            format: recordHash,
-          });
-          // Shared fields as the file holds them now, not as this process cached them when it wrote them.
-          const fresh = createFieldDictionary(db, false);
-          // A plain block is checked without building its records (~5× faster); any other, record by record.
-          const chain = createBlockChecker(fresh, recordHash);
-          try {
-            for (const block of everyBlock()) {
-              const parsed = parseBlock(block);
-              const count = parsed.rows.length;
-              const checked = chain.check(parsed, 0, count, verifier.point());
-              if (checked !== null) {
-                verifier.skip(checked, count);
-                continue;
-              }
-              // Every record decoded before any is judged, so an undecodable block counts as it always did.
-              for (const record of decodeBlock(block, fresh)) {
-                const failure = verifier.push(record);
-                if (failure) return failure;
-              }
-            }
-          } catch (error) {
-            if (!(error instanceof UnreadableBlockError)) throw error;
-            const records = verifier.finish().records;
-            return {
-              ok: false,
-              records,
-              seq: error.firstSeq,
-              reason: `seq ${error.firstSeq}: ${error.message}`,
-            };
-          }
-          const result = verifier.finish();
-          // The summaries are judged only once the chain holds: they are derived from it.
-          if (!result.ok) return result;
-          const damage = findSummaryDamage(db);
-          return damage === null ? result : { ok: false, records: result.records, ...damage };
-        })(),
-      );
+      return query(() => db.transaction(() => reads.verify(recordHash, options))());
     },
 
     async recordsAfter(afterSeq, limit) {
-      return query(() =>
-        db.transaction(() => {
-          const out: ReadRecord[] = [];
-          for (const block of blocksFrom.iterate(afterSeq + 1, limit) as IterableIterator<StoredBlock>) {
-            // By position, not by the record's own seq: a tampered seq must reach verify, not be skipped.
-            const records = decodeBlock(block, dictionary);
-            for (let i = 0; i < records.length && out.length < limit; i++)
-              if (block.first_seq + i > afterSeq) out.push(records[i] as ReadRecord);
-            if (out.length >= limit) break;
-          }
-          return out;
-        })(),
-      );
+      return query(() => db.transaction(() => reads.recordsAfter(afterSeq, limit))());
     },
 
     async treeMeta(key) {
