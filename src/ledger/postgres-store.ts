@@ -1,33 +1,27 @@
 // The fleet ledger: PostgreSQL through a pg Pool, one hash chain shared by every replica that appends to it.
 import { Pool, type PoolClient, type QueryResult } from 'pg';
 import { errorMessage, SpecLedgerError } from '../errors.js';
-import { checkChainEnds, computeRecordHash, createChainVerifier, formatMismatch } from './hash-chain.js';
+import { checkChainEnds, computeRecordHash, formatMismatch } from './hash-chain.js';
+import { createPostgresReads, type Queryable } from './postgres-reads.js';
 import {
   COLUMN_TYPES,
   COLUMNS,
   checkSchema,
   checkSchemaName,
   DEFAULT_SCHEMA,
-  GROUP_COLUMNS,
   migrate,
   quoteIdent,
   readRecordHash,
-  summaryDifferences,
   unavailable,
 } from './postgres-schema.js';
 import { newReadRecord, validateInput } from './records.js';
-import { formatClient } from './refs.js';
 import type {
   LedgerHealth,
   LedgerLog,
   LedgerStore,
-  ReadFilter,
-  ReadGroup,
   ReadRecord,
   ReadRecordInput,
   RecordHashFormat,
-  RunSummary,
-  VerifyResult,
 } from './types.js';
 import { trackWriteFailures } from './write-failures.js';
 
@@ -60,11 +54,6 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-type Row = Omit<ReadRecord, 'seq'> & { seq: string | number };
-
-/** verify() reads the chain in pages of this many rows, so memory stays flat however long the ledger. */
-const VERIFY_PAGE_ROWS = 5000;
-
 /** `postgres://user@host:port/db`, never the password: this ends up in error messages and logs. */
 function describePostgresTarget(url: string): string {
   const withoutQuery = url.split('?')[0] ?? url;
@@ -82,55 +71,6 @@ function describeError(error: unknown): string {
     return error.errors.map(errorMessage).join('; ') || 'connection failed';
   }
   return errorMessage(error);
-}
-
-function toRecord(row: Row): ReadRecord {
-  // bigint comes back as a string from pg (it may not fit a double); seqs stay far below 2^53.
-  return { ...row, seq: Number(row.seq) };
-}
-
-type RunRow = {
-  run_id: string;
-  run_id_source: RunSummary['run_id_source'];
-  first_ts: string;
-  last_ts: string;
-  reads: string;
-};
-type IdentityRow = {
-  run_id: string;
-  principal: string | null;
-  client_name: string | null;
-  client_version: string | null;
-};
-type GroupRow = Omit<ReadGroup, 'reads' | 'first_seq' | 'last_seq'> & {
-  reads: string;
-  first_seq: string;
-  last_seq: string;
-};
-
-/** Run summaries with each run's principals and clients, in the order first read through (identities arrive so). */
-function summarizeRuns(runs: readonly RunRow[], identities: readonly IdentityRow[]): RunSummary[] {
-  const principals = new Map<string, string[]>();
-  const clients = new Map<string, string[]>();
-  const add = (map: Map<string, string[]>, runId: string, value: string | null) => {
-    if (value === null) return;
-    const list = map.get(runId);
-    if (list === undefined) map.set(runId, [value]);
-    else if (!list.includes(value)) list.push(value);
-  };
-  for (const row of identities) {
-    add(principals, row.run_id, row.principal);
-    add(clients, row.run_id, formatClient(row.client_name, row.client_version));
-  }
-  return runs.map((row) => ({
-    run_id: row.run_id,
-    run_id_source: row.run_id_source,
-    first_ts: row.first_ts,
-    last_ts: row.last_ts,
-    reads: Number(row.reads),
-    principals: principals.get(row.run_id) ?? [],
-    clients: clients.get(row.run_id) ?? [],
-  }));
 }
 
 /** Opens the PostgreSQL ledger at `url`, creating or migrating its schema unless `readonly`. */
@@ -177,8 +117,7 @@ export async function openPostgresStore(
 
   const log = options.log ?? (() => {});
   const s = quoteIdent(schema);
-  const selectReads = `SELECT ${COLUMNS.join(', ')} FROM ${s}.reads`;
-  const GROUP = `${GROUP_COLUMNS.join(', ')}, reads, first_seq, last_seq, first_ts, last_ts`;
+  const reads = createPostgresReads(schema);
   const sql = {
     // Three statements sent as one simple query (one round trip, which is most of a batch's cost
     // on a busy host). The last row is a statement of its own, not a join: in READ COMMITTED it
@@ -199,26 +138,10 @@ export async function openPostgresStore(
         ON CONFLICT (digest) DO NOTHING
       )
       UPDATE ${s}.head SET seq = $${COLUMNS.length + 3}, hash = $${COLUMNS.length + 4} WHERE id = 1`,
-    head: `SELECT seq, hash FROM ${s}.head WHERE id = 1`,
-    page: `${selectReads} WHERE seq > $1 ORDER BY seq LIMIT $2`,
-    snapshot: `SELECT text FROM ${s}.snapshots WHERE digest = $1`,
     setMeta: `INSERT INTO ${s}.meta (key, value) VALUES ($1, $2)
               ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
     // Whether this connection could write at all, without writing: a hot standby, or a read-only default.
     writability: `SELECT pg_is_in_recovery() AS standby, current_setting('transaction_read_only') AS read_only`,
-    firstRead: `${selectReads} ORDER BY seq LIMIT 1`,
-    lastRead: `${selectReads} ORDER BY seq DESC LIMIT 1`,
-    runs: `SELECT run_id, run_id_source, first_ts, last_ts, reads FROM ${s}.runs ORDER BY first_seq`,
-    run: `SELECT run_id, run_id_source, first_ts, last_ts, reads FROM ${s}.runs WHERE run_id = $1`,
-    identities: `SELECT run_id, principal, client_name, client_version FROM ${s}.run_identities
-                 ORDER BY run_id, first_seq`,
-    identitiesOf: `SELECT run_id, principal, client_name, client_version FROM ${s}.run_identities
-                   WHERE run_id = $1 ORDER BY first_seq`,
-    groupsOfRun: `SELECT ${GROUP} FROM ${s}.read_groups WHERE run_id = $1 ORDER BY first_seq`,
-    groupsOfRef: `SELECT ${GROUP} FROM ${s}.read_groups
-                  WHERE spec_id = $1 AND ($2::text IS NULL OR clause_id = $2) AND ($3::text IS NULL OR digest = $3)
-                  ORDER BY first_seq`,
-    summaryDifferences: summaryDifferences(s),
   };
 
   const writes = trackWriteFailures(log);
@@ -227,20 +150,8 @@ export async function openPostgresStore(
   // too, without the warning: verify --since and --from-checkpoint compare where their walk ends with the head.
   let damage: string | null = null;
   try {
-    const [head, first, last] = await Promise.all([
-      pool.query<{ seq: string; hash: string }>(sql.head),
-      pool.query<Row>(sql.firstRead),
-      pool.query<Row>(sql.lastRead),
-    ]);
-    const headRow = head.rows[0];
-    const firstRecord = first.rows[0] ? toRecord(first.rows[0]) : undefined;
-    const lastRecord = last.rows[0] ? toRecord(last.rows[0]) : undefined;
-    damage = checkChainEnds({
-      head: headRow ? { seq: Number(headRow.seq), hash: headRow.hash } : null,
-      first: firstRecord,
-      last: lastRecord,
-      format: recordHash,
-    });
+    const { head, first: firstRecord, last: lastRecord } = await reads.ends(pool);
+    damage = checkChainEnds({ head, first: firstRecord, last: lastRecord, format: recordHash });
     const refuse = readonly
       ? null
       : (formatMismatch(firstRecord, recordHash) ?? formatMismatch(lastRecord, recordHash));
@@ -371,11 +282,11 @@ export async function openPostgresStore(
     }
   }
 
-  /** One query on any pooled connection, reporting a failing database as LEDGER_UNAVAILABLE. */
-  async function query<R extends object>(text: string, params: unknown[] = []): Promise<R[]> {
+  /** Reads on any pooled connection, reporting a failing database as LEDGER_UNAVAILABLE. */
+  async function query<T>(run: (db: Queryable) => Promise<T>): Promise<T> {
     assertOpen();
     try {
-      return (await pool.query<R>(text, params)).rows;
+      return await run(pool);
     } catch (cause) {
       throw unavailable(`ledger read failed: ${describeError(cause)}`, cause);
     }
@@ -403,109 +314,20 @@ export async function openPostgresStore(
       });
     },
 
-    async runs(): Promise<RunSummary[]> {
-      return inSnapshot(async (client) => {
-        const identities = (await client.query<IdentityRow>(sql.identities)).rows;
-        const runs = (await client.query<RunRow>(sql.runs)).rows;
-        return summarizeRuns(runs, identities);
-      });
-    },
-
-    async run(runId) {
-      return inSnapshot(async (client) => {
-        const identities = (await client.query<IdentityRow>(sql.identitiesOf, [runId])).rows;
-        const runs = (await client.query<RunRow>(sql.run, [runId])).rows;
-        return summarizeRuns(runs, identities)[0] ?? null;
-      });
-    },
-
-    async readGroups(filter) {
-      const rows =
-        'run_id' in filter
-          ? await query<GroupRow>(sql.groupsOfRun, [filter.run_id])
-          : await query<GroupRow>(sql.groupsOfRef, [
-              filter.spec_id,
-              filter.clause_id ?? null,
-              filter.digest ?? null,
-            ]);
-      return rows.map(
-        (row): ReadGroup => ({
-          ...row,
-          reads: Number(row.reads),
-          first_seq: Number(row.first_seq),
-          last_seq: Number(row.last_seq),
-        }),
-      );
-    },
-
-    async reads(filter: ReadFilter) {
-      const keys = (['run_id', 'spec_id', 'clause_id', 'digest'] as const).filter(
-        (k) => filter[k] !== undefined,
-      );
-      const where = keys.length === 0 ? '' : ` WHERE ${keys.map((k, i) => `${k} = $${i + 1}`).join(' AND ')}`;
-      const rows = await query<Row>(
-        `${selectReads}${where} ORDER BY seq`,
-        keys.map((k) => filter[k]),
-      );
-      return rows.map(toRecord);
-    },
-
-    async snapshot(digest) {
-      const rows = await query<{ text: string }>(sql.snapshot, [digest]);
-      return rows[0]?.text ?? null;
-    },
-
-    async verify(options = {}): Promise<VerifyResult> {
-      // The head and every page come from one snapshot, so replicas appending meanwhile neither
-      // shift the pages nor make the head disagree with the rows.
-      return inSnapshot(async (client) => {
-        const head = (await client.query<{ seq: string; hash: string }>(sql.head)).rows[0];
-        const verifier = createChainVerifier({
-          head: head ? { seq: Number(head.seq), hash: head.hash } : null,
-          onProgress: options.onProgress,
-          format: recordHash,
-        });
-        let after = 0;
-        for (;;) {
-          const page = (await client.query<Row>(sql.page, [after, VERIFY_PAGE_ROWS])).rows;
-          for (const row of page) {
-            const failure = verifier.push(toRecord(row));
-            if (failure) return failure;
-          }
-          const lastRow = page.at(-1);
-          if (page.length < VERIFY_PAGE_ROWS || !lastRow) break;
-          after = Number(lastRow.seq);
-        }
-        const result = verifier.finish();
-        // The summaries are judged only once the chain holds: they are derived from it.
-        if (!result.ok) return result;
-        type Difference = { summary: string; run_id: string; first_seq: string };
-        const difference = (await client.query<Difference>(sql.summaryDifferences)).rows[0];
-        if (difference === undefined) return result;
-        const seq = Number(difference.first_seq);
-        return {
-          ok: false,
-          records: result.records,
-          seq,
-          reason: `seq ${seq}: the ${difference.summary} summary of run ${difference.run_id} does not match its records (runs, who-read and stale answer from it)`,
-        };
-      });
-    },
-
-    async recordsAfter(afterSeq, limit) {
-      return (await query<Row>(sql.page, [afterSeq, limit])).map(toRecord);
-    },
-
-    async treeMeta(key) {
-      const rows = await query<{ value: string }>(`SELECT value FROM ${s}.meta WHERE key = $1`, [
-        `tree_${key}`,
-      ]);
-      return rows[0]?.value ?? null;
-    },
+    runs: () => inSnapshot((client) => reads.runs(client)),
+    run: (runId) => inSnapshot((client) => reads.run(client, runId)),
+    readGroups: (filter) => query((db) => reads.readGroups(db, filter)),
+    reads: (filter) => query((db) => reads.reads(db, filter)),
+    snapshot: (digest) => query((db) => reads.snapshot(db, digest)),
+    // The head and every page come from one snapshot, so replicas appending meanwhile neither
+    // shift the pages nor make the head disagree with the rows.
+    verify: (options = {}) => inSnapshot((client) => reads.verify(client, recordHash, options)),
+    recordsAfter: (afterSeq, limit) => query((db) => reads.recordsAfter(db, afterSeq, limit)),
+    treeMeta: (key) => query((db) => reads.meta(db, `tree_${key}`)),
 
     async setTreeMeta(key, value) {
       if (readonly) throw unavailable('the ledger was opened read-only');
-      await query(sql.setMeta, [`tree_${key}`, value]);
+      await query((db) => db.query(sql.setMeta, [`tree_${key}`, value]));
     },
 
     async health(): Promise<LedgerHealth> {
