@@ -245,6 +245,17 @@ describe('sqlite ledger store', () => {
       expect(result.ok === false && result.reason).toContain('indexed run, principal or client differ');
     });
 
+    it("fails verify when a run's ID source or span is edited (runs would say where its ID came from, or when)", async () => {
+      other.prepare(`UPDATE runs SET run_id_source = 'meta'`).run();
+      const result = await store.verify();
+      expect(result).toMatchObject({ ok: false, seq: 1 });
+      expect(result.ok === false && result.reason).toContain('the summary of run run-1 does not match');
+      other.prepare(`UPDATE runs SET run_id_source = 'argument', last_seq = 9`).run();
+      expect(await store.verify()).toMatchObject({ ok: false, seq: 1 });
+      other.prepare('UPDATE runs SET last_seq = 10').run();
+      expect(await store.verify()).toEqual({ ok: true, records: 10 });
+    });
+
     it('fails verify when a run summary or the run index is edited', async () => {
       other.prepare('UPDATE runs SET reads = 3').run();
       expect(await store.verify()).toMatchObject({ ok: false, seq: 1 });
