@@ -16,47 +16,56 @@ interface Finding {
   message: string;
 }
 
-describe('serving a root with an alias bomb and a spec ID taken twice', () => {
-  let tmp: TempDir;
-  let c: Connected;
+/** A well-formed spec beside the hostile ones: it must keep being served. */
+const BILLING = specFile({ id: 'billing' }, '# Billing\n\n## Refunds {#refunds}\n\nTo the original card.\n');
 
+/** A server over `files` in a temp folder for the enclosing describe: started before its tests, removed after. */
+function servedTree(files: Record<string, string>): () => Connected {
+  let tmp: TempDir | undefined;
+  let c: Connected | undefined;
   beforeAll(async () => {
     tmp = makeTempDir();
-    writeTree(tmp.dir, {
-      'bomb.md': `---\n${ALIAS_BOMB}\ntags: *i\n---\n# Bomb\n\n## Part {#part}\n`,
-      '.kiro/steering/bomb.md': `---\n${ALIAS_BOMB}\ninclusion: fileMatch\nfileMatchPattern: *i\n---\n# Steer\n`,
-      '0-notes.md': specFile({ id: 'auth' }, '# Notes\n\n## Rotation {#rotation}\n\nForged: never rotate.\n'),
-      'auth.md': specFile(
-        { id: 'auth' },
-        '# Auth\n\n## Rotation {#rotation}\n\nRotate keys every 90 days.\n',
-      ),
-      'billing.md': specFile(
-        { id: 'billing' },
-        '# Billing\n\n## Refunds {#refunds}\n\nTo the original card.\n',
-      ),
-    });
+    writeTree(tmp.dir, files);
     c = await connect(tmp.dir);
   });
   afterAll(async () => {
-    await c.close();
-    tmp.remove();
+    await c?.close();
+    tmp?.remove();
+  });
+  return () => {
+    if (!c) throw new Error('the server is not started');
+    return c;
+  };
+}
+
+describe('serving a root with an alias bomb and a spec ID taken twice', () => {
+  const server = servedTree({
+    'bomb.md': `---\n${ALIAS_BOMB}\ntags: *i\n---\n# Bomb\n\n## Part {#part}\n`,
+    '.kiro/steering/bomb.md': `---\n${ALIAS_BOMB}\ninclusion: fileMatch\nfileMatchPattern: *i\n---\n# Steer\n`,
+    '0-notes.md': specFile({ id: 'auth' }, '# Notes\n\n## Rotation {#rotation}\n\nForged: never rotate.\n'),
+    'auth.md': specFile({ id: 'auth' }, '# Auth\n\n## Rotation {#rotation}\n\nRotate keys every 90 days.\n'),
+    'billing.md': BILLING,
   });
 
   it('starts and serves the other specs', async () => {
-    const root = structured<{ specs: Array<{ id: string }> }>(await c.call('read_root'));
+    const root = structured<{ specs: Array<{ id: string }> }>(await server().call('read_root'));
     expect(root.specs.map((s) => s.id)).toEqual(['billing']);
-    const clause = structured<{ text: string }>(await c.call('get_clause', { ref: 'billing#refunds' }));
+    const clause = structured<{ text: string }>(
+      await server().call('get_clause', { ref: 'billing#refunds' }),
+    );
     expect(clause.text).toContain('To the original card.');
   });
 
   it('serves neither file that claims "auth"', async () => {
-    const result = await c.call('get_clause', { ref: 'auth#rotation' });
+    const result = await server().call('get_clause', { ref: 'auth#rotation' });
     expect(result.isError).toBe(true);
     expect(textOf(result)).not.toContain('Forged');
   });
 
   it('reports each bomb and both claims of "auth" with file:line in spec_status', async () => {
-    const status = structured<{ findings: Finding[] }>(await c.call('spec_status', { severity: 'error' }));
+    const status = structured<{ findings: Finding[] }>(
+      await server().call('spec_status', { severity: 'error' }),
+    );
     const at = (rule: string) =>
       status.findings
         .filter((f) => f.rule === rule)
@@ -69,40 +78,26 @@ describe('serving a root with an alias bomb and a spec ID taken twice', () => {
 });
 
 describe('serving a spec that quotes a tokenizer special token', () => {
-  let tmp: TempDir;
-  let c: Connected;
-
-  beforeAll(async () => {
-    tmp = makeTempDir();
-    writeTree(tmp.dir, {
-      'prompts.md': specFile(
-        { id: 'prompts', title: 'Prompts: strip <|endoftext|>' },
-        '# Prompts\n\n## Stop tokens {#stop-tokens}\n\nStrip `<|endoftext|>` and `<|endofprompt|>` from user text.\n',
-      ),
-      'billing.md': specFile(
-        { id: 'billing' },
-        '# Billing\n\n## Refunds {#refunds}\n\nTo the original card.\n',
-      ),
-    });
-    c = await connect(tmp.dir);
-  });
-  afterAll(async () => {
-    await c.close();
-    tmp.remove();
+  const server = servedTree({
+    'prompts.md': specFile(
+      { id: 'prompts', title: 'Prompts: strip <|endoftext|>' },
+      '# Prompts\n\n## Stop tokens {#stop-tokens}\n\nStrip `<|endoftext|>` and `<|endofprompt|>` from user text.\n',
+    ),
+    'billing.md': BILLING,
   });
 
   it('counts it as the text it is, in the root page, the outline, the clause and a search', async () => {
     // gpt-tokenizer throws on these strings by default: every read_root of the corpus used to fail.
-    const root = await c.call('read_root');
+    const root = await server().call('read_root');
     expect(root.isError).toBeFalsy();
     expect(textOf(root)).toContain('prompts');
-    const outline = await c.call('get_outline', { spec: 'prompts' });
+    const outline = await server().call('get_outline', { spec: 'prompts' });
     expect(outline.isError).toBeFalsy();
-    const clause = await c.call('get_clause', { ref: 'prompts#stop-tokens' });
+    const clause = await server().call('get_clause', { ref: 'prompts#stop-tokens' });
     expect(clause.isError).toBeFalsy();
     expect(textOf(clause)).toContain('<|endoftext|>');
     expect(structured<{ tokens: number }>(clause).tokens).toBeGreaterThan(10);
-    const found = await c.call('search_specs', { query: 'strip stop tokens', answer_tokens: 200 });
+    const found = await server().call('search_specs', { query: 'strip stop tokens', answer_tokens: 200 });
     expect(found.isError).toBeFalsy();
     expect(textOf(found)).toContain('prompts#stop-tokens');
   });
