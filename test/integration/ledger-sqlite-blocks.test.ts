@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { computeRecordHash, GENESIS_HASH, RECORD_COLUMNS } from '../../src/ledger/hash-chain.js';
+import { RECORD_COLUMNS } from '../../src/ledger/hash-chain.js';
 import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
-import type { ReadRecord, ReadRecordInput } from '../../src/ledger/types.js';
-import { writeVersion2Ledger } from '../fixtures/ledger-old-formats.js';
+import type { ReadRecordInput } from '../../src/ledger/types.js';
+import { chainPrevJson, writeVersion2Ledger } from '../fixtures/ledger-old-formats.js';
 
 const RUNS = 40;
 
@@ -96,14 +96,7 @@ describe('the SQLite block layout', () => {
         fc.integer({ min: 1, max: 8 }),
         fc.option(tamper, { nil: undefined }),
         async (inputs, blockSize, edit) => {
-          let prev = GENESIS_HASH;
-          const records = inputs.map((i, index) => {
-            const { text: _text, ...fields } = i;
-            const record = { ...fields, seq: index + 1, prev_hash: prev, hash: '' } as ReadRecord;
-            record.hash = computeRecordHash(record, 'prev-json');
-            prev = record.hash;
-            return record;
-          });
+          const records = chainPrevJson(inputs);
           // What version 2 stored, as version 2 read it back: JSON values, in seq order within a block.
           const stored = records.map((r) => ({ ...r })) as Record<string, unknown>[];
           const path = join(dir, `v2-${n++}.db`);

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { computeRecordHash, GENESIS_HASH, RECORD_COLUMNS } from '../../src/ledger/hash-chain.js';
+import { GENESIS_HASH, RECORD_COLUMNS } from '../../src/ledger/hash-chain.js';
 import { openSqliteLeafReader } from '../../src/ledger/sqlite-leaves.js';
 import { openSqliteStore } from '../../src/ledger/sqlite-store.js';
 import { type ChainPoint, type LeafReader, storeLeafReader } from '../../src/ledger/tree-leaves.js';
-import type { LedgerStore, ReadRecord, ReadRecordInput } from '../../src/ledger/types.js';
-import { writeVersion2Ledger } from '../fixtures/ledger-old-formats.js';
+import type { LedgerStore, ReadRecordInput } from '../../src/ledger/types.js';
+import { chainPrevJson, writeVersion2Ledger } from '../fixtures/ledger-old-formats.js';
 import { readInput } from '../fixtures/ledger-records.js';
 import { copyBlockRows } from '../helpers/ledger-files.js';
 
@@ -125,14 +125,7 @@ describe('the SQLite leaf reader', () => {
         fc.integer({ min: 1, max: 6 }),
         fc.option(tamper, { nil: undefined }),
         async (inputs, blockSize, edit) => {
-          let prev = GENESIS_HASH;
-          const records = inputs.map((i, index) => {
-            const { text: _text, ...fields } = i;
-            const record = { ...fields, seq: index + 1, prev_hash: prev, hash: '' } as ReadRecord;
-            record.hash = computeRecordHash(record, 'prev-json');
-            prev = record.hash;
-            return record;
-          });
+          const records = chainPrevJson(inputs);
           const path = join(dir, `v2-${n++}.db`);
           writeVersion2Ledger(path, records, blockSize, (row, seq) => {
             if (edit && seq === edit.seq) row[RECORD_COLUMNS.indexOf(edit.column)] = edit.value;
