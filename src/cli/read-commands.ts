@@ -50,7 +50,7 @@ export function registerReadCommands(program: Command): void {
         const parsed = parseRef(ref);
         const ledger = await openLedger(resolveLedger(opts.ledger), { readonly: true });
         try {
-          const text = parsed.digest ? await ledger.snapshot(parsed.digest) : null;
+          const text = parsed.digest ? await ledger.servedText(parsed.digest) : null;
           if (text === null) throw new ExitError(`no text recorded for ${ref} in the ledger`);
           if (opts.json) printJson({ ref, digest: parsed.digest, text });
           else printText(text);

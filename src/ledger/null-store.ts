@@ -23,7 +23,7 @@ export function createNullStore(): LedgerStore {
     async reads() {
       return [];
     },
-    async snapshot() {
+    async servedText() {
       return null;
     },
     async verify() {

@@ -93,7 +93,7 @@ export interface PostgresReads {
   run(db: Queryable, runId: string): Promise<RunSummary | null>;
   readGroups(db: Queryable, filter: ReadGroupFilter): Promise<ReadGroup[]>;
   reads(db: Queryable, filter: ReadFilter): Promise<ReadRecord[]>;
-  snapshot(db: Queryable, digest: string): Promise<string | null>;
+  servedText(db: Queryable, digest: string): Promise<string | null>;
   recordsAfter(db: Queryable, afterSeq: number, limit: number): Promise<ReadRecord[]>;
   meta(db: Queryable, key: string): Promise<string | null>;
   /** The whole chain, a page at a time, then the summaries against it; give it one snapshot. */
@@ -183,7 +183,7 @@ export function createPostgresReads(schema: string): PostgresReads {
       return found.map(toRecord);
     },
 
-    async snapshot(db, digest) {
+    async servedText(db, digest) {
       return (await rows<{ text: string }>(db, sql.snapshot, [digest]))[0]?.text ?? null;
     },
 

@@ -258,7 +258,7 @@ export async function openPostgresStore(
   }
 
   /** Runs queries in one REPEATABLE READ snapshot, so a multi-query answer never mixes two moments. */
-  async function inSnapshot<T>(run: (client: PoolClient) => Promise<T>): Promise<T> {
+  async function inReadTransaction<T>(run: (client: PoolClient) => Promise<T>): Promise<T> {
     assertOpen();
     let client: PoolClient | undefined;
     let healthy = false;
@@ -314,14 +314,14 @@ export async function openPostgresStore(
       });
     },
 
-    runs: () => inSnapshot((client) => reads.runs(client)),
-    run: (runId) => inSnapshot((client) => reads.run(client, runId)),
+    runs: () => inReadTransaction((client) => reads.runs(client)),
+    run: (runId) => inReadTransaction((client) => reads.run(client, runId)),
     readGroups: (filter) => query((db) => reads.readGroups(db, filter)),
     reads: (filter) => query((db) => reads.reads(db, filter)),
-    snapshot: (digest) => query((db) => reads.snapshot(db, digest)),
+    servedText: (digest) => query((db) => reads.servedText(db, digest)),
     // The head and every page come from one snapshot, so replicas appending meanwhile neither
     // shift the pages nor make the head disagree with the rows.
-    verify: (options = {}) => inSnapshot((client) => reads.verify(client, recordHash, options)),
+    verify: (options = {}) => inReadTransaction((client) => reads.verify(client, recordHash, options)),
     recordsAfter: (afterSeq, limit) => query((db) => reads.recordsAfter(db, afterSeq, limit)),
     treeMeta: (key) => query((db) => reads.meta(db, `tree_${key}`)),
 

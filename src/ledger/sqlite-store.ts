@@ -309,7 +309,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       return query(() => db.transaction(() => reads.reads(filter))());
     },
 
-    async snapshot(digest) {
+    async servedText(digest) {
       return query(() => (getSnapshot.get(digest) as { text: string } | undefined)?.text ?? null);
     },
 

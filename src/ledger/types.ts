@@ -133,8 +133,8 @@ export interface LedgerStore {
   /** The read groups matching the filter, in order of their first read. */
   readGroups(filter: ReadGroupFilter): Promise<ReadGroup[]>;
   reads(filter: ReadFilter): Promise<ReadRecord[]>;
-  /** The exact text stored for a digest, or null. */
-  snapshot(digest: string): Promise<string | null>;
+  /** The exact text served under a digest, as the ledger stored it when it was read (its `snapshots` table), or null. */
+  servedText(digest: string): Promise<string | null>;
   /** Walks the whole chain; `onProgress` hears how far it got (records checked, records in the ledger). */
   verify(options?: VerifyOptions): Promise<VerifyResult>;
   /** Up to `limit` records with seq > afterSeq, in seq order: how the Merkle tree reads the ledger, a page at a time. */

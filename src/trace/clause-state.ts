@@ -116,7 +116,7 @@ export async function clauseTexts(
     }
   }
   if (read === null && store !== null) {
-    read = await store.snapshot(clause.digest);
+    read = await store.servedText(clause.digest);
     if (read !== null) from = 'the ledger';
   }
   if (read === null) {

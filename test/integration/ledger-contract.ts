@@ -86,8 +86,8 @@ export function describeLedgerContract(name: string, open: () => Promise<OpenedL
         readInput({ digest, text: 'a later text under the same digest' }),
         readInput({ digest }),
       ]);
-      expect(await store.snapshot(digest)).toBe('the served text');
-      expect(await store.snapshot(digestFor('never served'))).toBeNull();
+      expect(await store.servedText(digest)).toBe('the served text');
+      expect(await store.servedText(digestFor('never served'))).toBeNull();
     });
 
     it('verifies an intact chain and counts its records', async () => {
@@ -167,7 +167,7 @@ export function describeLedgerContract(name: string, open: () => Promise<OpenedL
       await store.close();
       store = await ledger.reopen();
       expect(await store.reads({})).toEqual(appended);
-      expect(await store.snapshot(readInput().digest as string)).toBe(readInput().text);
+      expect(await store.servedText(readInput().digest as string)).toBe(readInput().text);
       const [next] = await store.append([readInput()]);
       expect(next?.seq).toBe(3);
       expect(next?.prev_hash).toBe(appended[1]?.hash);

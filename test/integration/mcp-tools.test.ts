@@ -383,7 +383,7 @@ describe('provenance of tool reads', () => {
       spec_version: '1.4.0',
       digest: clause.digest,
     });
-    expect(await c.app.ledger.snapshot(clause.digest)).toBe(clause.text);
+    expect(await c.app.ledger.servedText(clause.digest)).toBe(clause.text);
     expect(records.filter((r) => r.tool === 'search_specs').map((r) => r.kind)).toEqual(['search', 'search']);
     expect(records.find((r) => r.tool === 'read_root')?.kind).toBe('root');
   });

@@ -276,8 +276,8 @@ describe('live reload (watchCorpus + MCP server)', () => {
 
     const reads = await h.app.ledger.reads({ run_id: 'run-reload' });
     expect(reads.map((r) => r.digest)).toEqual([before.digest, after.digest]);
-    expect(await h.app.ledger.snapshot(before.digest)).toBe(oldText);
-    expect(await h.app.ledger.snapshot(after.digest)).toContain('15 minutes');
+    expect(await h.app.ledger.servedText(before.digest)).toBe(oldText);
+    expect(await h.app.ledger.servedText(after.digest)).toContain('15 minutes');
     const pinned = await h.client.readResource({ uri: `${TOKEN_LIFETIME_URI}@${before.digest}` });
     expect((pinned.contents[0] as { text: string }).text).toBe(oldText);
     expect(await h.app.ledger.verify()).toMatchObject({ ok: true });

@@ -38,7 +38,7 @@ describe('openLedger', () => {
     expect(record).toMatchObject({ seq: 0, prev_hash: '', hash: '', run_id: 'run-1' });
     expect(await store.reads({})).toEqual([]);
     expect(await store.runs()).toEqual([]);
-    expect(await store.snapshot(readInput().digest as string)).toBeNull();
+    expect(await store.servedText(readInput().digest as string)).toBeNull();
     expect(await store.verify()).toEqual({ ok: true, records: 0 });
     expect(await store.health()).toEqual({ writable: true });
     await store.close();

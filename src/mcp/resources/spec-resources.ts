@@ -206,7 +206,7 @@ async function pinnedVersion(
     clauseId === null ? { spec_id: specId, digest } : { spec_id: specId, clause_id: clauseId, digest };
   const served = (await deps.ledger.reads(filter)).find((r) => r.clause_id === clauseId);
   if (served === undefined) return null;
-  const text = await deps.ledger.snapshot(digest);
+  const text = await deps.ledger.servedText(digest);
   if (text === null) return null;
   return {
     text,

@@ -62,7 +62,7 @@ export async function diffView(
   const parsed = parseRef(refText);
   const ref = formatRef(parsed.spec_id, parsed.clause_id) as string;
   const digest = normalizeDigest(digestText);
-  const asRead = await sources.store.snapshot(digest);
+  const asRead = await sources.store.servedText(digest);
   const now = currentClause(sources.corpus?.current() ?? null, parsed.spec_id, parsed.clause_id);
   const back = html`<p>${runId === undefined ? '' : html`<a href="${href(ctx, '/run', { id: runId })}">Back to run <span class="mono">${runId}</span></a> · `}<a href="${href(ctx, '/clause', { ref })}">All versions of <span class="mono">${ref}</span></a></p>`;
   let content: Html;
