@@ -25,12 +25,3 @@ export function round(value, digits = 0) {
 export function ratio(value, baseline) {
   return baseline > 0 ? round(value / baseline, 3) : null;
 }
-
-/** Runs `measure` `runs` times and returns every run plus the median of each numeric field. */
-export async function repeat(runs, measure) {
-  const all = [];
-  for (let i = 0; i < runs; i++) all.push(await measure(i));
-  const keys = Object.keys(all[0]).filter((k) => typeof all[0][k] === 'number');
-  const med = Object.fromEntries(keys.map((k) => [k, median(all.map((r) => r[k]))]));
-  return { median: med, runs: all };
-}

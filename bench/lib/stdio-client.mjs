@@ -1,8 +1,8 @@
 // A raw newline-delimited JSON-RPC driver for a stdio MCP server: no SDK client, so the client is never the bottleneck.
 import { performance } from 'node:perf_hooks';
 
-export const PROTOCOL_VERSION = '2025-06-18';
-export const MODERN_REVISION = '2026-07-28';
+const PROTOCOL_VERSION = '2025-06-18';
+const MODERN_REVISION = '2026-07-28';
 const ENVELOPE = {
   'io.modelcontextprotocol/protocolVersion': MODERN_REVISION,
   'io.modelcontextprotocol/clientInfo': { name: 'specledger-bench', version: '1.0.0' },

@@ -7,9 +7,9 @@ import { httpLoad, MCP_HEADERS, MODERN_HEADERS } from '../lib/http-load.mjs';
 import { cpuTimeMs } from '../lib/proc.mjs';
 import { median, ratio, round } from '../lib/stats.mjs';
 
-export const REF = 'auth#key-storage';
+const REF = 'auth#key-storage';
 /** The get_clause call every HTTP figure is made of (bench/probe.mjs sends the same one). */
-export const BODY = JSON.stringify({
+const BODY = JSON.stringify({
   jsonrpc: '2.0',
   id: 1,
   method: 'tools/call',
@@ -17,7 +17,7 @@ export const BODY = JSON.stringify({
 });
 
 /** The same call in the 2026-07-28 era: the per-request envelope, and the headers that mirror the body. */
-export const BODY_MODERN = JSON.stringify({
+const BODY_MODERN = JSON.stringify({
   jsonrpc: '2.0',
   id: 1,
   method: 'tools/call',
@@ -32,7 +32,7 @@ export const BODY_MODERN = JSON.stringify({
   },
 });
 
-export const ERAS = {
+const ERAS = {
   legacy: { body: BODY, headers: MCP_HEADERS },
   modern: { body: BODY_MODERN, headers: { ...MODERN_HEADERS, 'mcp-name': 'get_clause' } },
 };

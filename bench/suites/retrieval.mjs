@@ -7,13 +7,13 @@ import { corporaRoot, log, repoRoot, specsExample, startStdioServer, tempDir } f
 import { cpuTimeMs } from '../lib/proc.mjs';
 import { round } from '../lib/stats.mjs';
 
-export const questionsFile = path.resolve(repoRoot, '../shared/retrieval/questions.json');
+const questionsFile = path.resolve(repoRoot, '../shared/retrieval/questions.json');
 
 /**
  * The one call an agent makes for a question: three ranked hits, the text of the best ones inline within 350
  * tokens. The same arguments for every corpus and question; README's "What an agent sees" shows one answer.
  */
-export const AGENT_SEARCH = { limit: 3, answer_tokens: 350 };
+const AGENT_SEARCH = { limit: 3, answer_tokens: 350 };
 
 const textOf = (result) =>
   result.content

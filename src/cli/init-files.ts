@@ -22,7 +22,7 @@ const WORKSPACE_FOLDER = '$' + '{workspaceFolder}';
 const SERVER_KEY = 'specledger';
 
 /** The installable package's launch line: `npx -y specledger serve --specs DIR` (plus what a client needs). */
-export function serveArgs(specs: string, extra: readonly string[] = []): string[] {
+function serveArgs(specs: string, extra: readonly string[] = []): string[] {
   return ['-y', 'specledger', 'serve', '--specs', specs, ...extra];
 }
 

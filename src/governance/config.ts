@@ -8,12 +8,12 @@ import { isInside, resolveInsideRoot } from '../source/safe-path.js';
 import { LINT_RULES, PARSER_RULES, type RuleLevel } from './types.js';
 
 /** Looked for, in this order, in the spec root and then in the working directory. */
-export const CONFIG_FILES = ['.specledger/lint.json', 'specledger.lint.json'] as const;
+const CONFIG_FILES = ['.specledger/lint.json', 'specledger.lint.json'] as const;
 
 const level = z.enum(['off', 'info', 'warning', 'error']);
 const positiveInt = z.number().int().positive();
 
-export const LintConfigSchema = z
+const LintConfigSchema = z
   .object({
     $schema: z.string().optional(),
     rules: z.record(z.string(), level).optional(),

@@ -60,7 +60,7 @@ function ownSpec(repo: Repo, i: number): string {
 }
 
 /** The planted fork: the same token-lifetime clause in two repositories, 15 minutes in one and 60 in the other. */
-export function tokenSpec(repo: Repo, minutes: number, seed: number): string {
+function tokenSpec(repo: Repo, minutes: number, seed: number): string {
   return spec(
     { id: 'session-tokens', version: '2.0.0', status: 'approved', owners: `[${repo}-team]` },
     `# Session tokens\n\n## Token lifetime {#token-lifetime}\n\nAccess tokens issued to browser sessions MUST expire ${minutes} minutes after they are issued, and a refresh token MUST be bound to the device that first presented it. A refresh MUST rotate the refresh token and revoke the one it replaced, and reusing a revoked refresh token MUST revoke the whole session at once.\n\n## Local storage {#local-storage}\n\n${prose(seed, 6)}\n`,
@@ -87,7 +87,7 @@ const OWN: Readonly<Record<Repo, string>> = {
 };
 
 /** Who differs: search says npm, mobile lacks the regression-test rule, platform is bloated past the budget. */
-export function agentsMd(repo: Repo): string {
+function agentsMd(repo: Repo): string {
   const items = COMMON.map((c) =>
     repo === 'search' && c.includes('pnpm') ? 'Use npm to install dependencies.' : c,
   ).filter((c) => !(repo === 'mobile' && c.startsWith('Write a regression test')));

@@ -7,7 +7,7 @@ import { cleanEnv } from './cli.js';
 import { builtCli } from './paths.js';
 
 /** Installed by scripts/ci-chromium.sh; SPECLEDGER_CHROMIUM points elsewhere. */
-export const chromiumPath = process.env.SPECLEDGER_CHROMIUM ?? '/usr/bin/chromium';
+const chromiumPath = process.env.SPECLEDGER_CHROMIUM ?? '/usr/bin/chromium';
 export const chromiumMissing = `no Chromium at ${chromiumPath}: run bash scripts/ci-chromium.sh`;
 export const chromiumExists = existsSync(chromiumPath);
 

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { Pool } from 'pg';
 
 /** What CI exports after `eval "$(bash scripts/ci-postgres.sh)"`; used when a local server answers but the variable is unset. */
-export const DEFAULT_TEST_PG = 'postgres://specledger:specledger@127.0.0.1:5432/specledger_test';
+const DEFAULT_TEST_PG = 'postgres://specledger:specledger@127.0.0.1:5432/specledger_test';
 
 const SETUP_HINT = 'run: eval "$(sudo bash scripts/ci-postgres.sh)"';
 

@@ -5,7 +5,7 @@ import type { Snapshot } from '../../corpus/snapshot.js';
 import { SpecLedgerError } from '../../errors.js';
 import { shownVersion } from '../../parse/labels.js';
 import type { TokenCounter } from '../../parse/tokens.js';
-import type { Clause, SpecDoc } from '../../parse/types.js';
+import type { Clause } from '../../parse/types.js';
 import { specUri } from '../uri.js';
 
 interface ClauseViewOptions {
@@ -143,8 +143,4 @@ function paginate(rendered: string, ref: string, options: ClauseViewOptions, tok
   const call = `get_clause ${JSON.stringify({ ref, cursor, max_tokens: options.maxTokens, depth: options.depth })}`;
   const text = `${kept.join('\n')}\n\n[truncated at ${options.maxTokens} tokens; continue with ${call}]`;
   return { text, tokens: tokens.count(text), continuation: { cursor, call } };
-}
-
-export function isDeprecated(spec: SpecDoc): boolean {
-  return spec.status === 'deprecated';
 }
