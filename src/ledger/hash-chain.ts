@@ -30,13 +30,13 @@ function otherFormat(format: RecordHashFormat): RecordHashFormat {
   return format === 'leaf' ? 'prev-json' : 'leaf';
 }
 
+type RecordHashVerdict = { kind: 'ok' } | { kind: 'flipped' | 'edited'; message: string };
+
 /**
  * What `record`'s stored hash says of it under `format`: `ok` when it is its content's hash in that format,
  * `flipped` when it is the other format's (the ledger's record_hash was changed after records were written),
  * `edited` otherwise. Each formula is computed at most once.
  */
-type RecordHashVerdict = { kind: 'ok' } | { kind: 'flipped' | 'edited'; message: string };
-
 function recordHashVerdict(record: ReadRecord, format: RecordHashFormat): RecordHashVerdict {
   if (computeRecordHash(record, format) === record.hash) return { kind: 'ok' };
   const other = otherFormat(format);

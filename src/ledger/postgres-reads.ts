@@ -1,6 +1,6 @@
 // The PostgreSQL ledger's read side: the chain's ends, runs with who read for them, reads found through the
 // summaries, and the whole chain checked (verify). Each function runs its statements on the connection it is
-// given; the store decides which (any pooled one, or one REPEATABLE READ snapshot) and reports failures.
+// given; the store decides which (any pooled one, or one REPEATABLE READ transaction) and reports failures.
 import type { QueryResult, QueryResultRow } from 'pg';
 import { createChainVerifier } from './hash-chain.js';
 import { COLUMNS, GROUP_COLUMNS, quoteIdent, summaryDifferences } from './postgres-schema.js';
@@ -88,7 +88,7 @@ export interface ChainEnds {
 export interface PostgresReads {
   /** The head row and the first and last records, for the checks at open. */
   ends(db: Queryable): Promise<ChainEnds>;
-  /** Runs with who read for them; two statements, so give it one snapshot. */
+  /** Runs with who read for them; two statements, so give it one read transaction. */
   runs(db: Queryable): Promise<RunSummary[]>;
   run(db: Queryable, runId: string): Promise<RunSummary | null>;
   readGroups(db: Queryable, filter: ReadGroupFilter): Promise<ReadGroup[]>;
@@ -96,7 +96,7 @@ export interface PostgresReads {
   servedText(db: Queryable, digest: string): Promise<string | null>;
   recordsAfter(db: Queryable, afterSeq: number, limit: number): Promise<ReadRecord[]>;
   meta(db: Queryable, key: string): Promise<string | null>;
-  /** The whole chain, a page at a time, then the summaries against it; give it one snapshot. */
+  /** The whole chain, a page at a time, then the summaries against it; give it one read transaction. */
   verify(db: Queryable, format: RecordHashFormat, options: VerifyOptions): Promise<VerifyResult>;
 }
 
@@ -110,7 +110,7 @@ export function createPostgresReads(schema: string): PostgresReads {
     page: `${selectReads} WHERE seq > $1 ORDER BY seq LIMIT $2`,
     firstRead: `${selectReads} ORDER BY seq LIMIT 1`,
     lastRead: `${selectReads} ORDER BY seq DESC LIMIT 1`,
-    snapshot: `SELECT text FROM ${s}.snapshots WHERE digest = $1`,
+    servedText: `SELECT text FROM ${s}.snapshots WHERE digest = $1`,
     meta: `SELECT value FROM ${s}.meta WHERE key = $1`,
     runs: `SELECT run_id, run_id_source, first_ts, last_ts, reads FROM ${s}.runs ORDER BY first_seq`,
     run: `SELECT run_id, run_id_source, first_ts, last_ts, reads FROM ${s}.runs WHERE run_id = $1`,
@@ -184,7 +184,7 @@ export function createPostgresReads(schema: string): PostgresReads {
     },
 
     async servedText(db, digest) {
-      return (await rows<{ text: string }>(db, sql.snapshot, [digest]))[0]?.text ?? null;
+      return (await rows<{ text: string }>(db, sql.servedText, [digest]))[0]?.text ?? null;
     },
 
     async recordsAfter(db, afterSeq, limit) {

@@ -37,11 +37,16 @@ export interface SqliteReads {
   readGroups(filter: ReadGroupFilter): ReadGroup[];
   reads(filter: ReadFilter): ReadRecord[];
   recordsAfter(afterSeq: number, limit: number): ReadRecord[];
+  /** The text served under a digest, as stored when it was read, or null. */
+  servedText(digest: string): string | null;
+  /** A value kept in meta beside the records, or null. */
+  meta(key: string): string | null;
   verify(format: RecordHashFormat, options: VerifyOptions): VerifyResult;
 }
 
 export function createSqliteReads(db: Database.Database, dictionary: SqliteFieldDictionary): SqliteReads {
-  const getMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
+  const getMeta = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
+  const getServedText = db.prepare('SELECT text FROM snapshots WHERE digest = ?').pluck();
   const BLOCK = 'first_seq, records, hashes';
   // The block holding seq afterSeq + 1 and those after it (blocks cover contiguous seq ranges).
   const blocksFrom = db.prepare(
@@ -71,10 +76,14 @@ export function createSqliteReads(db: Database.Database, dictionary: SqliteField
   const groupsOfRunKey = db.prepare(`SELECT ${GROUP} WHERE rt.run = ?`).raw();
   const targetsOfRunKey = db.prepare('SELECT DISTINCT target FROM run_targets WHERE run = ?').pluck();
 
+  function meta(key: string): string | null {
+    return (getMeta.get(key) as string | undefined) ?? null;
+  }
+
   function head(): { seq: number; hash: string } | null {
-    const seq = (getMeta.get('head_seq') as { value: string } | undefined)?.value;
-    const hash = (getMeta.get('head_hash') as { value: string } | undefined)?.value;
-    return seq === undefined || hash === undefined ? null : { seq: Number(seq), hash };
+    const seq = meta('head_seq');
+    const hash = meta('head_hash');
+    return seq === null || hash === null ? null : { seq: Number(seq), hash };
   }
 
   /** Every block in seq order, a page per statement. */
@@ -138,6 +147,8 @@ export function createSqliteReads(db: Database.Database, dictionary: SqliteField
 
   return {
     head,
+    meta,
+    servedText: (digest) => (getServedText.get(digest) as string | undefined) ?? null,
     firstBlock: () => firstBlock.get() as StoredBlock | undefined,
     lastBlock: () => lastBlock.get() as StoredBlock | undefined,
     runs: () => (allRuns.all() as RunRow[]).map((row) => runSummary(row, dictionary)),

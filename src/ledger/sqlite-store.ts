@@ -104,8 +104,6 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
         dataVersion: db.prepare('PRAGMA data_version').pluck(),
       }
     : undefined;
-  const getSnapshot = db.prepare('SELECT text FROM snapshots WHERE digest = ?');
-  const getMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
   const reads = createSqliteReads(db, dictionary);
 
   /** A block's first or last record; undefined when there is no such block, or it is damaged (the head then says where the chain ends). */
@@ -310,7 +308,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     },
 
     async servedText(digest) {
-      return query(() => (getSnapshot.get(digest) as { text: string } | undefined)?.text ?? null);
+      return query(() => reads.servedText(digest));
     },
 
     async verify(options = {}) {
@@ -324,7 +322,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     },
 
     async treeMeta(key) {
-      return query(() => (getMeta.get(`tree_${key}`) as { value: string } | undefined)?.value ?? null);
+      return query(() => reads.meta(`tree_${key}`));
     },
 
     async setTreeMeta(key, value) {
